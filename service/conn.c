@@ -1,0 +1,443 @@
+/*
+ * conn: the glue between one socket and one session. Data flows one way
+ * through the layers it owns; each layer reports up through the callback
+ * it was created with. A conn is never freed inside a callback of its own
+ * parsers: closing marks it, stops reading, lets the output drain (so the
+ * goodbye arrives) and frees it on a later turn of the loop.
+ */
+#include "conn.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+
+#include "charset.h"
+#include "lineedit.h"
+#include "session.h"
+#include "telnet.h"
+#include "trace.h"
+#include "util.h"
+
+struct conn {
+	unsigned id;
+	char peer[INET6_ADDRSTRLEN + 8]; /* "addr:port" or "[addr]:port" */
+	struct timespec started;
+	struct event_base *base;
+	struct bufferevent *bev;
+	struct event *idle_timer; /* the session's silence timer */
+	struct event *reaper;     /* frees the conn on a later loop turn */
+	struct event *linger;     /* drops a closing conn whose peer never reads */
+	struct telnet_adapter *telnet;
+	struct charset_conv *charset;
+	struct lineedit *lineedit;
+	struct session *session;
+	struct strbuf decoded; /* caller's bytes as UTF-8, reused per read */
+	struct strbuf encoded; /* text on its way out, reused per write */
+	const char *close_reason;
+	bool closing;
+	bool reading_paused;
+	struct conn_list *list;
+	struct conn *prev, *next;
+	conn_gone_cb on_gone;
+	void *gone_ctx;
+};
+
+static void conn_close(struct conn *c, const char *reason);
+
+/* Formats a socket address as "1.2.3.4:5" or "[::1]:5". */
+static void format_peer(const struct sockaddr *sa, char *out, size_t outsz)
+{
+	char host[INET6_ADDRSTRLEN] = "?";
+	unsigned port = 0;
+
+	if (sa->sa_family == AF_INET) {
+		const struct sockaddr_in *in = (const struct sockaddr_in *)sa;
+
+		inet_ntop(AF_INET, &in->sin_addr, host, sizeof(host));
+		port = ntohs(in->sin_port);
+		snprintf(out, outsz, "%s:%u", host, port);
+	} else if (sa->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)sa;
+
+		inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof(host));
+		port = ntohs(in6->sin6_port);
+		snprintf(out, outsz, "[%s]:%u", host, port);
+	} else {
+		snprintf(out, outsz, "?");
+	}
+}
+
+/* --- output: session text -> charset -> telnet -> socket --------------- */
+
+/* Sends UTF-8 text to the caller: "\n" becomes CR LF, then the caller's charset. */
+static void conn_output_text(struct conn *c, const char *text, size_t len)
+{
+	struct strbuf *sb = &c->encoded;
+	size_t start = 0;
+
+	strbuf_reset(sb);
+	for (size_t i = 0; i < len; i++) {
+		if (text[i] != '\n' || (i > 0 && text[i - 1] == '\r'))
+			continue;
+		charset_encode(c->charset, text + start, i - start, sb);
+		strbuf_append(sb, "\r\n", 2);
+		start = i + 1;
+	}
+	charset_encode(c->charset, text + start, len - start, sb);
+	telnet_adapter_send(c->telnet, sb->data, sb->len);
+}
+
+/* --- session_io -------------------------------------------------------- */
+
+/* session_io.write */
+static void io_write(void *ctx, const char *text, size_t len)
+{
+	conn_output_text(ctx, text, len);
+}
+
+/* session_io.set_input: menu keys, text, or a secret the client must not echo. */
+static void io_set_input(void *ctx, enum lineedit_input input)
+{
+	struct conn *c = ctx;
+
+	lineedit_set_input(c->lineedit, input);
+	telnet_adapter_set_secret(c->telnet, input == LINEEDIT_INPUT_SECRET);
+}
+
+/* session_io.set_timer */
+static void io_set_timer(void *ctx, unsigned seconds)
+{
+	struct conn *c = ctx;
+
+	if (seconds == 0) {
+		evtimer_del(c->idle_timer);
+		return;
+	}
+	struct timeval tv = { .tv_sec = seconds, .tv_usec = 0 };
+	evtimer_add(c->idle_timer, &tv);
+}
+
+/* session_io.set_charset */
+static void io_set_charset(void *ctx, enum charset cs)
+{
+	struct conn *c = ctx;
+
+	charset_conv_set(c->charset, cs);
+}
+
+/* session_io.close */
+static void io_close(void *ctx, const char *reason)
+{
+	conn_close(ctx, reason);
+}
+
+static const struct session_io conn_session_io = {
+	.write = io_write,
+	.set_input = io_set_input,
+	.set_timer = io_set_timer,
+	.set_charset = io_set_charset,
+	.close = io_close,
+};
+
+/* --- input: lineedit -> session ------------------------------------------ */
+
+/* Line editor results go to the session; echo goes back out. */
+static void on_lineedit(void *ctx, const struct lineedit_event *ev)
+{
+	struct conn *c = ctx;
+
+	switch (ev->type) {
+	case LINEEDIT_EV_KEY:
+		session_on_key(c->session, ev->data, ev->len);
+		break;
+	case LINEEDIT_EV_LINE:
+		session_on_line(c->session, ev->data, ev->len);
+		break;
+	case LINEEDIT_EV_ECHO:
+		conn_output_text(c, ev->data, ev->len);
+		break;
+	case LINEEDIT_EV_TOO_LONG:
+		log_info(c->id, "line over %d bytes refused", LINEEDIT_MAX_LINE);
+		session_on_too_long(c->session);
+		break;
+	case LINEEDIT_EV_INTERRUPT:
+		session_hangup(c->session, "ctrl-c");
+		break;
+	}
+}
+
+/* --- input: telnet -> charset -> lineedit -------------------------------- */
+
+/* Telnet adapter results: data onwards, bytes to the socket, mode changes. */
+static void on_telnet(void *ctx, const struct telnet_adapter_event *ev)
+{
+	struct conn *c = ctx;
+
+	switch (ev->type) {
+	case TELNET_ADAPTER_EV_DATA:
+		if (c->closing)
+			break;
+		strbuf_reset(&c->decoded);
+		charset_decode(c->charset, ev->data, ev->len, &c->decoded);
+		lineedit_feed(c->lineedit, c->decoded.data, c->decoded.len);
+		break;
+	case TELNET_ADAPTER_EV_SEND:
+		bufferevent_write(c->bev, ev->data, ev->len);
+		break;
+	case TELNET_ADAPTER_EV_CHAR_MODE:
+		log_debug(c->id, "character mode");
+		lineedit_set_mode(c->lineedit, LINEEDIT_MODE_CHAR);
+		break;
+	case TELNET_ADAPTER_EV_WINDOW:
+		log_debug(c->id, "window %ux%u", ev->width, ev->height);
+		break;
+	case TELNET_ADAPTER_EV_HANGUP:
+		if (!c->closing)
+			session_hangup(c->session, "interrupt");
+		break;
+	case TELNET_ADAPTER_EV_ERROR:
+		log_info(c->id, "telnet error: %.*s", (int)ev->len, ev->data);
+		conn_close(c, "telnet protocol error");
+		break;
+	case TELNET_ADAPTER_EV_WARNING:
+		log_debug(c->id, "telnet warning: %.*s", (int)ev->len, ev->data);
+		break;
+	}
+}
+
+/* --- socket events ------------------------------------------------------- */
+
+/* Reads what arrived, a chunk at a time, until closing or the output is full. */
+static void on_read(struct bufferevent *bev, void *ctx)
+{
+	struct conn *c = ctx;
+	struct evbuffer *in = bufferevent_get_input(bev);
+	char buf[CONN_READ_CHUNK];
+
+	while (!c->closing && evbuffer_get_length(in) > 0) {
+		if (evbuffer_get_length(bufferevent_get_output(bev)) > CONN_MAX_OUTPUT) {
+			/* The caller is not reading what we send: stop reading them. */
+			bufferevent_disable(bev, EV_READ);
+			c->reading_paused = true;
+			return;
+		}
+		int n = evbuffer_remove(in, buf, sizeof(buf));
+
+		if (n <= 0)
+			break;
+		telnet_adapter_feed(c->telnet, buf, (size_t)n);
+	}
+	if (c->closing)
+		evbuffer_drain(in, evbuffer_get_length(in));
+}
+
+/* Output drained below the low watermark: resume reading, or finish closing. */
+static void on_write(struct bufferevent *bev, void *ctx)
+{
+	struct conn *c = ctx;
+
+	if (c->closing) {
+		if (evbuffer_get_length(bufferevent_get_output(bev)) == 0)
+			event_active(c->reaper, EV_TIMEOUT, 0);
+		return;
+	}
+	if (c->reading_paused) {
+		c->reading_paused = false;
+		bufferevent_enable(bev, EV_READ);
+		on_read(bev, c); /* input may already be waiting */
+	}
+}
+
+/* End of input, errors and timeouts of the socket itself. */
+static void on_event(struct bufferevent *bev, short what, void *ctx)
+{
+	struct conn *c = ctx;
+
+	(void)bev;
+	if (what & BEV_EVENT_EOF) {
+		/* The caller half-closed: answer what they sent, then hang up. */
+		if (!c->closing)
+			session_hangup(c->session, "end of input");
+		return;
+	}
+	if (what & BEV_EVENT_ERROR) {
+		c->close_reason = c->close_reason ? c->close_reason : "socket error";
+		c->closing = true;
+		event_active(c->reaper, EV_TIMEOUT, 0);
+	}
+}
+
+/* The session's silence timer fired. */
+static void on_idle_timer(evutil_socket_t fd, short what, void *ctx)
+{
+	struct conn *c = ctx;
+
+	(void)fd;
+	(void)what;
+	session_on_timeout(c->session);
+}
+
+/* Unlinks and frees the conn; runs on its own loop turn, outside any parser. */
+static void on_reap(evutil_socket_t fd, short what, void *ctx)
+{
+	struct conn *c = ctx;
+	struct timespec now;
+	conn_gone_cb on_gone = c->on_gone;
+	void *gone_ctx = c->gone_ctx;
+
+	(void)fd;
+	(void)what;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	double secs = (double)(now.tv_sec - c->started.tv_sec) +
+		      (double)(now.tv_nsec - c->started.tv_nsec) / 1e9;
+	log_info(c->id, "disconnect %s after %.1fs (%s)", c->peer, secs,
+		 c->close_reason ? c->close_reason : "closed");
+
+	if (c->prev != NULL)
+		c->prev->next = c->next;
+	else
+		c->list->head = c->next;
+	if (c->next != NULL)
+		c->next->prev = c->prev;
+	c->list->count--;
+
+	session_free(c->session);
+	lineedit_free(c->lineedit);
+	charset_conv_free(c->charset);
+	telnet_adapter_free(c->telnet);
+	bufferevent_free(c->bev);
+	event_free(c->idle_timer);
+	event_free(c->reaper);
+	event_free(c->linger);
+	strbuf_fini(&c->decoded);
+	strbuf_fini(&c->encoded);
+	free(c);
+	if (on_gone != NULL)
+		on_gone(gone_ctx);
+}
+
+/* Marks the conn closing: no more reading, output drains, then it is freed. */
+static void conn_close(struct conn *c, const char *reason)
+{
+	struct timeval linger = { .tv_sec = CONN_CLOSE_LINGER, .tv_usec = 0 };
+
+	if (c->closing)
+		return;
+	c->closing = true;
+	c->close_reason = reason;
+	evtimer_del(c->idle_timer);
+	bufferevent_disable(c->bev, EV_READ);
+	bufferevent_setwatermark(c->bev, EV_WRITE, 0, 0);
+	if (evbuffer_get_length(bufferevent_get_output(c->bev)) == 0)
+		event_active(c->reaper, EV_TIMEOUT, 0);
+	else
+		evtimer_add(c->linger, &linger);
+}
+
+/* Turns on keepalive and disables Nagle: keypad echo must not wait. */
+static void tune_socket(evutil_socket_t fd)
+{
+	int one = 1;
+
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one));
+}
+
+/* Creates a conn for an accepted socket and greets the caller. */
+struct conn *conn_new(struct event_base *base, evutil_socket_t fd,
+		      const struct sockaddr *peer, unsigned id,
+		      struct menu_catalog *catalog, struct conn_list *list,
+		      conn_gone_cb on_gone, void *ctx)
+{
+	struct conn *c;
+	struct session_io io = conn_session_io;
+
+	evutil_make_socket_nonblocking(fd);
+	tune_socket(fd);
+	struct bufferevent *bev = bufferevent_socket_new(base, fd,
+							 BEV_OPT_CLOSE_ON_FREE);
+	if (bev == NULL) {
+		evutil_closesocket(fd);
+		return NULL;
+	}
+	c = xcalloc(1, sizeof(*c));
+	c->id = id;
+	c->base = base;
+	c->bev = bev;
+	format_peer(peer, c->peer, sizeof(c->peer));
+	clock_gettime(CLOCK_MONOTONIC, &c->started);
+	strbuf_init(&c->decoded);
+	strbuf_init(&c->encoded);
+	c->idle_timer = evtimer_new(base, on_idle_timer, c);
+	c->reaper = event_new(base, -1, 0, on_reap, c);
+	c->linger = evtimer_new(base, on_reap, c);
+	c->telnet = telnet_adapter_new(on_telnet, c);
+	c->charset = charset_conv_new(CHARSET_UTF8);
+	c->lineedit = lineedit_new(on_lineedit, c);
+	io.ctx = c;
+	c->session = session_new(id, catalog, &io);
+	c->list = list;
+	c->on_gone = on_gone;
+	c->gone_ctx = ctx;
+	c->next = list->head;
+	if (list->head != NULL)
+		list->head->prev = c;
+	list->head = c;
+	list->count++;
+
+	log_info(id, "connect from %s", c->peer);
+	bufferevent_setcb(bev, on_read, on_write, on_event, c);
+	bufferevent_setwatermark(bev, EV_WRITE, CONN_MAX_OUTPUT / 2, 0);
+	bufferevent_enable(bev, EV_READ | EV_WRITE);
+	telnet_adapter_start(c->telnet);
+	session_start(c->session);
+	return c;
+}
+
+/* Session id of the conn. */
+unsigned conn_id(const struct conn *c)
+{
+	return c->id;
+}
+
+/* Whether the conn is on its way out. */
+bool conn_is_closing(const struct conn *c)
+{
+	return c->closing;
+}
+
+/* Hands a reloaded catalog to the session. */
+void conn_set_catalog(struct conn *c, struct menu_catalog *catalog)
+{
+	if (!c->closing)
+		session_set_catalog(c->session, catalog);
+}
+
+/* Service shutdown: the session says so, then the conn closes. */
+void conn_shutdown(struct conn *c)
+{
+	if (!c->closing)
+		session_shutdown(c->session);
+}
+
+/* Starts an empty list. */
+void conn_list_init(struct conn_list *list)
+{
+	list->head = NULL;
+	list->count = 0;
+}
+
+/* Visits every conn; safe because conns are only freed on their own loop turn. */
+void conn_list_each(struct conn_list *list,
+		    void (*fn)(struct conn *c, void *arg), void *arg)
+{
+	for (struct conn *c = list->head; c != NULL; c = c->next)
+		fn(c, arg);
+}

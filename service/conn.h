@@ -1,0 +1,59 @@
+/*
+ * conn: one per client. Owns the bufferevent, the telnet adapter, the
+ * charset converter, the line editor and the session, and wires them in
+ * one direction: socket -> telnet -> charset -> lineedit -> session, and
+ * session text -> charset -> telnet -> socket. The only module that
+ * touches sockets. Knows nothing of menus beyond handing the catalog on.
+ */
+#ifndef HOTLINE_CONN_H
+#define HOTLINE_CONN_H
+
+#include <stdbool.h>
+
+#include <event2/event.h>
+#include <event2/util.h>
+
+#include "menu.h"
+
+/* Queued output past which the conn stops reading its caller (backpressure). */
+#define CONN_MAX_OUTPUT (256 * 1024)
+/* Seconds a closing conn waits for its output to drain before dropping it. */
+#define CONN_CLOSE_LINGER 5
+/* Bytes read from the socket per pass through the telnet adapter. */
+#define CONN_READ_CHUNK 4096
+
+struct conn;
+
+/* The live conns of a server, for broadcasts and counting. */
+struct conn_list {
+	struct conn *head;
+	size_t count;
+};
+
+/* Called after a conn has left its list and been freed. */
+typedef void (*conn_gone_cb)(void *ctx);
+
+/*
+ * Takes over a connected socket (the conn closes it), joins list and shows
+ * the caller the start menu. The conn frees itself once it has hung up,
+ * then calls on_gone. Returns NULL if the socket could not be set up (the
+ * socket is closed then).
+ */
+struct conn *conn_new(struct event_base *base, evutil_socket_t fd,
+		      const struct sockaddr *peer, unsigned id,
+		      struct menu_catalog *catalog, struct conn_list *list,
+		      conn_gone_cb on_gone, void *ctx);
+
+unsigned conn_id(const struct conn *c);
+bool conn_is_closing(const struct conn *c);
+/* Moves the session to a reloaded catalog. */
+void conn_set_catalog(struct conn *c, struct menu_catalog *catalog);
+/* Tells the caller the service is closing and hangs up once flushed. */
+void conn_shutdown(struct conn *c);
+
+void conn_list_init(struct conn_list *list);
+/* Calls fn on every conn; fn may close conns (they are freed later). */
+void conn_list_each(struct conn_list *list,
+		    void (*fn)(struct conn *c, void *arg), void *arg);
+
+#endif

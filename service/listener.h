@@ -1,0 +1,49 @@
+/*
+ * listener: binds the listening sockets, accepts callers and hands each
+ * one to a new conn, backs off when descriptors run out, and keeps the
+ * list of live conns for broadcasts (reload, shutdown). Knows nothing of
+ * telnet, menus' contents or sessions.
+ */
+#ifndef HOTLINE_LISTENER_H
+#define HOTLINE_LISTENER_H
+
+#include <event2/event.h>
+
+#include "menu.h"
+
+/* Seconds accepting pauses when the process runs out of descriptors. */
+#define LISTENER_BACKOFF 1
+/* Most listening sockets (--listen may be given several times). */
+#define LISTENER_MAX_SOCKETS 16
+
+struct listener;
+
+/* Returns a listener that serves catalog (it takes a reference); the caller owns it. */
+struct listener *listener_new(struct event_base *base,
+			      struct menu_catalog *catalog);
+/* Closes the sockets and drops the catalog; conns must be gone already. */
+void listener_free(struct listener *l);
+
+/*
+ * Listens on addr (a numeric address or host name; NULL means every
+ * IPv4 and IPv6 interface) and port (0 picks a free port, then shared by
+ * every later socket). Logs "listening on ADDR:PORT" for each socket.
+ * Returns 0, or -1 after logging why.
+ */
+int listener_bind(struct listener *l, const char *addr, unsigned port);
+/* The port actually bound, once listener_bind succeeded. */
+unsigned listener_port(const struct listener *l);
+/* Logs the "telnet ADDRESS PORT" lines a class can type. */
+void listener_print_dial_lines(const struct listener *l);
+
+/* Sends every live session to a reloaded catalog. */
+void listener_set_catalog(struct listener *l, struct menu_catalog *catalog);
+/*
+ * Stops accepting and tells every caller the service is closing; calls
+ * done once the last conn is gone (at once if there is none).
+ */
+void listener_shutdown(struct listener *l, void (*done)(void *ctx), void *ctx);
+/* Number of live conns. */
+size_t listener_conn_count(const struct listener *l);
+
+#endif

@@ -1,0 +1,344 @@
+/*
+ * main: options, wiring, signals and the event loop of hotlined; nothing
+ * more. Everything it wires lives in the other modules of service/.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "listener.h"
+#include "menu.h"
+#include "menu_load.h"
+#include "trace.h"
+#include "util.h"
+
+#define DEFAULT_PORT 5228
+/* Seconds SIGTERM waits for goodbyes to drain before exiting anyway. */
+#define SHUTDOWN_GRACE 3
+
+#ifndef HOTLINE_DATADIR
+#define HOTLINE_DATADIR "/usr/local/share/hotline"
+#endif
+
+struct options {
+	const char *listen[LISTENER_MAX_SOCKETS];
+	size_t nlisten;
+	unsigned port;
+	const char *menus;
+	bool check;
+	bool dot;
+	bool debug;
+};
+
+struct server {
+	struct event_base *base;
+	struct listener *listener;
+	const char *menus_path;
+	struct event *sig_hup, *sig_int, *sig_term, *grace;
+	bool stopping;
+};
+
+/* Prints usage to out. */
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"usage: hotlined [options]\n"
+		"       hotlined --check [PATH]\n"
+		"       hotlined --dot [PATH]\n"
+		"\n"
+		"The 10086 service-hotline simulator: telnet callers press numbers.\n"
+		"\n"
+		"  -l, --listen ADDR   listen on ADDR (repeatable; default: every\n"
+		"                      IPv4 and IPv6 interface)\n"
+		"  -p, --port N        TCP port (default %d; 0 picks a free one)\n"
+		"  -m, --menus PATH    menu directory or file (default: ./menus,\n"
+		"                      then the installed menus)\n"
+		"      --check [PATH]  validate menu files, print file:line:col errors\n"
+		"      --dot [PATH]    print the menu graph as Graphviz DOT\n"
+		"  -d, --debug         log state changes and telnet details\n"
+		"  -h, --help          this text\n"
+		"  -V, --version       print the version\n"
+		"\n"
+		"Signals: SIGHUP reloads the menus; SIGINT/SIGTERM say goodbye to\n"
+		"every caller and exit.\n",
+		DEFAULT_PORT);
+}
+
+/* Parses a port number; -1 if it is not one. */
+static int parse_port(const char *s)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0' || v < 0 || v > 65535)
+		return -1;
+	return (int)v;
+}
+
+/* Fills opts from argv; exits on --help, --version or a bad option. */
+static void parse_options(int argc, char **argv, struct options *opts)
+{
+	static const struct option longopts[] = {
+		{ "listen", required_argument, NULL, 'l' },
+		{ "port", required_argument, NULL, 'p' },
+		{ "menus", required_argument, NULL, 'm' },
+		{ "check", no_argument, NULL, 'c' },
+		{ "dot", no_argument, NULL, 'g' },
+		{ "debug", no_argument, NULL, 'd' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int ch, port;
+
+	opts->port = DEFAULT_PORT;
+	while ((ch = getopt_long(argc, argv, "l:p:m:dhV", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'l':
+			if (opts->nlisten == LISTENER_MAX_SOCKETS) {
+				fprintf(stderr, "hotlined: at most %d --listen addresses\n",
+					LISTENER_MAX_SOCKETS);
+				exit(2);
+			}
+			opts->listen[opts->nlisten++] = optarg;
+			break;
+		case 'p':
+			port = parse_port(optarg);
+			if (port < 0) {
+				fprintf(stderr, "hotlined: bad port \"%s\" (0-65535)\n",
+					optarg);
+				exit(2);
+			}
+			opts->port = (unsigned)port;
+			break;
+		case 'm':
+			opts->menus = optarg;
+			break;
+		case 'c':
+			opts->check = true;
+			break;
+		case 'g':
+			opts->dot = true;
+			break;
+		case 'd':
+			opts->debug = true;
+			break;
+		case 'h':
+			usage(stdout);
+			exit(0);
+		case 'V':
+			printf("hotlined %s\n", HOTLINE_VERSION);
+			exit(0);
+		default:
+			usage(stderr);
+			exit(2);
+		}
+	}
+	/* --check and --dot take an optional PATH as their operand. */
+	if ((opts->check || opts->dot) && optind < argc)
+		opts->menus = argv[optind++];
+	if (optind < argc) {
+		fprintf(stderr, "hotlined: unexpected argument \"%s\"\n", argv[optind]);
+		usage(stderr);
+		exit(2);
+	}
+}
+
+/* Whether path names an existing file or directory. */
+static bool path_exists(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0;
+}
+
+/*
+ * Finds the default menus: ./menus, then menus/ beside the build
+ * directory of this binary, then the installed ones. Returns a string the
+ * caller owns.
+ */
+static char *default_menus_path(void)
+{
+	char exe[PATH_MAX];
+	ssize_t n;
+
+	if (path_exists("menus"))
+		return xstrdup("menus");
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n > 0) {
+		exe[n] = '\0';
+		char *slash = strrchr(exe, '/');
+
+		if (slash != NULL) {
+			*slash = '\0';
+			char *p = xasprintf("%s/../menus", exe);
+
+			if (path_exists(p))
+				return p;
+			free(p);
+		}
+	}
+	return xstrdup(HOTLINE_DATADIR "/menus");
+}
+
+/* Loads the catalog, printing every error; NULL on failure. */
+static struct menu_catalog *load_menus(const char *path, FILE *errout)
+{
+	struct menu_errors errs;
+	struct menu_catalog *cat;
+
+	menu_errors_init(&errs);
+	cat = menu_load_path(path, &errs);
+	if (cat == NULL)
+		menu_errors_print(&errs, errout);
+	menu_errors_fini(&errs);
+	return cat;
+}
+
+/* SIGHUP: reload the menus; a broken file keeps the old ones. */
+static void on_sighup(evutil_socket_t sig, short what, void *ctx)
+{
+	struct server *srv = ctx;
+	struct menu_catalog *cat;
+
+	(void)sig;
+	(void)what;
+	log_info(0, "SIGHUP: reloading menus from %s", srv->menus_path);
+	cat = load_menus(srv->menus_path, stderr);
+	if (cat == NULL) {
+		log_error(0, "reload failed; the old menus stay in service");
+		return;
+	}
+	listener_set_catalog(srv->listener, cat);
+	menu_catalog_unref(cat);
+	log_info(0, "menus reloaded");
+}
+
+/* The last caller is gone, or the grace period ran out: leave the loop. */
+static void stop_loop(void *ctx)
+{
+	struct server *srv = ctx;
+
+	event_base_loopbreak(srv->base);
+}
+
+/* Grace period over. */
+static void on_grace(evutil_socket_t fd, short what, void *ctx)
+{
+	(void)fd;
+	(void)what;
+	log_info(0, "grace period over; exiting with callers still connected");
+	stop_loop(ctx);
+}
+
+/* SIGINT/SIGTERM: tell every caller, let output drain, exit 0. A second one exits at once. */
+static void on_sigterm(evutil_socket_t sig, short what, void *ctx)
+{
+	struct server *srv = ctx;
+	struct timeval tv = { .tv_sec = SHUTDOWN_GRACE, .tv_usec = 0 };
+
+	(void)what;
+	if (srv->stopping) {
+		log_info(0, "signal %d again: exiting now", (int)sig);
+		stop_loop(srv);
+		return;
+	}
+	srv->stopping = true;
+	log_info(0, "signal %d: closing %zu sessions", (int)sig,
+		 listener_conn_count(srv->listener));
+	srv->grace = evtimer_new(srv->base, on_grace, srv);
+	evtimer_add(srv->grace, &tv);
+	listener_shutdown(srv->listener, stop_loop, srv);
+}
+
+/* Serves until SIGINT/SIGTERM; returns the exit status. */
+static int serve(const struct options *opts, const char *menus_path)
+{
+	struct server srv = { .menus_path = menus_path };
+	struct menu_catalog *cat;
+	int status = 1;
+
+	cat = load_menus(menus_path, stderr);
+	if (cat == NULL)
+		return 1;
+	srv.base = event_base_new();
+	if (srv.base == NULL) {
+		fprintf(stderr, "hotlined: cannot create the event loop\n");
+		menu_catalog_unref(cat);
+		return 1;
+	}
+	srv.listener = listener_new(srv.base, cat);
+	menu_catalog_unref(cat);
+	if (opts->nlisten == 0) {
+		if (listener_bind(srv.listener, NULL, opts->port) < 0)
+			goto out;
+	}
+	for (size_t i = 0; i < opts->nlisten; i++) {
+		if (listener_bind(srv.listener, opts->listen[i], opts->port) < 0)
+			goto out;
+	}
+	listener_print_dial_lines(srv.listener);
+
+	srv.sig_hup = evsignal_new(srv.base, SIGHUP, on_sighup, &srv);
+	srv.sig_int = evsignal_new(srv.base, SIGINT, on_sigterm, &srv);
+	srv.sig_term = evsignal_new(srv.base, SIGTERM, on_sigterm, &srv);
+	evsignal_add(srv.sig_hup, NULL);
+	evsignal_add(srv.sig_int, NULL);
+	evsignal_add(srv.sig_term, NULL);
+
+	event_base_dispatch(srv.base);
+	log_info(0, "stopped");
+	status = 0;
+out:
+	listener_free(srv.listener);
+	if (srv.grace != NULL)
+		event_free(srv.grace);
+	if (srv.sig_hup != NULL) {
+		event_free(srv.sig_hup);
+		event_free(srv.sig_int);
+		event_free(srv.sig_term);
+	}
+	event_base_free(srv.base);
+	return status;
+}
+
+/* Entry point: --check, --dot, or serve. */
+int main(int argc, char **argv)
+{
+	struct options opts = { 0 };
+	struct menu_catalog *cat;
+	char *menus_path;
+	int status;
+
+	parse_options(argc, argv, &opts);
+	if (opts.debug)
+		trace_set_level(TRACE_DEBUG);
+	signal(SIGPIPE, SIG_IGN);
+	setvbuf(stderr, NULL, _IOLBF, 0);
+	menus_path = opts.menus ? xstrdup(opts.menus) : default_menus_path();
+
+	if (opts.check || opts.dot) {
+		cat = load_menus(menus_path, opts.check ? stdout : stderr);
+		if (cat != NULL && opts.dot)
+			menu_catalog_write_dot(cat, stdout);
+		if (cat != NULL && opts.check)
+			printf("%s: ok\n", menus_path);
+		status = cat != NULL ? 0 : 1;
+		menu_catalog_unref(cat);
+		free(menus_path);
+		return status;
+	}
+	status = serve(&opts, menus_path);
+	free(menus_path);
+	return status;
+}

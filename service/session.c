@@ -1,0 +1,438 @@
+/*
+ * session: one explicit state machine per caller. Each state has a row in
+ * session_states: a name, an enter hook that shows its menu or prompt, and
+ * input and timeout handlers that return the next state. Every transition
+ * goes through session_set_state. Menus are data, so "at a menu" is one
+ * state pointing at the current menu of the current set.
+ *
+ * It must not know about bytes, telnet, charsets on the wire or sockets:
+ * it only writes UTF-8 text through struct session_io.
+ */
+#include "session.h"
+
+#include <assert.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "trace.h"
+#include "util.h"
+
+/* Returned by a handler to stay in the current state without re-entering it. */
+#define SESSION_STAY SESSION_STATE_COUNT
+
+struct session {
+	unsigned id;
+	struct session_io io;
+	enum session_state state;
+	struct menu_catalog *catalog; /* one reference held */
+	const struct menu_set *set;
+	const struct menu *menu;
+	const struct menu *back[SESSION_MAX_DEPTH]; /* menus to go back to */
+	size_t depth;
+	enum charset charset;
+	int failures; /* invalid keys in a row */
+	int timeouts; /* silences in a row */
+	const char *close_reason;
+};
+
+struct session_state_ops {
+	const char *name;
+	void (*enter)(struct session *s);
+	/* A key (is_key) or a line; returns the next state or SESSION_STAY. */
+	unsigned (*on_input)(struct session *s, const char *text, size_t len,
+			     bool is_key);
+	unsigned (*on_timeout)(struct session *s);
+};
+
+static void menu_enter(struct session *s);
+static unsigned menu_on_input(struct session *s, const char *text, size_t len,
+			      bool is_key);
+static unsigned menu_on_timeout(struct session *s);
+static void closing_enter(struct session *s);
+static unsigned closing_on_input(struct session *s, const char *text,
+				 size_t len, bool is_key);
+static unsigned closing_on_timeout(struct session *s);
+
+static const struct session_state_ops session_states[] = {
+	[SESSION_MENU] = {
+		.name = "MENU",
+		.enter = menu_enter,
+		.on_input = menu_on_input,
+		.on_timeout = menu_on_timeout,
+	},
+	[SESSION_CLOSING] = {
+		.name = "CLOSING",
+		.enter = closing_enter,
+		.on_input = closing_on_input,
+		.on_timeout = closing_on_timeout,
+	},
+};
+static_assert(ARRAY_LEN(session_states) == SESSION_STATE_COUNT,
+	      "every session state needs a handler row");
+
+/* Name of a state for logs and traces. */
+const char *session_state_name(enum session_state state)
+{
+	if ((unsigned)state >= SESSION_STATE_COUNT)
+		return "?";
+	return session_states[state].name;
+}
+
+/* Writes a NUL-terminated UTF-8 string to the caller. */
+static void session_write(struct session *s, const char *text)
+{
+	s->io.write(s->io.ctx, text, strlen(text));
+}
+
+/* Writes one of the set's named texts; a missing one writes nothing. */
+static void session_say(struct session *s, const char *name)
+{
+	const char *text = menu_set_text(s->set, name);
+
+	if (text != NULL)
+		session_write(s, text);
+}
+
+/* The only place the state changes: logs old -> new, then enters. */
+static void session_set_state(struct session *s, unsigned next)
+{
+	if (next == SESSION_STAY)
+		return;
+	assert(next < SESSION_STATE_COUNT);
+	log_debug(s->id, "%s -> %s%s%s", session_states[s->state].name,
+		  session_states[next].name, next == SESSION_MENU ? " " : "",
+		  next == SESSION_MENU ? s->menu->name : "");
+	s->state = next;
+	session_states[next].enter(s);
+}
+
+/* Creates a session at the start menu of the default set. */
+struct session *session_new(unsigned id, struct menu_catalog *catalog,
+			    const struct session_io *io)
+{
+	struct session *s = xcalloc(1, sizeof(*s));
+
+	s->id = id;
+	s->io = *io;
+	s->catalog = menu_catalog_ref(catalog);
+	s->set = menu_catalog_default(catalog, SESSION_DEFAULT_LANGUAGE);
+	s->menu = s->set->start;
+	s->state = SESSION_MENU;
+	s->charset = CHARSET_UTF8;
+	return s;
+}
+
+/* Frees a session and drops its catalog reference. */
+void session_free(struct session *s)
+{
+	if (s == NULL)
+		return;
+	menu_catalog_unref(s->catalog);
+	free(s);
+}
+
+/* Shows the first menu. */
+void session_start(struct session *s)
+{
+	session_set_state(s, SESSION_MENU);
+}
+
+/* Common path of every input: re-arm the silence timer and dispatch. */
+static void session_input(struct session *s, const char *text, size_t len,
+			  bool is_key)
+{
+	s->timeouts = 0;
+	if (s->state == SESSION_MENU)
+		s->io.set_timer(s->io.ctx, (unsigned)s->menu->timeout);
+	session_set_state(s, session_states[s->state].on_input(s, text, len,
+							       is_key));
+}
+
+/* A key pressed in character mode. */
+void session_on_key(struct session *s, const char *key, size_t len)
+{
+	session_input(s, key, len, true);
+}
+
+/* A whole line. */
+void session_on_line(struct session *s, const char *line, size_t len)
+{
+	session_input(s, line, len, false);
+}
+
+/* A line too long to keep: say so and show where the caller is again. */
+void session_on_too_long(struct session *s)
+{
+	if (s->state == SESSION_CLOSING)
+		return;
+	session_say(s, "too_long");
+	session_set_state(s, s->state);
+}
+
+/* The caller was silent for the menu's timeout. */
+void session_on_timeout(struct session *s)
+{
+	session_set_state(s, session_states[s->state].on_timeout(s));
+}
+
+/* Says goodbye and closes, unless already closing. */
+static void session_close_with(struct session *s, const char *text_name,
+			       const char *reason)
+{
+	if (s->state == SESSION_CLOSING)
+		return;
+	session_say(s, text_name);
+	s->close_reason = reason;
+	session_set_state(s, SESSION_CLOSING);
+}
+
+/* The caller hung up. */
+void session_hangup(struct session *s, const char *reason)
+{
+	session_close_with(s, "goodbye", reason);
+}
+
+/* The service is going down. */
+void session_shutdown(struct session *s)
+{
+	session_close_with(s, "closing", "shutdown");
+}
+
+/* Finds a menu of the same name in set, or NULL. */
+static const struct menu *session_remap(const struct menu_set *set,
+					const struct menu *old)
+{
+	return old != NULL ? menu_set_find(set, old->name) : NULL;
+}
+
+/* Swaps in a reloaded catalog, keeping the caller where they are if possible. */
+void session_set_catalog(struct session *s, struct menu_catalog *catalog)
+{
+	const struct menu_set *set = menu_catalog_find(catalog, s->set->language);
+	const struct menu *menu;
+	size_t kept = 0;
+
+	if (set == NULL)
+		set = menu_catalog_default(catalog, SESSION_DEFAULT_LANGUAGE);
+	menu = session_remap(set, s->menu);
+	for (size_t i = 0; i < s->depth; i++) {
+		const struct menu *m = session_remap(set, s->back[i]);
+
+		if (m != NULL)
+			s->back[kept++] = m;
+	}
+	s->depth = kept;
+	menu_catalog_ref(catalog);
+	menu_catalog_unref(s->catalog);
+	s->catalog = catalog;
+	s->set = set;
+	if (menu != NULL) {
+		s->menu = menu;
+		return;
+	}
+	s->menu = set->start;
+	s->depth = 0;
+	if (s->state == SESSION_MENU) {
+		session_say(s, "menu_gone");
+		session_set_state(s, SESSION_MENU);
+	}
+}
+
+/* Current state. */
+enum session_state session_state(const struct session *s)
+{
+	return s->state;
+}
+
+/* Current menu. */
+const struct menu *session_menu(const struct session *s)
+{
+	return s->menu;
+}
+
+/* Current menu set. */
+const struct menu_set *session_set(const struct session *s)
+{
+	return s->set;
+}
+
+/* Current charset of the caller's terminal. */
+enum charset session_charset(const struct session *s)
+{
+	return s->charset;
+}
+
+/* Whether the session is on its way out. */
+bool session_is_closing(const struct session *s)
+{
+	return s->state == SESSION_CLOSING;
+}
+
+/* --- SESSION_MENU ---------------------------------------------------- */
+
+/* Shows the current menu and waits for a key. */
+static void menu_enter(struct session *s)
+{
+	s->io.set_input(s->io.ctx, LINEEDIT_INPUT_KEYS);
+	session_write(s, s->menu->text);
+	s->io.set_timer(s->io.ctx, (unsigned)s->menu->timeout);
+}
+
+/* Remembers the current menu for "back", forgetting the oldest when full. */
+static void menu_push(struct session *s)
+{
+	if (s->depth == SESSION_MAX_DEPTH) {
+		memmove(&s->back[0], &s->back[1],
+			(SESSION_MAX_DEPTH - 1) * sizeof(s->back[0]));
+		s->depth--;
+	}
+	s->back[s->depth++] = s->menu;
+}
+
+/* Switches language and/or charset, then shows the set's start menu. */
+static unsigned menu_switch_language(struct session *s,
+				     const struct menu_action *action)
+{
+	const struct menu_set *set = s->set;
+
+	if (action->language != NULL) {
+		set = menu_catalog_find(s->catalog, action->language);
+		if (set == NULL) {
+			/* Possible when a single menu file was loaded. */
+			session_say(s, "unavailable");
+			return SESSION_MENU;
+		}
+	}
+	if (action->charset >= 0 && (enum charset)action->charset != s->charset) {
+		s->charset = (enum charset)action->charset;
+		s->io.set_charset(s->io.ctx, s->charset);
+		log_info(s->id, "charset %s", charset_name(s->charset));
+	}
+	if (set != s->set)
+		log_info(s->id, "language %s", set->language);
+	s->set = set;
+	s->menu = set->start;
+	s->depth = 0;
+	return SESSION_MENU;
+}
+
+/* Carries out the action bound to a valid key. */
+static unsigned menu_act(struct session *s, const struct menu_action *action)
+{
+	switch (action->type) {
+	case MENU_ACTION_GOTO:
+		menu_push(s);
+		s->menu = action->target;
+		return SESSION_MENU;
+	case MENU_ACTION_BACK:
+		if (s->depth > 0)
+			s->menu = s->back[--s->depth];
+		return SESSION_MENU;
+	case MENU_ACTION_HOME:
+		s->menu = s->set->start;
+		s->depth = 0;
+		return SESSION_MENU;
+	case MENU_ACTION_REPEAT:
+		return SESSION_MENU;
+	case MENU_ACTION_QUIT:
+		session_say(s, "goodbye");
+		s->close_reason = "quit";
+		return SESSION_CLOSING;
+	case MENU_ACTION_LANGUAGE:
+		return menu_switch_language(s, action);
+	case MENU_ACTION_FLOW:
+		/* No flow is built yet: say so honestly and stay. */
+		log_info(s->id, "flow %s is not available yet",
+			 menu_flow_name(action->flow));
+		session_say(s, "unavailable");
+		return SESSION_MENU;
+	case MENU_ACTION_COUNT:
+		break;
+	}
+	return SESSION_STAY;
+}
+
+/* An invalid key: the invalid text and the menu again, or goodbye after too many. */
+static unsigned menu_invalid(struct session *s)
+{
+	if (s->menu->invalid != NULL)
+		session_write(s, s->menu->invalid);
+	else
+		session_say(s, "invalid");
+	if (++s->failures >= s->menu->max_failures) {
+		log_info(s->id, "%d invalid keys in a row", s->failures);
+		session_say(s, "goodbye");
+		s->close_reason = "too many invalid keys";
+		return SESSION_CLOSING;
+	}
+	return SESSION_MENU;
+}
+
+/* Trims ASCII spaces from both ends of a line. */
+static void trim_spaces(const char **text, size_t *len)
+{
+	while (*len > 0 && (**text == ' ' || **text == '\t')) {
+		(*text)++;
+		(*len)--;
+	}
+	while (*len > 0 && ((*text)[*len - 1] == ' ' || (*text)[*len - 1] == '\t'))
+		(*len)--;
+}
+
+/* A key, or a line that must hold exactly one key, at a menu. */
+static unsigned menu_on_input(struct session *s, const char *text, size_t len,
+			      bool is_key)
+{
+	const struct menu_key *key;
+
+	if (!is_key) {
+		trim_spaces(&text, &len);
+		if (len == 0)
+			return SESSION_STAY; /* an empty line at a menu is ignored */
+	}
+	key = menu_find_key(s->menu, text, len);
+	if (key == NULL)
+		return menu_invalid(s);
+	s->failures = 0;
+	return menu_act(s, &key->action);
+}
+
+/* A silence at a menu: remind, or goodbye after too many. */
+static unsigned menu_on_timeout(struct session *s)
+{
+	if (++s->timeouts >= s->menu->max_timeouts) {
+		log_info(s->id, "%d silences in a row", s->timeouts);
+		session_say(s, "goodbye");
+		s->close_reason = "timeout";
+		return SESSION_CLOSING;
+	}
+	session_say(s, "timeout");
+	return SESSION_MENU;
+}
+
+/* --- SESSION_CLOSING ------------------------------------------------- */
+
+/* Stops the timer and asks the connection to hang up once flushed. */
+static void closing_enter(struct session *s)
+{
+	s->io.set_timer(s->io.ctx, 0);
+	s->io.close(s->io.ctx, s->close_reason ? s->close_reason : "closed");
+}
+
+/* Input after goodbye is ignored. */
+static unsigned closing_on_input(struct session *s, const char *text,
+				 size_t len, bool is_key)
+{
+	(void)s;
+	(void)text;
+	(void)len;
+	(void)is_key;
+	return SESSION_STAY;
+}
+
+/* No timer runs while closing. */
+static unsigned closing_on_timeout(struct session *s)
+{
+	(void)s;
+	return SESSION_STAY;
+}

@@ -1,0 +1,83 @@
+/*
+ * session: the per-connection state machine. It takes keys and lines from
+ * the line editor and timer expiries, walks the menus, and says what to
+ * show through a small output interface. It does no I/O itself and never
+ * sees raw bytes, telnet or sockets, so tests drive it with plain strings.
+ */
+#ifndef HOTLINE_SESSION_H
+#define HOTLINE_SESSION_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "charset.h"
+#include "lineedit.h"
+#include "menu.h"
+
+/* Menus remembered for "back"; deeper walks forget the oldest. */
+#define SESSION_MAX_DEPTH 32
+/* Language of the set a new caller hears when the catalog has it. */
+#define SESSION_DEFAULT_LANGUAGE "zh-CN"
+
+enum session_state {
+	SESSION_MENU,    /* at a menu: one key picks an action */
+	SESSION_CLOSING, /* goodbye said; output drains, then the line drops */
+	SESSION_STATE_COUNT,
+};
+
+/* What the session asks of its connection; every callback is required. */
+struct session_io {
+	void *ctx;
+	/* Shows UTF-8 text to the caller; "\n" is a line end. */
+	void (*write)(void *ctx, const char *text, size_t len);
+	/* Says what kind of input comes next: menu keys, text or a secret. */
+	void (*set_input)(void *ctx, enum lineedit_input input);
+	/* Arms the silence timer for this many seconds; 0 disarms it. */
+	void (*set_timer)(void *ctx, unsigned seconds);
+	/* Switches the caller's terminal encoding. */
+	void (*set_charset)(void *ctx, enum charset cs);
+	/* Hangs up once what was written has been sent. */
+	void (*close)(void *ctx, const char *reason);
+};
+
+struct session;
+
+/*
+ * Returns a new session on the catalog (it takes its own reference) in its
+ * default set; the caller owns the session. Nothing is shown until
+ * session_start.
+ */
+struct session *session_new(unsigned id, struct menu_catalog *catalog,
+			    const struct session_io *io);
+void session_free(struct session *s);
+
+/* Shows the start menu. */
+void session_start(struct session *s);
+/* A key pressed at a menu in character mode: one UTF-8 character. */
+void session_on_key(struct session *s, const char *key, size_t len);
+/* A whole line (valid UTF-8, without its ending). */
+void session_on_line(struct session *s, const char *line, size_t len);
+/* The line editor dropped a line over its limit. */
+void session_on_too_long(struct session *s);
+/* The silence timer armed through set_timer expired. */
+void session_on_timeout(struct session *s);
+/* The caller hung up (Ctrl-C, IAC IP, end of input): goodbye and close. */
+void session_hangup(struct session *s, const char *reason);
+/* The service is shutting down: tell the caller and close. */
+void session_shutdown(struct session *s);
+/*
+ * Moves the session to a reloaded catalog (taking a reference, dropping
+ * the old one). A caller whose menu is gone hears so and goes to the
+ * start menu; everyone else is not disturbed.
+ */
+void session_set_catalog(struct session *s, struct menu_catalog *catalog);
+
+enum session_state session_state(const struct session *s);
+const char *session_state_name(enum session_state state);
+/* The menu the caller is at. */
+const struct menu *session_menu(const struct session *s);
+const struct menu_set *session_set(const struct session *s);
+enum charset session_charset(const struct session *s);
+bool session_is_closing(const struct session *s);
+
+#endif

@@ -1,0 +1,405 @@
+/*
+ * telnet: the adapter around libtelnet for one connection. It owns the
+ * libtelnet state tracker, turns libtelnet's events into the few the
+ * layer above needs (data, bytes to send, character mode, window size,
+ * hangup) and answers what a client asks by itself (AYT, DO TIMING-MARK
+ * through libtelnet's RFC 1143 Q-method, which refuses every option not
+ * in our table).
+ *
+ * It never touches a socket and knows nothing of lines, menus or
+ * sessions: bytes to write leave through the callback.
+ */
+#include "telnet.h"
+#include "util.h"
+
+/* libtelnet.h uses size_t without including <stddef.h>: keep it after ours. */
+#include <libtelnet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/*
+ * Input bytes copied into one stack chunk before telnet_recv: bounds the
+ * copy that filtering needs, and the depth of libtelnet's recursion should
+ * one of its sub-parsers ever return non-zero again (see the filter below).
+ */
+#define TELNET_ADAPTER_FEED_CHUNK 512
+
+/*
+ * Unassigned option number (IANA lists none at 200) that SB option bytes
+ * libtelnet would parse itself are rewritten to; see telnet_adapter_feed.
+ */
+#define TELNET_ADAPTER_SB_SINK 200
+
+/* Sent in reply to IAC AYT. */
+static const char telnet_adapter_ayt_reply[] = "\r\n[hotline: yes]\r\n";
+
+/*
+ * What we support: we echo, suppress go-ahead and send 8-bit data; the
+ * client may send window size, terminal type, 8-bit data and suppress
+ * go-ahead. libtelnet refuses everything else (DONT for a WILL, WONT for
+ * a DO), which answers DO TIMING-MARK with WONT TIMING-MARK.
+ */
+static const telnet_telopt_t telnet_adapter_telopts[] = {
+	{ TELNET_TELOPT_ECHO, TELNET_WILL, TELNET_DONT },
+	{ TELNET_TELOPT_SGA, TELNET_WILL, TELNET_DO },
+	{ TELNET_TELOPT_BINARY, TELNET_WILL, TELNET_DO },
+	{ TELNET_TELOPT_NAWS, TELNET_WONT, TELNET_DO },
+	{ TELNET_TELOPT_TTYPE, TELNET_WONT, TELNET_DO },
+	{ -1, 0, 0 },
+};
+
+/* Where our WILL ECHO stands: it decides character or line mode once. */
+enum telnet_adapter_echo {
+	TELNET_ADAPTER_ECHO_NONE,    /* not offered yet */
+	TELNET_ADAPTER_ECHO_OFFERED, /* offered, no answer yet */
+	TELNET_ADAPTER_ECHO_CHAR,    /* accepted: character mode for good */
+	TELNET_ADAPTER_ECHO_LINE,    /* refused: line mode, echo only for secrets */
+};
+
+/* Just enough of libtelnet's parser state to find the byte after IAC SB. */
+enum telnet_adapter_scan {
+	TELNET_ADAPTER_SCAN_DATA,   /* data, or inside SB (same rules) */
+	TELNET_ADAPTER_SCAN_IAC,    /* after IAC */
+	TELNET_ADAPTER_SCAN_NEG,    /* after IAC WILL/WONT/DO/DONT */
+	TELNET_ADAPTER_SCAN_SB_OPT, /* after IAC SB: the option byte */
+};
+
+struct telnet_adapter {
+	telnet_t *telnet;
+	telnet_adapter_cb cb;
+	void *ctx;
+	bool started; /* our offers went out */
+	enum telnet_adapter_echo echo;
+	enum telnet_adapter_scan scan;
+	unsigned char scan_cmd; /* the WILL/WONT/DO/DONT in SCAN_NEG */
+	char ttype[TELNET_ADAPTER_MAX_TTYPE + 1];
+};
+
+/* Hands one event with optional bytes to the caller. */
+static void telnet_adapter_emit(struct telnet_adapter *ta,
+				enum telnet_adapter_event_type type,
+				const char *data, size_t len)
+{
+	struct telnet_adapter_event ev = {
+		.type = type,
+		.data = data,
+		.len = len,
+	};
+
+	ta->cb(ta->ctx, &ev);
+}
+
+/* Reports a protocol oddity of our own, for the log. */
+static void telnet_adapter_warn(struct telnet_adapter *ta, const char *msg)
+{
+	telnet_adapter_emit(ta, TELNET_ADAPTER_EV_WARNING, msg, strlen(msg));
+}
+
+/* The client said DO ECHO: character mode if it answers our first offer. */
+static void telnet_adapter_on_echo_accepted(struct telnet_adapter *ta)
+{
+	/*
+	 * In line mode this DO answers a WILL ECHO sent for a secret: the
+	 * client merely stops echoing; it must not switch modes.
+	 */
+	if (ta->echo != TELNET_ADAPTER_ECHO_NONE &&
+	    ta->echo != TELNET_ADAPTER_ECHO_OFFERED)
+		return;
+	ta->echo = TELNET_ADAPTER_ECHO_CHAR;
+	telnet_adapter_emit(ta, TELNET_ADAPTER_EV_CHAR_MODE, NULL, 0);
+}
+
+/* The client said DONT ECHO: if that answers our offer, stay in line mode. */
+static void telnet_adapter_on_echo_refused(struct telnet_adapter *ta)
+{
+	if (ta->echo == TELNET_ADAPTER_ECHO_OFFERED)
+		ta->echo = TELNET_ADAPTER_ECHO_LINE;
+}
+
+/* Handles a bare IAC command: hangups, AYT, and erase keys as data. */
+static void telnet_adapter_on_iac(struct telnet_adapter *ta, unsigned char cmd)
+{
+	static const char erase_char = 0x7f; /* DEL: the line editor's backspace */
+	static const char erase_line = 0x15; /* Ctrl-U */
+
+	switch (cmd) {
+	case TELNET_IP:
+	case TELNET_ABORT:
+	case TELNET_SUSP:
+	case TELNET_BREAK:
+	case TELNET_EOF:
+		telnet_adapter_emit(ta, TELNET_ADAPTER_EV_HANGUP, NULL, 0);
+		break;
+	case TELNET_AYT:
+		telnet_send(ta->telnet, telnet_adapter_ayt_reply,
+			    sizeof(telnet_adapter_ayt_reply) - 1);
+		break;
+	case TELNET_EC:
+		telnet_adapter_emit(ta, TELNET_ADAPTER_EV_DATA, &erase_char, 1);
+		break;
+	case TELNET_EL:
+		telnet_adapter_emit(ta, TELNET_ADAPTER_EV_DATA, &erase_line, 1);
+		break;
+	default:
+		/* NOP, GA, DM, AO, EOR, a stray SE: nothing to do. */
+		break;
+	}
+}
+
+/* Turns a subnegotiation into a window size; only NAWS interests us here. */
+static void telnet_adapter_on_sub(struct telnet_adapter *ta,
+				  unsigned char telopt, const char *buf,
+				  size_t len)
+{
+	const unsigned char *u = (const unsigned char *)buf;
+	struct telnet_adapter_event ev = { .type = TELNET_ADAPTER_EV_WINDOW };
+	char msg[80];
+
+	if (telopt != TELNET_TELOPT_NAWS)
+		return;
+	if (len != 4) {
+		snprintf(msg, sizeof(msg),
+			 "NAWS subnegotiation of %zu bytes ignored", len);
+		telnet_adapter_warn(ta, msg);
+		return;
+	}
+	ev.width = ((unsigned)u[0] << 8) | u[1];
+	ev.height = ((unsigned)u[2] << 8) | u[3];
+	ta->cb(ta->ctx, &ev);
+}
+
+/* Keeps the terminal type: printable ASCII only, at most the limit. */
+static void telnet_adapter_on_ttype(struct telnet_adapter *ta,
+				    const char *name)
+{
+	size_t n = 0;
+
+	for (const unsigned char *p = (const unsigned char *)name; *p != '\0';
+	     p++) {
+		if (n == TELNET_ADAPTER_MAX_TTYPE)
+			break;
+		if (*p >= 0x20 && *p < 0x7f)
+			ta->ttype[n++] = (char)*p;
+	}
+	ta->ttype[n] = '\0';
+}
+
+/* libtelnet's event handler: maps its events onto ours. */
+static void telnet_adapter_on_event(telnet_t *telnet, telnet_event_t *ev,
+				    void *user_data)
+{
+	struct telnet_adapter *ta = user_data;
+
+	(void)telnet;
+	switch (ev->type) {
+	case TELNET_EV_DATA:
+		telnet_adapter_emit(ta, TELNET_ADAPTER_EV_DATA, ev->data.buffer,
+				    ev->data.size);
+		break;
+	case TELNET_EV_SEND:
+		telnet_adapter_emit(ta, TELNET_ADAPTER_EV_SEND, ev->data.buffer,
+				    ev->data.size);
+		break;
+	case TELNET_EV_IAC:
+		telnet_adapter_on_iac(ta, ev->iac.cmd);
+		break;
+	case TELNET_EV_DO:
+		/* libtelnet reports DO only when our side became enabled. */
+		if (ev->neg.telopt == TELNET_TELOPT_ECHO)
+			telnet_adapter_on_echo_accepted(ta);
+		break;
+	case TELNET_EV_WILL:
+		/* The client will send its terminal type: ask for it. */
+		if (ev->neg.telopt == TELNET_TELOPT_TTYPE)
+			telnet_ttype_send(ta->telnet);
+		break;
+	case TELNET_EV_SUBNEGOTIATION:
+		telnet_adapter_on_sub(ta, ev->sub.telopt, ev->sub.buffer,
+				      ev->sub.size);
+		break;
+	case TELNET_EV_TTYPE:
+		if (ev->ttype.cmd == TELNET_TTYPE_IS && ev->ttype.name != NULL)
+			telnet_adapter_on_ttype(ta, ev->ttype.name);
+		break;
+	case TELNET_EV_WARNING:
+		telnet_adapter_warn(ta, ev->error.msg);
+		break;
+	case TELNET_EV_ERROR:
+		telnet_adapter_emit(ta, TELNET_ADAPTER_EV_ERROR, ev->error.msg,
+				    strlen(ev->error.msg));
+		break;
+	default:
+		/* WONT, DONT, and parsers we keep libtelnet from running. */
+		break;
+	}
+}
+
+/* Returns a new adapter; the caller owns it. */
+struct telnet_adapter *telnet_adapter_new(telnet_adapter_cb cb, void *ctx)
+{
+	struct telnet_adapter *ta = xcalloc(1, sizeof(*ta));
+
+	ta->cb = cb;
+	ta->ctx = ctx;
+	ta->echo = TELNET_ADAPTER_ECHO_NONE;
+	ta->scan = TELNET_ADAPTER_SCAN_DATA;
+	ta->telnet = telnet_init(telnet_adapter_telopts,
+				 telnet_adapter_on_event, 0, ta);
+	if (ta->telnet == NULL) {
+		/* telnet_init fails only when calloc does. */
+		fprintf(stderr, "hotlined: out of memory in telnet_init\n");
+		abort();
+	}
+	return ta;
+}
+
+/* Frees the adapter and its libtelnet state; NULL is fine. */
+void telnet_adapter_free(struct telnet_adapter *ta)
+{
+	if (ta == NULL)
+		return;
+	telnet_free(ta->telnet);
+	free(ta);
+}
+
+/*
+ * Sends our offers once, through the Q-method so answers are tracked (a
+ * second round would offer again what the client refused).
+ */
+void telnet_adapter_start(struct telnet_adapter *ta)
+{
+	if (ta->started)
+		return;
+	ta->started = true;
+	if (ta->echo == TELNET_ADAPTER_ECHO_NONE)
+		ta->echo = TELNET_ADAPTER_ECHO_OFFERED;
+	telnet_negotiate(ta->telnet, TELNET_WILL, TELNET_TELOPT_ECHO);
+	telnet_negotiate(ta->telnet, TELNET_WILL, TELNET_TELOPT_SGA);
+	telnet_negotiate(ta->telnet, TELNET_WILL, TELNET_TELOPT_BINARY);
+	telnet_negotiate(ta->telnet, TELNET_DO, TELNET_TELOPT_BINARY);
+	telnet_negotiate(ta->telnet, TELNET_DO, TELNET_TELOPT_NAWS);
+	telnet_negotiate(ta->telnet, TELNET_DO, TELNET_TELOPT_TTYPE);
+}
+
+/* Whether libtelnet would run a parser of its own on SB for this option. */
+static bool telnet_adapter_is_sb_unsafe(unsigned char telopt)
+{
+	switch (telopt) {
+	case TELNET_TELOPT_ENVIRON:
+	case TELNET_TELOPT_NEW_ENVIRON:
+	case TELNET_TELOPT_MSSP:
+	case TELNET_TELOPT_COMPRESS2:
+	case TELNET_TELOPT_ZMP:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/*
+ * Parses bytes from the socket.
+ *
+ * libtelnet 0.21 runs its ENVIRON, NEW-ENVIRON, MSSP, ZMP and COMPRESS2
+ * handlers on any SB the client sends, negotiated or not, and they are
+ * not safe on hostile input in the Debian build:
+ * - ENVIRON/NEW-ENVIRON return 1 on success, which _process takes for
+ *   "COMPRESS2 started" and recurses into telnet_recv for the rest of the
+ *   buffer: ~10,000 back-to-back "IAC SB NEW-ENVIRON IS IAC SE" in one
+ *   telnet_recv overflow the stack, and an IAC command right after such
+ *   an SB can be lost;
+ * - MSSP reads one byte past its 16 KiB buffer when the SB fills it;
+ * - the build links zlib, so "IAC SB COMPRESS2 IAC SE" from the client
+ *   turns on inflation of its input, and anything not deflated is then a
+ *   fatal error.
+ * We use none of these options, so the option byte after IAC SB is
+ * rewritten to an unassigned one that libtelnet only reports as a plain
+ * subnegotiation, which we ignore. The scan mirrors libtelnet's states
+ * across calls (inside SB the same IAC rules hold, and libtelnet treats
+ * IAC SB inside SB as a new SB too). The same scan notes IAC DONT ECHO,
+ * because libtelnet reports no event when it refuses our offer.
+ */
+void telnet_adapter_feed(struct telnet_adapter *ta, const char *buf,
+			 size_t len)
+{
+	char chunk[TELNET_ADAPTER_FEED_CHUNK];
+	size_t n = 0;
+
+	for (size_t i = 0; i < len; i++) {
+		unsigned char b = (unsigned char)buf[i];
+		bool refused = false;
+
+		switch (ta->scan) {
+		case TELNET_ADAPTER_SCAN_DATA:
+			if (b == TELNET_IAC)
+				ta->scan = TELNET_ADAPTER_SCAN_IAC;
+			break;
+		case TELNET_ADAPTER_SCAN_IAC:
+			if (b == TELNET_SB) {
+				ta->scan = TELNET_ADAPTER_SCAN_SB_OPT;
+			} else if (b >= TELNET_WILL && b <= TELNET_DONT) {
+				ta->scan = TELNET_ADAPTER_SCAN_NEG;
+				ta->scan_cmd = b;
+			} else {
+				/* IAC IAC or a command: back to data. */
+				ta->scan = TELNET_ADAPTER_SCAN_DATA;
+			}
+			break;
+		case TELNET_ADAPTER_SCAN_NEG:
+			refused = ta->scan_cmd == TELNET_DONT &&
+				  b == TELNET_TELOPT_ECHO;
+			ta->scan = TELNET_ADAPTER_SCAN_DATA;
+			break;
+		case TELNET_ADAPTER_SCAN_SB_OPT:
+			if (telnet_adapter_is_sb_unsafe(b))
+				b = TELNET_ADAPTER_SB_SINK;
+			ta->scan = TELNET_ADAPTER_SCAN_DATA;
+			break;
+		}
+		chunk[n++] = (char)b;
+		/* A refusal takes effect in order with the events around it. */
+		if (refused || n == sizeof(chunk)) {
+			telnet_recv(ta->telnet, chunk, n);
+			n = 0;
+		}
+		if (refused)
+			telnet_adapter_on_echo_refused(ta);
+	}
+	if (n > 0)
+		telnet_recv(ta->telnet, chunk, n);
+}
+
+/* Sends data, escaping IAC; newlines are the caller's business. */
+void telnet_adapter_send(struct telnet_adapter *ta, const char *buf,
+			 size_t len)
+{
+	telnet_send(ta->telnet, buf, len);
+}
+
+/*
+ * Hidden input: only in line mode after the client refused our echo. In
+ * character mode we already control the echo; a client that never
+ * answered our offer (nc) does not speak telnet, and negotiating while
+ * the offer is pending would leave libtelnet to cancel it (WANTYES_OP).
+ * libtelnet's Q-method drops redundant requests and, after a refusal
+ * (state NO), sends WILL ECHO again.
+ */
+void telnet_adapter_set_secret(struct telnet_adapter *ta, bool on)
+{
+	if (ta->echo != TELNET_ADAPTER_ECHO_LINE)
+		return;
+	telnet_negotiate(ta->telnet, on ? TELNET_WILL : TELNET_WONT,
+			 TELNET_TELOPT_ECHO);
+}
+
+/* Whether the client accepted our echo offer. */
+bool telnet_adapter_is_char_mode(const struct telnet_adapter *ta)
+{
+	return ta->echo == TELNET_ADAPTER_ECHO_CHAR;
+}
+
+/* The terminal type the client reported, or ""; owned by the adapter. */
+const char *telnet_adapter_ttype(const struct telnet_adapter *ta)
+{
+	return ta->ttype;
+}

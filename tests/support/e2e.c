@@ -1,0 +1,261 @@
+/*
+ * e2e: process and socket helpers for end-to-end tests.
+ */
+#include "e2e.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+/* Milliseconds on a monotonic clock. */
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Reads a whole file into a new string; "" if unreadable. */
+static char *read_file(const char *path)
+{
+	struct strbuf sb;
+	char buf[4096];
+	FILE *f = fopen(path, "rb");
+	size_t n;
+
+	strbuf_init(&sb);
+	strbuf_append(&sb, "", 0);
+	if (f == NULL)
+		return sb.data;
+	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
+		strbuf_append(&sb, buf, n);
+	fclose(f);
+	return sb.data;
+}
+
+char *e2e_server_log(const struct e2e_server *srv)
+{
+	return read_file(srv->log_path);
+}
+
+bool e2e_server_log_wait(const struct e2e_server *srv, const char *needle)
+{
+	long long deadline = now_ms() + E2E_TIMEOUT_MS;
+
+	while (now_ms() < deadline) {
+		char *log = e2e_server_log(srv);
+		bool found = strstr(log, needle) != NULL;
+
+		free(log);
+		if (found)
+			return true;
+		usleep(10000);
+	}
+	return false;
+}
+
+int e2e_server_start(struct e2e_server *srv, const char *const *args)
+{
+	const char *argv[32] = { HOTLINED_PATH, "--listen", "127.0.0.1",
+				 "--port", "0" };
+	size_t argc = 5;
+	long long deadline;
+	int fd;
+
+	for (size_t i = 0; args != NULL && args[i] != NULL && argc < 31; i++)
+		argv[argc++] = args[i];
+	argv[argc] = NULL;
+	snprintf(srv->log_path, sizeof(srv->log_path), "/tmp/hotline-e2e-XXXXXX");
+	fd = mkstemp(srv->log_path);
+	if (fd < 0)
+		return -1;
+	srv->pid = fork();
+	if (srv->pid < 0)
+		return -1;
+	if (srv->pid == 0) {
+		dup2(fd, STDERR_FILENO);
+		dup2(fd, STDOUT_FILENO);
+		execv(argv[0], (char *const *)argv);
+		_exit(127);
+	}
+	close(fd);
+	deadline = now_ms() + E2E_TIMEOUT_MS;
+	while (now_ms() < deadline) {
+		char *log = e2e_server_log(srv);
+		char *p = strstr(log, "listening on 127.0.0.1:");
+		int status;
+
+		if (p != NULL) {
+			srv->port = (unsigned)atoi(p + strlen("listening on 127.0.0.1:"));
+			free(log);
+			return 0;
+		}
+		free(log);
+		if (waitpid(srv->pid, &status, WNOHANG) == srv->pid) {
+			srv->pid = 0;
+			return -1;
+		}
+		usleep(10000);
+	}
+	return -1;
+}
+
+int e2e_server_stop(struct e2e_server *srv, int sig)
+{
+	long long deadline = now_ms() + E2E_TIMEOUT_MS;
+	int status;
+
+	if (srv->pid <= 0)
+		return -1;
+	kill(srv->pid, sig);
+	while (now_ms() < deadline) {
+		if (waitpid(srv->pid, &status, WNOHANG) == srv->pid) {
+			srv->pid = 0;
+			unlink(srv->log_path);
+			return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+		}
+		usleep(10000);
+	}
+	kill(srv->pid, SIGKILL);
+	waitpid(srv->pid, &status, 0);
+	srv->pid = 0;
+	unlink(srv->log_path);
+	return -1;
+}
+
+int e2e_connect(unsigned port)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET,
+				   .sin_port = htons((uint16_t)port) };
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	inet_pton(AF_INET, "127.0.0.1", &sin.sin_addr);
+	if (fd < 0)
+		return -1;
+	if (connect(fd, (struct sockaddr *)&sin, sizeof(sin)) < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+void e2e_send(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+
+	while (len > 0) {
+		ssize_t n = send(fd, p, len, MSG_NOSIGNAL);
+
+		if (n <= 0)
+			return;
+		p += n;
+		len -= (size_t)n;
+	}
+}
+
+void e2e_send_str(int fd, const char *s)
+{
+	e2e_send(fd, s, strlen(s));
+}
+
+bool e2e_contains(const struct strbuf *hay, const void *needle, size_t len)
+{
+	return hay->len >= len && memmem(hay->data, hay->len, needle, len) != NULL;
+}
+
+/* Reads what is there within the remaining time; 0 on close, -1 on timeout. */
+static ssize_t read_some(int fd, struct strbuf *got, long long deadline)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	char buf[4096];
+	long long left = deadline - now_ms();
+	ssize_t n;
+
+	if (left <= 0 || poll(&pfd, 1, (int)left) <= 0)
+		return -1;
+	n = recv(fd, buf, sizeof(buf), 0);
+	if (n > 0)
+		strbuf_append(got, buf, (size_t)n);
+	return n < 0 ? 0 : n;
+}
+
+bool e2e_expect(int fd, struct strbuf *got, const void *needle, size_t len)
+{
+	long long deadline = now_ms() + E2E_TIMEOUT_MS;
+
+	while (!e2e_contains(got, needle, len)) {
+		if (read_some(fd, got, deadline) <= 0)
+			return e2e_contains(got, needle, len);
+	}
+	return true;
+}
+
+bool e2e_expect_str(int fd, struct strbuf *got, const char *needle)
+{
+	return e2e_expect(fd, got, needle, strlen(needle));
+}
+
+bool e2e_expect_close(int fd, struct strbuf *got)
+{
+	long long deadline = now_ms() + E2E_TIMEOUT_MS;
+
+	for (;;) {
+		ssize_t n = read_some(fd, got, deadline);
+
+		if (n == 0)
+			return true;
+		if (n < 0)
+			return false;
+	}
+}
+
+int e2e_run(const char *const *args, struct strbuf *out)
+{
+	const char *argv[32] = { HOTLINED_PATH };
+	size_t argc = 1;
+	int pipefd[2], status;
+	char buf[4096];
+	ssize_t n;
+	pid_t pid;
+
+	for (size_t i = 0; args[i] != NULL && argc < 31; i++)
+		argv[argc++] = args[i];
+	argv[argc] = NULL;
+	if (pipe(pipefd) < 0)
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		dup2(pipefd[1], STDOUT_FILENO);
+		dup2(pipefd[1], STDERR_FILENO);
+		close(pipefd[0]);
+		execv(argv[0], (char *const *)argv);
+		_exit(127);
+	}
+	close(pipefd[1]);
+	while ((n = read(pipefd[0], buf, sizeof(buf))) > 0)
+		strbuf_append(out, buf, (size_t)n);
+	close(pipefd[0]);
+	waitpid(pid, &status, 0);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+void e2e_write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "wb");
+
+	if (f == NULL)
+		return;
+	fputs(text, f);
+	fclose(f);
+}

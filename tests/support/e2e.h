@@ -1,0 +1,56 @@
+/*
+ * e2e: helpers for end-to-end tests that start a real hotlined on a free
+ * loopback port and talk to it over real sockets. Every wait is bounded.
+ */
+#ifndef HOTLINE_TEST_E2E_H
+#define HOTLINE_TEST_E2E_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "util.h"
+
+/* Longest any single wait in a test may take, in milliseconds. */
+#define E2E_TIMEOUT_MS 5000
+
+struct e2e_server {
+	pid_t pid;
+	unsigned port;
+	char log_path[64]; /* the server's stderr */
+};
+
+/*
+ * Starts build/hotlined --listen 127.0.0.1 --port 0 plus args (NULL-ended)
+ * and waits for its "listening on" line. Returns 0 or -1.
+ */
+int e2e_server_start(struct e2e_server *srv, const char *const *args);
+/* Sends sig (0: none) and waits for the exit; returns the exit status, or -1. */
+int e2e_server_stop(struct e2e_server *srv, int sig);
+/* The server's log so far; the caller owns the string. */
+char *e2e_server_log(const struct e2e_server *srv);
+/* Waits until the log contains needle. */
+bool e2e_server_log_wait(const struct e2e_server *srv, const char *needle);
+
+/* Connects to 127.0.0.1:port; returns the socket or -1. */
+int e2e_connect(unsigned port);
+void e2e_send(int fd, const void *buf, size_t len);
+void e2e_send_str(int fd, const char *s);
+/*
+ * Reads into got until it contains needle (bytes; may hold NULs before
+ * it). Returns true if seen within E2E_TIMEOUT_MS.
+ */
+bool e2e_expect(int fd, struct strbuf *got, const void *needle, size_t len);
+bool e2e_expect_str(int fd, struct strbuf *got, const char *needle);
+/* Reads until the peer closes; true if it did within E2E_TIMEOUT_MS. */
+bool e2e_expect_close(int fd, struct strbuf *got);
+/* Whether haystack contains needle (binary-safe). */
+bool e2e_contains(const struct strbuf *hay, const void *needle, size_t len);
+
+/* Runs build/hotlined with args, capturing stdout+stderr into out; returns exit status. */
+int e2e_run(const char *const *args, struct strbuf *out);
+
+/* Writes text to path, replacing it. */
+void e2e_write_file(const char *path, const char *text);
+
+#endif

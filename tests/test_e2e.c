@@ -1,0 +1,419 @@
+/*
+ * End-to-end tests: a real hotlined on a free loopback port, real sockets,
+ * talked to as a raw socket (line mode, like nc) and as a client that
+ * negotiates character mode (like Linux telnet). Every wait is bounded.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <iconv.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "e2e.h"
+
+#define GOODBYE_ZH "感谢您的来电,再见!"
+
+/* What inetutils telnet answers to our offers (TELNET-NOTES.md). */
+static const char telnet_answers[] =
+	"\xff\xfd\x01"                 /* DO ECHO */
+	"\xff\xfd\x03"                 /* DO SGA */
+	"\xff\xfb\x1f"                 /* WILL NAWS */
+	"\xff\xfa\x1f\x00\x50\x00\x18\xff\xf0" /* SB NAWS 80x24 SE */
+	"\xff\xfd\x00"                 /* DO BINARY */
+	"\xff\xfb\x00";                /* WILL BINARY */
+
+/* A small menu set whose timeouts are short enough to test. */
+static const char quick_menus[] =
+	"language: zh-CN\n"
+	"name: test\n"
+	"start: main\n"
+	"defaults: {timeout: 1, max_timeouts: 2, max_failures: 3}\n"
+	"texts:\n"
+	"  goodbye: \"BYE\\n\"\n"
+	"  invalid: \"INVALID\\n\"\n"
+	"  timeout: \"ANYONE THERE?\\n\"\n"
+	"  unavailable: \"NOT YET\\n\"\n"
+	"  too_long: \"TOO LONG\\n\"\n"
+	"  closing: \"CLOSING\\n\"\n"
+	"  menu_gone: \"GONE\\n\"\n"
+	"menus:\n"
+	"  main:\n"
+	"    text: \"ALPHA MENU\\n\"\n"
+	"    keys:\n"
+	"      \"3\": quit\n";
+
+struct fixture {
+	struct e2e_server srv;
+	char dir[64]; /* temporary menus, when the test needs its own */
+	int fd;
+	struct strbuf got;
+};
+
+static int start_with(void **state, const char *menus)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+	const char *args[] = { "--menus", menus, NULL };
+
+	strbuf_init(&f->got);
+	f->fd = -1;
+	if (menus == NULL) {
+		snprintf(f->dir, sizeof(f->dir), "/tmp/hotline-menus-XXXXXX");
+		if (mkdtemp(f->dir) == NULL)
+			return -1;
+		char path[128];
+
+		snprintf(path, sizeof(path), "%s/test.yaml", f->dir);
+		e2e_write_file(path, quick_menus);
+		args[1] = f->dir;
+	}
+	*state = f;
+	return e2e_server_start(&f->srv, args);
+}
+
+static int setup(void **state)
+{
+	return start_with(state, MENUS_DIR);
+}
+
+static int setup_quick(void **state)
+{
+	return start_with(state, NULL);
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	if (f->fd >= 0)
+		close(f->fd);
+	if (f->srv.pid > 0)
+		e2e_server_stop(&f->srv, SIGKILL);
+	if (f->dir[0] != '\0') {
+		char path[128];
+
+		snprintf(path, sizeof(path), "%s/test.yaml", f->dir);
+		unlink(path);
+		rmdir(f->dir);
+	}
+	strbuf_fini(&f->got);
+	free(f);
+	return 0;
+}
+
+/* Connects and waits for the main menu's marker text. */
+static void dial(struct fixture *f, const char *marker)
+{
+	f->fd = e2e_connect(f->srv.port);
+	assert_true(f->fd >= 0);
+	assert_true(e2e_expect_str(f->fd, &f->got, marker));
+}
+
+static void test_raw_socket_quit(void **state)
+{
+	struct fixture *f = *state;
+
+	dial(f, "10086");
+	strbuf_reset(&f->got);
+	e2e_send_str(f->fd, "3\r\n");
+	assert_true(e2e_expect_str(f->fd, &f->got, GOODBYE_ZH));
+	assert_true(e2e_expect_close(f->fd, &f->got));
+	assert_true(e2e_server_log_wait(&f->srv, "(quit)"));
+}
+
+static void test_every_enter_form(void **state)
+{
+	struct fixture *f = *state;
+	static const char *const enters[] = { "\r\n", "\r", "\n", "\r\0" };
+
+	dial(f, "10086");
+	for (size_t i = 0; i < 4; i++) {
+		char msg[8];
+
+		/* 9 opens the language menu, # goes home; one Enter each. */
+		memcpy(msg, "9", 1);
+		memcpy(msg + 1, enters[i], i == 3 ? 2 : strlen(enters[i]));
+		strbuf_reset(&f->got);
+		e2e_send(f->fd, msg, 1 + (i == 3 ? 2 : strlen(enters[i])));
+		assert_true(e2e_expect_str(f->fd, &f->got, "English"));
+		strbuf_reset(&f->got);
+		e2e_send_str(f->fd, "#\r\n");
+		assert_true(e2e_expect_str(f->fd, &f->got, "10086"));
+	}
+	/* No Enter was read twice: nothing invalid was reported. */
+	char *log = e2e_server_log(&f->srv);
+	assert_null(strstr(log, "invalid keys"));
+	free(log);
+	e2e_send_str(f->fd, "3\r\n");
+	assert_true(e2e_expect_str(f->fd, &f->got, GOODBYE_ZH));
+	assert_true(e2e_expect_close(f->fd, &f->got));
+}
+
+static void test_server_offers_character_mode(void **state)
+{
+	struct fixture *f = *state;
+
+	dial(f, "10086");
+	assert_true(e2e_contains(&f->got, "\xff\xfb\x01", 3)); /* WILL ECHO */
+	assert_true(e2e_contains(&f->got, "\xff\xfb\x03", 3)); /* WILL SGA */
+	assert_true(e2e_contains(&f->got, "\xff\xfd\x1f", 3)); /* DO NAWS */
+	assert_true(e2e_contains(&f->got, "\xff\xfb\x00", 3)); /* WILL BINARY */
+}
+
+static void test_character_mode_keypad(void **state)
+{
+	struct fixture *f = *state;
+
+	dial(f, "10086");
+	e2e_send(f->fd, telnet_answers, sizeof(telnet_answers) - 1);
+	strbuf_reset(&f->got);
+	/* One key, no Enter: acts at once, echoed. */
+	e2e_send_str(f->fd, "9");
+	assert_true(e2e_expect_str(f->fd, &f->got, "English"));
+	assert_true(e2e_contains(&f->got, "9\r\n", 3));
+	strbuf_reset(&f->got);
+	e2e_send_str(f->fd, "\r"); /* a bare Enter at a menu is ignored */
+	e2e_send_str(f->fd, "3");
+	assert_true(e2e_expect_str(f->fd, &f->got, "Welcome"));
+	assert_null(strstr(f->got.data, "nvalid"));
+	strbuf_reset(&f->got);
+	e2e_send_str(f->fd, "3");
+	assert_true(e2e_expect_close(f->fd, &f->got));
+	assert_true(e2e_contains(&f->got, "oodbye", 6));
+}
+
+static void test_line_mode_ctrl_c_answers_timing_mark(void **state)
+{
+	struct fixture *f = *state;
+
+	dial(f, "10086");
+	strbuf_reset(&f->got);
+	e2e_send(f->fd, "\xff\xf4\xff\xfd\x06", 5); /* IAC IP, IAC DO TIMING-MARK */
+	assert_true(e2e_expect(f->fd, &f->got, "\xff\xfc\x06", 3)); /* WONT TM */
+	assert_true(e2e_expect_str(f->fd, &f->got, GOODBYE_ZH));
+	assert_true(e2e_expect_close(f->fd, &f->got));
+}
+
+static void test_char_mode_ctrl_c_hangs_up(void **state)
+{
+	struct fixture *f = *state;
+
+	dial(f, "10086");
+	e2e_send(f->fd, telnet_answers, sizeof(telnet_answers) - 1);
+	strbuf_reset(&f->got);
+	e2e_send_str(f->fd, "\x03");
+	assert_true(e2e_expect_str(f->fd, &f->got, GOODBYE_ZH));
+	assert_true(e2e_expect_close(f->fd, &f->got));
+}
+
+static void test_are_you_there(void **state)
+{
+	struct fixture *f = *state;
+
+	dial(f, "10086");
+	strbuf_reset(&f->got);
+	e2e_send(f->fd, "\xff\xf6", 2);
+	assert_true(e2e_expect_str(f->fd, &f->got, "[hotline: yes]"));
+}
+
+static void test_overlong_line_refused_session_goes_on(void **state)
+{
+	struct fixture *f = *state;
+	char big[3000];
+
+	dial(f, "10086");
+	memset(big, 'a', sizeof(big));
+	e2e_send(f->fd, big, sizeof(big));
+	e2e_send_str(f->fd, "\r\n");
+	assert_true(e2e_server_log_wait(&f->srv, "line over 1024 bytes refused"));
+	strbuf_reset(&f->got);
+	e2e_send_str(f->fd, "9\r\n");
+	assert_true(e2e_expect_str(f->fd, &f->got, "English"));
+}
+
+static void test_iac_escaped_and_binary_input_survives(void **state)
+{
+	struct fixture *f = *state;
+	char junk[4096];
+	unsigned seed = 12345;
+
+	dial(f, "10086");
+	/* NULs, IAC IAC, stray commands, SB with no SE: none may hurt. */
+	for (size_t i = 0; i < sizeof(junk); i++) {
+		seed = seed * 1103515245u + 12345u;
+		junk[i] = (char)(seed >> 16);
+	}
+	e2e_send(f->fd, junk, sizeof(junk));
+	e2e_send(f->fd, "\0\0\0\0\xff\xff\xff\xf1\xff\xfa\x18", 11);
+	close(f->fd);
+	f->fd = -1;
+	strbuf_reset(&f->got);
+	dial(f, "10086");
+	e2e_send_str(f->fd, "3\r\n");
+	assert_true(e2e_expect_str(f->fd, &f->got, GOODBYE_ZH));
+}
+
+static void test_gbk_switch(void **state)
+{
+	struct fixture *f = *state;
+	char gbk[16];
+	char *in = (char *)"退出", *out = gbk;
+	size_t inleft = strlen(in), outleft = sizeof(gbk);
+	iconv_t cd = iconv_open("GBK", "UTF-8");
+
+	assert_true(cd != (iconv_t)-1);
+	assert_true(iconv(cd, &in, &inleft, &out, &outleft) != (size_t)-1);
+	iconv_close(cd);
+
+	dial(f, "10086");
+	e2e_send_str(f->fd, "9\r\n");
+	assert_true(e2e_expect_str(f->fd, &f->got, "GBK"));
+	strbuf_reset(&f->got);
+	e2e_send_str(f->fd, "2\r\n");
+	assert_true(e2e_expect(f->fd, &f->got, gbk, (size_t)(out - gbk)));
+	assert_false(e2e_contains(&f->got, "退出", strlen("退出")));
+}
+
+static void test_timeouts_hang_up(void **state)
+{
+	struct fixture *f = *state;
+
+	dial(f, "ALPHA MENU");
+	strbuf_reset(&f->got);
+	assert_true(e2e_expect_str(f->fd, &f->got, "ANYONE THERE?"));
+	assert_true(e2e_expect_str(f->fd, &f->got, "BYE"));
+	assert_true(e2e_expect_close(f->fd, &f->got));
+	assert_true(e2e_server_log_wait(&f->srv, "(timeout)"));
+}
+
+static void test_sighup_reload_and_broken_file(void **state)
+{
+	struct fixture *f = *state;
+	char path[128];
+	char *text = strdup(quick_menus);
+	char *p = strstr(text, "ALPHA");
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/test.yaml", f->dir);
+	dial(f, "ALPHA MENU");
+	memcpy(p, "BRAVO", 5);
+	e2e_write_file(path, text);
+	free(text);
+	kill(f->srv.pid, SIGHUP);
+	assert_true(e2e_server_log_wait(&f->srv, "menus reloaded"));
+	fd = e2e_connect(f->srv.port);
+	strbuf_reset(&f->got);
+	assert_true(e2e_expect_str(fd, &f->got, "BRAVO MENU"));
+	close(fd);
+
+	e2e_write_file(path, "language: zh-CN\nmenus: [oops\n");
+	kill(f->srv.pid, SIGHUP);
+	assert_true(e2e_server_log_wait(&f->srv, "reload failed"));
+	char *log = e2e_server_log(&f->srv);
+	char where[160];
+	snprintf(where, sizeof(where), "%s:", path);
+	assert_non_null(strstr(log, where));
+	free(log);
+	fd = e2e_connect(f->srv.port);
+	strbuf_reset(&f->got);
+	assert_true(e2e_expect_str(fd, &f->got, "BRAVO MENU"));
+	close(fd);
+	/* The first caller was never dropped. */
+	strbuf_reset(&f->got);
+	e2e_send_str(f->fd, "3\r\n");
+	assert_true(e2e_expect_str(f->fd, &f->got, "BYE"));
+}
+
+static void test_sigterm_tells_callers_and_exits_zero(void **state)
+{
+	struct fixture *f = *state;
+
+	dial(f, "10086");
+	strbuf_reset(&f->got);
+	kill(f->srv.pid, SIGTERM);
+	assert_true(e2e_expect_close(f->fd, &f->got));
+	assert_true(f->got.len > 0); /* the closing notice arrived before the close */
+	assert_int_equal(e2e_server_stop(&f->srv, 0), 0); /* already signalled */
+}
+
+static void test_check_and_dot(void **state)
+{
+	struct fixture *f = *state;
+	struct strbuf out;
+	char path[128];
+	const char *ok[] = { "--check", MENUS_DIR, NULL };
+	const char *dot[] = { "--dot", MENUS_DIR, NULL };
+	const char *bad[] = { "--check", path, NULL };
+
+	strbuf_init(&out);
+	assert_int_equal(e2e_run(ok, &out), 0);
+	strbuf_reset(&out);
+	assert_int_equal(e2e_run(dot, &out), 0);
+	assert_non_null(strstr(out.data, "digraph"));
+	strbuf_reset(&out);
+
+	snprintf(path, sizeof(path), "%s/bad.yaml", f->dir);
+	e2e_write_file(path, "language: zh-CN\nname: x\nstart: main\n"
+			     "texts: {goodbye: a, invalid: b, timeout: c, unavailable: d,"
+			     " too_long: e, closing: f, menu_gone: g}\n"
+			     "menus:\n  main:\n    text: hi\n    keys:\n"
+			     "      \"5\": {goto: bills}\n");
+	assert_int_equal(e2e_run(bad, &out), 1);
+	char expect[200];
+	snprintf(expect, sizeof(expect),
+		 "%s:9:19: key \"5\" goes to unknown menu \"bills\"", path);
+	assert_non_null(strstr(out.data, expect));
+	unlink(path);
+	strbuf_fini(&out);
+}
+
+static void test_help_and_version(void **state)
+{
+	struct strbuf out;
+	const char *help[] = { "--help", NULL };
+	const char *version[] = { "--version", NULL };
+	const char *badport[] = { "--port", "70000", NULL };
+
+	(void)state;
+	strbuf_init(&out);
+	assert_int_equal(e2e_run(help, &out), 0);
+	assert_non_null(strstr(out.data, "--listen"));
+	strbuf_reset(&out);
+	assert_int_equal(e2e_run(version, &out), 0);
+	assert_non_null(strstr(out.data, "hotlined "));
+	strbuf_reset(&out);
+	assert_int_equal(e2e_run(badport, &out), 2);
+	assert_non_null(strstr(out.data, "bad port"));
+	strbuf_fini(&out);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_raw_socket_quit, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_every_enter_form, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_server_offers_character_mode, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_character_mode_keypad, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_line_mode_ctrl_c_answers_timing_mark, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_char_mode_ctrl_c_hangs_up, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_are_you_there, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_overlong_line_refused_session_goes_on, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_iac_escaped_and_binary_input_survives, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_gbk_switch, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_timeouts_hang_up, setup_quick, teardown),
+		cmocka_unit_test_setup_teardown(test_sighup_reload_and_broken_file, setup_quick, teardown),
+		cmocka_unit_test_setup_teardown(test_sigterm_tells_callers_and_exits_zero, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_check_and_dot, setup_quick, teardown),
+		cmocka_unit_test(test_help_and_version),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

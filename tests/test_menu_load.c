@@ -1,0 +1,694 @@
+/*
+ * Tests of menu_load and the menu model: the default menus, a small good
+ * file, a directory with language actions across files, every broken
+ * fixture in tests/data/ with its exact "file:line:col: message", the
+ * catalog's reference count and the Graphviz output.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "charset.h"
+#include "menu.h"
+#include "menu_load.h"
+#include "util.h"
+
+/* Most errors one broken fixture is expected to report. */
+#define TEST_MAX_EXPECTED 10
+/* Columns of the terminal the default menus must fit. */
+#define TEST_TERMINAL_COLUMNS 80
+
+/* A broken fixture and what loading it must say, after its path. */
+struct bad_case {
+	const char *file;
+	const char *expected[TEST_MAX_EXPECTED]; /* NULL-terminated */
+};
+
+/* State of one test: what it loaded, what it printed, a temporary file. */
+struct fixture {
+	const struct bad_case *bad;
+	struct menu_errors errs;
+	struct menu_catalog *cat;
+	char *printed;
+	char tmp[64];
+};
+
+static const struct bad_case bad_cases[] = {
+	{ "bad_syntax.yaml",
+	  { ":17:6: syntax error: did not find expected key (while parsing a "
+	    "block mapping at 14:5)" } },
+	{ "bad_empty.yaml", { ": file is empty" } },
+	{ "bad_toplevel.yaml",
+	  { ":1:1: the top level must be a mapping (got a sequence)" } },
+	{ "bad_unknown_field.yaml",
+	  { ":12:1: unknown field \"colour\" (expected language, name, start, "
+	    "defaults, keys, texts or menus)" } },
+	{ "bad_missing_start.yaml", { ":1:1: missing field \"start\"" } },
+	{ "bad_start_unknown.yaml",
+	  { ":3:8: start names unknown menu \"welcome\"" } },
+	{ "bad_dup_menu.yaml",
+	  { ":17:3: duplicate menu \"main\" (first at 13:3)" } },
+	{ "bad_dup_key.yaml", { ":17:7: duplicate key \"1\" (first at 16:7)" } },
+	{ "bad_dup_field.yaml",
+	  { ":16:5: duplicate field \"text\" (first at 14:5)" } },
+	{ "bad_key_length.yaml",
+	  { ":16:7: key \"12\" must be exactly one character" } },
+	{ "bad_key_space.yaml",
+	  { ":16:7: key \" \" must be a printable character, not a space or "
+	    "control" } },
+	{ "bad_action.yaml",
+	  { ":16:12: key \"1\" has unknown action \"hangup\" (expected back, "
+	    "home, repeat, quit, query, recharge, chat, goto or language)" } },
+	{ "bad_goto.yaml",
+	  { ":16:19: key \"5\" goes to unknown menu \"bills\"" } },
+	{ "bad_goto_language.yaml",
+	  { ":16:25: key \"9\": goto cannot be combined with language" } },
+	{ "bad_action_field.yaml",
+	  { ":16:27: unknown field \"encoding\" (expected goto, language or "
+	    "charset)" } },
+	{ "bad_action_empty.yaml",
+	  { ":16:12: key \"9\" has an empty action (expected goto, language or "
+	    "charset)" } },
+	{ "bad_charset.yaml",
+	  { ":16:36: key \"2\" has unknown charset \"latin1\" (expected utf-8 "
+	    "or gbk)" } },
+	{ "bad_no_text.yaml", { ":13:3: menu \"main\" has no text" } },
+	{ "bad_text_type.yaml",
+	  { ":15:7: text of menu \"main\" must be a string (got a sequence)" } },
+	{ "bad_timeout.yaml",
+	  { ":15:14: timeout must be an integer from 0 to 3600 (got "
+	    "\"7200\")" } },
+	{ "bad_max_failures.yaml",
+	  { ":13:17: max_failures must be an integer from 1 to 100 (got "
+	    "\"three\")" } },
+	{ "bad_required_text.yaml", { ":4:1: missing text \"closing\"" } },
+	{ "bad_utf8.yaml", { ":15:10: not valid UTF-8 (byte 0xE9)" } },
+	{ "bad_nul.yaml",
+	  { ":14:11: text of menu \"main\" contains a NUL character" } },
+	{ "bad_alias.yaml", { ":16:11: YAML aliases are not allowed (*lol)" } },
+	{ "bad_depth.yaml", { ":16:24: nested deeper than 16 levels" } },
+	{ "bad_two_docs.yaml",
+	  { ":15:1: only one YAML document is allowed" } },
+	{ "bad_menu_name.yaml",
+	  { ":13:3: menu name \"main menu\" may only hold ASCII letters, "
+	    "digits, \"-\", \"_\" and \".\"" } },
+	{ "bad_many.yaml",
+	  { ":2:1: missing field \"name\"",
+	    ":4:1: missing text \"menu_gone\"",
+	    ":14:19: max_timeouts must be an integer from 1 to 100 (got "
+	    "\"0\")",
+	    ":16:19: key \"1\" goes to unknown menu \"bills\"",
+	    ":17:12: key \"2\" has unknown action \"hangup\" (expected back, "
+	    "home, repeat, quit, query, recharge, chat, goto or language)",
+	    ":19:7: duplicate key \"3\" (first at 18:7)",
+	    ":20:3: menu \"help\" has no text",
+	    ":22:7: key \"ab\" must be exactly one character" } },
+};
+
+/* The head of a valid file with every required text, for generated files. */
+static const char file_head[] =
+	"language: xx\n"
+	"name: Test\n"
+	"start: main\n"
+	"texts:\n"
+	"  goodbye: \"Bye.\\n\"\n"
+	"  invalid: \"Invalid.\\n\"\n"
+	"  timeout: \"Timeout.\\n\"\n"
+	"  unavailable: \"Unavailable.\\n\"\n"
+	"  too_long: \"Too long.\\n\"\n"
+	"  closing: \"Closing.\\n\"\n"
+	"  menu_gone: \"Gone.\\n\"\n"
+	"menus:\n"
+	"  main:\n";
+
+/* Starts a test with empty errors; a bad case arrives as the prestate. */
+static int setup(void **state)
+{
+	struct fixture *f = xcalloc(1, sizeof(*f));
+
+	f->bad = *state;
+	menu_errors_init(&f->errs);
+	*state = f;
+	return 0;
+}
+
+/* Frees what the test loaded and removes its temporary file. */
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	menu_catalog_unref(f->cat);
+	menu_errors_fini(&f->errs);
+	free(f->printed);
+	if (f->tmp[0] != '\0')
+		unlink(f->tmp);
+	free(f);
+	return 0;
+}
+
+/* Returns a path under TEST_DATA_DIR; the caller owns it. */
+static char *data_path(const char *name)
+{
+	return xasprintf("%s/%s", TEST_DATA_DIR, name);
+}
+
+/* Loads path expecting failure; keeps what menu_errors_print prints. */
+static void load_bad(struct fixture *f, const char *path)
+{
+	size_t len;
+	FILE *mem;
+
+	f->cat = menu_load_path(path, &f->errs);
+	assert_null(f->cat);
+	assert_true(f->errs.count > 0);
+	mem = open_memstream(&f->printed, &len);
+	assert_non_null(mem);
+	menu_errors_print(&f->errs, mem);
+	fclose(mem);
+}
+
+/* Loads path expecting success, printing the errors if it fails. */
+static void load_good(struct fixture *f, const char *path)
+{
+	f->cat = menu_load_path(path, &f->errs);
+	if (f->cat == NULL)
+		menu_errors_print(&f->errs, stderr);
+	assert_non_null(f->cat);
+	assert_int_equal(f->errs.count, 0);
+}
+
+/* Checks the printed errors are exactly path + each suffix, one a line. */
+static void assert_errors(const struct fixture *f, const char *path,
+			  const char *const *suffixes, size_t n)
+{
+	struct strbuf want;
+
+	strbuf_init(&want);
+	for (size_t i = 0; i < n && suffixes[i] != NULL; i++)
+		strbuf_printf(&want, "%s%s\n", path, suffixes[i]);
+	assert_string_equal(f->printed, want.data);
+	strbuf_fini(&want);
+}
+
+/* Writes a temporary file made of head and body; its name goes in f->tmp. */
+static void write_tmp(struct fixture *f, const char *head, const char *body)
+{
+	FILE *fp;
+	int fd;
+
+	snprintf(f->tmp, sizeof(f->tmp), "/tmp/test_menu_load.XXXXXX");
+	fd = mkstemp(f->tmp);
+	assert_true(fd >= 0);
+	fp = fdopen(fd, "w");
+	assert_non_null(fp);
+	fputs(head, fp);
+	fputs(body, fp);
+	assert_int_equal(fclose(fp), 0);
+}
+
+/* Returns the key's action in a menu, failing the test if it is missing. */
+static const struct menu_action *key_action(const struct menu *menu,
+					    const char *key)
+{
+	const struct menu_key *k = menu_find_key(menu, key, strlen(key));
+
+	assert_non_null(k);
+	return &k->action;
+}
+
+/* --- the default menus ----------------------------------------------- */
+
+/* Checks one default set: start menu, keys, the language menu, texts. */
+static void check_default_set(const struct menu_catalog *cat,
+			      const char *language, const char *goodbye)
+{
+	const struct menu_set *set = menu_catalog_find(cat, language);
+	const struct menu *main_menu, *lang;
+	const struct menu_action *a;
+
+	assert_non_null(set);
+	assert_string_equal(set->language, language);
+	main_menu = menu_set_find(set, "main");
+	assert_non_null(main_menu);
+	assert_ptr_equal(set->start, main_menu);
+	assert_int_equal(key_action(main_menu, "1")->type, MENU_ACTION_FLOW);
+	assert_int_equal(key_action(main_menu, "1")->flow, MENU_FLOW_QUERY);
+	assert_int_equal(key_action(main_menu, "2")->flow, MENU_FLOW_RECHARGE);
+	assert_int_equal(key_action(main_menu, "3")->type, MENU_ACTION_QUIT);
+	assert_int_equal(key_action(main_menu, "4")->flow, MENU_FLOW_CHAT);
+	a = key_action(main_menu, "9");
+	assert_int_equal(a->type, MENU_ACTION_GOTO);
+	lang = menu_set_find(set, "language");
+	assert_ptr_equal(a->target, lang);
+
+	/* The language menu: its three keys, then the global 0, * and #. */
+	assert_int_equal(lang->nkeys, 6);
+	a = key_action(lang, "1");
+	assert_int_equal(a->type, MENU_ACTION_LANGUAGE);
+	assert_string_equal(a->language, "zh-CN");
+	assert_int_equal(a->charset, CHARSET_UTF8);
+	a = key_action(lang, "2");
+	assert_string_equal(a->language, "zh-CN");
+	assert_int_equal(a->charset, CHARSET_GBK);
+	a = key_action(lang, "3");
+	assert_string_equal(a->language, "en");
+	assert_int_equal(a->charset, -1);
+	assert_non_null(menu_catalog_find(cat, a->language));
+	for (size_t m = 0; m < set->nmenus; m++) {
+		const struct menu *menu = &set->menus[m];
+
+		assert_int_equal(key_action(menu, "0")->type,
+				 MENU_ACTION_REPEAT);
+		assert_int_equal(key_action(menu, "*")->type, MENU_ACTION_BACK);
+		assert_int_equal(key_action(menu, "#")->type, MENU_ACTION_HOME);
+	}
+	assert_string_equal(menu_set_text(set, "goodbye"), goodbye);
+	for (size_t i = 0; i < menu_required_texts_count; i++)
+		assert_non_null(menu_set_text(set, menu_required_texts[i]));
+}
+
+/* Both default sets load from menus/ with the documented graph. */
+static void test_default_sets(void **state)
+{
+	struct fixture *f = *state;
+
+	load_good(f, MENUS_DIR);
+	assert_int_equal(f->cat->nsets, 2);
+	/* Sorted by file name: en.yaml before zh-CN.yaml. */
+	assert_string_equal(f->cat->sets[0].language, "en");
+	assert_string_equal(f->cat->sets[1].language, "zh-CN");
+	assert_string_equal(f->cat->sets[1].label, "中文");
+	check_default_set(f->cat, "zh-CN", "感谢您的来电,再见!\n");
+	check_default_set(f->cat, "en", "Thank you for calling. Goodbye!\n");
+	assert_ptr_equal(menu_catalog_default(f->cat, "zh-CN"),
+			 &f->cat->sets[1]);
+	assert_ptr_equal(menu_catalog_default(f->cat, "fr"), &f->cat->sets[0]);
+	assert_non_null(strstr(menu_set_text(menu_catalog_find(f->cat, "zh-CN"),
+					     "unavailable"),
+			       "暂未开通"));
+}
+
+/* Checks a text ends with a newline, has no tab and fits the terminal. */
+static void check_text_fits(const char *text)
+{
+	int col = 0;
+	uint32_t cp;
+
+	assert_true(strlen(text) > 0 && text[strlen(text) - 1] == '\n');
+	for (const char *p = text; *p != '\0';) {
+		size_t n = utf8_decode(p, strlen(p), &cp);
+
+		assert_true(n > 0);
+		assert_true(cp != '\t');
+		col = cp == '\n' ? 0 : col + utf8_width(cp);
+		assert_true(col <= TEST_TERMINAL_COLUMNS);
+		p += n;
+	}
+}
+
+/* Every default text ends with a newline and fits an 80-column terminal. */
+static void test_default_texts_fit(void **state)
+{
+	struct fixture *f = *state;
+
+	load_good(f, MENUS_DIR);
+	for (size_t s = 0; s < f->cat->nsets; s++) {
+		const struct menu_set *set = &f->cat->sets[s];
+
+		for (size_t m = 0; m < set->nmenus; m++)
+			check_text_fits(set->menus[m].text);
+		for (size_t t = 0; t < set->ntexts; t++)
+			check_text_fits(set->texts[t].text);
+	}
+}
+
+/* One default file loads alone: its language action to "en" is no error. */
+static void test_default_single_file(void **state)
+{
+	struct fixture *f = *state;
+
+	load_good(f, MENUS_DIR "/zh-CN.yaml");
+	assert_int_equal(f->cat->nsets, 1);
+	assert_string_equal(f->cat->sets[0].path, MENUS_DIR "/zh-CN.yaml");
+	assert_null(menu_catalog_find(f->cat, "en"));
+}
+
+/* --- good files ------------------------------------------------------ */
+
+/* The small good fixture: defaults, overrides, every kind of action. */
+static void test_good_minimal(void **state)
+{
+	struct fixture *f = *state;
+	const struct menu *main_menu, *sub;
+	const struct menu_action *a;
+	const struct menu_set *set;
+
+	load_good(f, TEST_DATA_DIR "/good_minimal.yaml");
+	set = &f->cat->sets[0];
+	assert_string_equal(set->language, "xx");
+	assert_string_equal(set->label, "Test");
+	assert_int_equal(set->nmenus, 2);
+	main_menu = menu_set_find(set, "main");
+	sub = menu_set_find(set, "sub");
+	assert_non_null(sub);
+	assert_null(menu_set_find(set, "nope"));
+	assert_ptr_equal(set->start, main_menu);
+
+	assert_string_equal(main_menu->text, "Main menu\n  1 Sub menu\n  3 Quit\n");
+	assert_string_equal(main_menu->invalid, "Not on this menu.\n");
+	assert_int_equal(main_menu->timeout, 30);
+	assert_int_equal(main_menu->max_timeouts, 3);
+	assert_int_equal(main_menu->max_failures, 5);
+	assert_null(sub->invalid);
+	assert_int_equal(sub->timeout, 0);
+	assert_int_equal(sub->max_timeouts, 1);
+	assert_int_equal(sub->max_failures, 5);
+
+	/* A plain 1 is the key "1". */
+	a = key_action(main_menu, "1");
+	assert_int_equal(a->type, MENU_ACTION_GOTO);
+	assert_ptr_equal(a->target, sub);
+	/* The menu's own "0" wins over the global repeat. */
+	a = key_action(main_menu, "0");
+	assert_int_equal(a->type, MENU_ACTION_GOTO);
+	assert_ptr_equal(a->target, main_menu);
+	assert_int_equal(key_action(sub, "0")->type, MENU_ACTION_REPEAT);
+	/* One file alone: a language that is not loaded is allowed. */
+	a = key_action(main_menu, "8");
+	assert_int_equal(a->type, MENU_ACTION_LANGUAGE);
+	assert_string_equal(a->language, "fr");
+	assert_int_equal(a->charset, -1);
+	a = key_action(main_menu, "9");
+	assert_null(a->language);
+	assert_int_equal(a->charset, CHARSET_GBK);
+	assert_int_equal(key_action(main_menu, "\"")->flow, MENU_FLOW_QUERY);
+	assert_int_equal(key_action(sub, "五")->flow, MENU_FLOW_RECHARGE);
+	assert_int_equal(main_menu->nkeys, 9);
+	assert_int_equal(sub->nkeys, 4);
+
+	assert_null(menu_find_key(main_menu, "12", 2));
+	assert_null(menu_find_key(main_menu, "", 0));
+	assert_null(menu_find_key(main_menu, "7", 1));
+	assert_null(menu_find_key(sub, "五", 1)); /* part of a character */
+	assert_string_equal(menu_set_text(set, "closing"), "Closing.\n");
+	assert_string_equal(menu_set_text(set, "too_long"), "Too long.\n");
+	assert_null(menu_set_text(set, "nope"));
+}
+
+/* A directory load resolves language actions across its files. */
+static void test_dir_languages(void **state)
+{
+	struct fixture *f = *state;
+	const struct menu_set *aa, *bb;
+	const struct menu_action *a;
+
+	load_good(f, TEST_DATA_DIR "/dir_langs");
+	assert_int_equal(f->cat->nsets, 2); /* notes.txt is not a menu file */
+	aa = &f->cat->sets[0];
+	bb = &f->cat->sets[1];
+	assert_string_equal(aa->language, "aa");
+	assert_string_equal(aa->path, TEST_DATA_DIR "/dir_langs/a.yaml");
+	assert_string_equal(bb->language, "bb");
+	a = key_action(aa->start, "1");
+	assert_ptr_equal(menu_catalog_find(f->cat, a->language), bb);
+	a = key_action(aa->start, "2");
+	assert_ptr_equal(menu_catalog_find(f->cat, a->language), bb);
+	assert_int_equal(a->charset, CHARSET_GBK);
+	a = key_action(bb->start, "1");
+	assert_ptr_equal(menu_catalog_find(f->cat, a->language), aa);
+	assert_int_equal(a->charset, CHARSET_UTF8);
+}
+
+/* --- broken files ---------------------------------------------------- */
+
+/* One broken fixture reports exactly its expected errors. */
+static void test_bad_fixture(void **state)
+{
+	struct fixture *f = *state;
+	char *path = data_path(f->bad->file);
+
+	load_bad(f, path);
+	assert_errors(f, path, f->bad->expected, TEST_MAX_EXPECTED);
+	free(path);
+}
+
+/* A directory load reports a language action naming no loaded set. */
+static void test_dir_unknown_language(void **state)
+{
+	struct fixture *f = *state;
+	static const char *const want[] = {
+		":18:23: key \"2\" switches to unknown language \"fr\"",
+	};
+
+	load_bad(f, TEST_DATA_DIR "/dir_unknown_lang");
+	assert_errors(f, TEST_DATA_DIR "/dir_unknown_lang/a.yaml", want, 1);
+}
+
+/* Two files of a directory may not share a language id. */
+static void test_dir_duplicate_language(void **state)
+{
+	struct fixture *f = *state;
+	static const char *const want[] = {
+		":1:11: language \"aa\" is already defined in " TEST_DATA_DIR
+		"/dir_dup_lang/a.yaml",
+	};
+
+	load_bad(f, TEST_DATA_DIR "/dir_dup_lang");
+	assert_errors(f, TEST_DATA_DIR "/dir_dup_lang/b.yaml", want, 1);
+}
+
+/* A directory without menu files is an error about the directory. */
+static void test_dir_empty(void **state)
+{
+	struct fixture *f = *state;
+	static const char *const want[] = { ": no *.yaml files in directory" };
+
+	load_bad(f, TEST_DATA_DIR "/dir_empty");
+	assert_errors(f, TEST_DATA_DIR "/dir_empty", want, 1);
+}
+
+/* A path that does not exist says so, without a line. */
+static void test_missing_file(void **state)
+{
+	struct fixture *f = *state;
+	static const char *const want[] = {
+		": cannot open: No such file or directory",
+	};
+
+	load_bad(f, TEST_DATA_DIR "/missing.yaml");
+	assert_errors(f, TEST_DATA_DIR "/missing.yaml", want, 1);
+	assert_int_equal(f->errs.items[0].line, 0);
+}
+
+/* A file over MENU_LOAD_MAX_FILE is refused before parsing. */
+static void test_file_too_large(void **state)
+{
+	struct fixture *f = *state;
+	char *body = xmalloc(MENU_LOAD_MAX_FILE + 2);
+	char *want;
+
+	memset(body, '#', MENU_LOAD_MAX_FILE + 1);
+	body[MENU_LOAD_MAX_FILE + 1] = '\0';
+	write_tmp(f, "", body);
+	free(body);
+	load_bad(f, f->tmp);
+	want = xasprintf(": file is larger than %d bytes", MENU_LOAD_MAX_FILE);
+	assert_errors(f, f->tmp, (const char *const[]){ want }, 1);
+	free(want);
+}
+
+/* A text over the text limit is refused where it starts. */
+static void test_text_too_long(void **state)
+{
+	struct fixture *f = *state;
+	static const char *const want[] = {
+		":14:11: text of menu \"main\" is longer than 16384 bytes",
+	};
+	struct strbuf body;
+
+	strbuf_init(&body);
+	strbuf_append_str(&body, "    text: \"");
+	for (int i = 0; i < 17 * 1024; i++)
+		strbuf_append_char(&body, 'x');
+	strbuf_append_str(&body, "\"\n");
+	write_tmp(f, file_head, body.data);
+	strbuf_fini(&body);
+	load_bad(f, f->tmp);
+	assert_errors(f, f->tmp, want, 1);
+}
+
+/* A file with endless mistakes stops after the error limit and says so. */
+static void test_too_many_errors(void **state)
+{
+	struct fixture *f = *state;
+	struct strbuf body;
+
+	strbuf_init(&body);
+	strbuf_append_str(&body, "    text: \"Main\\n\"\n    keys:\n");
+	for (int i = 0; i < 60; i++)
+		strbuf_printf(&body, "      '%c': nothing\n", 'A' + i);
+	write_tmp(f, file_head, body.data);
+	strbuf_fini(&body);
+	load_bad(f, f->tmp);
+	assert_int_equal(f->errs.count, 51);
+	assert_string_equal(f->errs.items[0].message,
+			    "key \"A\" has unknown action \"nothing\" (expected "
+			    "back, home, repeat, quit, query, recharge, chat, "
+			    "goto or language)");
+	assert_int_equal(f->errs.items[0].line, 16);
+	assert_int_equal(f->errs.items[50].line, 0);
+	assert_string_equal(f->errs.items[50].message,
+			    "more than 50 errors; stopped checking this file");
+}
+
+/* --- the model ------------------------------------------------------- */
+
+/* The catalog lives until its last reference is dropped. */
+static void test_refcount(void **state)
+{
+	struct fixture *f = *state;
+	struct menu_catalog *empty = menu_catalog_new();
+
+	assert_int_equal(empty->refs, 1);
+	assert_int_equal(empty->nsets, 0);
+	assert_null(menu_catalog_default(empty, "zh-CN"));
+	menu_catalog_unref(empty);
+	menu_catalog_unref(NULL);
+
+	load_good(f, MENUS_DIR);
+	assert_int_equal(f->cat->refs, 1);
+	assert_ptr_equal(menu_catalog_ref(f->cat), f->cat);
+	assert_ptr_equal(menu_catalog_ref(f->cat), f->cat);
+	assert_int_equal(f->cat->refs, 3);
+	menu_catalog_unref(f->cat);
+	menu_catalog_unref(f->cat);
+	assert_int_equal(f->cat->refs, 1);
+	/* Still whole: the sanitizers catch any early free. */
+	assert_string_equal(f->cat->sets[1].start->name, "main");
+	/* The teardown drops the last reference. */
+}
+
+/* Action and flow names are the words menu files use. */
+static void test_names(void **state)
+{
+	(void)state;
+	assert_string_equal(menu_action_name(MENU_ACTION_GOTO), "goto");
+	assert_string_equal(menu_action_name(MENU_ACTION_QUIT), "quit");
+	assert_string_equal(menu_action_name(MENU_ACTION_LANGUAGE), "language");
+	assert_string_equal(menu_action_name(MENU_ACTION_COUNT), "?");
+	assert_string_equal(menu_flow_name(MENU_FLOW_QUERY), "query");
+	assert_string_equal(menu_flow_name(MENU_FLOW_RECHARGE), "recharge");
+	assert_string_equal(menu_flow_name(MENU_FLOW_CHAT), "chat");
+	assert_int_equal(menu_required_texts_count, 7);
+	assert_string_equal(menu_required_texts[0], "goodbye");
+	assert_string_equal(menu_required_texts[6], "menu_gone");
+}
+
+/* Writes the catalog's DOT into f->printed. */
+static void write_dot(struct fixture *f)
+{
+	size_t len;
+	FILE *mem = open_memstream(&f->printed, &len);
+
+	assert_non_null(mem);
+	menu_catalog_write_dot(f->cat, mem);
+	fclose(mem);
+}
+
+/* Checks the printed text contains s. */
+static void assert_contains(const struct fixture *f, const char *s)
+{
+	if (strstr(f->printed, s) == NULL)
+		fail_msg("missing from the output: %s", s);
+}
+
+/* The DOT picture of the default menus has the nodes and edges expected. */
+static void test_dot_defaults(void **state)
+{
+	struct fixture *f = *state;
+
+	load_good(f, MENUS_DIR);
+	write_dot(f);
+	assert_true(strncmp(f->printed, "digraph hotline {\n", 18) == 0);
+	assert_string_equal(f->printed + strlen(f->printed) - 2, "}\n");
+	assert_contains(f, "subgraph cluster_0 {\n\t\tlabel=\"English (en)\";");
+	assert_contains(f, "subgraph cluster_1 {\n\t\tlabel=\"中文 (zh-CN)\";");
+	assert_contains(f, "\"zh-CN/main\" [label=\"main\", peripheries=2, "
+			   "style=bold];");
+	assert_contains(f, "\"zh-CN/language\" [label=\"language\"];");
+	assert_contains(f, "\"zh-CN/flow:query\" [label=\"query\", shape=box];");
+	assert_contains(f, "\"zh-CN/main\" -> \"zh-CN/flow:query\" "
+			   "[label=\"1\"];");
+	assert_contains(f, "\"zh-CN/main\" -> \"zh-CN/action:quit\" "
+			   "[label=\"3\"];");
+	assert_contains(f, "\"zh-CN/main\" -> \"zh-CN/language\" [label=\"9\"];");
+	assert_contains(f, "\"zh-CN/language\" -> \"zh-CN/main\" "
+			   "[label=\"2 gbk\"];");
+	assert_contains(f, "\"zh-CN/language\" -> \"en/main\" [label=\"3\"];");
+	assert_contains(f, "\"en/language\" -> \"zh-CN/main\" "
+			   "[label=\"1 utf-8\"];");
+	assert_contains(f, "\"en/language\" -> \"en/main\" [label=\"#\", "
+			   "style=dashed];");
+}
+
+/* The DOT writer escapes quotes and draws languages that are not loaded. */
+static void test_dot_escapes(void **state)
+{
+	struct fixture *f = *state;
+
+	load_good(f, TEST_DATA_DIR "/good_minimal.yaml");
+	write_dot(f);
+	assert_contains(f, "\"xx/main\" -> \"xx/flow:query\" [label=\"\\\"\"];");
+	assert_contains(f, "\"fr/?\" [label=\"fr (not loaded)\", style=dashed];");
+	assert_contains(f, "\"xx/main\" -> \"fr/?\" [label=\"8\"];");
+	assert_contains(f, "\"xx/main\" -> \"xx/main\" [label=\"9 gbk\"];");
+	assert_contains(f, "\"xx/sub\" -> \"xx/flow:recharge\" [label=\"五\"];");
+}
+
+/* Declares a test case with the shared setup and teardown. */
+#define TEST(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+
+static const struct CMUnitTest fixed_tests[] = {
+	TEST(test_default_sets),
+	TEST(test_default_texts_fit),
+	TEST(test_default_single_file),
+	TEST(test_good_minimal),
+	TEST(test_dir_languages),
+	TEST(test_dir_unknown_language),
+	TEST(test_dir_duplicate_language),
+	TEST(test_dir_empty),
+	TEST(test_missing_file),
+	TEST(test_file_too_large),
+	TEST(test_text_too_long),
+	TEST(test_too_many_errors),
+	TEST(test_refcount),
+	TEST(test_names),
+	TEST(test_dot_defaults),
+	TEST(test_dot_escapes),
+};
+
+/* Runs the fixed cases, then one case per broken fixture, named after it. */
+int main(void)
+{
+	struct CMUnitTest tests[ARRAY_LEN(fixed_tests) + ARRAY_LEN(bad_cases)];
+	size_t n = 0;
+
+	for (size_t i = 0; i < ARRAY_LEN(fixed_tests); i++)
+		tests[n++] = fixed_tests[i];
+	for (size_t i = 0; i < ARRAY_LEN(bad_cases); i++)
+		tests[n++] = (struct CMUnitTest){
+			.name = bad_cases[i].file,
+			.test_func = test_bad_fixture,
+			.setup_func = setup,
+			.teardown_func = teardown,
+			.initial_state = (void *)&bad_cases[i],
+		};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,440 @@
+/*
+ * Tests of the session state machine through a fake output sink: what the
+ * caller would see, which input kind was asked for, the timer, the charset
+ * and the close. Menus come from fixtures in tests/data/session.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "menu_load.h"
+#include "session.h"
+#include "util.h"
+
+struct sink {
+	struct strbuf out;
+	enum lineedit_input input;
+	unsigned timer;
+	int timer_sets;
+	enum charset charset;
+	int closes;
+	const char *reason;
+	struct menu_catalog *catalog;
+	struct session *session;
+};
+
+static void sink_write(void *ctx, const char *text, size_t len)
+{
+	strbuf_append(&((struct sink *)ctx)->out, text, len);
+}
+
+static void sink_set_input(void *ctx, enum lineedit_input input)
+{
+	((struct sink *)ctx)->input = input;
+}
+
+static void sink_set_timer(void *ctx, unsigned seconds)
+{
+	struct sink *k = ctx;
+
+	k->timer = seconds;
+	k->timer_sets++;
+}
+
+static void sink_set_charset(void *ctx, enum charset cs)
+{
+	((struct sink *)ctx)->charset = cs;
+}
+
+static void sink_close(void *ctx, const char *reason)
+{
+	struct sink *k = ctx;
+
+	k->closes++;
+	k->reason = reason;
+}
+
+/* Loads a fixture catalog; fails the test on any loader error. */
+static struct menu_catalog *load_fixture(const char *path)
+{
+	struct menu_errors errs;
+	struct menu_catalog *cat;
+
+	menu_errors_init(&errs);
+	cat = menu_load_path(path, &errs);
+	if (cat == NULL)
+		menu_errors_print(&errs, stderr);
+	menu_errors_fini(&errs);
+	assert_non_null(cat);
+	return cat;
+}
+
+static int setup_path(void **state, const char *path)
+{
+	struct sink *k = xcalloc(1, sizeof(*k));
+	struct session_io io = {
+		.ctx = k,
+		.write = sink_write,
+		.set_input = sink_set_input,
+		.set_timer = sink_set_timer,
+		.set_charset = sink_set_charset,
+		.close = sink_close,
+	};
+
+	strbuf_init(&k->out);
+	k->input = LINEEDIT_INPUT_TEXT; /* the session must ask for KEYS */
+	k->catalog = load_fixture(path);
+	k->session = session_new(7, k->catalog, &io);
+	session_start(k->session);
+	*state = k;
+	return 0;
+}
+
+static int setup(void **state)
+{
+	return setup_path(state, TEST_DATA_DIR "/session");
+}
+
+static int setup_single_file(void **state)
+{
+	return setup_path(state, TEST_DATA_DIR "/session/zh-CN.yaml");
+}
+
+static int teardown(void **state)
+{
+	struct sink *k = *state;
+
+	session_free(k->session);
+	menu_catalog_unref(k->catalog);
+	strbuf_fini(&k->out);
+	free(k);
+	return 0;
+}
+
+/* Returns what the caller saw since the last call, and forgets it. */
+static char *take(struct sink *k)
+{
+	char *s = xstrndup(k->out.data ? k->out.data : "", k->out.len);
+
+	strbuf_reset(&k->out);
+	return s;
+}
+
+static void assert_saw(struct sink *k, const char *expected)
+{
+	char *got = take(k);
+
+	assert_string_equal(got, expected);
+	free(got);
+}
+
+static void key(struct sink *k, const char *s)
+{
+	session_on_key(k->session, s, strlen(s));
+}
+
+static void line(struct sink *k, const char *s)
+{
+	session_on_line(k->session, s, strlen(s));
+}
+
+static void test_start_shows_main_menu(void **state)
+{
+	struct sink *k = *state;
+
+	assert_saw(k, "主菜单 10086\n");
+	assert_int_equal(k->input, LINEEDIT_INPUT_KEYS);
+	assert_int_equal(k->timer, 30);
+	assert_int_equal(session_state(k->session), SESSION_MENU);
+	assert_string_equal(session_menu(k->session)->name, "main");
+}
+
+static void test_quit_says_goodbye_and_closes(void **state)
+{
+	struct sink *k = *state;
+
+	strbuf_reset(&k->out);
+	key(k, "3");
+	assert_saw(k, "再见\n");
+	assert_int_equal(k->closes, 1);
+	assert_string_equal(k->reason, "quit");
+	assert_int_equal(k->timer, 0);
+	assert_true(session_is_closing(k->session));
+	/* Input after goodbye changes nothing. */
+	key(k, "1");
+	line(k, "2");
+	session_on_timeout(k->session);
+	assert_saw(k, "");
+	assert_int_equal(k->closes, 1);
+}
+
+static void test_invalid_key_repeats_menu(void **state)
+{
+	struct sink *k = *state;
+
+	strbuf_reset(&k->out);
+	key(k, "7");
+	assert_saw(k, "无效\n主菜单 10086\n");
+	assert_int_equal(k->closes, 0);
+}
+
+static void test_max_failures_hangs_up(void **state)
+{
+	struct sink *k = *state;
+
+	strbuf_reset(&k->out);
+	key(k, "7");
+	key(k, "8");
+	strbuf_reset(&k->out);
+	key(k, "x");
+	assert_saw(k, "无效\n再见\n");
+	assert_int_equal(k->closes, 1);
+	assert_string_equal(k->reason, "too many invalid keys");
+}
+
+static void test_valid_key_resets_failures(void **state)
+{
+	struct sink *k = *state;
+
+	key(k, "7");
+	key(k, "7");
+	key(k, "0"); /* repeat: valid */
+	key(k, "7");
+	key(k, "7");
+	assert_int_equal(k->closes, 0);
+	key(k, "7");
+	assert_int_equal(k->closes, 1);
+}
+
+static void test_menu_invalid_text_overrides(void **state)
+{
+	struct sink *k = *state;
+
+	key(k, "2");
+	strbuf_reset(&k->out);
+	key(k, "5");
+	assert_saw(k, "子菜单无效\n子菜单\n");
+}
+
+static void test_timeout_reminds_then_hangs_up(void **state)
+{
+	struct sink *k = *state;
+
+	strbuf_reset(&k->out);
+	session_on_timeout(k->session);
+	assert_saw(k, "超时\n主菜单 10086\n");
+	assert_int_equal(k->closes, 0);
+	session_on_timeout(k->session);
+	assert_saw(k, "再见\n");
+	assert_int_equal(k->closes, 1);
+	assert_string_equal(k->reason, "timeout");
+}
+
+static void test_input_resets_timeouts(void **state)
+{
+	struct sink *k = *state;
+
+	session_on_timeout(k->session);
+	line(k, ""); /* any input shows the caller is there */
+	session_on_timeout(k->session);
+	assert_int_equal(k->closes, 0);
+}
+
+static void test_menu_timeout_zero_disarms(void **state)
+{
+	struct sink *k = *state;
+
+	key(k, "2");
+	assert_string_equal(session_menu(k->session)->name, "sub");
+	assert_int_equal(k->timer, 0);
+	key(k, "*");
+	assert_int_equal(k->timer, 30);
+}
+
+static void test_goto_back_home(void **state)
+{
+	struct sink *k = *state;
+
+	key(k, "2");
+	key(k, "1");
+	strbuf_reset(&k->out);
+	assert_string_equal(session_menu(k->session)->name, "deep");
+	key(k, "*");
+	assert_saw(k, "子菜单\n");
+	key(k, "1");
+	strbuf_reset(&k->out);
+	key(k, "#");
+	assert_saw(k, "主菜单 10086\n");
+	/* Back at the start menu stays there. */
+	key(k, "*");
+	assert_saw(k, "主菜单 10086\n");
+}
+
+static void test_lines_act_like_keys(void **state)
+{
+	struct sink *k = *state;
+
+	strbuf_reset(&k->out);
+	line(k, "");
+	line(k, "   ");
+	assert_saw(k, "");
+	line(k, " 2 ");
+	assert_saw(k, "子菜单\n");
+	line(k, "12");
+	assert_saw(k, "子菜单无效\n子菜单\n");
+	line(k, "你");
+	assert_saw(k, "子菜单无效\n子菜单\n");
+}
+
+static void test_flow_not_available_yet(void **state)
+{
+	struct sink *k = *state;
+
+	strbuf_reset(&k->out);
+	key(k, "1");
+	assert_saw(k, "未开通\n主菜单 10086\n");
+	key(k, "4");
+	assert_saw(k, "未开通\n主菜单 10086\n");
+	assert_int_equal(k->closes, 0);
+}
+
+static void test_language_switch(void **state)
+{
+	struct sink *k = *state;
+
+	key(k, "9");
+	strbuf_reset(&k->out);
+	key(k, "3");
+	assert_saw(k, "main menu 10086\n");
+	assert_string_equal(session_set(k->session)->language, "en");
+	key(k, "3");
+	assert_saw(k, "bye\n");
+}
+
+static void test_charset_switch(void **state)
+{
+	struct sink *k = *state;
+
+	key(k, "9");
+	key(k, "2");
+	assert_int_equal(k->charset, CHARSET_GBK);
+	assert_int_equal(session_charset(k->session), CHARSET_GBK);
+	assert_string_equal(session_menu(k->session)->name, "main");
+	key(k, "9");
+	key(k, "3"); /* English keeps the charset */
+	assert_int_equal(session_charset(k->session), CHARSET_GBK);
+	key(k, "9");
+	key(k, "1");
+	assert_int_equal(k->charset, CHARSET_UTF8);
+	assert_string_equal(session_set(k->session)->language, "zh-CN");
+}
+
+static void test_unknown_language_is_unavailable(void **state)
+{
+	struct sink *k = *state;
+
+	key(k, "9");
+	strbuf_reset(&k->out);
+	key(k, "3"); /* en is not loaded from a single file */
+	assert_saw(k, "未开通\n语言\n");
+	assert_string_equal(session_set(k->session)->language, "zh-CN");
+}
+
+static void test_too_long_goes_on(void **state)
+{
+	struct sink *k = *state;
+
+	strbuf_reset(&k->out);
+	session_on_too_long(k->session);
+	assert_saw(k, "太长\n主菜单 10086\n");
+	key(k, "3");
+	assert_int_equal(k->closes, 1);
+}
+
+static void test_hangup_and_shutdown(void **state)
+{
+	struct sink *k = *state;
+
+	strbuf_reset(&k->out);
+	session_shutdown(k->session);
+	assert_saw(k, "关闭\n");
+	assert_string_equal(k->reason, "shutdown");
+	session_hangup(k->session, "ctrl-c");
+	assert_saw(k, "");
+	assert_int_equal(k->closes, 1);
+}
+
+static void test_hangup_says_goodbye(void **state)
+{
+	struct sink *k = *state;
+
+	strbuf_reset(&k->out);
+	session_hangup(k->session, "interrupt");
+	assert_saw(k, "再见\n");
+	assert_string_equal(k->reason, "interrupt");
+}
+
+static void test_reload_keeps_or_moves_caller(void **state)
+{
+	struct sink *k = *state;
+	struct menu_catalog *next = load_fixture(TEST_DATA_DIR "/session_reload");
+
+	/* At "lang", which still exists: silently kept, new text next time. */
+	key(k, "9");
+	strbuf_reset(&k->out);
+	session_set_catalog(k->session, next);
+	assert_saw(k, "");
+	assert_string_equal(session_menu(k->session)->name, "lang");
+	key(k, "*");
+	assert_saw(k, "新主菜单\n");
+	menu_catalog_unref(next);
+}
+
+static void test_reload_menu_gone(void **state)
+{
+	struct sink *k = *state;
+	struct menu_catalog *next = load_fixture(TEST_DATA_DIR "/session_reload");
+
+	key(k, "2");
+	strbuf_reset(&k->out);
+	session_set_catalog(k->session, next);
+	assert_saw(k, "菜单已变\n新主菜单\n");
+	assert_string_equal(session_menu(k->session)->name, "main");
+	/* The old catalog may go away now; the session holds the new one. */
+	menu_catalog_unref(next);
+	key(k, "3");
+	assert_saw(k, "再见\n");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_start_shows_main_menu, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_quit_says_goodbye_and_closes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_invalid_key_repeats_menu, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_max_failures_hangs_up, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_valid_key_resets_failures, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_menu_invalid_text_overrides, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_timeout_reminds_then_hangs_up, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_input_resets_timeouts, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_menu_timeout_zero_disarms, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_goto_back_home, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_lines_act_like_keys, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_flow_not_available_yet, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_language_switch, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_charset_switch, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unknown_language_is_unavailable, setup_single_file, teardown),
+		cmocka_unit_test_setup_teardown(test_too_long_goes_on, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_hangup_and_shutdown, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_hangup_says_goodbye, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reload_keeps_or_moves_caller, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reload_menu_gone, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
