@@ -195,6 +195,10 @@ static void on_telnet(void *ctx, const struct telnet_adapter_event *ev)
 		log_debug(c->id, "character mode");
 		lineedit_set_mode(c->lineedit, LINEEDIT_MODE_CHAR);
 		break;
+	case TELNET_ADAPTER_EV_LINE_MODE:
+		log_debug(c->id, "line mode");
+		lineedit_set_mode(c->lineedit, LINEEDIT_MODE_LINE);
+		break;
 	case TELNET_ADAPTER_EV_WINDOW:
 		log_debug(c->id, "window %ux%u", ev->width, ev->height);
 		break;

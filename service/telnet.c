@@ -53,7 +53,7 @@ static const telnet_telopt_t telnet_adapter_telopts[] = {
 enum telnet_adapter_echo {
 	TELNET_ADAPTER_ECHO_NONE,    /* not offered yet */
 	TELNET_ADAPTER_ECHO_OFFERED, /* offered, no answer yet */
-	TELNET_ADAPTER_ECHO_CHAR,    /* accepted: character mode for good */
+	TELNET_ADAPTER_ECHO_CHAR,    /* accepted: character mode */
 	TELNET_ADAPTER_ECHO_LINE,    /* refused: line mode, echo only for secrets */
 };
 
@@ -70,6 +70,8 @@ struct telnet_adapter {
 	telnet_adapter_cb cb;
 	void *ctx;
 	bool started; /* our offers went out */
+	bool secret;  /* line mode: the caller is typing a secret */
+	bool echo_asked; /* line mode: our WILL ECHO for a secret awaits its answer */
 	enum telnet_adapter_echo echo;
 	enum telnet_adapter_scan scan;
 	unsigned char scan_cmd; /* the WILL/WONT/DO/DONT in SCAN_NEG */
@@ -96,16 +98,22 @@ static void telnet_adapter_warn(struct telnet_adapter *ta, const char *msg)
 	telnet_adapter_emit(ta, TELNET_ADAPTER_EV_WARNING, msg, strlen(msg));
 }
 
-/* The client said DO ECHO: character mode if it answers our first offer. */
+/*
+ * The client said DO ECHO: character mode if it answers our first offer,
+ * or if a line-mode client asks for it ("mode character").
+ */
 static void telnet_adapter_on_echo_accepted(struct telnet_adapter *ta)
 {
 	/*
-	 * In line mode this DO answers a WILL ECHO sent for a secret: the
+	 * In line mode this DO may answer a WILL ECHO sent for a secret: the
 	 * client merely stops echoing; it must not switch modes.
 	 */
-	if (ta->echo != TELNET_ADAPTER_ECHO_NONE &&
-	    ta->echo != TELNET_ADAPTER_ECHO_OFFERED)
+	if (ta->echo == TELNET_ADAPTER_ECHO_CHAR)
 		return;
+	if (ta->echo == TELNET_ADAPTER_ECHO_LINE && ta->echo_asked) {
+		ta->echo_asked = false;
+		return;
+	}
 	ta->echo = TELNET_ADAPTER_ECHO_CHAR;
 	telnet_adapter_emit(ta, TELNET_ADAPTER_EV_CHAR_MODE, NULL, 0);
 }
@@ -115,6 +123,8 @@ static void telnet_adapter_on_echo_refused(struct telnet_adapter *ta)
 {
 	if (ta->echo == TELNET_ADAPTER_ECHO_OFFERED)
 		ta->echo = TELNET_ADAPTER_ECHO_LINE;
+	else if (ta->echo == TELNET_ADAPTER_ECHO_LINE)
+		ta->echo_asked = false;
 }
 
 /* Handles a bare IAC command: hangups, AYT, and erase keys as data. */
@@ -208,6 +218,14 @@ static void telnet_adapter_on_event(telnet_t *telnet, telnet_event_t *ev,
 		/* libtelnet reports DO only when our side became enabled. */
 		if (ev->neg.telopt == TELNET_TELOPT_ECHO)
 			telnet_adapter_on_echo_accepted(ta);
+		break;
+	case TELNET_EV_DONT:
+		/* Reported only when the client turns off an echo it had accepted. */
+		if (ev->neg.telopt == TELNET_TELOPT_ECHO &&
+		    ta->echo == TELNET_ADAPTER_ECHO_CHAR) {
+			ta->echo = TELNET_ADAPTER_ECHO_LINE;
+			telnet_adapter_emit(ta, TELNET_ADAPTER_EV_LINE_MODE, NULL, 0);
+		}
 		break;
 	case TELNET_EV_WILL:
 		/* The client will send its terminal type: ask for it. */
@@ -386,8 +404,11 @@ void telnet_adapter_send(struct telnet_adapter *ta, const char *buf,
  */
 void telnet_adapter_set_secret(struct telnet_adapter *ta, bool on)
 {
-	if (ta->echo != TELNET_ADAPTER_ECHO_LINE)
+	if (ta->echo != TELNET_ADAPTER_ECHO_LINE || ta->secret == on)
 		return;
+	ta->secret = on;
+	if (on)
+		ta->echo_asked = true;
 	telnet_negotiate(ta->telnet, on ? TELNET_WILL : TELNET_WONT,
 			 TELNET_TELOPT_ECHO);
 }

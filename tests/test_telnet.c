@@ -3,6 +3,7 @@
  * the bytes real clients send (shared/TELNET-NOTES.md), and records every
  * event it reports. No sockets.
  */
+#include <assert.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -51,6 +52,8 @@ enum {
 };
 
 #define EV_COUNT (TELNET_ADAPTER_EV_WARNING + 1)
+static_assert(TELNET_ADAPTER_EV_WARNING > TELNET_ADAPTER_EV_LINE_MODE,
+	      "EV_COUNT must count every event");
 
 /* Everything the adapter reported to one test. */
 struct rec {
@@ -67,6 +70,7 @@ static const char *const ev_names[EV_COUNT] = {
 	[TELNET_ADAPTER_EV_DATA] = "data",
 	[TELNET_ADAPTER_EV_SEND] = "send",
 	[TELNET_ADAPTER_EV_CHAR_MODE] = "char",
+	[TELNET_ADAPTER_EV_LINE_MODE] = "line",
 	[TELNET_ADAPTER_EV_WINDOW] = "window",
 	[TELNET_ADAPTER_EV_HANGUP] = "hangup",
 	[TELNET_ADAPTER_EV_ERROR] = "error",
@@ -595,7 +599,10 @@ static void test_secret_char_mode_noop(void **state)
 	assert_true(telnet_adapter_is_char_mode(r->ta));
 }
 
-/* A client turning our echo off later keeps character mode (one event). */
+/*
+ * inetutils "mode line" turns our echo off (DONT ECHO): line mode; its
+ * "mode character" asks for it again (DO ECHO): character mode.
+ */
 static void test_dont_echo_after_char_mode(void **state)
 {
 	struct rec *r = *state;
@@ -605,9 +612,13 @@ static void test_dont_echo_after_char_mode(void **state)
 	rec_clear(r);
 	FEED(r, IAC, DONT, O_ECHO);
 	ASSERT_BYTES(r->sent, IAC, WONT, O_ECHO);
+	assert_string_equal(r->log.data, "send line");
+	assert_false(telnet_adapter_is_char_mode(r->ta));
+	rec_clear(r);
 	FEED(r, IAC, DO, O_ECHO);
+	ASSERT_BYTES(r->sent, IAC, WILL, O_ECHO);
 	assert_true(telnet_adapter_is_char_mode(r->ta));
-	assert_int_equal(r->count[TELNET_ADAPTER_EV_CHAR_MODE], 0);
+	assert_int_equal(r->count[TELNET_ADAPTER_EV_CHAR_MODE], 1);
 }
 
 /* A client asking for our echo before we offered it gets it. */
@@ -786,7 +797,11 @@ static void fuzz_check(const struct rec *r)
 	assert_true(strlen(tt) <= TELNET_ADAPTER_MAX_TTYPE);
 	for (const char *p = tt; *p != '\0'; p++)
 		assert_true(*p >= 0x20 && *p < 0x7f);
-	assert_true(r->count[TELNET_ADAPTER_EV_CHAR_MODE] <= 1);
+	/* Modes alternate: character mode never starts twice in a row. */
+	assert_true(r->count[TELNET_ADAPTER_EV_CHAR_MODE] <=
+		    r->count[TELNET_ADAPTER_EV_LINE_MODE] + 1);
+	assert_true(r->count[TELNET_ADAPTER_EV_LINE_MODE] <=
+		    r->count[TELNET_ADAPTER_EV_CHAR_MODE]);
 	assert_true(r->width <= 65535 && r->height <= 65535);
 	assert_int_equal(r->count[TELNET_ADAPTER_EV_ERROR], 0);
 }
