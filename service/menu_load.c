@@ -21,24 +21,6 @@
 #include <unistd.h>
 #include <yaml.h>
 
-/* Menu files in one directory: a catalog is a handful of languages. */
-#define MENU_LOAD_MAX_FILES 64
-/* Menus in one set: a phone tree, not a database. */
-#define MENU_LOAD_MAX_MENUS 256
-/* Keys of one menu, its own and the file's global ones: a keypad has 12. */
-#define MENU_LOAD_MAX_KEYS 64
-/* Named texts in one set: the engine's, the flows' and some to spare. */
-#define MENU_LOAD_MAX_TEXTS 256
-/* Bytes of one text: a screenful or two, never a data dump. */
-#define MENU_LOAD_MAX_TEXT (16 * 1024)
-/* Bytes of a language id, menu name or text name. */
-#define MENU_LOAD_MAX_NAME 64
-/* Bytes of a set's label, e.g. "中文". */
-#define MENU_LOAD_MAX_LABEL 128
-/* Nesting of mappings and sequences; the format itself needs 5. */
-#define MENU_LOAD_MAX_DEPTH 16
-/* Errors reported for one file before giving up on it. */
-#define MENU_LOAD_MAX_ERRORS 50
 /* Bytes of a scalar quoted in an error message before it is cut. */
 #define MENU_LOAD_MAX_QUOTE 40
 /* Room for a quoted scalar: every byte may become \xNN, plus quotes and "...". */
@@ -46,10 +28,6 @@
 /* Read chunk for menu files. */
 #define MENU_LOAD_READ_CHUNK (64 * 1024)
 
-/* What a menu gets when neither it nor the file's defaults say. */
-#define MENU_LOAD_DEFAULT_TIMEOUT 60
-#define MENU_LOAD_DEFAULT_MAX_TIMEOUTS 3
-#define MENU_LOAD_DEFAULT_MAX_FAILURES 3
 
 /* The numbers a menu has, settable per menu and in the file's defaults. */
 enum number {

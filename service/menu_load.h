@@ -12,6 +12,28 @@
 
 /* Largest menu file read, in bytes: menus are text, not data dumps. */
 #define MENU_LOAD_MAX_FILE (1024 * 1024)
+/* Menu files in one directory: a catalog is a handful of languages. */
+#define MENU_LOAD_MAX_FILES 64
+/* Menus in one set: a phone tree, not a database. */
+#define MENU_LOAD_MAX_MENUS 256
+/* Keys of one menu, its own and the file's global ones: a keypad has 12. */
+#define MENU_LOAD_MAX_KEYS 64
+/* Named texts in one set: the engine's, the flows' and some to spare. */
+#define MENU_LOAD_MAX_TEXTS 256
+/* Bytes of one text: a screenful or two, never a data dump. */
+#define MENU_LOAD_MAX_TEXT (16 * 1024)
+/* Bytes of a language id, menu name or text name. */
+#define MENU_LOAD_MAX_NAME 64
+/* Bytes of a set's label, e.g. "中文". */
+#define MENU_LOAD_MAX_LABEL 128
+/* Nesting of mappings and sequences; the format itself needs 5. */
+#define MENU_LOAD_MAX_DEPTH 16
+/* Errors reported for one file before giving up on it. */
+#define MENU_LOAD_MAX_ERRORS 50
+/* What a menu gets when neither it nor the file's defaults say. */
+#define MENU_LOAD_DEFAULT_TIMEOUT 60
+#define MENU_LOAD_DEFAULT_MAX_TIMEOUTS 3
+#define MENU_LOAD_DEFAULT_MAX_FAILURES 3
 
 struct menu_error {
 	char *file;

@@ -375,6 +375,33 @@ static void test_check_and_dot(void **state)
 	strbuf_fini(&out);
 }
 
+static int setup_ipv6(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+	const char *args[] = { "--menus", MENUS_DIR, "--listen", "::1", NULL };
+
+	strbuf_init(&f->got);
+	f->fd = -1;
+	*state = f;
+	return e2e_server_start(&f->srv, args);
+}
+
+static void test_ipv6_and_ipv4_on_one_port(void **state)
+{
+	struct fixture *f = *state;
+	char line[64];
+
+	snprintf(line, sizeof(line), "listening on [::1]:%u", f->srv.port);
+	assert_true(e2e_server_log_wait(&f->srv, line));
+	f->fd = e2e_connect_addr("::1", f->srv.port);
+	if (f->fd < 0)
+		skip(); /* no IPv6 on this machine: the log line above still held */
+	assert_true(e2e_expect_str(f->fd, &f->got, "10086"));
+	e2e_send_str(f->fd, "3\r\n");
+	assert_true(e2e_expect_close(f->fd, &f->got));
+	assert_true(e2e_server_log_wait(&f->srv, "disconnect [::1]:"));
+}
+
 static void test_help_and_version(void **state)
 {
 	struct strbuf out;
@@ -412,6 +439,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_sighup_reload_and_broken_file, setup_quick, teardown),
 		cmocka_unit_test_setup_teardown(test_sigterm_tells_callers_and_exits_zero, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_check_and_dot, setup_quick, teardown),
+		cmocka_unit_test_setup_teardown(test_ipv6_and_ipv4_on_one_port, setup_ipv6, teardown),
 		cmocka_unit_test(test_help_and_version),
 	};
 
