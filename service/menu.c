@@ -22,6 +22,62 @@ const char *const menu_required_texts[] = {
 };
 const size_t menu_required_texts_count = ARRAY_LEN(menu_required_texts);
 
+static const char *const menu_chat_texts[] = {
+	"chat_banner",       /* on entering: name, commands, how to leave */
+	"chat_help",         /* /help */
+	"chat_too_long",     /* a line over the chat limit */
+	"chat_slow_down",    /* over the flood limit */
+	"chat_bad_nick",     /* /nick with a name not allowed */
+	"chat_nick_taken",   /* /nick with a name in use */
+	"chat_no_such_nick", /* /msg to nobody: {nick} */
+	"chat_sent",         /* /msg delivered: {nick} */
+	"chat_unknown",      /* an unknown /command: {command} */
+	"chat_usage",        /* a command without its arguments: {usage} */
+	"chat_idle_warning", /* a minute before the idle limit */
+	"chat_removed",      /* dropped from the room for not reading */
+	NULL,
+};
+static const char *const menu_no_texts[] = { NULL };
+
+/* Texts each flow needs from a set that uses it. */
+const char *const *menu_flow_texts(enum menu_flow flow)
+{
+	return flow == MENU_FLOW_CHAT ? menu_chat_texts : menu_no_texts;
+}
+
+/* Replaces "{name}" placeholders from a name/value list. */
+void menu_expand(const char *text, const char *const *vars,
+		 struct strbuf *out)
+{
+	const char *p = text;
+
+	while (*p != '\0') {
+		const char *open = strchr(p, '{');
+		const char *close = open ? strchr(open + 1, '}') : NULL;
+		const char *value = NULL;
+
+		if (close == NULL) {
+			strbuf_append_str(out, p);
+			return;
+		}
+		for (size_t i = 0; vars != NULL && vars[i] != NULL; i += 2) {
+			size_t n = strlen(vars[i]);
+
+			if ((size_t)(close - open - 1) == n &&
+			    memcmp(open + 1, vars[i], n) == 0) {
+				value = vars[i + 1];
+				break;
+			}
+		}
+		strbuf_append(out, p, (size_t)(open - p));
+		if (value != NULL)
+			strbuf_append_str(out, value);
+		else
+			strbuf_append(out, open, (size_t)(close - open + 1));
+		p = close + 1;
+	}
+}
+
 static const char *const menu_action_names[] = {
 	[MENU_ACTION_GOTO] = "goto",
 	[MENU_ACTION_BACK] = "back",

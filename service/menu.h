@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "util.h"
+
 /* Bytes of one key: one UTF-8 character and its NUL. */
 #define MENU_KEY_MAX 5
 /* Bounds on a menu's numbers, checked by the loader. */
@@ -86,6 +88,20 @@ struct menu_catalog {
 /* Texts every set must define; flows add their own. */
 extern const char *const menu_required_texts[];
 extern const size_t menu_required_texts_count;
+
+/*
+ * Texts a set must define when one of its keys starts the flow: a
+ * NULL-terminated list (empty for flows not built yet).
+ */
+const char *const *menu_flow_texts(enum menu_flow flow);
+
+/*
+ * Appends text to out with each "{name}" replaced by the value paired
+ * with it in vars (name, value, name, value, ..., NULL). Unknown names
+ * and a lone "{" are copied as they are.
+ */
+void menu_expand(const char *text, const char *const *vars,
+		 struct strbuf *out);
 
 /* "goto", "back", ...: the names menu files use. */
 const char *menu_action_name(enum menu_action_type type);

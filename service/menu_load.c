@@ -154,6 +154,7 @@ struct loader {
 	yaml_mark_t *menu_marks; /* where each of set->menus was named */
 	const yaml_node_t *menus; /* the menus mapping, once it is read */
 	int defaults[NUMBER_COUNT];
+	unsigned flows_checked; /* bit per flow whose texts were checked */
 };
 
 /* --- errors ---------------------------------------------------------- */
@@ -627,6 +628,26 @@ static void unknown_action(struct loader *ld, const char *key,
 	strbuf_fini(&sb);
 }
 
+/*
+ * A flow's texts must be in a set that uses it (texts are read before
+ * menus). Checked once per flow, at its first key.
+ */
+static void check_flow_texts(struct loader *ld, const char *key,
+			     const yaml_node_t *node, enum menu_flow flow)
+{
+	const char *const *names = menu_flow_texts(flow);
+
+	/* No texts at all is reported once already, as a missing field. */
+	if (ld->flows_checked & (1u << flow) || ld->set->ntexts == 0)
+		return;
+	ld->flows_checked |= 1u << flow;
+	for (size_t i = 0; names[i] != NULL; i++)
+		if (menu_set_text(ld->set, names[i]) == NULL)
+			load_error(ld, &node->start_mark,
+				   "key %s starts %s, which needs text \"%s\"",
+				   key, menu_flow_name(flow), names[i]);
+}
+
 /* Parses a bare action name. */
 static int parse_simple_action(struct loader *ld, const char *key,
 			       const yaml_node_t *node, struct menu_action *a)
@@ -640,6 +661,7 @@ static int parse_simple_action(struct loader *ld, const char *key,
 		if (node_equals(node, menu_flow_name(f))) {
 			a->type = MENU_ACTION_FLOW;
 			a->flow = f;
+			check_flow_texts(ld, key, node, f);
 			return 0;
 		}
 	unknown_action(ld, key, node);

@@ -66,6 +66,9 @@ static const struct bad_case bad_cases[] = {
 	{ "bad_action.yaml",
 	  { ":16:12: key \"1\" has unknown action \"hangup\" (expected back, "
 	    "home, repeat, quit, query, recharge, chat, goto or language)" } },
+	{ "bad_flow_texts.yaml",
+	  { ":26:12: key \"4\" starts chat, which needs text \"chat_help\"",
+	    ":26:12: key \"4\" starts chat, which needs text \"chat_removed\"" } },
 	{ "bad_goto.yaml",
 	  { ":16:19: key \"5\" goes to unknown menu \"bills\"" } },
 	{ "bad_goto_language.yaml",
@@ -655,7 +658,27 @@ static void test_dot_escapes(void **state)
 /* Declares a test case with the shared setup and teardown. */
 #define TEST(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
+/* "{name}" placeholders are filled from the list; the rest is kept. */
+static void test_expand(void **state)
+{
+	static const char *const vars[] = { "nick", "张三", "n", "3", NULL };
+	struct strbuf out;
+
+	(void)state;
+	strbuf_init(&out);
+	menu_expand("hi {nick}, {n} {unknown} {nick", vars, &out);
+	assert_string_equal(out.data, "hi 张三, 3 {unknown} {nick");
+	strbuf_reset(&out);
+	menu_expand("{n}{n}", vars, &out);
+	assert_string_equal(out.data, "33");
+	strbuf_reset(&out);
+	menu_expand("plain", NULL, &out);
+	assert_string_equal(out.data, "plain");
+	strbuf_fini(&out);
+}
+
 static const struct CMUnitTest fixed_tests[] = {
+	TEST(test_expand),
 	TEST(test_default_sets),
 	TEST(test_default_texts_fit),
 	TEST(test_default_single_file),
