@@ -19,6 +19,7 @@
 #include <event2/bufferevent.h>
 
 #include "charset.h"
+#include "chat.h"
 #include "lineedit.h"
 #include "session.h"
 #include "telnet.h"
@@ -34,6 +35,8 @@ struct conn {
 	struct event *idle_timer; /* the session's silence timer */
 	struct event *reaper;     /* frees the conn on a later loop turn */
 	struct event *linger;     /* drops a closing conn whose peer never reads */
+	struct event *kick;       /* takes a slow reader out of the chat room */
+	const struct conn_env *env;
 	struct telnet_adapter *telnet;
 	struct charset_conv *charset;
 	struct lineedit *lineedit;
@@ -94,7 +97,105 @@ static void conn_output_text(struct conn *c, const char *text, size_t len)
 	telnet_adapter_send(c->telnet, sb->data, sb->len);
 }
 
+/* Bytes queued for the caller and not yet sent. */
+static size_t conn_pending_output(const struct conn *c)
+{
+	return evbuffer_get_length(bufferevent_get_output(c->bev));
+}
+
+/*
+ * In character mode the caller may be halfway through a line: clear it
+ * before text that arrives on its own...
+ */
+static void conn_async_begin(struct conn *c)
+{
+	size_t len;
+
+	if (lineedit_mode(c->lineedit) != LINEEDIT_MODE_CHAR)
+		return;
+	lineedit_pending(c->lineedit, &len);
+	if (len > 0)
+		bufferevent_write(c->bev, "\r\033[K", 4);
+}
+
+/* ...and draw it again after, so nothing typed is garbled or lost. */
+static void conn_async_end(struct conn *c)
+{
+	size_t len;
+	const char *pending;
+
+	if (lineedit_mode(c->lineedit) != LINEEDIT_MODE_CHAR ||
+	    lineedit_input(c->lineedit) != LINEEDIT_INPUT_TEXT)
+		return;
+	pending = lineedit_pending(c->lineedit, &len);
+	if (len > 0)
+		conn_output_text(c, pending, len);
+}
+
+/* Unshares a chat message once the socket has sent it. */
+static void conn_msg_sent(const void *data, size_t len, void *arg)
+{
+	(void)data;
+	(void)len;
+	chat_msg_unref(arg);
+}
+
+/* Queues a chat message's bytes: UTF-8 as formatted, GBK converted once. */
+static void conn_queue_msg(struct conn *c, struct chat_msg *msg)
+{
+	const char *bytes = msg->text;
+	size_t len = msg->len;
+	struct evbuffer *out = bufferevent_get_output(c->bev);
+
+	if (charset_conv_charset(c->charset) != CHARSET_UTF8) {
+		if (msg->alt == NULL) {
+			struct strbuf sb;
+
+			strbuf_init(&sb);
+			charset_encode(c->charset, msg->text, msg->len, &sb);
+			msg->alt = sb.data ? sb.data : xstrdup("");
+			msg->alt_len = sb.len;
+		}
+		bytes = msg->alt;
+		len = msg->alt_len;
+	}
+	/* The text holds no 0xff byte (sanitised), so no telnet escaping. */
+	if (len <= CONN_COPY_MAX)
+		evbuffer_add(out, bytes, len);
+	else
+		evbuffer_add_reference(out, bytes, len, conn_msg_sent,
+				       chat_msg_ref(msg));
+}
+
 /* --- session_io -------------------------------------------------------- */
+
+/* session_io.notify */
+static void io_notify(void *ctx, const char *text, size_t len)
+{
+	struct conn *c = ctx;
+
+	conn_async_begin(c);
+	conn_output_text(c, text, len);
+	conn_async_end(c);
+}
+
+/* session_io.deliver: a chat message, unless the caller stopped reading. */
+static void io_deliver(void *ctx, struct chat_msg *msg)
+{
+	struct conn *c = ctx;
+
+	if (c->closing)
+		return;
+	if (conn_pending_output(c) > c->env->max_output) {
+		/* Not here: the room is looping over its members right now. */
+		event_active(c->kick, EV_TIMEOUT, 0);
+		return;
+	}
+	conn_async_begin(c);
+	conn_queue_msg(c, msg);
+	conn_async_end(c);
+}
+
 
 /* session_io.write */
 static void io_write(void *ctx, const char *text, size_t len)
@@ -144,6 +245,8 @@ static const struct session_io conn_session_io = {
 	.set_timer = io_set_timer,
 	.set_charset = io_set_charset,
 	.close = io_close,
+	.notify = io_notify,
+	.deliver = io_deliver,
 };
 
 /* --- input: lineedit -> session ------------------------------------------ */
@@ -226,7 +329,7 @@ static void on_read(struct bufferevent *bev, void *ctx)
 	char buf[CONN_READ_CHUNK];
 
 	while (!c->closing && evbuffer_get_length(in) > 0) {
-		if (evbuffer_get_length(bufferevent_get_output(bev)) > CONN_MAX_OUTPUT) {
+		if (conn_pending_output(c) > c->env->max_output) {
 			/* The caller is not reading what we send: stop reading them. */
 			bufferevent_disable(bev, EV_READ);
 			c->reading_paused = true;
@@ -288,16 +391,27 @@ static void on_idle_timer(evutil_socket_t fd, short what, void *ctx)
 	session_on_timeout(c->session);
 }
 
-/* Unlinks and frees the conn; runs on its own loop turn, outside any parser. */
-static void on_reap(evutil_socket_t fd, short what, void *ctx)
+/* A chat member over its output cap leaves the room; still over, it is dropped. */
+static void on_kick(evutil_socket_t fd, short what, void *ctx)
 {
 	struct conn *c = ctx;
-	struct timespec now;
-	conn_gone_cb on_gone = c->on_gone;
-	void *gone_ctx = c->gone_ctx;
 
 	(void)fd;
 	(void)what;
+	if (c->closing)
+		return;
+	log_info(c->id, "%zu bytes unsent: out of the chat room",
+		 conn_pending_output(c));
+	session_chat_kick(c->session);
+	if (conn_pending_output(c) > 2 * c->env->max_output)
+		conn_close(c, "not reading");
+}
+
+/* Unlinks and frees the conn, logging how long the call lasted. */
+static void conn_destroy(struct conn *c)
+{
+	struct timespec now;
+
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	double secs = (double)(now.tv_sec - c->started.tv_sec) +
 		      (double)(now.tv_nsec - c->started.tv_nsec) / 1e9;
@@ -320,11 +434,36 @@ static void on_reap(evutil_socket_t fd, short what, void *ctx)
 	event_free(c->idle_timer);
 	event_free(c->reaper);
 	event_free(c->linger);
+	event_free(c->kick);
 	strbuf_fini(&c->decoded);
 	strbuf_fini(&c->encoded);
 	free(c);
+}
+
+/* Frees the conn on its own loop turn, outside any parser, then tells the owner. */
+static void on_reap(evutil_socket_t fd, short what, void *ctx)
+{
+	struct conn *c = ctx;
+	conn_gone_cb on_gone = c->on_gone;
+	void *gone_ctx = c->gone_ctx;
+
+	(void)fd;
+	(void)what;
+	conn_destroy(c);
 	if (on_gone != NULL)
 		on_gone(gone_ctx);
+}
+
+/* Frees every conn still in the list at once: the loop has stopped. */
+void conn_list_free_all(struct conn_list *list)
+{
+	while (list->head != NULL) {
+		struct conn *c = list->head;
+
+		if (c->close_reason == NULL)
+			c->close_reason = "service stopped";
+		conn_destroy(c);
+	}
 }
 
 /* Marks the conn closing: no more reading, output drains, then it is freed. */
@@ -357,8 +496,8 @@ static void tune_socket(evutil_socket_t fd)
 /* Creates a conn for an accepted socket and greets the caller. */
 struct conn *conn_new(struct event_base *base, evutil_socket_t fd,
 		      const struct sockaddr *peer, unsigned id,
-		      struct menu_catalog *catalog, struct conn_list *list,
-		      conn_gone_cb on_gone, void *ctx)
+		      struct menu_catalog *catalog, const struct conn_env *env,
+		      struct conn_list *list, conn_gone_cb on_gone, void *ctx)
 {
 	struct conn *c;
 	struct session_io io = conn_session_io;
@@ -382,11 +521,13 @@ struct conn *conn_new(struct event_base *base, evutil_socket_t fd,
 	c->idle_timer = evtimer_new(base, on_idle_timer, c);
 	c->reaper = event_new(base, -1, 0, on_reap, c);
 	c->linger = evtimer_new(base, on_reap, c);
+	c->kick = event_new(base, -1, 0, on_kick, c);
+	c->env = env;
 	c->telnet = telnet_adapter_new(on_telnet, c);
 	c->charset = charset_conv_new(CHARSET_UTF8);
 	c->lineedit = lineedit_new(on_lineedit, c);
 	io.ctx = c;
-	c->session = session_new(id, catalog, &io);
+	c->session = session_new(id, catalog, &env->session, &io);
 	c->list = list;
 	c->on_gone = on_gone;
 	c->gone_ctx = ctx;
@@ -398,7 +539,7 @@ struct conn *conn_new(struct event_base *base, evutil_socket_t fd,
 
 	log_info(id, "connect from %s", c->peer);
 	bufferevent_setcb(bev, on_read, on_write, on_event, c);
-	bufferevent_setwatermark(bev, EV_WRITE, CONN_MAX_OUTPUT / 2, 0);
+	bufferevent_setwatermark(bev, EV_WRITE, env->max_output / 2, 0);
 	bufferevent_enable(bev, EV_READ | EV_WRITE);
 	telnet_adapter_start(c->telnet);
 	session_start(c->session);
@@ -429,6 +570,13 @@ void conn_shutdown(struct conn *c)
 {
 	if (!c->closing)
 		session_shutdown(c->session);
+}
+
+/* A notice in the caller's language, drawn around a half-typed line. */
+void conn_notice(struct conn *c, const char *text_name)
+{
+	if (!c->closing)
+		session_notice(c->session, text_name);
 }
 
 /* Starts an empty list. */

@@ -14,15 +14,27 @@
 #include <event2/util.h>
 
 #include "menu.h"
+#include "session.h"
 
-/* Queued output past which the conn stops reading its caller (backpressure). */
-#define CONN_MAX_OUTPUT (256 * 1024)
+/*
+ * Default cap on queued output: past it the conn stops reading its caller
+ * (backpressure) and a chat member is taken out of the room.
+ */
+#define CONN_MAX_OUTPUT_DEFAULT (256 * 1024)
+/* Chat messages up to this size are copied; larger ones are shared by reference. */
+#define CONN_COPY_MAX 256
 /* Seconds a closing conn waits for its output to drain before dropping it. */
 #define CONN_CLOSE_LINGER 5
 /* Bytes read from the socket per pass through the telnet adapter. */
 #define CONN_READ_CHUNK 4096
 
 struct conn;
+
+/* What every conn shares; owned by main, outlives the conns. */
+struct conn_env {
+	size_t max_output;
+	struct session_env session;
+};
 
 /* The live conns of a server, for broadcasts and counting. */
 struct conn_list {
@@ -41,8 +53,8 @@ typedef void (*conn_gone_cb)(void *ctx);
  */
 struct conn *conn_new(struct event_base *base, evutil_socket_t fd,
 		      const struct sockaddr *peer, unsigned id,
-		      struct menu_catalog *catalog, struct conn_list *list,
-		      conn_gone_cb on_gone, void *ctx);
+		      struct menu_catalog *catalog, const struct conn_env *env,
+		      struct conn_list *list, conn_gone_cb on_gone, void *ctx);
 
 unsigned conn_id(const struct conn *c);
 bool conn_is_closing(const struct conn *c);
@@ -50,8 +62,12 @@ bool conn_is_closing(const struct conn *c);
 void conn_set_catalog(struct conn *c, struct menu_catalog *catalog);
 /* Tells the caller the service is closing and hangs up once flushed. */
 void conn_shutdown(struct conn *c);
+/* Shows the caller one of their menu set's texts as a notice, if it has it. */
+void conn_notice(struct conn *c, const char *text_name);
 
 void conn_list_init(struct conn_list *list);
+/* Frees every conn left, without waiting: for exit, after the loop stopped. */
+void conn_list_free_all(struct conn_list *list);
 /* Calls fn on every conn; fn may close conns (they are freed later). */
 void conn_list_each(struct conn_list *list,
 		    void (*fn)(struct conn *c, void *arg), void *arg);

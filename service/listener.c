@@ -22,6 +22,7 @@
 struct listener {
 	struct event_base *base;
 	struct menu_catalog *catalog; /* one reference held */
+	const struct conn_env *env;
 	struct evconnlistener *socks[LISTENER_MAX_SOCKETS];
 	size_t nsocks;
 	unsigned port;
@@ -36,10 +37,12 @@ struct listener {
 
 /* Creates a listener with no sockets yet. */
 struct listener *listener_new(struct event_base *base,
-			      struct menu_catalog *catalog)
+			      struct menu_catalog *catalog,
+			      const struct conn_env *env)
 {
 	struct listener *l = xcalloc(1, sizeof(*l));
 
+	l->env = env;
 	l->base = base;
 	l->catalog = menu_catalog_ref(catalog);
 	conn_list_init(&l->conns);
@@ -54,11 +57,12 @@ static void listener_close_sockets(struct listener *l)
 	l->nsocks = 0;
 }
 
-/* Frees the listener; live conns must be gone. */
+/* Frees the listener and any conn still live (the loop has stopped). */
 void listener_free(struct listener *l)
 {
 	if (l == NULL)
 		return;
+	conn_list_free_all(&l->conns);
 	listener_close_sockets(l);
 	if (l->backoff != NULL)
 		event_free(l->backoff);
@@ -89,7 +93,7 @@ static void on_accept(struct evconnlistener *evl, evutil_socket_t fd,
 	}
 	if (++l->next_id == 0)
 		l->next_id = 1; /* 0 means "the server" in logs */
-	conn_new(l->base, fd, peer, l->next_id, l->catalog, &l->conns,
+	conn_new(l->base, fd, peer, l->next_id, l->catalog, l->env, &l->conns,
 		 on_conn_gone, l);
 }
 
@@ -305,6 +309,18 @@ void listener_set_catalog(struct listener *l, struct menu_catalog *catalog)
 	menu_catalog_unref(l->catalog);
 	l->catalog = catalog;
 	conn_list_each(&l->conns, conn_take_catalog, catalog);
+}
+
+/* Shows one conn a notice. */
+static void conn_say_notice(struct conn *c, void *arg)
+{
+	conn_notice(c, arg);
+}
+
+/* Shows every live caller a notice. */
+void listener_notice(struct listener *l, const char *text_name)
+{
+	conn_list_each(&l->conns, conn_say_notice, (void *)text_name);
 }
 
 /* Tells one conn the service is closing. */

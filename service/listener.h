@@ -9,6 +9,7 @@
 
 #include <event2/event.h>
 
+#include "conn.h"
 #include "menu.h"
 
 /* Seconds accepting pauses when the process runs out of descriptors. */
@@ -18,10 +19,14 @@
 
 struct listener;
 
-/* Returns a listener that serves catalog (it takes a reference); the caller owns it. */
+/*
+ * Returns a listener that serves catalog (it takes a reference) with the
+ * shared env (kept alive by the caller); the caller owns the listener.
+ */
 struct listener *listener_new(struct event_base *base,
-			      struct menu_catalog *catalog);
-/* Closes the sockets and drops the catalog; conns must be gone already. */
+			      struct menu_catalog *catalog,
+			      const struct conn_env *env);
+/* Closes the sockets, frees any conn left and drops the catalog. */
 void listener_free(struct listener *l);
 
 /*
@@ -36,6 +41,8 @@ unsigned listener_port(const struct listener *l);
 /* Logs the "telnet ADDRESS PORT" lines a class can type. */
 void listener_print_dial_lines(const struct listener *l);
 
+/* Shows every live caller one of their set's texts as a notice. */
+void listener_notice(struct listener *l, const char *text_name);
 /* Sends every live session to a reloaded catalog. */
 void listener_set_catalog(struct listener *l, struct menu_catalog *catalog);
 /*

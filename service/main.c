@@ -10,10 +10,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <event2/event.h>
 
+#include "chat.h"
+#include "conn.h"
 #include "listener.h"
 #include "menu.h"
 #include "menu_load.h"
@@ -21,6 +24,8 @@
 #include "util.h"
 
 #define DEFAULT_PORT 5228
+/* Seconds a quiet chat member stays in the room. */
+#define DEFAULT_CHAT_IDLE (30 * 60)
 /* Seconds SIGTERM waits for goodbyes to drain before exiting anyway. */
 #define SHUTDOWN_GRACE 3
 
@@ -36,6 +41,9 @@ struct options {
 	bool check;
 	bool dot;
 	bool debug;
+	unsigned chat_rate;
+	unsigned chat_idle;
+	size_t max_output;
 };
 
 struct server {
@@ -63,26 +71,36 @@ static void usage(FILE *out)
 		"                      then the installed menus)\n"
 		"      --check [PATH]  validate menu files, print file:line:col errors\n"
 		"      --dot [PATH]    print the menu graph as Graphviz DOT\n"
+		"      --chat-rate N   lines a second a chat member may send, with a\n"
+		"                      burst of twice that (default %d; 0: no limit)\n"
+		"      --chat-idle S   seconds a quiet chat member stays (default %d;\n"
+		"                      0: no limit)\n"
+		"      --max-output B  bytes queued for a caller before reading pauses\n"
+		"                      and a chat member leaves the room (default %d)\n"
 		"  -d, --debug         log state changes and telnet details\n"
 		"  -h, --help          this text\n"
 		"  -V, --version       print the version\n"
 		"\n"
 		"Signals: SIGHUP reloads the menus; SIGINT/SIGTERM say goodbye to\n"
 		"every caller and exit.\n",
-		DEFAULT_PORT);
+		DEFAULT_PORT, CHAT_RATE_DEFAULT, DEFAULT_CHAT_IDLE,
+		CONN_MAX_OUTPUT_DEFAULT);
 }
 
-/* Parses a port number; -1 if it is not one. */
-static int parse_port(const char *s)
+/* Parses a whole number from 0 to max; exits with a message if it is not one. */
+static unsigned long parse_number(const char *opt, const char *s,
+				  unsigned long max)
 {
 	char *end;
-	long v;
+	unsigned long v;
 
 	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno != 0 || end == s || *end != '\0' || v < 0 || v > 65535)
-		return -1;
-	return (int)v;
+	v = strtoul(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0' || s[0] == '-' || v > max) {
+		fprintf(stderr, "hotlined: bad %s \"%s\" (0-%lu)\n", opt, s, max);
+		exit(2);
+	}
+	return v;
 }
 
 /* Fills opts from argv; exits on --help, --version or a bad option. */
@@ -95,13 +113,19 @@ static void parse_options(int argc, char **argv, struct options *opts)
 		{ "check", no_argument, NULL, 'c' },
 		{ "dot", no_argument, NULL, 'g' },
 		{ "debug", no_argument, NULL, 'd' },
+		{ "chat-rate", required_argument, NULL, 'R' },
+		{ "chat-idle", required_argument, NULL, 'I' },
+		{ "max-output", required_argument, NULL, 'O' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
-	int ch, port;
+	int ch;
 
 	opts->port = DEFAULT_PORT;
+	opts->chat_rate = CHAT_RATE_DEFAULT;
+	opts->chat_idle = DEFAULT_CHAT_IDLE;
+	opts->max_output = CONN_MAX_OUTPUT_DEFAULT;
 	while ((ch = getopt_long(argc, argv, "l:p:m:dhV", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'l':
@@ -113,13 +137,23 @@ static void parse_options(int argc, char **argv, struct options *opts)
 			opts->listen[opts->nlisten++] = optarg;
 			break;
 		case 'p':
-			port = parse_port(optarg);
-			if (port < 0) {
-				fprintf(stderr, "hotlined: bad port \"%s\" (0-65535)\n",
-					optarg);
+			opts->port = (unsigned)parse_number("port", optarg, 65535);
+			break;
+		case 'R':
+			opts->chat_rate = (unsigned)parse_number("chat rate", optarg, 1000);
+			break;
+		case 'I':
+			opts->chat_idle = (unsigned)parse_number("chat idle time",
+								 optarg, 7 * 24 * 3600);
+			break;
+		case 'O':
+			/* Below 4 KiB a single menu would not fit. */
+			opts->max_output = parse_number("output limit", optarg,
+							1024UL * 1024 * 1024);
+			if (opts->max_output < 4096) {
+				fprintf(stderr, "hotlined: --max-output must be at least 4096\n");
 				exit(2);
 			}
-			opts->port = (unsigned)port;
 			break;
 		case 'm':
 			opts->menus = optarg;
@@ -221,6 +255,7 @@ static void on_sighup(evutil_socket_t sig, short what, void *ctx)
 	}
 	listener_set_catalog(srv->listener, cat);
 	menu_catalog_unref(cat);
+	listener_notice(srv->listener, "reloaded");
 	log_info(0, "menus reloaded");
 }
 
@@ -261,10 +296,23 @@ static void on_sigterm(evutil_socket_t sig, short what, void *ctx)
 	listener_shutdown(srv->listener, stop_loop, srv);
 }
 
+/* Wall-clock seconds, for chat timestamps and the flood limit. */
+static double wall_clock(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
 /* Serves until SIGINT/SIGTERM; returns the exit status. */
 static int serve(const struct options *opts, const char *menus_path)
 {
 	struct server srv = { .menus_path = menus_path };
+	struct conn_env env = {
+		.max_output = opts->max_output,
+		.session.chat_idle = opts->chat_idle,
+	};
 	struct menu_catalog *cat;
 	int status = 1;
 
@@ -277,7 +325,9 @@ static int serve(const struct options *opts, const char *menus_path)
 		menu_catalog_unref(cat);
 		return 1;
 	}
-	srv.listener = listener_new(srv.base, cat);
+	env.session.room = chat_room_new(wall_clock, opts->chat_rate,
+					 2 * opts->chat_rate);
+	srv.listener = listener_new(srv.base, cat, &env);
 	menu_catalog_unref(cat);
 	if (opts->nlisten == 0) {
 		if (listener_bind(srv.listener, NULL, opts->port) < 0)
@@ -309,6 +359,7 @@ out:
 		event_free(srv.sig_term);
 	}
 	event_base_free(srv.base);
+	chat_room_free(env.session.room);
 	return status;
 }
 

@@ -9,6 +9,7 @@
  * it only writes UTF-8 text through struct session_io.
  */
 #include "session.h"
+#include "session_internal.h"
 
 #include <assert.h>
 #include <stdlib.h>
@@ -16,33 +17,6 @@
 
 #include "trace.h"
 #include "util.h"
-
-/* Returned by a handler to stay in the current state without re-entering it. */
-#define SESSION_STAY SESSION_STATE_COUNT
-
-struct session {
-	unsigned id;
-	struct session_io io;
-	enum session_state state;
-	struct menu_catalog *catalog; /* one reference held */
-	const struct menu_set *set;
-	const struct menu *menu;
-	const struct menu *back[SESSION_MAX_DEPTH]; /* menus to go back to */
-	size_t depth;
-	enum charset charset;
-	int failures; /* invalid keys in a row */
-	int timeouts; /* silences in a row */
-	const char *close_reason;
-};
-
-struct session_state_ops {
-	const char *name;
-	void (*enter)(struct session *s);
-	/* A key (is_key) or a line; returns the next state or SESSION_STAY. */
-	unsigned (*on_input)(struct session *s, const char *text, size_t len,
-			     bool is_key);
-	unsigned (*on_timeout)(struct session *s);
-};
 
 static void menu_enter(struct session *s);
 static unsigned menu_on_input(struct session *s, const char *text, size_t len,
@@ -59,6 +33,12 @@ static const struct session_state_ops session_states[] = {
 		.enter = menu_enter,
 		.on_input = menu_on_input,
 		.on_timeout = menu_on_timeout,
+	},
+	[SESSION_CHAT] = {
+		.name = "CHAT",
+		.enter = session_chat_enter,
+		.on_input = session_chat_on_input,
+		.on_timeout = session_chat_on_timeout,
 	},
 	[SESSION_CLOSING] = {
 		.name = "CLOSING",
@@ -79,18 +59,33 @@ const char *session_state_name(enum session_state state)
 }
 
 /* Writes a NUL-terminated UTF-8 string to the caller. */
-static void session_write(struct session *s, const char *text)
+void session_write(struct session *s, const char *text)
 {
 	s->io.write(s->io.ctx, text, strlen(text));
 }
 
 /* Writes one of the set's named texts; a missing one writes nothing. */
-static void session_say(struct session *s, const char *name)
+void session_say(struct session *s, const char *name)
 {
 	const char *text = menu_set_text(s->set, name);
 
 	if (text != NULL)
 		session_write(s, text);
+}
+
+/* Writes a named text with its placeholders filled. */
+void session_say_with(struct session *s, const char *name,
+		      const char *const *vars)
+{
+	const char *text = menu_set_text(s->set, name);
+	struct strbuf sb;
+
+	if (text == NULL)
+		return;
+	strbuf_init(&sb);
+	menu_expand(text, vars, &sb);
+	s->io.write(s->io.ctx, sb.data, sb.len);
+	strbuf_fini(&sb);
 }
 
 /* The only place the state changes: logs old -> new, then enters. */
@@ -108,12 +103,14 @@ static void session_set_state(struct session *s, unsigned next)
 
 /* Creates a session at the start menu of the default set. */
 struct session *session_new(unsigned id, struct menu_catalog *catalog,
+			    const struct session_env *env,
 			    const struct session_io *io)
 {
 	struct session *s = xcalloc(1, sizeof(*s));
 
 	s->id = id;
 	s->io = *io;
+	s->env = env;
 	s->catalog = menu_catalog_ref(catalog);
 	s->set = menu_catalog_default(catalog, SESSION_DEFAULT_LANGUAGE);
 	s->menu = s->set->start;
@@ -127,6 +124,7 @@ void session_free(struct session *s)
 {
 	if (s == NULL)
 		return;
+	session_chat_leave(s, "hung up");
 	menu_catalog_unref(s->catalog);
 	free(s);
 }
@@ -142,8 +140,11 @@ static void session_input(struct session *s, const char *text, size_t len,
 			  bool is_key)
 {
 	s->timeouts = 0;
+	s->idle_warned = false;
 	if (s->state == SESSION_MENU)
 		s->io.set_timer(s->io.ctx, (unsigned)s->menu->timeout);
+	else if (s->state == SESSION_CHAT)
+		session_chat_arm_timer(s);
 	session_set_state(s, session_states[s->state].on_input(s, text, len,
 							       is_key));
 }
@@ -196,6 +197,27 @@ void session_hangup(struct session *s, const char *reason)
 void session_shutdown(struct session *s)
 {
 	session_close_with(s, "closing", "shutdown");
+}
+
+/* A notice from the server, in the caller's language. */
+void session_notice(struct session *s, const char *text_name)
+{
+	const char *text = menu_set_text(s->set, text_name);
+
+	if (text != NULL && s->state != SESSION_CLOSING)
+		s->io.notify(s->io.ctx, text, strlen(text));
+}
+
+/* Too slow for the room: out of it and back to the main menu. */
+void session_chat_kick(struct session *s)
+{
+	if (s->state != SESSION_CHAT)
+		return;
+	session_chat_leave(s, "too slow");
+	session_say(s, "chat_removed");
+	s->menu = s->set->start;
+	s->depth = 0;
+	session_set_state(s, SESSION_MENU);
 }
 
 /* Finds a menu of the same name in set, or NULL. */
@@ -341,7 +363,9 @@ static unsigned menu_act(struct session *s, const struct menu_action *action)
 	case MENU_ACTION_LANGUAGE:
 		return menu_switch_language(s, action);
 	case MENU_ACTION_FLOW:
-		/* No flow is built yet: say so honestly and stay. */
+		if (action->flow == MENU_FLOW_CHAT && s->env->room != NULL)
+			return SESSION_CHAT;
+		/* The other flows are not built yet: say so honestly and stay. */
 		log_info(s->id, "flow %s is not available yet",
 			 menu_flow_name(action->flow));
 		session_say(s, "unavailable");
@@ -412,10 +436,11 @@ static unsigned menu_on_timeout(struct session *s)
 
 /* --- SESSION_CLOSING ------------------------------------------------- */
 
-/* Stops the timer and asks the connection to hang up once flushed. */
+/* Stops the timer, leaves the room, hangs up once flushed. */
 static void closing_enter(struct session *s)
 {
 	s->io.set_timer(s->io.ctx, 0);
+	session_chat_leave(s, s->close_reason ? s->close_reason : "hung up");
 	s->io.close(s->io.ctx, s->close_reason ? s->close_reason : "closed");
 }
 

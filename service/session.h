@@ -11,6 +11,7 @@
 #include <stddef.h>
 
 #include "charset.h"
+#include "chat.h"
 #include "lineedit.h"
 #include "menu.h"
 
@@ -21,8 +22,15 @@
 
 enum session_state {
 	SESSION_MENU,    /* at a menu: one key picks an action */
+	SESSION_CHAT,    /* in the chat room: lines are messages or /commands */
 	SESSION_CLOSING, /* goodbye said; output drains, then the line drops */
 	SESSION_STATE_COUNT,
+};
+
+/* What every session shares; owned by main, outlives the sessions. */
+struct session_env {
+	struct chat_room *room; /* NULL: the chat flow answers "unavailable" */
+	unsigned chat_idle;     /* seconds a quiet chat member stays; 0: no limit */
 };
 
 /* What the session asks of its connection; every callback is required. */
@@ -38,16 +46,24 @@ struct session_io {
 	void (*set_charset)(void *ctx, enum charset cs);
 	/* Hangs up once what was written has been sent. */
 	void (*close)(void *ctx, const char *reason);
+	/*
+	 * Shows text that arrives on its own (a notice), not in answer to
+	 * the caller: a half-typed line is redrawn after it.
+	 */
+	void (*notify)(void *ctx, const char *text, size_t len);
+	/* Shows a chat message, like notify; takes a reference to keep it. */
+	void (*deliver)(void *ctx, struct chat_msg *msg);
 };
 
 struct session;
 
 /*
  * Returns a new session on the catalog (it takes its own reference) in its
- * default set; the caller owns the session. Nothing is shown until
- * session_start.
+ * default set; the caller owns the session and keeps env alive. Nothing
+ * is shown until session_start.
  */
 struct session *session_new(unsigned id, struct menu_catalog *catalog,
+			    const struct session_env *env,
 			    const struct session_io *io);
 void session_free(struct session *s);
 
@@ -65,6 +81,13 @@ void session_on_timeout(struct session *s);
 void session_hangup(struct session *s, const char *reason);
 /* The service is shutting down: tell the caller and close. */
 void session_shutdown(struct session *s);
+/* Shows one of the set's texts as a notice, if the set has it. */
+void session_notice(struct session *s, const char *text_name);
+/*
+ * The caller does not read fast enough for the chat room: they leave it
+ * (the others are told) and go back to the main menu.
+ */
+void session_chat_kick(struct session *s);
 /*
  * Moves the session to a reloaded catalog (taking a reference, dropping
  * the old one). A caller whose menu is gone hears so and goes to the

@@ -375,6 +375,127 @@ static void test_check_and_dot(void **state)
 	strbuf_fini(&out);
 }
 
+static int setup_chat(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+	const char *args[] = { "--menus", MENUS_DIR, "--chat-rate", "0",
+			       "--max-output", "65536", NULL };
+
+	strbuf_init(&f->got);
+	f->fd = -1;
+	*state = f;
+	return e2e_server_start(&f->srv, args);
+}
+
+/* Dials in and enters the chat room; returns the socket. */
+static int join_chat(struct fixture *f, struct strbuf *got, bool char_mode)
+{
+	int fd = e2e_connect(f->srv.port);
+
+	assert_true(fd >= 0);
+	assert_true(e2e_expect_str(fd, got, "10086"));
+	if (char_mode) {
+		e2e_send(fd, telnet_answers, sizeof(telnet_answers) - 1);
+		e2e_send_str(fd, "4");
+	} else {
+		e2e_send_str(fd, "4\r\n");
+	}
+	assert_true(e2e_expect_str(fd, got, "/quit"));
+	return fd;
+}
+
+static void test_chat_between_two_callers(void **state)
+{
+	struct fixture *f = *state;
+	struct strbuf a, b;
+	int fa, fb;
+
+	strbuf_init(&a);
+	strbuf_init(&b);
+	fa = join_chat(f, &a, false);
+	fb = join_chat(f, &b, false);
+	assert_true(e2e_expect_str(fa, &a, " joined"));
+	e2e_send_str(fa, "大家好 \x1b[2J\r\n");
+	assert_true(e2e_expect_str(fb, &b, ": 大家好 \r\n"));
+	assert_false(e2e_contains(&b, "\x1b[2J", 4)); /* escapes never reach others */
+	e2e_send_str(fb, "/nick 小红\r\n");
+	assert_true(e2e_expect_str(fa, &a, "is now known as 小红"));
+	e2e_send_str(fb, "/who\r\n");
+	assert_true(e2e_expect_str(fb, &b, "2 online:"));
+	strbuf_reset(&a);
+	close(fb);
+	assert_true(e2e_expect_str(fa, &a, "*** 小红 left"));
+	e2e_send_str(fa, "/quit\r\n");
+	assert_true(e2e_expect_close(fa, &a));
+	close(fa);
+	strbuf_fini(&a);
+	strbuf_fini(&b);
+}
+
+static void test_chat_redraws_half_typed_line(void **state)
+{
+	struct fixture *f = *state;
+	struct strbuf a, b;
+	int fa, fb;
+
+	strbuf_init(&a);
+	strbuf_init(&b);
+	fa = join_chat(f, &a, false);
+	fb = join_chat(f, &b, true);
+	e2e_send_str(fb, "hel"); /* echoed back, key by key */
+	assert_true(e2e_expect_str(fb, &b, "hel"));
+	strbuf_reset(&b);
+	e2e_send_str(fa, "hi there\r\n");
+	/* Line cleared, message, then the half-typed line drawn again. */
+	assert_true(e2e_expect_str(fb, &b, "\r\x1b[K[" ));
+	assert_true(e2e_expect_str(fb, &b, ": hi there\r\nhel"));
+	e2e_send_str(fb, "lo\r");
+	assert_true(e2e_expect_str(fa, &a, ": hello\r\n"));
+	close(fa);
+	close(fb);
+	strbuf_fini(&a);
+	strbuf_fini(&b);
+}
+
+static void test_chat_slow_reader_is_removed(void **state)
+{
+	struct fixture *f = *state;
+	struct strbuf a, b, c;
+	char line[400];
+	bool saw_left = false;
+	int fa, fb, fc;
+
+	strbuf_init(&a);
+	strbuf_init(&b);
+	strbuf_init(&c);
+	fa = join_chat(f, &a, false);
+	fb = join_chat(f, &b, false);
+	fc = join_chat(f, &c, false); /* c never reads again */
+	memset(line, 'z', sizeof(line) - 3);
+	memcpy(line + sizeof(line) - 3, "\r\n", 3);
+	/* Far more than c's socket buffers and its 64 KiB output cap can hold. */
+	for (int i = 0; i < 20000 && !e2e_server_log_contains(&f->srv, "out of the chat room"); i++) {
+		e2e_send(fa, line, sizeof(line) - 1);
+		if (i % 64 == 0) {
+			/* b keeps reading and must keep getting every line. */
+			saw_left |= e2e_contains(&b, "left (too slow)", 15);
+			strbuf_reset(&b);
+			e2e_send_str(fa, "marker\r\n");
+			assert_true(e2e_expect_str(fb, &b, ": marker\r\n"));
+		}
+	}
+	assert_true(e2e_server_log_wait(&f->srv, "out of the chat room"));
+	assert_true(saw_left || e2e_expect_str(fb, &b, "left (too slow)"));
+	e2e_send_str(fa, "after\r\n");
+	assert_true(e2e_expect_str(fb, &b, ": after\r\n"));
+	close(fa);
+	close(fb);
+	close(fc);
+	strbuf_fini(&a);
+	strbuf_fini(&b);
+	strbuf_fini(&c);
+}
+
 static int setup_ipv6(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
@@ -441,6 +562,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_check_and_dot, setup_quick, teardown),
 		cmocka_unit_test_setup_teardown(test_ipv6_and_ipv4_on_one_port, setup_ipv6, teardown),
 		cmocka_unit_test(test_help_and_version),
+		cmocka_unit_test_setup_teardown(test_chat_between_two_callers, setup_chat, teardown),
+		cmocka_unit_test_setup_teardown(test_chat_redraws_half_typed_line, setup_chat, teardown),
+		cmocka_unit_test_setup_teardown(test_chat_slow_reader_is_removed, setup_chat, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <time.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -18,6 +19,8 @@
 
 struct sink {
 	struct strbuf out;
+	struct strbuf notices;
+	struct session_env env;
 	enum lineedit_input input;
 	unsigned timer;
 	int timer_sets;
@@ -51,6 +54,16 @@ static void sink_set_charset(void *ctx, enum charset cs)
 	((struct sink *)ctx)->charset = cs;
 }
 
+static void sink_notify(void *ctx, const char *text, size_t len)
+{
+	strbuf_append(&((struct sink *)ctx)->notices, text, len);
+}
+
+static void sink_deliver(void *ctx, struct chat_msg *msg)
+{
+	strbuf_append(&((struct sink *)ctx)->out, msg->text, msg->len);
+}
+
 static void sink_close(void *ctx, const char *reason)
 {
 	struct sink *k = ctx;
@@ -74,7 +87,7 @@ static struct menu_catalog *load_fixture(const char *path)
 	return cat;
 }
 
-static int setup_path(void **state, const char *path)
+static struct sink *sink_new(const char *path, struct chat_room *room)
 {
 	struct sink *k = xcalloc(1, sizeof(*k));
 	struct session_io io = {
@@ -84,14 +97,33 @@ static int setup_path(void **state, const char *path)
 		.set_timer = sink_set_timer,
 		.set_charset = sink_set_charset,
 		.close = sink_close,
+		.notify = sink_notify,
+		.deliver = sink_deliver,
 	};
 
 	strbuf_init(&k->out);
+	strbuf_init(&k->notices);
 	k->input = LINEEDIT_INPUT_TEXT; /* the session must ask for KEYS */
 	k->catalog = load_fixture(path);
-	k->session = session_new(7, k->catalog, &io);
+	k->env.room = room;
+	k->env.chat_idle = 600;
+	k->session = session_new(7, k->catalog, &k->env, &io);
 	session_start(k->session);
-	*state = k;
+	return k;
+}
+
+static void sink_free(struct sink *k)
+{
+	session_free(k->session);
+	menu_catalog_unref(k->catalog);
+	strbuf_fini(&k->out);
+	strbuf_fini(&k->notices);
+	free(k);
+}
+
+static int setup_path(void **state, const char *path)
+{
+	*state = sink_new(path, NULL);
 	return 0;
 }
 
@@ -107,12 +139,45 @@ static int setup_single_file(void **state)
 
 static int teardown(void **state)
 {
-	struct sink *k = *state;
+	sink_free(*state);
+	return 0;
+}
 
-	session_free(k->session);
-	menu_catalog_unref(k->catalog);
-	strbuf_fini(&k->out);
-	free(k);
+/* Two callers and the room they share; the clock is fixed at 12:00:00 UTC. */
+struct pair {
+	struct chat_room *room;
+	struct sink *a, *b;
+};
+
+static double fixed_clock(void)
+{
+	return 1767268800.0; /* 2026-01-01 12:00:00 UTC */
+}
+
+static int setup_pair(void **state)
+{
+	struct pair *p = xcalloc(1, sizeof(*p));
+
+	setenv("TZ", "UTC", 1);
+	tzset();
+	p->room = chat_room_new(fixed_clock, 0, 0);
+	p->a = sink_new(TEST_DATA_DIR "/session", p->room);
+	p->b = sink_new(TEST_DATA_DIR "/session", p->room);
+	strbuf_reset(&p->a->out); /* the start menu */
+	strbuf_reset(&p->b->out);
+	*state = p;
+	return 0;
+}
+
+static int teardown_pair(void **state)
+{
+	struct pair *p = *state;
+
+	sink_free(p->a);
+	sink_free(p->b);
+	assert_int_equal(chat_room_count(p->room), 0);
+	chat_room_free(p->room);
+	free(p);
 	return 0;
 }
 
@@ -411,6 +476,169 @@ static void test_reload_menu_gone(void **state)
 	assert_saw(k, "再见\n");
 }
 
+static void test_chat_enter_and_talk(void **state)
+{
+	struct pair *p = *state;
+
+	key(p->a, "4");
+	assert_saw(p->a, "CHAT_BANNER guest-1\n");
+	assert_int_equal(p->a->input, LINEEDIT_INPUT_TEXT);
+	assert_int_equal(p->a->timer, 540); /* the warning comes a minute early */
+	key(p->b, "4");
+	assert_saw(p->a, "*** guest-2 joined\r\n");
+	assert_saw(p->b, "CHAT_BANNER guest-2\n");
+	line(p->a, "你好");
+	assert_saw(p->b, "[12:00:00] guest-1: 你好\r\n");
+	assert_saw(p->a, "");
+	line(p->b, "/me waves");
+	assert_saw(p->a, "[12:00:00] * guest-2 waves\r\n");
+	line(p->a, "");
+	assert_saw(p->b, "");
+}
+
+static void test_chat_newcomer_sees_history_after_banner(void **state)
+{
+	struct pair *p = *state;
+
+	key(p->a, "4");
+	line(p->a, "one");
+	line(p->a, "two");
+	strbuf_reset(&p->a->out);
+	key(p->b, "4");
+	assert_saw(p->b, "CHAT_BANNER guest-2\n"
+			 "[12:00:00] guest-1: one\r\n"
+			 "[12:00:00] guest-1: two\r\n");
+}
+
+static void test_chat_commands(void **state)
+{
+	struct pair *p = *state;
+
+	key(p->a, "4");
+	key(p->b, "4");
+	strbuf_reset(&p->a->out);
+	strbuf_reset(&p->b->out);
+	line(p->a, "/nick 小明");
+	assert_saw(p->a, "*** guest-1 is now known as 小明\r\n");
+	assert_saw(p->b, "*** guest-1 is now known as 小明\r\n");
+	line(p->b, "/nick 小明");
+	assert_saw(p->b, "CHAT_NICK_TAKEN 小明\n");
+	line(p->b, "/nick bad name!");
+	assert_saw(p->b, "CHAT_BAD_NICK\n");
+	line(p->b, "/nick");
+	assert_saw(p->b, "CHAT_USAGE /nick NAME\n");
+	line(p->b, "/msg 小明 psst");
+	assert_saw(p->b, "CHAT_SENT 小明\n");
+	assert_saw(p->a, "[12:00:00] guest-2 (private): psst\r\n");
+	line(p->b, "/msg nobody hi");
+	assert_saw(p->b, "CHAT_NO_SUCH_NICK nobody\n");
+	line(p->b, "/msg 小明");
+	assert_saw(p->b, "CHAT_USAGE /msg NICK TEXT\n");
+	line(p->b, "/dance \x1b[31m");
+	assert_saw(p->b, "CHAT_UNKNOWN /dance\n");
+	line(p->b, "/help");
+	assert_saw(p->b, "CHAT_HELP\n");
+	line(p->b, "/who");
+	assert_saw(p->b, "2 online:\n  guest-2  idle 0s\n  小明     idle 0s\n");
+	assert_saw(p->a, "");
+}
+
+static void test_chat_menu_and_quit(void **state)
+{
+	struct pair *p = *state;
+
+	key(p->a, "4");
+	key(p->b, "4");
+	strbuf_reset(&p->a->out);
+	strbuf_reset(&p->b->out);
+	line(p->b, "/menu");
+	assert_saw(p->a, "*** guest-2 left\r\n");
+	assert_saw(p->b, "主菜单 10086\n");
+	assert_int_equal(p->b->input, LINEEDIT_INPUT_KEYS);
+	assert_int_equal(chat_room_count(p->room), 1);
+	line(p->a, "/quit");
+	assert_saw(p->a, "再见\n");
+	assert_int_equal(p->a->closes, 1);
+	assert_int_equal(chat_room_count(p->room), 0);
+}
+
+static void test_chat_hangup_announced(void **state)
+{
+	struct pair *p = *state;
+
+	key(p->a, "4");
+	key(p->b, "4");
+	strbuf_reset(&p->a->out);
+	session_hangup(p->b->session, "interrupt");
+	assert_saw(p->a, "*** guest-2 left (interrupt)\r\n");
+	/* A conn torn down without a goodbye still leaves the room. */
+	session_free(p->a->session);
+	p->a->session = session_new(8, p->a->catalog, &p->a->env, &(struct session_io){
+		.ctx = p->a, .write = sink_write, .set_input = sink_set_input,
+		.set_timer = sink_set_timer, .set_charset = sink_set_charset,
+		.close = sink_close, .notify = sink_notify, .deliver = sink_deliver });
+	assert_int_equal(chat_room_count(p->room), 0);
+}
+
+static void test_chat_idle_warning_then_goodbye(void **state)
+{
+	struct pair *p = *state;
+
+	key(p->a, "4");
+	strbuf_reset(&p->a->out);
+	session_on_timeout(p->a->session);
+	assert_saw(p->a, "CHAT_IDLE_WARNING\n");
+	assert_int_equal(p->a->timer, 60);
+	assert_int_equal(p->a->closes, 0);
+	line(p->a, "still here");
+	assert_int_equal(p->a->timer, 540);
+	session_on_timeout(p->a->session);
+	session_on_timeout(p->a->session);
+	assert_saw(p->a, "CHAT_IDLE_WARNING\n再见\n");
+	assert_string_equal(p->a->reason, "idle");
+}
+
+static void test_chat_kick_slow_reader(void **state)
+{
+	struct pair *p = *state;
+
+	key(p->a, "4");
+	key(p->b, "4");
+	strbuf_reset(&p->a->out);
+	strbuf_reset(&p->b->out);
+	session_chat_kick(p->b->session);
+	assert_saw(p->a, "*** guest-2 left (too slow)\r\n");
+	assert_saw(p->b, "CHAT_REMOVED\n主菜单 10086\n");
+	assert_int_equal(session_state(p->b->session), SESSION_MENU);
+}
+
+static void test_chat_too_long_and_flood(void **state)
+{
+	struct pair *p = *state;
+	char big[600];
+
+	key(p->a, "4");
+	key(p->b, "4");
+	strbuf_reset(&p->b->out);
+	memset(big, 'x', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	line(p->a, big);
+	assert_saw(p->a, "CHAT_BANNER guest-1\n*** guest-2 joined\r\nCHAT_TOO_LONG\n");
+	assert_saw(p->b, "");
+}
+
+static void test_notice_reaches_menu_and_chat(void **state)
+{
+	struct pair *p = *state;
+
+	key(p->a, "4");
+	session_notice(p->a->session, "menu_gone");
+	session_notice(p->b->session, "menu_gone");
+	session_notice(p->b->session, "no_such_text");
+	assert_string_equal(p->a->notices.data, "菜单已变\n");
+	assert_string_equal(p->b->notices.data, "菜单已变\n");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -434,6 +662,15 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_hangup_says_goodbye, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reload_keeps_or_moves_caller, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reload_menu_gone, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_chat_enter_and_talk, setup_pair, teardown_pair),
+		cmocka_unit_test_setup_teardown(test_chat_newcomer_sees_history_after_banner, setup_pair, teardown_pair),
+		cmocka_unit_test_setup_teardown(test_chat_commands, setup_pair, teardown_pair),
+		cmocka_unit_test_setup_teardown(test_chat_menu_and_quit, setup_pair, teardown_pair),
+		cmocka_unit_test_setup_teardown(test_chat_hangup_announced, setup_pair, teardown_pair),
+		cmocka_unit_test_setup_teardown(test_chat_idle_warning_then_goodbye, setup_pair, teardown_pair),
+		cmocka_unit_test_setup_teardown(test_chat_kick_slow_reader, setup_pair, teardown_pair),
+		cmocka_unit_test_setup_teardown(test_chat_too_long_and_flood, setup_pair, teardown_pair),
+		cmocka_unit_test_setup_teardown(test_notice_reaches_menu_and_chat, setup_pair, teardown_pair),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

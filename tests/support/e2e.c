@@ -49,6 +49,15 @@ char *e2e_server_log(const struct e2e_server *srv)
 	return read_file(srv->log_path);
 }
 
+bool e2e_server_log_contains(const struct e2e_server *srv, const char *needle)
+{
+	char *log = e2e_server_log(srv);
+	bool found = strstr(log, needle) != NULL;
+
+	free(log);
+	return found;
+}
+
 bool e2e_server_log_wait(const struct e2e_server *srv, const char *needle)
 {
 	long long deadline = now_ms() + E2E_TIMEOUT_MS;

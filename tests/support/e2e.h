@@ -29,6 +29,8 @@ int e2e_server_start(struct e2e_server *srv, const char *const *args);
 int e2e_server_stop(struct e2e_server *srv, int sig);
 /* The server's log so far; the caller owns the string. */
 char *e2e_server_log(const struct e2e_server *srv);
+/* Whether the log contains needle now. */
+bool e2e_server_log_contains(const struct e2e_server *srv, const char *needle);
 /* Waits until the log contains needle. */
 bool e2e_server_log_wait(const struct e2e_server *srv, const char *needle);
 

@@ -1,0 +1,931 @@
+/*
+ * chat: one room. Members sit in an array in join order. Every broadcast
+ * is formatted once into a chat_msg and posted to a queue that a single
+ * loop drains, handing the same pointer to each recipient's deliver.
+ *
+ * Callbacks may act on the room while a delivery runs (leave, say, join,
+ * notice): what they post waits in the queue, so every member sees one
+ * order, and a member who leaves is only marked gone until the queue is
+ * empty; the array is compacted after the outermost drain.
+ *
+ * It must not know about sockets, telnet, sessions, charsets or menus: a
+ * member is a deliver callback and an opaque context, time is a clock
+ * function.
+ */
+#include "chat.h"
+
+#include <assert.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Bytes a nickname may take: CHAT_NICK_MAX characters of up to 4 bytes. */
+#define CHAT_NICK_BYTES (CHAT_NICK_MAX * 4)
+/* "HH:MM:SS" and its NUL. */
+#define CHAT_STAMP_SIZE 9
+/* "guest-" and the digits of an unsigned long fit easily in a nickname. */
+#define CHAT_GUEST_PREFIX "guest-"
+
+/* U+FFFD, what invalid UTF-8 becomes. */
+static const char replacement[] = "\xef\xbf\xbd";
+
+struct chat_member {
+	void (*deliver)(void *ctx, struct chat_msg *msg);
+	void *ctx;
+	/* Left while a delivery ran: skipped, freed once the queue is empty. */
+	bool gone;
+	/* Flood limit: a token bucket refilled at room->rate a second. */
+	double tokens;
+	double refilled;
+	/* When the member last joined or sent a line, for /who. */
+	double active;
+	char nick[CHAT_NICK_BYTES + 1];
+};
+
+/*
+ * One message waiting to go out, with the reference it owns: to `only`,
+ * or else to members[0..limit) except `skip`. limit keeps members who join
+ * during a delivery from getting what was posted before them (their
+ * history already holds it); indices are stable while the queue is busy.
+ */
+struct chat_post {
+	struct chat_msg *msg;
+	struct chat_member *only;
+	struct chat_member *skip;
+	size_t limit;
+};
+
+struct chat_room {
+	chat_clock_fn clock;
+	double rate;
+	double burst;
+	/* Every member, gone ones included until the next compaction. */
+	struct chat_member **members;
+	size_t n_members;
+	size_t cap_members;
+	size_t n_live;
+	size_t n_gone;
+	/*
+	 * Posts not yet delivered. Empty between calls; it only holds what
+	 * callbacks post during a delivery, so it never grows per message.
+	 */
+	struct chat_post *posts;
+	size_t n_posts;
+	size_t cap_posts;
+	bool delivering;
+	/* The last CHAT_HISTORY say and /me lines, oldest at hist_first. */
+	struct chat_msg *history[CHAT_HISTORY];
+	size_t hist_first;
+	size_t hist_len;
+	unsigned long next_guest;
+	/* Sanitised text of the line being sent; reused, never shrinks. */
+	struct strbuf text;
+	/* The last timestamp made, for the second it names. */
+	time_t stamp_sec;
+	char stamp[CHAT_STAMP_SIZE];
+};
+
+/* A piece of a message: bytes and their length. */
+struct part {
+	const char *s;
+	size_t len;
+};
+
+/* A part for a string literal. */
+#define LIT(s) { (s), sizeof(s) - 1 }
+/* A part for a C string. */
+#define STR(s) { (s), strlen(s) }
+
+/* Takes a reference; returns msg. */
+struct chat_msg *chat_msg_ref(struct chat_msg *msg)
+{
+	if (msg != NULL)
+		msg->refs++;
+	return msg;
+}
+
+/* Drops a reference; the last one frees the text and the alt cache. */
+void chat_msg_unref(struct chat_msg *msg)
+{
+	if (msg == NULL)
+		return;
+	assert(msg->refs > 0);
+	if (--msg->refs > 0)
+		return;
+	free(msg->alt);
+	free(msg);
+}
+
+/* Builds a message from parts end to end; the caller owns its one reference. */
+static struct chat_msg *msg_from_parts(const struct part *parts, size_t n)
+{
+	struct chat_msg *msg;
+	size_t len = 0;
+	char *p;
+
+	for (size_t i = 0; i < n; i++)
+		len += parts[i].len;
+	msg = xmalloc(sizeof(*msg) + len + 1);
+	msg->refs = 1;
+	msg->alt = NULL;
+	msg->alt_len = 0;
+	msg->len = len;
+	p = msg->text;
+	for (size_t i = 0; i < n; i++) {
+		if (parts[i].len == 0)
+			continue; /* s may be NULL then */
+		memcpy(p, parts[i].s, parts[i].len);
+		p += parts[i].len;
+	}
+	*p = '\0';
+	return msg;
+}
+
+/* "HH:MM:SS" of now in local time, remade only when the second changes. */
+static const char *room_stamp(struct chat_room *room, double now)
+{
+	time_t sec = (time_t)now;
+	struct tm tm;
+
+	if (room->stamp[0] != '\0' && sec == room->stamp_sec)
+		return room->stamp;
+	if (localtime_r(&sec, &tm) == NULL ||
+	    strftime(room->stamp, sizeof(room->stamp), "%H:%M:%S", &tm) == 0)
+		memcpy(room->stamp, "00:00:00", CHAT_STAMP_SIZE);
+	room->stamp_sec = sec;
+	return room->stamp;
+}
+
+/*
+ * The formats, all here. Lines members type carry a timestamp; server
+ * announcements start with "***". Text is already sanitised.
+ */
+
+/* "[12:34:56] nick: text" */
+static struct chat_msg *format_say(struct chat_room *room, double now,
+				   const char *nick, const char *text,
+				   size_t len)
+{
+	const struct part parts[] = {
+		LIT("["), STR(room_stamp(room, now)), LIT("] "), STR(nick),
+		LIT(": "), { text, len }, LIT("\r\n"),
+	};
+
+	return msg_from_parts(parts, ARRAY_LEN(parts));
+}
+
+/* "[12:34:56] * nick action" */
+static struct chat_msg *format_me(struct chat_room *room, double now,
+				  const char *nick, const char *text,
+				  size_t len)
+{
+	const struct part parts[] = {
+		LIT("["), STR(room_stamp(room, now)), LIT("] * "), STR(nick),
+		LIT(" "), { text, len }, LIT("\r\n"),
+	};
+
+	return msg_from_parts(parts, ARRAY_LEN(parts));
+}
+
+/* "[12:34:56] nick (private): text" */
+static struct chat_msg *format_private(struct chat_room *room, double now,
+				       const char *nick, const char *text,
+				       size_t len)
+{
+	const struct part parts[] = {
+		LIT("["), STR(room_stamp(room, now)), LIT("] "), STR(nick),
+		LIT(" (private): "), { text, len }, LIT("\r\n"),
+	};
+
+	return msg_from_parts(parts, ARRAY_LEN(parts));
+}
+
+/* "*** nick joined" */
+static struct chat_msg *format_join(const char *nick)
+{
+	const struct part parts[] = {
+		LIT("*** "), STR(nick), LIT(" joined\r\n"),
+	};
+
+	return msg_from_parts(parts, ARRAY_LEN(parts));
+}
+
+/* "*** nick left (reason)", or "*** nick left" without a reason. */
+static struct chat_msg *format_leave(const char *nick, const char *reason,
+				     size_t len)
+{
+	const struct part with[] = {
+		LIT("*** "), STR(nick), LIT(" left ("), { reason, len },
+		LIT(")\r\n"),
+	};
+	const struct part without[] = {
+		LIT("*** "), STR(nick), LIT(" left\r\n"),
+	};
+
+	if (len == 0)
+		return msg_from_parts(without, ARRAY_LEN(without));
+	return msg_from_parts(with, ARRAY_LEN(with));
+}
+
+/* "*** old is now known as new" */
+static struct chat_msg *format_rename(const char *old, const char *nick)
+{
+	const struct part parts[] = {
+		LIT("*** "), STR(old), LIT(" is now known as "), STR(nick),
+		LIT("\r\n"),
+	};
+
+	return msg_from_parts(parts, ARRAY_LEN(parts));
+}
+
+/* "*** text" */
+static struct chat_msg *format_notice(const char *text, size_t len)
+{
+	const struct part parts[] = {
+		LIT("*** "), { text, len }, LIT("\r\n"),
+	};
+
+	return msg_from_parts(parts, ARRAY_LEN(parts));
+}
+
+/* Whether a code point is removed from what others see. */
+static bool is_stripped(uint32_t cp)
+{
+	/* C0, DEL and C1 controls. */
+	if (cp < 0x20 || (cp >= 0x7f && cp <= 0x9f))
+		return true;
+	/* Bidi embeddings, overrides and isolates: they can disguise text. */
+	return (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069);
+}
+
+/* Whether a code point is blank: a line of only these says nothing. */
+static bool is_blank(uint32_t cp)
+{
+	return cp == ' ' || cp == 0xa0 || cp == 0x3000;
+}
+
+/* Whether sanitised text holds nothing but blanks. */
+static bool is_blank_text(const char *s, size_t len)
+{
+	uint32_t cp;
+
+	while (len > 0) {
+		size_t n = utf8_decode(s, len, &cp);
+
+		if (n == 0 || !is_blank(cp))
+			return false;
+		s += n;
+		len -= n;
+	}
+	return true;
+}
+
+/* Where the sanitiser is in an escape sequence. */
+enum sanitize_state {
+	SANITIZE_TEXT,       /* plain text */
+	SANITIZE_ESC,        /* after ESC (and any intermediate bytes) */
+	SANITIZE_CSI,        /* after ESC [ or U+009B, up to a final byte */
+	SANITIZE_STRING,     /* OSC, DCS, SOS, PM, APC: up to BEL or ST */
+	SANITIZE_STRING_ESC, /* ESC inside a string: "\" ends it */
+};
+
+/* Whether cp after ESC opens a string that runs to BEL or ST. */
+static bool is_string_opener(uint32_t cp)
+{
+	return cp == ']' || cp == 'P' || cp == 'X' || cp == '^' || cp == '_';
+}
+
+/* Whether cp is a C1 control that opens such a string by itself. */
+static bool is_c1_string_opener(uint32_t cp)
+{
+	return cp == 0x90 || cp == 0x98 || cp == 0x9d || cp == 0x9e ||
+	       cp == 0x9f;
+}
+
+/*
+ * Feeds one character (its code point and the bytes to keep for it)
+ * through the escape-sequence filter, appending what stays. A character
+ * that breaks off a sequence is looked at again as text. Safety does not
+ * hang on the states: no control character is ever appended, so nothing
+ * kept can start a sequence; the states only keep the rest of a sequence
+ * from showing as litter.
+ */
+static void sanitize_char(enum sanitize_state *state, uint32_t cp,
+			  const char *bytes, size_t n, struct strbuf *out)
+{
+	for (;;) {
+		switch (*state) {
+		case SANITIZE_TEXT:
+			if (cp == 0x1b)
+				*state = SANITIZE_ESC;
+			else if (cp == 0x9b)
+				*state = SANITIZE_CSI;
+			else if (is_c1_string_opener(cp))
+				*state = SANITIZE_STRING;
+			else if (cp == '\t')
+				strbuf_append_char(out, ' ');
+			else if (!is_stripped(cp))
+				strbuf_append(out, bytes, n);
+			return;
+		case SANITIZE_ESC:
+			if (cp >= 0x20 && cp <= 0x2f)
+				return; /* intermediate: ESC ( B and the like */
+			if (cp == '[') {
+				*state = SANITIZE_CSI;
+				return;
+			}
+			if (is_string_opener(cp)) {
+				*state = SANITIZE_STRING;
+				return;
+			}
+			*state = SANITIZE_TEXT;
+			if (is_stripped(cp))
+				continue; /* a control cuts the sequence off */
+			return; /* ESC and one character: both dropped */
+		case SANITIZE_CSI:
+			if (cp >= 0x20 && cp <= 0x3f)
+				return; /* parameters and intermediates */
+			*state = SANITIZE_TEXT;
+			if (cp >= 0x40 && cp <= 0x7e)
+				return; /* the final byte */
+			continue;
+		case SANITIZE_STRING:
+			if (cp == 0x07 || cp == 0x9c)
+				*state = SANITIZE_TEXT;
+			else if (cp == 0x1b)
+				*state = SANITIZE_STRING_ESC;
+			return;
+		case SANITIZE_STRING_ESC:
+			if (cp == '\\') {
+				*state = SANITIZE_TEXT;
+				return;
+			}
+			/* Any other ESC cancels the string and starts anew. */
+			*state = SANITIZE_ESC;
+			continue;
+		}
+		return;
+	}
+}
+
+/* Appends what others may see of untrusted text (see chat.h). */
+void chat_sanitize(const char *in, size_t len, struct strbuf *out)
+{
+	enum sanitize_state state = SANITIZE_TEXT;
+	/* Start of the bytes kept as they are, appended in one go. */
+	size_t run = 0;
+	size_t i = 0;
+
+	while (i < len) {
+		unsigned char b = (unsigned char)in[i];
+		uint32_t cp;
+		size_t n;
+
+		if (state == SANITIZE_TEXT && b >= 0x20 && b < 0x7f) {
+			i++;
+			continue;
+		}
+		n = utf8_decode(in + i, len - i, &cp);
+		if (n > 0 && state == SANITIZE_TEXT && !is_stripped(cp)) {
+			i += n;
+			continue;
+		}
+		strbuf_append(out, in + run, i - run);
+		if (n > 0)
+			sanitize_char(&state, cp, in + i, n, out);
+		else
+			sanitize_char(&state, 0xfffd, replacement,
+				      sizeof(replacement) - 1, out);
+		i += n > 0 ? n : 1;
+		run = i;
+	}
+	strbuf_append(out, in + run, len - run);
+}
+
+/* Compares two nicknames ignoring ASCII case only (no locale). */
+static int nick_casecmp(const char *a, const char *b)
+{
+	for (;; a++, b++) {
+		unsigned char ca = (unsigned char)*a;
+		unsigned char cb = (unsigned char)*b;
+
+		if (ca >= 'A' && ca <= 'Z')
+			ca += 'a' - 'A';
+		if (cb >= 'A' && cb <= 'Z')
+			cb += 'a' - 'A';
+		if (ca != cb || ca == '\0')
+			return (int)ca - (int)cb;
+	}
+}
+
+/* Whether cp may be in a nickname a member chooses. */
+static bool is_nick_char(uint32_t cp)
+{
+	if ((cp >= 'a' && cp <= 'z') || (cp >= 'A' && cp <= 'Z') ||
+	    (cp >= '0' && cp <= '9') || cp == '_' || cp == '-')
+		return true;
+	/* CJK unified ideographs: extension A, the main block, compatibility
+	 * ideographs, and extensions B to G in planes 2 and 3. */
+	return (cp >= 0x3400 && cp <= 0x4dbf) ||
+	       (cp >= 0x4e00 && cp <= 0x9fff) ||
+	       (cp >= 0xf900 && cp <= 0xfaff) ||
+	       (cp >= 0x20000 && cp <= 0x2fa1f) ||
+	       (cp >= 0x30000 && cp <= 0x3134f);
+}
+
+/* Whether nick follows the /nick rule: 1..CHAT_NICK_MAX allowed characters. */
+static bool is_valid_nick(const char *nick)
+{
+	size_t len, chars = 0;
+	uint32_t cp;
+
+	if (nick == NULL)
+		return false;
+	len = strlen(nick);
+	while (len > 0) {
+		size_t n = utf8_decode(nick, len, &cp);
+
+		if (n == 0 || !is_nick_char(cp) || ++chars > CHAT_NICK_MAX)
+			return false;
+		nick += n;
+		len -= n;
+	}
+	return chars >= CHAT_NICK_MIN;
+}
+
+/*
+ * Whether a nickname given at join may be used as it is: the looser rule
+ * that lets in a masked number ("138****8000"). 1..CHAT_NICK_MAX
+ * characters of valid UTF-8 that the sanitiser would keep, with no blanks,
+ * so /msg can still name it.
+ */
+static bool is_join_nick(const char *nick)
+{
+	size_t len = strlen(nick), chars = 0;
+	uint32_t cp;
+
+	if (len > CHAT_NICK_BYTES)
+		return false;
+	while (len > 0) {
+		size_t n = utf8_decode(nick, len, &cp);
+
+		if (n == 0 || is_stripped(cp) || is_blank(cp) ||
+		    ++chars > CHAT_NICK_MAX)
+			return false;
+		nick += n;
+		len -= n;
+	}
+	return chars >= CHAT_NICK_MIN;
+}
+
+/* The member called nick (ignoring ASCII case), or NULL. */
+static struct chat_member *room_find(const struct chat_room *room,
+				     const char *nick)
+{
+	for (size_t i = 0; i < room->n_members; i++) {
+		struct chat_member *m = room->members[i];
+
+		if (!m->gone && nick_casecmp(m->nick, nick) == 0)
+			return m;
+	}
+	return NULL;
+}
+
+/* Wall-clock time, for a room made without a clock. */
+static double default_clock(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Returns an empty room; the caller owns it. */
+struct chat_room *chat_room_new(chat_clock_fn clock, unsigned rate,
+				unsigned burst)
+{
+	struct chat_room *room = xcalloc(1, sizeof(*room));
+
+	room->clock = clock != NULL ? clock : default_clock;
+	room->rate = rate;
+	/* A bucket smaller than one line would refuse everything. */
+	room->burst = burst > 0 ? burst : 1;
+	room->next_guest = 1;
+	strbuf_init(&room->text);
+	return room;
+}
+
+/* Frees a member's storage; the member must be out of the array. */
+static void member_free(struct chat_member *m)
+{
+	free(m);
+}
+
+/* Frees the room and any members still in it, telling no one. */
+void chat_room_free(struct chat_room *room)
+{
+	if (room == NULL)
+		return;
+	assert(!room->delivering);
+	for (size_t i = 0; i < room->n_members; i++)
+		member_free(room->members[i]);
+	free(room->members);
+	for (size_t i = 0; i < room->n_posts; i++)
+		chat_msg_unref(room->posts[i].msg);
+	free(room->posts);
+	for (size_t i = 0; i < room->hist_len; i++)
+		chat_msg_unref(
+			room->history[(room->hist_first + i) % CHAT_HISTORY]);
+	strbuf_fini(&room->text);
+	free(room);
+}
+
+/* Keeps a new reference to msg in the history ring, dropping the oldest. */
+static void history_add(struct chat_room *room, struct chat_msg *msg)
+{
+	if (room->hist_len == CHAT_HISTORY) {
+		chat_msg_unref(room->history[room->hist_first]);
+		room->history[room->hist_first] = chat_msg_ref(msg);
+		room->hist_first = (room->hist_first + 1) % CHAT_HISTORY;
+		return;
+	}
+	room->history[(room->hist_first + room->hist_len) % CHAT_HISTORY] =
+		chat_msg_ref(msg);
+	room->hist_len++;
+}
+
+/* Queues msg, taking over the caller's reference. */
+static void room_queue(struct chat_room *room, struct chat_msg *msg,
+		       struct chat_member *only, struct chat_member *skip)
+{
+	if (room->n_posts == room->cap_posts) {
+		room->cap_posts = room->cap_posts ? room->cap_posts * 2 : 8;
+		room->posts = xrealloc(room->posts,
+				       room->cap_posts * sizeof(*room->posts));
+	}
+	room->posts[room->n_posts++] = (struct chat_post){
+		.msg = msg,
+		.only = only,
+		.skip = skip,
+		.limit = room->n_members,
+	};
+}
+
+/* Frees members who left during a delivery, keeping the others' order. */
+static void room_compact(struct chat_room *room)
+{
+	size_t kept = 0;
+
+	if (room->n_gone == 0)
+		return;
+	for (size_t i = 0; i < room->n_members; i++) {
+		struct chat_member *m = room->members[i];
+
+		if (m->gone)
+			member_free(m);
+		else
+			room->members[kept++] = m;
+	}
+	room->n_members = kept;
+	room->n_gone = 0;
+}
+
+/*
+ * Delivers every queued post in order, unless a delivery further up the
+ * stack is already doing so. Callbacks may post, join and leave; the
+ * array only grows meanwhile, and gone members are freed at the end.
+ */
+static void room_drain(struct chat_room *room)
+{
+	if (room->delivering)
+		return;
+	room->delivering = true;
+	/* posts moves as callbacks queue more: index it, hold no pointer. */
+	for (size_t q = 0; q < room->n_posts; q++) {
+		struct chat_post p = room->posts[q];
+
+		if (p.only != NULL) {
+			if (!p.only->gone)
+				p.only->deliver(p.only->ctx, p.msg);
+		} else {
+			for (size_t i = 0; i < p.limit; i++) {
+				struct chat_member *m = room->members[i];
+
+				if (m != p.skip && !m->gone)
+					m->deliver(m->ctx, p.msg);
+			}
+		}
+		chat_msg_unref(p.msg);
+	}
+	room->n_posts = 0;
+	room->delivering = false;
+	room_compact(room);
+}
+
+/* Queues msg (taking the caller's reference); delivers unless busy. */
+static void room_post(struct chat_room *room, struct chat_msg *msg,
+		      struct chat_member *only, struct chat_member *skip)
+{
+	room_queue(room, msg, only, skip);
+	room_drain(room);
+}
+
+/* Writes the next free "guest-N" into nick. */
+static void room_guest_nick(struct chat_room *room, char *nick, size_t size)
+{
+	do
+		snprintf(nick, size, CHAT_GUEST_PREFIX "%lu",
+			 room->next_guest++);
+	while (room_find(room, nick) != NULL);
+}
+
+/* Adds a member, announces it, and gives it the history (see chat.h). */
+struct chat_member *chat_room_join(struct chat_room *room, const char *nick,
+				   const struct chat_member_ops *ops, void *ctx)
+{
+	struct chat_member *m = xcalloc(1, sizeof(*m));
+	double now = room->clock();
+
+	m->deliver = ops->deliver;
+	m->ctx = ctx;
+	m->tokens = room->burst;
+	m->refilled = now;
+	m->active = now;
+	if (nick != NULL && is_join_nick(nick) && room_find(room, nick) == NULL)
+		memcpy(m->nick, nick, strlen(nick) + 1);
+	else
+		room_guest_nick(room, m->nick, sizeof(m->nick));
+
+	if (room->n_members == room->cap_members) {
+		room->cap_members =
+			room->cap_members ? room->cap_members * 2 : 16;
+		room->members =
+			xrealloc(room->members,
+				 room->cap_members * sizeof(*room->members));
+	}
+	room->members[room->n_members++] = m;
+	room->n_live++;
+
+	room_queue(room, format_join(m->nick), NULL, m);
+	for (size_t i = 0; i < room->hist_len; i++) {
+		struct chat_msg *msg =
+			room->history[(room->hist_first + i) % CHAT_HISTORY];
+
+		room_queue(room, chat_msg_ref(msg), m, NULL);
+	}
+	room_drain(room);
+	return m;
+}
+
+/* Removes a member and tells the others why. */
+void chat_room_leave(struct chat_room *room, struct chat_member *m,
+		     const char *reason)
+{
+	struct chat_msg *msg;
+
+	if (m == NULL)
+		return;
+	assert(!m->gone);
+	m->gone = true;
+	room->n_live--;
+	room->n_gone++;
+
+	strbuf_reset(&room->text);
+	if (reason != NULL) {
+		size_t len = strlen(reason);
+
+		chat_sanitize(reason, len < CHAT_MAX_LINE ? len : CHAT_MAX_LINE,
+			      &room->text);
+	}
+	msg = format_leave(m->nick, room->text.data, room->text.len);
+	/* m is gone, so skipped; posting also frees it if nothing runs. */
+	room_post(room, msg, NULL, NULL);
+}
+
+/*
+ * Takes one token from m's bucket, refilled for the time since the last
+ * look; false if none is left. A clock that steps back refills nothing.
+ */
+static bool member_take_token(const struct chat_room *room,
+			      struct chat_member *m, double now)
+{
+	if (room->rate == 0)
+		return true;
+	if (now > m->refilled) {
+		m->tokens += (now - m->refilled) * room->rate;
+		if (m->tokens > room->burst)
+			m->tokens = room->burst;
+	}
+	m->refilled = now;
+	if (m->tokens < 1)
+		return false;
+	m->tokens -= 1;
+	return true;
+}
+
+/*
+ * Checks a line from m and leaves its sanitised text in room->text.
+ * Costs a token and counts as activity only when the line will go out.
+ */
+static enum chat_result room_accept(struct chat_room *room,
+				    struct chat_member *m, const char *text,
+				    size_t len, double now)
+{
+	assert(!m->gone);
+	if (len > CHAT_MAX_LINE)
+		return CHAT_TOO_LONG;
+	strbuf_reset(&room->text);
+	chat_sanitize(text, len, &room->text);
+	if (is_blank_text(room->text.data, room->text.len))
+		return CHAT_EMPTY;
+	if (!member_take_token(room, m, now))
+		return CHAT_RATE_LIMITED;
+	m->active = now;
+	return CHAT_OK;
+}
+
+/* Broadcasts "[HH:MM:SS] nick: text" to every other member. */
+enum chat_result chat_room_say(struct chat_room *room, struct chat_member *m,
+			       const char *text, size_t len)
+{
+	double now = room->clock();
+	enum chat_result r = room_accept(room, m, text, len, now);
+	struct chat_msg *msg;
+
+	if (r != CHAT_OK)
+		return r;
+	msg = format_say(room, now, m->nick, room->text.data, room->text.len);
+	history_add(room, msg);
+	room_post(room, msg, NULL, m);
+	return CHAT_OK;
+}
+
+/* Broadcasts "[HH:MM:SS] * nick action" to every other member. */
+enum chat_result chat_room_me(struct chat_room *room, struct chat_member *m,
+			      const char *text, size_t len)
+{
+	double now = room->clock();
+	enum chat_result r = room_accept(room, m, text, len, now);
+	struct chat_msg *msg;
+
+	if (r != CHAT_OK)
+		return r;
+	msg = format_me(room, now, m->nick, room->text.data, room->text.len);
+	history_add(room, msg);
+	room_post(room, msg, NULL, m);
+	return CHAT_OK;
+}
+
+/* Sends "[HH:MM:SS] nick (private): text" to one member; never history. */
+enum chat_result chat_room_msg(struct chat_room *room, struct chat_member *m,
+			       const char *nick, const char *text, size_t len)
+{
+	double now = room->clock();
+	struct chat_member *to;
+	enum chat_result r;
+
+	if (len > CHAT_MAX_LINE)
+		return CHAT_TOO_LONG;
+	to = nick != NULL ? room_find(room, nick) : NULL;
+	if (to == NULL)
+		return CHAT_NO_SUCH_NICK;
+	r = room_accept(room, m, text, len, now);
+	if (r != CHAT_OK)
+		return r;
+	room_post(room,
+		  format_private(room, now, m->nick, room->text.data,
+				 room->text.len),
+		  to, NULL);
+	return CHAT_OK;
+}
+
+/* Renames a member by the strict rule and announces it to everyone. */
+enum chat_result chat_room_rename(struct chat_room *room,
+				  struct chat_member *m, const char *nick)
+{
+	struct chat_member *other;
+	struct chat_msg *msg;
+
+	assert(!m->gone);
+	if (!is_valid_nick(nick))
+		return CHAT_BAD_NICK;
+	other = room_find(room, nick);
+	if (other != NULL && other != m)
+		return CHAT_NICK_TAKEN;
+	if (strcmp(m->nick, nick) == 0)
+		return CHAT_OK; /* nothing changes, nothing to announce */
+	msg = format_rename(m->nick, nick);
+	memcpy(m->nick, nick, strlen(nick) + 1);
+	room_post(room, msg, NULL, NULL);
+	return CHAT_OK;
+}
+
+/* Terminal columns nick takes: CJK characters are two. */
+static size_t nick_width(const char *nick)
+{
+	size_t len = strlen(nick), width = 0;
+	uint32_t cp;
+
+	while (len > 0) {
+		size_t n = utf8_decode(nick, len, &cp);
+
+		if (n == 0) {
+			cp = 0xfffd;
+			n = 1;
+		}
+		width += (size_t)utf8_width(cp);
+		nick += n;
+		len -= n;
+	}
+	return width;
+}
+
+/* qsort order for /who: nicknames ignoring ASCII case, then bytewise. */
+static int member_cmp(const void *a, const void *b)
+{
+	const struct chat_member *ma = *(const struct chat_member *const *)a;
+	const struct chat_member *mb = *(const struct chat_member *const *)b;
+	int c = nick_casecmp(ma->nick, mb->nick);
+
+	return c != 0 ? c : strcmp(ma->nick, mb->nick);
+}
+
+/* Appends an idle time as "5s", "3m" or "2h", rounded down. */
+static void append_idle(struct strbuf *out, double secs)
+{
+	long s = secs > 0 ? (long)secs : 0;
+
+	if (s < 60)
+		strbuf_printf(out, "%lds", s);
+	else if (s < 3600)
+		strbuf_printf(out, "%ldm", s / 60);
+	else
+		strbuf_printf(out, "%ldh", s / 3600);
+}
+
+/*
+ * Appends "N online:" and a line per member sorted by nick: two spaces,
+ * the nick padded by display width, two spaces, "idle 5s". Lines end in
+ * "\n": this is text for the session, not a chat_msg.
+ */
+void chat_room_who(const struct chat_room *room, struct strbuf *out)
+{
+	const struct chat_member **list =
+		xmalloc(room->n_live * sizeof(*list));
+	double now = room->clock();
+	size_t n = 0, width = 0;
+
+	for (size_t i = 0; i < room->n_members; i++) {
+		const struct chat_member *m = room->members[i];
+		size_t w;
+
+		if (m->gone)
+			continue;
+		list[n++] = m;
+		w = nick_width(m->nick);
+		if (w > width)
+			width = w;
+	}
+	qsort(list, n, sizeof(*list), member_cmp);
+	strbuf_printf(out, "%zu online:\n", n);
+	for (size_t i = 0; i < n; i++) {
+		strbuf_append_str(out, "  ");
+		strbuf_append_str(out, list[i]->nick);
+		for (size_t w = nick_width(list[i]->nick); w < width; w++)
+			strbuf_append_char(out, ' ');
+		strbuf_append_str(out, "  idle ");
+		append_idle(out, now - list[i]->active);
+		strbuf_append_char(out, '\n');
+	}
+	free(list);
+}
+
+/* Sends "*** text" to every member; notices are not kept in history. */
+void chat_room_notice(struct chat_room *room, const char *text)
+{
+	struct chat_msg *msg;
+
+	strbuf_reset(&room->text);
+	chat_sanitize(text, strlen(text), &room->text);
+	msg = format_notice(room->text.data, room->text.len);
+	room_post(room, msg, NULL, NULL);
+}
+
+/* The member's nickname, owned by the room; changes with a rename. */
+const char *chat_member_nick(const struct chat_member *m)
+{
+	return m->nick;
+}
+
+/* Members present, not counting any leaving during a delivery. */
+size_t chat_room_count(const struct chat_room *room)
+{
+	return room->n_live;
+}
+
+/* Whether a nick names a member (case-insensitive), for completion. */
+bool chat_room_has_nick(const struct chat_room *room, const char *nick)
+{
+	return nick != NULL && room_find(room, nick) != NULL;
+}

@@ -1,0 +1,256 @@
+/*
+ * session_chat: the SESSION_CHAT state. A member's lines become messages
+ * to the room, or /commands; the room's messages reach the caller through
+ * session_io.deliver. Every text the caller sees comes from the menu set.
+ * It knows the chat room's API, not its insides, and no sockets.
+ */
+#include <string.h>
+
+#include "session_internal.h"
+#include "trace.h"
+#include "util.h"
+
+/* Passes a room message to the connection, or holds it while joining. */
+static void chat_deliver(void *ctx, struct chat_msg *msg)
+{
+	struct session *s = ctx;
+
+	if (s->joining) {
+		/* The history comes before the banner is shown: keep it a moment. */
+		if (s->nheld < ARRAY_LEN(s->held))
+			s->held[s->nheld++] = chat_msg_ref(msg);
+		return;
+	}
+	s->io.deliver(s->io.ctx, msg);
+}
+
+static const struct chat_member_ops session_chat_member_ops = {
+	.deliver = chat_deliver,
+};
+
+/* Leaves the room, if in it. */
+void session_chat_leave(struct session *s, const char *reason)
+{
+	if (s->member == NULL)
+		return;
+	chat_room_leave(s->env->room, s->member, reason);
+	s->member = NULL;
+	log_info(s->id, "left the chat room (%s)", reason ? reason : "left");
+}
+
+/* The idle limit: a warning a minute before it, then the goodbye. */
+void session_chat_arm_timer(struct session *s)
+{
+	unsigned idle = s->env->chat_idle;
+
+	if (idle == 0)
+		s->io.set_timer(s->io.ctx, 0);
+	else if (s->idle_warned || idle <= 60)
+		s->io.set_timer(s->io.ctx, idle <= 60 ? idle : 60);
+	else
+		s->io.set_timer(s->io.ctx, idle - 60);
+}
+
+/* Joins the room: banner with the caller's name, then the recent history. */
+void session_chat_enter(struct session *s)
+{
+	const char *vars[] = { "nick", NULL, NULL };
+
+	s->io.set_input(s->io.ctx, LINEEDIT_INPUT_TEXT);
+	s->idle_warned = false;
+	session_chat_arm_timer(s);
+	if (s->member != NULL)
+		return;
+	s->joining = true;
+	s->member = chat_room_join(s->env->room, s->nick[0] ? s->nick : NULL,
+				   &session_chat_member_ops, s);
+	s->joining = false;
+	vars[1] = chat_member_nick(s->member);
+	log_info(s->id, "joined the chat room as %s", vars[1]);
+	session_say_with(s, "chat_banner", vars);
+	for (size_t i = 0; i < s->nheld; i++) {
+		s->io.deliver(s->io.ctx, s->held[i]);
+		chat_msg_unref(s->held[i]);
+	}
+	s->nheld = 0;
+}
+
+/* Tells the caller what went wrong with a line, if anything. */
+static unsigned chat_result(struct session *s, enum chat_result r,
+			    const char *nick)
+{
+	const char *vars[] = { "nick", nick, NULL };
+
+	switch (r) {
+	case CHAT_OK:
+	case CHAT_EMPTY:
+		break;
+	case CHAT_TOO_LONG:
+		session_say(s, "chat_too_long");
+		break;
+	case CHAT_RATE_LIMITED:
+		session_say(s, "chat_slow_down");
+		break;
+	case CHAT_BAD_NICK:
+		session_say(s, "chat_bad_nick");
+		break;
+	case CHAT_NICK_TAKEN:
+		session_say_with(s, "chat_nick_taken", vars);
+		break;
+	case CHAT_NO_SUCH_NICK:
+		session_say_with(s, "chat_no_such_nick", vars);
+		break;
+	}
+	return SESSION_STAY;
+}
+
+/* Splits "word rest" at the first run of spaces; *rest is "" if none. */
+static size_t split_word(const char *text, size_t len, const char **rest,
+			 size_t *rest_len)
+{
+	size_t n = 0;
+
+	while (n < len && text[n] != ' ')
+		n++;
+	*rest = text + n;
+	*rest_len = len - n;
+	while (*rest_len > 0 && **rest == ' ') {
+		(*rest)++;
+		(*rest_len)--;
+	}
+	return n;
+}
+
+/* Says how to use a command given without its arguments. */
+static unsigned chat_usage(struct session *s, const char *usage)
+{
+	const char *vars[] = { "usage", usage, NULL };
+
+	session_say_with(s, "chat_usage", vars);
+	return SESSION_STAY;
+}
+
+/* /msg NICK TEXT */
+static unsigned chat_cmd_msg(struct session *s, const char *arg, size_t len)
+{
+	char nick[SESSION_NICK_MAX];
+	const char *text;
+	size_t text_len, n = split_word(arg, len, &text, &text_len);
+	enum chat_result r;
+
+	if (n == 0 || text_len == 0)
+		return chat_usage(s, "/msg NICK TEXT");
+	if (n >= sizeof(nick)) {
+		/* Longer than any nickname can be. */
+		n = sizeof(nick) - 1;
+	}
+	memcpy(nick, arg, n);
+	nick[n] = '\0';
+	r = chat_room_msg(s->env->room, s->member, nick, text, text_len);
+	if (r == CHAT_OK) {
+		const char *vars[] = { "nick", nick, NULL };
+
+		session_say_with(s, "chat_sent", vars);
+		return SESSION_STAY;
+	}
+	return chat_result(s, r, nick);
+}
+
+/* /nick NAME */
+static unsigned chat_cmd_nick(struct session *s, const char *arg, size_t len)
+{
+	char nick[SESSION_NICK_MAX];
+
+	if (len == 0)
+		return chat_usage(s, "/nick NAME");
+	if (len >= sizeof(nick))
+		return chat_result(s, CHAT_BAD_NICK, NULL);
+	memcpy(nick, arg, len);
+	nick[len] = '\0';
+	return chat_result(s, chat_room_rename(s->env->room, s->member, nick),
+			   nick);
+}
+
+/* A line starting with '/': one of the room's commands. */
+static unsigned chat_command(struct session *s, const char *line, size_t len)
+{
+	const char *arg;
+	size_t arg_len, n = split_word(line, len, &arg, &arg_len);
+
+#define IS(cmd) (n == sizeof(cmd) - 1 && memcmp(line, cmd, n) == 0)
+	if (IS("/who")) {
+		struct strbuf sb;
+
+		strbuf_init(&sb);
+		chat_room_who(s->env->room, &sb);
+		session_write(s, sb.data ? sb.data : "");
+		strbuf_fini(&sb);
+		return SESSION_STAY;
+	}
+	if (IS("/nick"))
+		return chat_cmd_nick(s, arg, arg_len);
+	if (IS("/me")) {
+		if (arg_len == 0)
+			return chat_usage(s, "/me ACTION");
+		return chat_result(s, chat_room_me(s->env->room, s->member,
+						    arg, arg_len), NULL);
+	}
+	if (IS("/msg"))
+		return chat_cmd_msg(s, arg, arg_len);
+	if (IS("/help")) {
+		session_say(s, "chat_help");
+		return SESSION_STAY;
+	}
+	if (IS("/menu")) {
+		session_chat_leave(s, NULL);
+		s->menu = s->set->start;
+		s->depth = 0;
+		return SESSION_MENU;
+	}
+	if (IS("/quit")) {
+		session_say(s, "goodbye");
+		s->close_reason = "quit";
+		return SESSION_CLOSING;
+	}
+#undef IS
+	{
+		char cmd[CHAT_NICK_MAX * 4 + 8];
+		struct strbuf clean;
+		const char *vars[] = { "command", cmd, NULL };
+
+		/* The caller's own word, made safe to show back. */
+		strbuf_init(&clean);
+		chat_sanitize(line, n < 64 ? n : 64, &clean);
+		snprintf(cmd, sizeof(cmd), "%s", clean.data ? clean.data : "/");
+		strbuf_fini(&clean);
+		session_say_with(s, "chat_unknown", vars);
+	}
+	return SESSION_STAY;
+}
+
+/* A line in the room: a command or a message to everyone else. */
+unsigned session_chat_on_input(struct session *s, const char *text,
+			       size_t len, bool is_key)
+{
+	(void)is_key; /* text input: only whole lines arrive */
+	if (len == 0)
+		return SESSION_STAY;
+	if (text[0] == '/')
+		return chat_command(s, text, len);
+	return chat_result(s, chat_room_say(s->env->room, s->member, text, len),
+			   NULL);
+}
+
+/* Quiet too long: a warning first, then the goodbye. */
+unsigned session_chat_on_timeout(struct session *s)
+{
+	if (!s->idle_warned && s->env->chat_idle > 60) {
+		s->idle_warned = true;
+		session_say(s, "chat_idle_warning");
+		session_chat_arm_timer(s);
+		return SESSION_STAY;
+	}
+	session_say(s, "goodbye");
+	s->close_reason = "idle";
+	return SESSION_CLOSING;
+}
