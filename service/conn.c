@@ -36,6 +36,7 @@ struct conn {
 	struct event *reaper;     /* frees the conn on a later loop turn */
 	struct event *linger;     /* drops a closing conn whose peer never reads */
 	struct event *kick;       /* takes a slow reader out of the chat room */
+	struct event *stall;      /* drops a caller that stays over its output cap */
 	const struct conn_env *env;
 	struct telnet_adapter *telnet;
 	struct charset_conv *charset;
@@ -53,6 +54,7 @@ struct conn {
 };
 
 static void conn_close(struct conn *c, const char *reason);
+static void conn_watch_stall(struct conn *c);
 
 /* Formats a socket address as "1.2.3.4:5" or "[::1]:5". */
 static void format_peer(const struct sockaddr *sa, char *out, size_t outsz)
@@ -333,6 +335,7 @@ static void on_read(struct bufferevent *bev, void *ctx)
 			/* The caller is not reading what we send: stop reading them. */
 			bufferevent_disable(bev, EV_READ);
 			c->reading_paused = true;
+			conn_watch_stall(c);
 			return;
 		}
 		int n = evbuffer_remove(in, buf, sizeof(buf));
@@ -391,7 +394,27 @@ static void on_idle_timer(evutil_socket_t fd, short what, void *ctx)
 	session_on_timeout(c->session);
 }
 
-/* A chat member over its output cap leaves the room; still over, it is dropped. */
+/* Starts the clock on a caller over its output cap, once. */
+static void conn_watch_stall(struct conn *c)
+{
+	struct timeval tv = { .tv_sec = CONN_STALL_SECONDS, .tv_usec = 0 };
+
+	if (!evtimer_pending(c->stall, NULL))
+		evtimer_add(c->stall, &tv);
+}
+
+/* Still over the cap after CONN_STALL_SECONDS: the caller is not reading. */
+static void on_stall(evutil_socket_t fd, short what, void *ctx)
+{
+	struct conn *c = ctx;
+
+	(void)fd;
+	(void)what;
+	if (!c->closing && conn_pending_output(c) > c->env->max_output)
+		conn_close(c, "not reading");
+}
+
+/* A chat member over its output cap leaves the room; still over later, it is dropped. */
 static void on_kick(evutil_socket_t fd, short what, void *ctx)
 {
 	struct conn *c = ctx;
@@ -403,8 +426,7 @@ static void on_kick(evutil_socket_t fd, short what, void *ctx)
 	log_info(c->id, "%zu bytes unsent: out of the chat room",
 		 conn_pending_output(c));
 	session_chat_kick(c->session);
-	if (conn_pending_output(c) > 2 * c->env->max_output)
-		conn_close(c, "not reading");
+	conn_watch_stall(c);
 }
 
 /* Unlinks and frees the conn, logging how long the call lasted. */
@@ -435,6 +457,7 @@ static void conn_destroy(struct conn *c)
 	event_free(c->reaper);
 	event_free(c->linger);
 	event_free(c->kick);
+	event_free(c->stall);
 	strbuf_fini(&c->decoded);
 	strbuf_fini(&c->encoded);
 	free(c);
@@ -476,6 +499,7 @@ static void conn_close(struct conn *c, const char *reason)
 	c->closing = true;
 	c->close_reason = reason;
 	evtimer_del(c->idle_timer);
+	evtimer_del(c->stall);
 	bufferevent_disable(c->bev, EV_READ);
 	bufferevent_setwatermark(c->bev, EV_WRITE, 0, 0);
 	if (evbuffer_get_length(bufferevent_get_output(c->bev)) == 0)
@@ -522,6 +546,7 @@ struct conn *conn_new(struct event_base *base, evutil_socket_t fd,
 	c->reaper = event_new(base, -1, 0, on_reap, c);
 	c->linger = evtimer_new(base, on_reap, c);
 	c->kick = event_new(base, -1, 0, on_kick, c);
+	c->stall = evtimer_new(base, on_stall, c);
 	c->env = env;
 	c->telnet = telnet_adapter_new(on_telnet, c);
 	c->charset = charset_conv_new(CHARSET_UTF8);

@@ -21,6 +21,8 @@
  * (backpressure) and a chat member is taken out of the room.
  */
 #define CONN_MAX_OUTPUT_DEFAULT (256 * 1024)
+/* Seconds a caller may stay over the output cap before the line is dropped. */
+#define CONN_STALL_SECONDS 10
 /* Chat messages up to this size are copied; larger ones are shared by reference. */
 #define CONN_COPY_MAX 256
 /* Seconds a closing conn waits for its output to drain before dropping it. */

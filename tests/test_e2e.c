@@ -11,6 +11,8 @@
 #include <cmocka.h>
 
 #include <iconv.h>
+#include <poll.h>
+#include <sys/socket.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +20,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "conn.h"
 #include "e2e.h"
 
 #define GOODBYE_ZH "感谢您的来电,再见!"
@@ -488,12 +491,43 @@ static void test_chat_slow_reader_is_removed(void **state)
 	assert_true(saw_left || e2e_expect_str(fb, &b, "left (too slow)"));
 	e2e_send_str(fa, "after\r\n");
 	assert_true(e2e_expect_str(fb, &b, ": after\r\n"));
+
 	close(fa);
 	close(fb);
 	close(fc);
 	strbuf_fini(&a);
 	strbuf_fini(&b);
 	strbuf_fini(&c);
+}
+
+static void test_caller_not_reading_is_dropped(void **state)
+{
+	struct fixture *f = *state;
+	char burst[3 * 1024];
+	struct strbuf other;
+	int fd;
+
+	/* "0" repeats the menu: every 3 bytes in ask for ~300 bytes out. */
+	for (size_t i = 0; i + 3 <= sizeof(burst); i += 3)
+		memcpy(burst + i, "0\r\n", 3);
+	dial(f, "10086");
+	for (int i = 0; i < 2000 && !e2e_server_log_contains(&f->srv, "(not reading)"); i++) {
+		struct pollfd pfd = { .fd = f->fd, .events = POLLOUT };
+
+		/* Never read; stop writing when the server stops reading us. */
+		if (poll(&pfd, 1, 100) == 1)
+			send(f->fd, burst, sizeof(burst), MSG_DONTWAIT | MSG_NOSIGNAL);
+		else
+			usleep(100000);
+	}
+	assert_true(e2e_server_log_wait_ms(&f->srv, "(not reading)",
+					   (CONN_STALL_SECONDS + CONN_CLOSE_LINGER + 5) * 1000));
+	/* Meanwhile everyone else is served. */
+	strbuf_init(&other);
+	fd = e2e_connect(f->srv.port);
+	assert_true(e2e_expect_str(fd, &other, "10086"));
+	close(fd);
+	strbuf_fini(&other);
 }
 
 static int setup_ipv6(void **state)
@@ -565,6 +599,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_chat_between_two_callers, setup_chat, teardown),
 		cmocka_unit_test_setup_teardown(test_chat_redraws_half_typed_line, setup_chat, teardown),
 		cmocka_unit_test_setup_teardown(test_chat_slow_reader_is_removed, setup_chat, teardown),
+		cmocka_unit_test_setup_teardown(test_caller_not_reading_is_dropped, setup_chat, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -60,7 +60,13 @@ bool e2e_server_log_contains(const struct e2e_server *srv, const char *needle)
 
 bool e2e_server_log_wait(const struct e2e_server *srv, const char *needle)
 {
-	long long deadline = now_ms() + E2E_TIMEOUT_MS;
+	return e2e_server_log_wait_ms(srv, needle, E2E_TIMEOUT_MS);
+}
+
+bool e2e_server_log_wait_ms(const struct e2e_server *srv, const char *needle,
+			    int timeout_ms)
+{
+	long long deadline = now_ms() + timeout_ms;
 
 	while (now_ms() < deadline) {
 		char *log = e2e_server_log(srv);

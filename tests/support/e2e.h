@@ -33,6 +33,9 @@ char *e2e_server_log(const struct e2e_server *srv);
 bool e2e_server_log_contains(const struct e2e_server *srv, const char *needle);
 /* Waits until the log contains needle. */
 bool e2e_server_log_wait(const struct e2e_server *srv, const char *needle);
+/* The same, for up to timeout_ms. */
+bool e2e_server_log_wait_ms(const struct e2e_server *srv, const char *needle,
+			    int timeout_ms);
 
 /* Connects to 127.0.0.1:port; returns the socket or -1. */
 int e2e_connect(unsigned port);
