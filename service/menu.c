@@ -38,11 +38,75 @@ static const char *const menu_chat_texts[] = {
 	NULL,
 };
 static const char *const menu_no_texts[] = { NULL };
+/* The account flows all start with the query when nobody is logged in. */
+static const char *const menu_query_texts[] = {
+	"query_number",        /* ask for the phone number */
+	"bad_number",          /* not an 11-digit mobile number */
+	"query_password",      /* ask for the 6-digit service password */
+	"query_wrong",         /* wrong number or password: {tries} left */
+	"query_locked",        /* locked: {minutes} */
+	"account_balance",     /* {holder} {number} {balance} */
+	"account_low_balance", /* a balance under 10 yuan */
+	"account_usage",       /* {data_used} {data_total} {minutes_used} {minutes_total} */
+	"account_plan",        /* {plan} {plan_fee} */
+	"account_recent",      /* heading of the last recharges */
+	"account_recent_item", /* {date} {amount} {method} */
+	"account_recent_none",
+	"method_card",         /* {method} for a card recharge */
+	"method_amount",       /* {method} for one by amount */
+	"service_busy",        /* the database failed */
+	NULL,
+};
+static const char *const menu_recharge_texts[] = {
+	"recharge_number",       /* ask for the number to recharge */
+	"bad_number",
+	"recharge_no_account",   /* no such account */
+	"recharge_card",         /* ask for the 16-digit card code */
+	"recharge_bad_card",
+	"recharge_card_unknown",
+	"recharge_card_used",
+	"recharge_amount",       /* ask for whole yuan, 1-500 */
+	"recharge_bad_amount",
+	"recharge_confirm",      /* {amount} {number}: 1 confirm, 2 cancel */
+	"recharge_cancelled",
+	"recharge_done",         /* {amount} {number} {balance} */
+	"service_busy",
+	NULL,
+};
 
 /* Texts each flow needs from a set that uses it. */
 const char *const *menu_flow_texts(enum menu_flow flow)
 {
-	return flow == MENU_FLOW_CHAT ? menu_chat_texts : menu_no_texts;
+	switch (flow) {
+	case MENU_FLOW_CHAT:
+		return menu_chat_texts;
+	case MENU_FLOW_QUERY:
+	case MENU_FLOW_BALANCE:
+	case MENU_FLOW_USAGE:
+	case MENU_FLOW_PLAN:
+	case MENU_FLOW_RECENT:
+		return menu_query_texts;
+	case MENU_FLOW_RECHARGE:
+	case MENU_FLOW_CARD:
+	case MENU_FLOW_AMOUNT:
+		return menu_recharge_texts;
+	case MENU_FLOW_COUNT:
+		break;
+	}
+	return menu_no_texts;
+}
+
+/* The menu a flow leads to, which a set using it must have; NULL if none. */
+const char *menu_flow_menu(enum menu_flow flow)
+{
+	switch (flow) {
+	case MENU_FLOW_QUERY:
+		return MENU_ACCOUNT_MENU;
+	case MENU_FLOW_RECHARGE:
+		return MENU_RECHARGE_MENU;
+	default:
+		return NULL;
+	}
 }
 
 /* Replaces "{name}" placeholders from a name/value list. */
@@ -94,6 +158,12 @@ static const char *const menu_flow_names[] = {
 	[MENU_FLOW_QUERY] = "query",
 	[MENU_FLOW_RECHARGE] = "recharge",
 	[MENU_FLOW_CHAT] = "chat",
+	[MENU_FLOW_BALANCE] = "balance",
+	[MENU_FLOW_USAGE] = "usage",
+	[MENU_FLOW_PLAN] = "plan",
+	[MENU_FLOW_RECENT] = "recent",
+	[MENU_FLOW_CARD] = "card",
+	[MENU_FLOW_AMOUNT] = "amount",
 };
 _Static_assert(ARRAY_LEN(menu_flow_names) == MENU_FLOW_COUNT,
 	       "one name per flow");

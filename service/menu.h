@@ -31,11 +31,21 @@ enum menu_action_type {
 };
 
 enum menu_flow {
-	MENU_FLOW_QUERY,
-	MENU_FLOW_RECHARGE,
-	MENU_FLOW_CHAT,
+	MENU_FLOW_QUERY,    /* phone number and password, then the "account" menu */
+	MENU_FLOW_RECHARGE, /* phone number, then the "recharge" menu */
+	MENU_FLOW_CHAT,     /* the chat room */
+	MENU_FLOW_BALANCE,  /* at the account menu: the balance */
+	MENU_FLOW_USAGE,    /* data and minutes used this month */
+	MENU_FLOW_PLAN,     /* the plan */
+	MENU_FLOW_RECENT,   /* the last five recharges */
+	MENU_FLOW_CARD,     /* at the recharge menu: by prepaid card */
+	MENU_FLOW_AMOUNT,   /* by amount */
 	MENU_FLOW_COUNT,
 };
+
+/* Menus the query and recharge flows lead to, by name. */
+#define MENU_ACCOUNT_MENU "account"
+#define MENU_RECHARGE_MENU "recharge"
 
 struct menu;
 
@@ -94,6 +104,8 @@ extern const size_t menu_required_texts_count;
  * NULL-terminated list (empty for flows not built yet).
  */
 const char *const *menu_flow_texts(enum menu_flow flow);
+/* The menu a flow leads to, which a set using it must have; NULL if none. */
+const char *menu_flow_menu(enum menu_flow flow);
 
 /*
  * Appends text to out with each "{name}" replaced by the value paired

@@ -154,7 +154,11 @@ struct loader {
 	yaml_mark_t *menu_marks; /* where each of set->menus was named */
 	const yaml_node_t *menus; /* the menus mapping, once it is read */
 	int defaults[NUMBER_COUNT];
-	unsigned flows_checked; /* bit per flow whose texts were checked */
+	const char *const *texts_checked[MENU_FLOW_COUNT]; /* flow text lists done */
+	size_t ntexts_checked;
+	bool flow_used[MENU_FLOW_COUNT];
+	yaml_mark_t flow_mark[MENU_FLOW_COUNT]; /* first key starting each flow */
+	char flow_key[MENU_FLOW_COUNT][MENU_LOAD_QUOTE_BUF];
 };
 
 /* --- errors ---------------------------------------------------------- */
@@ -630,17 +634,26 @@ static void unknown_action(struct loader *ld, const char *key,
 
 /*
  * A flow's texts must be in a set that uses it (texts are read before
- * menus). Checked once per flow, at its first key.
+ * menus). Checked once per list of texts, at the first key needing it;
+ * the flow's first key is kept for checking its menu later.
  */
 static void check_flow_texts(struct loader *ld, const char *key,
 			     const yaml_node_t *node, enum menu_flow flow)
 {
 	const char *const *names = menu_flow_texts(flow);
 
+	if (!ld->flow_used[flow]) {
+		ld->flow_used[flow] = true;
+		ld->flow_mark[flow] = node->start_mark;
+		snprintf(ld->flow_key[flow], sizeof(ld->flow_key[flow]), "%s", key);
+	}
 	/* No texts at all is reported once already, as a missing field. */
-	if (ld->flows_checked & (1u << flow) || ld->set->ntexts == 0)
+	if (ld->set->ntexts == 0)
 		return;
-	ld->flows_checked |= 1u << flow;
+	for (size_t i = 0; i < ld->ntexts_checked; i++)
+		if (ld->texts_checked[i] == names)
+			return;
+	ld->texts_checked[ld->ntexts_checked++] = names;
 	for (size_t i = 0; names[i] != NULL; i++)
 		if (menu_set_text(ld->set, names[i]) == NULL)
 			load_error(ld, &node->start_mark,
@@ -1181,6 +1194,15 @@ static void parse_root(struct loader *ld, const yaml_node_t *root)
 	for (size_t i = 0; i < ld->set->nmenus; i++)
 		merge_keys(ld, &ld->set->menus[i], &ld->menu_marks[i], globals,
 			   nglobals);
+	for (unsigned f = 0; f < MENU_FLOW_COUNT; f++) {
+		const char *menu = menu_flow_menu(f);
+
+		if (ld->flow_used[f] && menu != NULL &&
+		    menu_set_find(ld->set, menu) == NULL)
+			load_error(ld, &ld->flow_mark[f],
+				   "key %s starts %s, which needs a menu \"%s\"",
+				   ld->flow_key[f], menu_flow_name(f), menu);
+	}
 	for (size_t i = 0; i < nglobals; i++)
 		free(globals[i].action.language);
 	free(globals);
