@@ -866,7 +866,8 @@ out:
  */
 static enum account_status spend_card(struct account_store *st,
 				      const char *number, const char *code,
-				      time_t now, int64_t *balance_fen)
+				      time_t now, int64_t *card_fen,
+				      int64_t *balance_fen)
 {
 	enum account_status status = ACCOUNT_ERROR;
 	sqlite3_stmt *stmt;
@@ -893,6 +894,7 @@ static enum account_status spend_card(struct account_store *st,
 		goto out;
 	}
 	fen = sqlite3_column_int64(stmt, 0);
+	*card_fen = fen;
 	sqlite3_finalize(stmt);
 	stmt = store_prepare(st, "UPDATE cards SET used_by = ?, used_at = ? "
 				 "WHERE code = ? AND used_by IS NULL");
@@ -926,7 +928,7 @@ static enum account_status recharge_one(struct account_store *st,
 		return ACCOUNT_ERROR;
 	if (req->op == ACCOUNT_OP_RECHARGE_CARD)
 		status = spend_card(st, req->number, req->secret, now,
-				    &req->balance_fen);
+				    &req->fen, &req->balance_fen);
 	else
 		status = credit(st, req->number, req->fen, NULL, now,
 				&req->balance_fen);

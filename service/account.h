@@ -138,7 +138,7 @@ struct account_request {
 	enum account_op op;
 	char number[ACCOUNT_NUMBER_LEN + 1];
 	char secret[ACCOUNT_CARD_LEN + 1]; /* password or card code */
-	int64_t fen;                        /* RECHARGE_AMOUNT */
+	int64_t fen; /* RECHARGE_AMOUNT; after RECHARGE_CARD, the card's value */
 	/* results */
 	enum account_status status;
 	unsigned lock_seconds;

@@ -14,7 +14,9 @@
 #include <unistd.h>
 
 #include <event2/event.h>
+#include <event2/thread.h>
 
+#include "account.h"
 #include "chat.h"
 #include "conn.h"
 #include "listener.h"
@@ -24,6 +26,9 @@
 #include "util.h"
 
 #define DEFAULT_PORT 5228
+#define DEFAULT_DB "hotline.db"
+/* The demo accounts and cards, beside the menu files. */
+#define SEED_FILE "demo-data.yml"
 /* Seconds a quiet chat member stays in the room. */
 #define DEFAULT_CHAT_IDLE (30 * 60)
 /* Seconds SIGTERM waits for goodbyes to drain before exiting anyway. */
@@ -38,6 +43,7 @@ struct options {
 	size_t nlisten;
 	unsigned port;
 	const char *menus;
+	const char *db;
 	bool check;
 	bool dot;
 	bool debug;
@@ -69,6 +75,8 @@ static void usage(FILE *out)
 		"  -p, --port N        TCP port (default %d; 0 picks a free one)\n"
 		"  -m, --menus PATH    menu directory or file (default: ./menus,\n"
 		"                      then the installed menus)\n"
+		"      --db PATH       accounts database (default ./%s, created and\n"
+		"                      seeded with the demo data on first start)\n"
 		"      --check [PATH]  validate menu files, print file:line:col errors\n"
 		"      --dot [PATH]    print the menu graph as Graphviz DOT\n"
 		"      --chat-rate N   lines a second a chat member may send, with a\n"
@@ -83,7 +91,7 @@ static void usage(FILE *out)
 		"\n"
 		"Signals: SIGHUP reloads the menus; SIGINT/SIGTERM say goodbye to\n"
 		"every caller and exit.\n",
-		DEFAULT_PORT, CHAT_RATE_DEFAULT, DEFAULT_CHAT_IDLE,
+		DEFAULT_PORT, DEFAULT_DB, CHAT_RATE_DEFAULT, DEFAULT_CHAT_IDLE,
 		CONN_MAX_OUTPUT_DEFAULT);
 }
 
@@ -110,6 +118,7 @@ static void parse_options(int argc, char **argv, struct options *opts)
 		{ "listen", required_argument, NULL, 'l' },
 		{ "port", required_argument, NULL, 'p' },
 		{ "menus", required_argument, NULL, 'm' },
+		{ "db", required_argument, NULL, 'D' },
 		{ "check", no_argument, NULL, 'c' },
 		{ "dot", no_argument, NULL, 'g' },
 		{ "debug", no_argument, NULL, 'd' },
@@ -157,6 +166,9 @@ static void parse_options(int argc, char **argv, struct options *opts)
 			break;
 		case 'm':
 			opts->menus = optarg;
+			break;
+		case 'D':
+			opts->db = optarg;
 			break;
 		case 'c':
 			opts->check = true;
@@ -305,6 +317,47 @@ static double wall_clock(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* The seed file beside the menus: in the directory, or beside the one file. */
+static char *seed_path(const char *menus_path)
+{
+	struct stat st;
+	const char *slash;
+
+	if (stat(menus_path, &st) == 0 && S_ISDIR(st.st_mode))
+		return xasprintf("%s/%s", menus_path, SEED_FILE);
+	slash = strrchr(menus_path, '/');
+	if (slash == NULL)
+		return xstrdup(SEED_FILE);
+	return xasprintf("%.*s/%s", (int)(slash - menus_path), menus_path,
+			 SEED_FILE);
+}
+
+/* Opens the accounts database and starts its worker; NULL after saying why. */
+static struct account_worker *open_accounts(struct event_base *base,
+					    const struct options *opts,
+					    const char *menus_path)
+{
+	char *seed = seed_path(menus_path);
+	char *err = NULL;
+	struct account_store *st;
+
+	if (!path_exists(seed)) {
+		/* Menus of one's own need no demo accounts: a new database starts empty. */
+		log_info(0, "no demo data at %s", seed);
+		free(seed);
+		seed = NULL;
+	}
+	st = account_store_open(opts->db ? opts->db : DEFAULT_DB, seed, &err);
+	free(seed);
+	if (st == NULL) {
+		fprintf(stderr, "hotlined: %s\n", err ? err : "cannot open the database");
+		free(err);
+		return NULL;
+	}
+	log_info(0, "accounts in %s", opts->db ? opts->db : DEFAULT_DB);
+	return account_worker_new(base, st);
+}
+
 /* Serves until SIGINT/SIGTERM; returns the exit status. */
 static int serve(const struct options *opts, const char *menus_path)
 {
@@ -319,9 +372,17 @@ static int serve(const struct options *opts, const char *menus_path)
 	cat = load_menus(menus_path, stderr);
 	if (cat == NULL)
 		return 1;
+	/* The account worker wakes the loop from its own thread. */
+	evthread_use_pthreads();
 	srv.base = event_base_new();
 	if (srv.base == NULL) {
 		fprintf(stderr, "hotlined: cannot create the event loop\n");
+		menu_catalog_unref(cat);
+		return 1;
+	}
+	env.session.accounts = open_accounts(srv.base, opts, menus_path);
+	if (env.session.accounts == NULL) {
+		event_base_free(srv.base);
 		menu_catalog_unref(cat);
 		return 1;
 	}
@@ -350,7 +411,9 @@ static int serve(const struct options *opts, const char *menus_path)
 	log_info(0, "stopped");
 	status = 0;
 out:
+	/* Conns first: they cancel what they still wait for. */
 	listener_free(srv.listener);
+	account_worker_free(env.session.accounts);
 	if (srv.grace != NULL)
 		event_free(srv.grace);
 	if (srv.sig_hup != NULL) {

@@ -43,7 +43,7 @@ static const char *const menu_query_texts[] = {
 	"query_number",        /* ask for the phone number */
 	"bad_number",          /* not an 11-digit mobile number */
 	"query_password",      /* ask for the 6-digit service password */
-	"query_wrong",         /* wrong number or password: {tries} left */
+	"query_wrong",         /* wrong number or password */
 	"query_locked",        /* locked: {minutes} */
 	"account_balance",     /* {holder} {number} {balance} */
 	"account_low_balance", /* a balance under 10 yuan */

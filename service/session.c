@@ -21,7 +21,6 @@
 static void menu_enter(struct session *s);
 static unsigned menu_on_input(struct session *s, const char *text, size_t len,
 			      bool is_key);
-static unsigned menu_on_timeout(struct session *s);
 static void closing_enter(struct session *s);
 static unsigned closing_on_input(struct session *s, const char *text,
 				 size_t len, bool is_key);
@@ -32,7 +31,49 @@ static const struct session_state_ops session_states[] = {
 		.name = "MENU",
 		.enter = menu_enter,
 		.on_input = menu_on_input,
-		.on_timeout = menu_on_timeout,
+		.on_timeout = session_prompt_on_timeout,
+	},
+	[SESSION_QUERY_NUMBER] = {
+		.name = "QUERY_NUMBER",
+		.enter = session_query_number_enter,
+		.on_input = session_query_number_on_input,
+		.on_timeout = session_prompt_on_timeout,
+	},
+	[SESSION_QUERY_PASSWORD] = {
+		.name = "QUERY_PASSWORD",
+		.enter = session_query_password_enter,
+		.on_input = session_query_password_on_input,
+		.on_timeout = session_prompt_on_timeout,
+	},
+	[SESSION_RECHARGE_NUMBER] = {
+		.name = "RECHARGE_NUMBER",
+		.enter = session_recharge_number_enter,
+		.on_input = session_recharge_number_on_input,
+		.on_timeout = session_prompt_on_timeout,
+	},
+	[SESSION_RECHARGE_CARD] = {
+		.name = "RECHARGE_CARD",
+		.enter = session_recharge_card_enter,
+		.on_input = session_recharge_card_on_input,
+		.on_timeout = session_prompt_on_timeout,
+	},
+	[SESSION_RECHARGE_AMOUNT] = {
+		.name = "RECHARGE_AMOUNT",
+		.enter = session_recharge_amount_enter,
+		.on_input = session_recharge_amount_on_input,
+		.on_timeout = session_prompt_on_timeout,
+	},
+	[SESSION_RECHARGE_CONFIRM] = {
+		.name = "RECHARGE_CONFIRM",
+		.enter = session_recharge_confirm_enter,
+		.on_input = session_recharge_confirm_on_input,
+		.on_timeout = session_prompt_on_timeout,
+	},
+	[SESSION_WAIT] = {
+		.name = "WAIT",
+		.enter = session_wait_enter,
+		.on_input = session_wait_on_input,
+		.on_timeout = session_wait_on_timeout,
 	},
 	[SESSION_CHAT] = {
 		.name = "CHAT",
@@ -101,6 +142,24 @@ static void session_set_state(struct session *s, unsigned next)
 	session_states[next].enter(s);
 }
 
+/* Moves to a state from outside an input handler, e.g. on a store result. */
+void session_goto(struct session *s, unsigned next)
+{
+	session_set_state(s, next);
+}
+
+/* Counts a refused entry; after the menu's max_failures, goodbye. */
+unsigned session_refuse(struct session *s, unsigned again)
+{
+	if (++s->failures >= s->menu->max_failures) {
+		log_info(s->id, "%d invalid entries in a row", s->failures);
+		session_say(s, "goodbye");
+		s->close_reason = "too many invalid entries";
+		return SESSION_CLOSING;
+	}
+	return again;
+}
+
 /* Creates a session at the start menu of the default set. */
 struct session *session_new(unsigned id, struct menu_catalog *catalog,
 			    const struct session_env *env,
@@ -124,6 +183,7 @@ void session_free(struct session *s)
 {
 	if (s == NULL)
 		return;
+	session_account_cancel(s);
 	session_chat_leave(s, "hung up");
 	menu_catalog_unref(s->catalog);
 	free(s);
@@ -141,12 +201,19 @@ static void session_input(struct session *s, const char *text, size_t len,
 {
 	s->timeouts = 0;
 	s->idle_warned = false;
-	if (s->state == SESSION_MENU)
-		s->io.set_timer(s->io.ctx, (unsigned)s->menu->timeout);
-	else if (s->state == SESSION_CHAT)
+	if (s->state == SESSION_CHAT)
 		session_chat_arm_timer(s);
+	else if (s->state != SESSION_WAIT && s->state != SESSION_CLOSING)
+		s->io.set_timer(s->io.ctx, (unsigned)s->menu->timeout);
 	session_set_state(s, session_states[s->state].on_input(s, text, len,
 							       is_key));
+}
+
+/* Handles a key or line that was queued while the session waited. */
+void session_replay(struct session *s, const char *text, size_t len,
+		    bool is_key)
+{
+	session_input(s, text, len, is_key);
 }
 
 /* A key pressed in character mode. */
@@ -365,8 +432,10 @@ static unsigned menu_act(struct session *s, const struct menu_action *action)
 	case MENU_ACTION_FLOW:
 		if (action->flow == MENU_FLOW_CHAT && s->env->room != NULL)
 			return SESSION_CHAT;
-		/* The other flows are not built yet: say so honestly and stay. */
-		log_info(s->id, "flow %s is not available yet",
+		if (action->flow != MENU_FLOW_CHAT && s->env->accounts != NULL)
+			return session_account_flow(s, action->flow);
+		/* No room or no store in this server: say so honestly and stay. */
+		log_info(s->id, "flow %s is not available here",
 			 menu_flow_name(action->flow));
 		session_say(s, "unavailable");
 		return SESSION_MENU;
@@ -421,8 +490,8 @@ static unsigned menu_on_input(struct session *s, const char *text, size_t len,
 	return menu_act(s, &key->action);
 }
 
-/* A silence at a menu: remind, or goodbye after too many. */
-static unsigned menu_on_timeout(struct session *s)
+/* A silence at a menu or prompt: remind and ask again, or goodbye after too many. */
+unsigned session_prompt_on_timeout(struct session *s)
 {
 	if (++s->timeouts >= s->menu->max_timeouts) {
 		log_info(s->id, "%d silences in a row", s->timeouts);
@@ -431,7 +500,7 @@ static unsigned menu_on_timeout(struct session *s)
 		return SESSION_CLOSING;
 	}
 	session_say(s, "timeout");
-	return SESSION_MENU;
+	return s->state;
 }
 
 /* --- SESSION_CLOSING ------------------------------------------------- */
@@ -440,6 +509,7 @@ static unsigned menu_on_timeout(struct session *s)
 static void closing_enter(struct session *s)
 {
 	s->io.set_timer(s->io.ctx, 0);
+	session_account_cancel(s);
 	session_chat_leave(s, s->close_reason ? s->close_reason : "hung up");
 	s->io.close(s->io.ctx, s->close_reason ? s->close_reason : "closed");
 }

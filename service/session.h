@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "account.h"
 #include "charset.h"
 #include "chat.h"
 #include "lineedit.h"
@@ -21,14 +22,22 @@
 #define SESSION_DEFAULT_LANGUAGE "zh-CN"
 
 enum session_state {
-	SESSION_MENU,    /* at a menu: one key picks an action */
-	SESSION_CHAT,    /* in the chat room: lines are messages or /commands */
-	SESSION_CLOSING, /* goodbye said; output drains, then the line drops */
+	SESSION_MENU,             /* at a menu: one key picks an action */
+	SESSION_QUERY_NUMBER,     /* typing the number to query */
+	SESSION_QUERY_PASSWORD,   /* typing its service password, unseen */
+	SESSION_RECHARGE_NUMBER,  /* typing the number to recharge */
+	SESSION_RECHARGE_CARD,    /* typing a prepaid card code */
+	SESSION_RECHARGE_AMOUNT,  /* typing an amount in yuan */
+	SESSION_RECHARGE_CONFIRM, /* 1 confirms the amount, 2 cancels */
+	SESSION_WAIT,             /* the account store is working on a request */
+	SESSION_CHAT,             /* in the chat room: lines are messages or /commands */
+	SESSION_CLOSING,          /* goodbye said; output drains, then the line drops */
 	SESSION_STATE_COUNT,
 };
 
 /* What every session shares; owned by main, outlives the sessions. */
 struct session_env {
+	struct account_worker *accounts; /* NULL: queries and recharge "unavailable" */
 	struct chat_room *room; /* NULL: the chat flow answers "unavailable" */
 	unsigned chat_idle;     /* seconds a quiet chat member stays; 0: no limit */
 };

@@ -13,6 +13,20 @@
 /* Bytes of a nickname kept for the chat room (16 CJK characters and NUL). */
 #define SESSION_NICK_MAX (CHAT_NICK_MAX * 4 + 1)
 
+/* Seconds a session waits for the account store before giving up. */
+#define SESSION_WAIT_TIMEOUT 30
+/*
+ * Inputs kept while waiting for the store, replayed in order after its
+ * answer: a pipe sends every line at once. More than this are dropped.
+ */
+#define SESSION_QUEUE_MAX 16
+
+struct session_queued {
+	bool is_key;
+	char *text; /* owned, wiped when freed: it may be a password */
+	size_t len;
+};
+
 struct session {
 	unsigned id;
 	struct session_io io;
@@ -34,6 +48,17 @@ struct session {
 	bool joining; /* history arriving before the banner is shown */
 	struct chat_msg *held[CHAT_HISTORY + 1];
 	size_t nheld;
+	/* queries and recharge */
+	char account[ACCOUNT_NUMBER_LEN + 1]; /* logged in by the query, or "" */
+	char target[ACCOUNT_NUMBER_LEN + 1];  /* the number being recharged, or "" */
+	char typed[ACCOUNT_NUMBER_LEN + 1];   /* a number awaiting its password */
+	int64_t amount_fen;                   /* an amount awaiting confirmation */
+	enum menu_flow info_flow;             /* what an INFO request is for */
+	struct account_request *pending;      /* the request waited for, or NULL */
+	struct session_queued queued[SESSION_QUEUE_MAX];
+	size_t nqueued;
+	/* Turns the store's answer into the next state. */
+	unsigned (*on_result)(struct session *s, const struct account_request *req);
 };
 
 struct session_state_ops {
@@ -45,12 +70,50 @@ struct session_state_ops {
 	unsigned (*on_timeout)(struct session *s);
 };
 
+
 /* session.c */
+/* Handles one key or line as if it had just arrived. */
+void session_replay(struct session *s, const char *text, size_t len,
+		    bool is_key);
+/* Moves to another state from outside an input handler (a store result). */
+void session_goto(struct session *s, unsigned next);
+/* An entry that was refused: the menu's invalid count, goodbye after too many. */
+unsigned session_refuse(struct session *s, unsigned again);
 void session_write(struct session *s, const char *text);
 void session_say(struct session *s, const char *name);
 /* Says a text with "{name}" placeholders filled (name, value, ..., NULL). */
 void session_say_with(struct session *s, const char *name,
 		      const char *const *vars);
+
+/* session_account.c: the query and recharge rows of the state table */
+void session_query_number_enter(struct session *s);
+unsigned session_query_number_on_input(struct session *s, const char *text,
+				       size_t len, bool is_key);
+void session_query_password_enter(struct session *s);
+unsigned session_query_password_on_input(struct session *s, const char *text,
+					 size_t len, bool is_key);
+void session_recharge_number_enter(struct session *s);
+unsigned session_recharge_number_on_input(struct session *s, const char *text,
+					  size_t len, bool is_key);
+void session_recharge_card_enter(struct session *s);
+unsigned session_recharge_card_on_input(struct session *s, const char *text,
+					size_t len, bool is_key);
+void session_recharge_amount_enter(struct session *s);
+unsigned session_recharge_amount_on_input(struct session *s, const char *text,
+					  size_t len, bool is_key);
+void session_recharge_confirm_enter(struct session *s);
+unsigned session_recharge_confirm_on_input(struct session *s, const char *text,
+					   size_t len, bool is_key);
+void session_wait_enter(struct session *s);
+unsigned session_wait_on_input(struct session *s, const char *text, size_t len,
+			       bool is_key);
+unsigned session_wait_on_timeout(struct session *s);
+/* A prompt left unanswered: remind and ask again, goodbye after too many. */
+unsigned session_prompt_on_timeout(struct session *s);
+/* A flow key at a menu: the next state. */
+unsigned session_account_flow(struct session *s, enum menu_flow flow);
+/* Forgets the request waited for, if any, and the input queued behind it. */
+void session_account_cancel(struct session *s);
 
 /* session_chat.c: the SESSION_CHAT row of the state table */
 void session_chat_enter(struct session *s);

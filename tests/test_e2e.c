@@ -530,6 +530,106 @@ static void test_caller_not_reading_is_dropped(void **state)
 	strbuf_fini(&other);
 }
 
+static void test_query_balance_over_raw_socket(void **state)
+{
+	struct fixture *f = *state;
+
+	dial(f, "10086");
+	e2e_send_str(f->fd, "1\r\n13800138000\r\n123456\r\n1\r\n");
+	assert_true(e2e_expect_str(f->fd, &f->got, "88.50"));
+	assert_true(e2e_server_log_wait(&f->srv, "login 138****8000"));
+	/* The password never reaches the log. */
+	char *log = e2e_server_log(&f->srv);
+	assert_null(strstr(log, "123456"));
+	free(log);
+}
+
+static void test_line_mode_password_hidden_by_will_echo(void **state)
+{
+	struct fixture *f = *state;
+
+	dial(f, "10086");
+	/* A line-mode telnet: refuses our echo and go-ahead offers. */
+	e2e_send(f->fd, "\xff\xfe\x01\xff\xfe\x03", 6);
+	e2e_send_str(f->fd, "1\r\n13800138000\r\n");
+	strbuf_reset(&f->got);
+	assert_true(e2e_expect(f->fd, &f->got, "\xff\xfb\x01", 3)); /* WILL ECHO */
+	e2e_send(f->fd, "\xff\xfd\x01", 3); /* DO ECHO: the client stops echoing */
+	e2e_send_str(f->fd, "123456\r\n");
+	assert_true(e2e_expect(f->fd, &f->got, "\xff\xfc\x01", 3)); /* WONT ECHO after */
+	e2e_send(f->fd, "\xff\xfe\x01", 3);
+	e2e_send_str(f->fd, "1\r\n");
+	assert_true(e2e_expect_str(f->fd, &f->got, "88.50"));
+	/* Still line mode: the menu key was not echoed back as a keypad key. */
+	assert_false(e2e_contains(&f->got, "1\r\n", 3));
+}
+
+static void test_card_race_has_one_winner(void **state)
+{
+	struct fixture *f = *state;
+	enum { CALLERS = 6 };
+	struct strbuf got[CALLERS];
+	int fds[CALLERS], wins = 0, used = 0;
+
+	for (int i = 0; i < CALLERS; i++) {
+		strbuf_init(&got[i]);
+		fds[i] = e2e_connect(f->srv.port);
+		assert_true(fds[i] >= 0);
+		assert_true(e2e_expect_str(fds[i], &got[i], "10086"));
+		e2e_send_str(fds[i], "2\r\n13700137000\r\n1\r\n");
+		assert_true(e2e_expect_str(fds[i], &got[i], "16"));
+		strbuf_reset(&got[i]);
+	}
+	/* Everyone types the same card at once. */
+	for (int i = 0; i < CALLERS; i++)
+		e2e_send_str(fds[i], "9999000011112222\r\n");
+	for (int i = 0; i < CALLERS; i++) {
+		assert_true(e2e_expect_str(fds[i], &got[i], "请按键选择"));
+		wins += e2e_contains(&got[i], "充值成功", strlen("充值成功"));
+		used += e2e_contains(&got[i], "已被使用", strlen("已被使用"));
+		close(fds[i]);
+		strbuf_fini(&got[i]);
+	}
+	assert_int_equal(wins, 1);
+	assert_int_equal(used, CALLERS - 1);
+	/* The winner's 30 yuan is the whole balance: it was counted once. */
+	assert_true(e2e_server_log_wait(&f->srv, "+30.00 yuan by card, balance 30.00"));
+}
+
+static void test_lock_survives_restart(void **state)
+{
+	struct fixture *f = *state;
+	char db[sizeof(f->srv.db_path)];
+	const char *args[] = { "--menus", MENUS_DIR, "--db", db, NULL };
+	struct e2e_server again;
+
+	snprintf(db, sizeof(db), "%s", f->srv.db_path);
+	dial(f, "10086");
+	for (int i = 0; i < 3; i++) {
+		e2e_send_str(f->fd, "1\r\n13900139000\r\n000000\r\n");
+		if (i < 2) {
+			assert_true(e2e_expect_str(f->fd, &f->got, "错误"));
+			e2e_send_str(f->fd, "*\r\n");
+		}
+		assert_true(e2e_expect_str(f->fd, &f->got, "请按键选择"));
+		strbuf_reset(&f->got);
+	}
+	assert_true(e2e_server_log_wait(&f->srv, "locked for 600s"));
+	close(f->fd);
+	f->fd = -1;
+	/* kill -9 and start again on the same database. */
+	f->srv.db_path[0] = '\0'; /* keep the file for the second server */
+	assert_int_equal(e2e_server_stop(&f->srv, SIGKILL), 128 + SIGKILL);
+	assert_int_equal(e2e_server_start(&again, args), 0);
+	int fd = e2e_connect(again.port);
+	assert_true(fd >= 0);
+	e2e_send_str(fd, "1\r\n13900139000\r\n654321\r\n");
+	assert_true(e2e_expect_str(fd, &f->got, "分钟后再试"));
+	close(fd);
+	snprintf(again.db_path, sizeof(again.db_path), "%s", db);
+	e2e_server_stop(&again, SIGKILL);
+}
+
 static int setup_ipv6(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
@@ -600,6 +700,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_chat_redraws_half_typed_line, setup_chat, teardown),
 		cmocka_unit_test_setup_teardown(test_chat_slow_reader_is_removed, setup_chat, teardown),
 		cmocka_unit_test_setup_teardown(test_caller_not_reading_is_dropped, setup_chat, teardown),
+		cmocka_unit_test_setup_teardown(test_query_balance_over_raw_socket, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_line_mode_password_hidden_by_will_echo, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_card_race_has_one_winner, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_lock_survives_restart, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

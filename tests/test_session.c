@@ -9,6 +9,10 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <time.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+#include <event2/thread.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -639,8 +643,284 @@ static void test_notice_reaches_menu_and_chat(void **state)
 	assert_string_equal(p->b->notices.data, "菜单已变\n");
 }
 
+/* A caller with the real account store and worker behind it. */
+struct bank {
+	struct event_base *base;
+	struct account_worker *worker;
+	char db[64];
+	struct sink *k;
+};
+
+static int setup_bank(void **state)
+{
+	struct bank *b = xcalloc(1, sizeof(*b));
+	char *err = NULL;
+	struct account_store *st;
+	int fd;
+
+	snprintf(b->db, sizeof(b->db), "/tmp/hotline-session-XXXXXX");
+	fd = mkstemp(b->db);
+	assert_true(fd >= 0);
+	close(fd);
+	unlink(b->db); /* the store creates it, 0600, and seeds it */
+	st = account_store_open(b->db, MENUS_DIR "/demo-data.yml", &err);
+	assert_non_null(st);
+	b->base = event_base_new();
+	b->worker = account_worker_new(b->base, st);
+	b->k = sink_new(TEST_DATA_DIR "/session", NULL);
+	b->k->env.accounts = b->worker;
+	strbuf_reset(&b->k->out);
+	*state = b;
+	return 0;
+}
+
+static int teardown_bank(void **state)
+{
+	struct bank *b = *state;
+	char path[80];
+
+	sink_free(b->k);
+	account_worker_free(b->worker);
+	event_base_free(b->base);
+	unlink(b->db);
+	snprintf(path, sizeof(path), "%s-wal", b->db);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s-shm", b->db);
+	unlink(path);
+	free(b);
+	return 0;
+}
+
+/* Runs the loop until the session stops waiting for the store (bounded). */
+static void pump(struct bank *b)
+{
+	for (int i = 0; i < 500 && session_state(b->k->session) == SESSION_WAIT; i++) {
+		struct timeval tv = { .tv_sec = 0, .tv_usec = 10000 };
+
+		event_base_loopexit(b->base, &tv);
+		event_base_dispatch(b->base);
+	}
+	assert_int_not_equal(session_state(b->k->session), SESSION_WAIT);
+}
+
+/* Logs in as 张三 and lands on the account menu. */
+static void login(struct bank *b, const char *password)
+{
+	key(b->k, "1");
+	assert_saw(b->k, "QUERY_NUMBER\n");
+	line(b->k, "13800138000");
+	assert_saw(b->k, "QUERY_PASSWORD\n");
+	assert_int_equal(b->k->input, LINEEDIT_INPUT_SECRET);
+	line(b->k, password);
+	assert_int_equal(session_state(b->k->session), SESSION_WAIT);
+	pump(b);
+}
+
+static void test_query_balance_usage_plan_recent(void **state)
+{
+	struct bank *b = *state;
+
+	login(b, "123456");
+	assert_saw(b->k, "账户\n");
+	assert_int_equal(b->k->input, LINEEDIT_INPUT_KEYS);
+	key(b->k, "1");
+	pump(b);
+	assert_saw(b->k, "ACCOUNT_BALANCE 张三 138****8000 88.50\n账户\n");
+	key(b->k, "2");
+	pump(b);
+	assert_saw(b->k, "ACCOUNT_USAGE 1536/3072 126/300\n账户\n");
+	key(b->k, "3");
+	pump(b);
+	assert_saw(b->k, "ACCOUNT_PLAN 4G 飞享套餐 38 元 38.00\n账户\n");
+	key(b->k, "4");
+	pump(b);
+	char *got = take(b->k);
+	assert_non_null(strstr(got, "ACCOUNT_RECENT\nACCOUNT_RECENT_ITEM 2025-05-"));
+	assert_non_null(strstr(got, " 30.00 METHOD_AMOUNT\n"));
+	assert_non_null(strstr(got, " 50.00 METHOD_CARD\n"));
+	free(got);
+	/* Back goes to the menu the query started from. */
+	key(b->k, "*");
+	assert_saw(b->k, "主菜单 10086\n");
+}
+
+static void test_low_balance_reminder(void **state)
+{
+	struct bank *b = *state;
+
+	key(b->k, "1");
+	line(b->k, "13900139000");
+	line(b->k, "654321");
+	pump(b);
+	strbuf_reset(&b->k->out);
+	key(b->k, "1");
+	pump(b);
+	assert_saw(b->k, "ACCOUNT_BALANCE 李四 139****9000 5.00\n"
+			 "ACCOUNT_LOW_BALANCE\n账户\n");
+}
+
+static void test_wrong_password_then_lock(void **state)
+{
+	struct bank *b = *state;
+
+	login(b, "000000");
+	assert_saw(b->k, "QUERY_WRONG\nQUERY_NUMBER\n");
+	line(b->k, "13800138000");
+	line(b->k, "12"); /* malformed counts as wrong, without a lookup */
+	pump(b);
+	assert_saw(b->k, "QUERY_PASSWORD\nQUERY_WRONG\nQUERY_NUMBER\n");
+	line(b->k, "13800138000");
+	line(b->k, "1234567");
+	pump(b);
+	/* The menu's max_failures (3) wrong entries in a row: goodbye. */
+	assert_saw(b->k, "QUERY_PASSWORD\nQUERY_WRONG\n再见\n");
+	assert_string_equal(b->k->reason, "too many invalid entries");
+}
+
+static void test_lock_after_three_wrong(void **state)
+{
+	struct bank *b = *state;
+
+	for (int i = 0; i < 2; i++) {
+		login(b, "999999");
+		key(b->k, "*"); /* back to the menu */
+		strbuf_reset(&b->k->out);
+	}
+	strbuf_reset(&b->k->out);
+	login(b, "999999");
+	/* Third wrong password: the store locks the number for ten minutes. */
+	assert_saw(b->k, "QUERY_LOCKED 10\n主菜单 10086\n");
+	login(b, "123456");
+	assert_saw(b->k, "QUERY_LOCKED 10\n主菜单 10086\n");
+}
+
+static void test_bad_number_and_navigation(void **state)
+{
+	struct bank *b = *state;
+
+	key(b->k, "1");
+	strbuf_reset(&b->k->out);
+	line(b->k, "12345");
+	assert_saw(b->k, "BAD_NUMBER\nQUERY_NUMBER\n");
+	line(b->k, "");
+	assert_saw(b->k, "");
+	line(b->k, "#");
+	assert_saw(b->k, "主菜单 10086\n");
+	key(b->k, "2");
+	line(b->k, "*");
+	assert_int_equal(session_state(b->k->session), SESSION_MENU);
+}
+
+static void test_recharge_card_once(void **state)
+{
+	struct bank *b = *state;
+
+	key(b->k, "5");
+	assert_saw(b->k, "RECHARGE_NUMBER\n");
+	line(b->k, "13700137000");
+	pump(b);
+	assert_saw(b->k, "充值\n");
+	key(b->k, "1");
+	assert_saw(b->k, "RECHARGE_CARD\n");
+	line(b->k, "5555 6666 7777 8888");
+	pump(b);
+	assert_saw(b->k, "RECHARGE_DONE 100.00 137****7000 100.00\n充值\n");
+	key(b->k, "1");
+	line(b->k, "5555666677778888");
+	pump(b);
+	assert_saw(b->k, "RECHARGE_CARD\nRECHARGE_CARD_USED\n充值\n");
+	key(b->k, "1");
+	line(b->k, "1234123412341234");
+	pump(b);
+	assert_saw(b->k, "RECHARGE_CARD\nRECHARGE_CARD_UNKNOWN\nRECHARGE_CARD\n");
+	line(b->k, "12");
+	assert_saw(b->k, "RECHARGE_BAD_CARD\nRECHARGE_CARD\n");
+}
+
+static void test_recharge_amount_confirm_cancel(void **state)
+{
+	struct bank *b = *state;
+
+	key(b->k, "5");
+	line(b->k, "13700137001"); /* valid form, no such account */
+	pump(b);
+	assert_saw(b->k, "RECHARGE_NUMBER\nRECHARGE_NO_ACCOUNT\nRECHARGE_NUMBER\n");
+	line(b->k, "13700137000");
+	pump(b);
+	key(b->k, "2");
+	strbuf_reset(&b->k->out);
+	line(b->k, "501");
+	assert_saw(b->k, "RECHARGE_BAD_AMOUNT\nRECHARGE_AMOUNT\n");
+	line(b->k, "1.5"); /* the second refusal; a third would hang up */
+	assert_saw(b->k, "RECHARGE_BAD_AMOUNT\nRECHARGE_AMOUNT\n");
+	line(b->k, "500");
+	assert_saw(b->k, "RECHARGE_CONFIRM 500.00 137****7000\n");
+	key(b->k, "2");
+	assert_saw(b->k, "RECHARGE_CANCELLED\n充值\n");
+	key(b->k, "2");
+	line(b->k, "20");
+	key(b->k, "1");
+	pump(b);
+	assert_saw(b->k, "RECHARGE_AMOUNT\nRECHARGE_CONFIRM 20.00 137****7000\n"
+			 "RECHARGE_DONE 20.00 137****7000 20.00\n充值\n");
+}
+
+static void test_typed_ahead_input_is_kept(void **state)
+{
+	struct bank *b = *state;
+
+	/* A pipe sends every line at once: nothing typed ahead is lost. */
+	key(b->k, "1");
+	line(b->k, "13800138000");
+	line(b->k, "123456");
+	line(b->k, "1");
+	line(b->k, "3");
+	strbuf_reset(&b->k->out);
+	pump(b);
+	pump(b);
+	assert_saw(b->k, "账户\nACCOUNT_BALANCE 张三 138****8000 88.50\n账户\n"
+			 "ACCOUNT_PLAN 4G 飞享套餐 38 元 38.00\n账户\n");
+}
+
+static void test_hangup_while_waiting(void **state)
+{
+	struct bank *b = *state;
+
+	key(b->k, "5");
+	line(b->k, "13700137000");
+	assert_int_equal(session_state(b->k->session), SESSION_WAIT);
+	session_hangup(b->k->session, "interrupt");
+	/* The answer comes, but the session no longer wants it. */
+	for (int i = 0; i < 20; i++) {
+		struct timeval tv = { .tv_sec = 0, .tv_usec = 10000 };
+
+		event_base_loopexit(b->base, &tv);
+		event_base_dispatch(b->base);
+	}
+	assert_int_equal(session_state(b->k->session), SESSION_CLOSING);
+	assert_saw(b->k, "RECHARGE_NUMBER\n再见\n");
+}
+
+static void test_chat_nick_after_login(void **state)
+{
+	struct bank *b = *state;
+	struct chat_room *room = chat_room_new(fixed_clock, 0, 0);
+
+	b->k->env.room = room;
+	login(b, "123456");
+	key(b->k, "#");
+	strbuf_reset(&b->k->out);
+	key(b->k, "4");
+	assert_saw(b->k, "CHAT_BANNER 138****8000\n");
+	line(b->k, "/quit");
+	chat_room_free(room);
+}
+
 int main(void)
 {
+	/* The account worker wakes the loop from its thread. */
+	evthread_use_pthreads();
+
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_start_shows_main_menu, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_quit_says_goodbye_and_closes, setup, teardown),
@@ -671,6 +951,16 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_chat_kick_slow_reader, setup_pair, teardown_pair),
 		cmocka_unit_test_setup_teardown(test_chat_too_long_and_flood, setup_pair, teardown_pair),
 		cmocka_unit_test_setup_teardown(test_notice_reaches_menu_and_chat, setup_pair, teardown_pair),
+		cmocka_unit_test_setup_teardown(test_query_balance_usage_plan_recent, setup_bank, teardown_bank),
+		cmocka_unit_test_setup_teardown(test_low_balance_reminder, setup_bank, teardown_bank),
+		cmocka_unit_test_setup_teardown(test_wrong_password_then_lock, setup_bank, teardown_bank),
+		cmocka_unit_test_setup_teardown(test_lock_after_three_wrong, setup_bank, teardown_bank),
+		cmocka_unit_test_setup_teardown(test_bad_number_and_navigation, setup_bank, teardown_bank),
+		cmocka_unit_test_setup_teardown(test_recharge_card_once, setup_bank, teardown_bank),
+		cmocka_unit_test_setup_teardown(test_recharge_amount_confirm_cancel, setup_bank, teardown_bank),
+		cmocka_unit_test_setup_teardown(test_typed_ahead_input_is_kept, setup_bank, teardown_bank),
+		cmocka_unit_test_setup_teardown(test_hangup_while_waiting, setup_bank, teardown_bank),
+		cmocka_unit_test_setup_teardown(test_chat_nick_after_login, setup_bank, teardown_bank),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -88,13 +88,23 @@ int e2e_server_start(struct e2e_server *srv, const char *const *args)
 	long long deadline;
 	int fd;
 
-	for (size_t i = 0; args != NULL && args[i] != NULL && argc < 31; i++)
+	bool has_db = false;
+
+	for (size_t i = 0; args != NULL && args[i] != NULL && argc < 29; i++) {
+		has_db |= strcmp(args[i], "--db") == 0;
 		argv[argc++] = args[i];
-	argv[argc] = NULL;
+	}
 	snprintf(srv->log_path, sizeof(srv->log_path), "/tmp/hotline-e2e-XXXXXX");
 	fd = mkstemp(srv->log_path);
 	if (fd < 0)
 		return -1;
+	srv->db_path[0] = '\0';
+	if (!has_db) {
+		snprintf(srv->db_path, sizeof(srv->db_path), "%s.db", srv->log_path);
+		argv[argc++] = "--db";
+		argv[argc++] = srv->db_path;
+	}
+	argv[argc] = NULL;
 	srv->pid = fork();
 	if (srv->pid < 0)
 		return -1;
@@ -126,6 +136,19 @@ int e2e_server_start(struct e2e_server *srv, const char *const *args)
 	return -1;
 }
 
+/* Removes the server's log and its own database files. */
+static void e2e_server_cleanup(struct e2e_server *srv)
+{
+	static const char *const suffixes[] = { "", "-wal", "-shm" };
+	char path[96];
+
+	unlink(srv->log_path);
+	for (size_t i = 0; srv->db_path[0] != '\0' && i < 3; i++) {
+		snprintf(path, sizeof(path), "%s%s", srv->db_path, suffixes[i]);
+		unlink(path);
+	}
+}
+
 int e2e_server_stop(struct e2e_server *srv, int sig)
 {
 	long long deadline = now_ms() + E2E_TIMEOUT_MS;
@@ -137,7 +160,7 @@ int e2e_server_stop(struct e2e_server *srv, int sig)
 	while (now_ms() < deadline) {
 		if (waitpid(srv->pid, &status, WNOHANG) == srv->pid) {
 			srv->pid = 0;
-			unlink(srv->log_path);
+			e2e_server_cleanup(srv);
 			return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 		}
 		usleep(10000);
@@ -145,7 +168,7 @@ int e2e_server_stop(struct e2e_server *srv, int sig)
 	kill(srv->pid, SIGKILL);
 	waitpid(srv->pid, &status, 0);
 	srv->pid = 0;
-	unlink(srv->log_path);
+	e2e_server_cleanup(srv);
 	return -1;
 }
 

@@ -18,11 +18,14 @@ struct e2e_server {
 	pid_t pid;
 	unsigned port;
 	char log_path[64]; /* the server's stderr */
+	char db_path[80];  /* its accounts database, unless args name one */
 };
 
 /*
  * Starts build/hotlined --listen 127.0.0.1 --port 0 plus args (NULL-ended)
- * and waits for its "listening on" line. Returns 0 or -1.
+ * and waits for its "listening on" line. Unless args hold --db, the server
+ * gets a fresh database of its own, removed by e2e_server_stop. Returns 0
+ * or -1.
  */
 int e2e_server_start(struct e2e_server *srv, const char *const *args);
 /* Sends sig (0: none) and waits for the exit; returns the exit status, or -1. */

@@ -1,0 +1,576 @@
+/*
+ * session_account: the query and recharge flows. The caller types a
+ * number, a password, a card code or an amount; each entry is checked
+ * here, then handed to the account worker, and the session waits in
+ * SESSION_WAIT until the answer comes back on the event loop. Every text
+ * comes from the menu set, with {placeholders} filled in. It knows the
+ * account API, never SQLite, threads or sockets.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "session_internal.h"
+#include "trace.h"
+#include "util.h"
+
+/* Bytes of a formatted value: "12345678.90", a date, a masked number. */
+#define VALUE_MAX 32
+/* Balances under this many fen get the low-balance reminder. */
+#define LOW_BALANCE_FEN 1000
+
+/* Trims spaces; also drops spaces and dashes inside ("1111 2222 ..."). */
+static size_t clean_entry(const char *text, size_t len, char *out,
+			  size_t outsz)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < len; i++) {
+		if (text[i] == ' ' || text[i] == '-' || text[i] == '\t')
+			continue;
+		if (n + 1 >= outsz)
+			return outsz; /* too long to be anything we ask for */
+		out[n++] = text[i];
+	}
+	out[n] = '\0';
+	return n;
+}
+
+/*
+ * "*" goes back to the menu the flow started from, "#" to the main menu.
+ * Returns the next state, or SESSION_STAY if the entry is neither.
+ */
+static unsigned navigation(struct session *s, const char *entry)
+{
+	if (strcmp(entry, "*") == 0)
+		return SESSION_MENU;
+	if (strcmp(entry, "#") == 0) {
+		s->menu = s->set->start;
+		s->depth = 0;
+		return SESSION_MENU;
+	}
+	return SESSION_STAY;
+}
+
+/* A text of the set without its final newline, for use as a {value}. */
+static void text_value(struct session *s, const char *name, char *out,
+		       size_t outsz)
+{
+	const char *text = menu_set_text(s->set, name);
+	size_t n = text ? strcspn(text, "\n") : 0;
+
+	snprintf(out, outsz, "%.*s", (int)n, text ? text : "");
+}
+
+/* Sends a request to the worker and waits for its answer in SESSION_WAIT. */
+static unsigned submit(struct session *s, struct account_request *req,
+		       unsigned (*on_result)(struct session *,
+					     const struct account_request *));
+
+/* Goes to the menu a flow leads to, remembering where the caller was. */
+static unsigned enter_flow_menu(struct session *s, const char *name)
+{
+	const struct menu *m = menu_set_find(s->set, name);
+
+	if (m == NULL) {
+		/* Only with a menu file the loader did not see whole. */
+		session_say(s, "unavailable");
+		return SESSION_MENU;
+	}
+	if (s->menu != m) {
+		if (s->depth < SESSION_MAX_DEPTH)
+			s->back[s->depth++] = s->menu;
+		s->menu = m;
+	}
+	return SESSION_MENU;
+}
+
+/* The store failed: say so and go back to the menu. */
+static unsigned busy(struct session *s)
+{
+	session_say(s, "service_busy");
+	return SESSION_MENU;
+}
+
+/* --- query: number, password, then the account menu ------------------- */
+
+/* Asks for the number to query. */
+void session_query_number_enter(struct session *s)
+{
+	s->io.set_input(s->io.ctx, LINEEDIT_INPUT_TEXT);
+	session_say(s, "query_number");
+}
+
+/* A number to query: checked here, then the password is asked for. */
+unsigned session_query_number_on_input(struct session *s, const char *text,
+				       size_t len, bool is_key)
+{
+	char entry[ACCOUNT_NUMBER_LEN + 2];
+	unsigned next;
+
+	(void)is_key;
+	if (clean_entry(text, len, entry, sizeof(entry)) == 0)
+		return SESSION_STAY;
+	if ((next = navigation(s, entry)) != SESSION_STAY)
+		return next;
+	if (!account_number_is_valid(entry)) {
+		session_say(s, "bad_number");
+		return session_refuse(s, SESSION_QUERY_NUMBER);
+	}
+	memcpy(s->typed, entry, sizeof(s->typed));
+	return SESSION_QUERY_PASSWORD;
+}
+
+/* Asks for the password with the echo off. */
+void session_query_password_enter(struct session *s)
+{
+	s->io.set_input(s->io.ctx, LINEEDIT_INPUT_SECRET);
+	session_say(s, "query_password");
+}
+
+/* The login's answer: the account menu, or why not. */
+static unsigned login_done(struct session *s, const struct account_request *req)
+{
+	char masked[VALUE_MAX], minutes[VALUE_MAX];
+	const char *vars[] = { "minutes", minutes, NULL };
+
+	account_mask_number(req->number, masked, sizeof(masked));
+	switch (req->status) {
+	case ACCOUNT_OK:
+		log_info(s->id, "login %s", masked);
+		memcpy(s->account, req->number, sizeof(s->account));
+		/* The chat room knows a logged-in caller by the masked number. */
+		snprintf(s->nick, sizeof(s->nick), "%s", masked);
+		s->failures = 0;
+		return enter_flow_menu(s, MENU_ACCOUNT_MENU);
+	case ACCOUNT_LOCKED:
+		log_info(s->id, "login %s refused: locked for %us", masked,
+			 req->lock_seconds);
+		snprintf(minutes, sizeof(minutes), "%u",
+			 (req->lock_seconds + 59) / 60);
+		session_say_with(s, "query_locked", vars);
+		return SESSION_MENU;
+	case ACCOUNT_ERROR:
+		return busy(s);
+	default:
+		/* Unknown number, wrong or malformed password: one answer for all. */
+		log_info(s->id, "login %s failed: %s", masked,
+			 req->status == ACCOUNT_NOT_FOUND ? "no such account"
+							  : "wrong password");
+		session_say(s, "query_wrong");
+		return session_refuse(s, SESSION_QUERY_NUMBER);
+	}
+}
+
+/* A password: off to the worker, which hashes it away from the event loop. */
+unsigned session_query_password_on_input(struct session *s, const char *text,
+					 size_t len, bool is_key)
+{
+	struct account_request req = { .op = ACCOUNT_OP_LOGIN };
+	char entry[ACCOUNT_PASSWORD_LEN + 2];
+	unsigned next;
+
+	(void)is_key;
+	if (clean_entry(text, len, entry, sizeof(entry)) == 0)
+		return SESSION_STAY;
+	if ((next = navigation(s, entry)) != SESSION_STAY)
+		return next;
+	memcpy(req.number, s->typed, sizeof(req.number));
+	snprintf(req.secret, sizeof(req.secret), "%s", entry);
+	next = submit(s, &req, login_done);
+	memset(entry, 0, sizeof(entry));
+	memset(req.secret, 0, sizeof(req.secret));
+	return next;
+}
+
+/* Appends the last recharges, or says there are none. */
+static void say_recent(struct session *s, const struct account_info *info)
+{
+	char date[VALUE_MAX], amount[VALUE_MAX], method[VALUE_MAX];
+	const char *vars[] = { "date", date, "amount", amount, "method", method,
+			       NULL };
+
+	session_say(s, "account_recent");
+	if (info->nrecent == 0)
+		session_say(s, "account_recent_none");
+	for (size_t i = 0; i < info->nrecent; i++) {
+		const struct account_recharge *r = &info->recent[i];
+		struct tm tm;
+
+		localtime_r(&r->when, &tm);
+		strftime(date, sizeof(date), "%Y-%m-%d %H:%M", &tm);
+		account_format_fen(r->fen, amount, sizeof(amount));
+		text_value(s, strcmp(r->method, "card") == 0 ? "method_card"
+							     : "method_amount",
+			   method, sizeof(method));
+		session_say_with(s, "account_recent_item", vars);
+	}
+}
+
+/* The account's details, shown for the key that asked for them. */
+static unsigned info_done(struct session *s, const struct account_request *req)
+{
+	const struct account_info *info = &req->info;
+	char number[VALUE_MAX], balance[VALUE_MAX], fee[VALUE_MAX];
+	char data_used[VALUE_MAX], data_total[VALUE_MAX];
+	char min_used[VALUE_MAX], min_total[VALUE_MAX];
+	const char *vars[] = {
+		"holder", info->holder, "number", number, "balance", balance,
+		"plan", info->plan, "plan_fee", fee,
+		"data_used", data_used, "data_total", data_total,
+		"minutes_used", min_used, "minutes_total", min_total, NULL,
+	};
+
+	if (req->status != ACCOUNT_OK)
+		return busy(s);
+	account_mask_number(info->number, number, sizeof(number));
+	account_format_fen(info->balance_fen, balance, sizeof(balance));
+	account_format_fen(info->plan_fen, fee, sizeof(fee));
+	snprintf(data_used, sizeof(data_used), "%lld", (long long)info->data_used_mb);
+	snprintf(data_total, sizeof(data_total), "%lld", (long long)info->data_total_mb);
+	snprintf(min_used, sizeof(min_used), "%lld", (long long)info->minutes_used);
+	snprintf(min_total, sizeof(min_total), "%lld", (long long)info->minutes_total);
+	switch (s->info_flow) {
+	case MENU_FLOW_BALANCE:
+		session_say_with(s, "account_balance", vars);
+		if (info->balance_fen < LOW_BALANCE_FEN)
+			session_say(s, "account_low_balance");
+		break;
+	case MENU_FLOW_USAGE:
+		session_say_with(s, "account_usage", vars);
+		break;
+	case MENU_FLOW_PLAN:
+		session_say_with(s, "account_plan", vars);
+		break;
+	default:
+		say_recent(s, info);
+		break;
+	}
+	return SESSION_MENU;
+}
+
+/* --- recharge: number, then card or amount ------------------------------- */
+
+/* Asks for the number to recharge. */
+void session_recharge_number_enter(struct session *s)
+{
+	s->io.set_input(s->io.ctx, LINEEDIT_INPUT_TEXT);
+	session_say(s, "recharge_number");
+}
+
+/* Whether the number to recharge is an account: then the recharge menu. */
+static unsigned exists_done(struct session *s, const struct account_request *req)
+{
+	switch (req->status) {
+	case ACCOUNT_OK:
+		memcpy(s->target, req->number, sizeof(s->target));
+		s->failures = 0;
+		return enter_flow_menu(s, MENU_RECHARGE_MENU);
+	case ACCOUNT_NOT_FOUND:
+		session_say(s, "recharge_no_account");
+		return session_refuse(s, SESSION_RECHARGE_NUMBER);
+	default:
+		return busy(s);
+	}
+}
+
+/* A number to recharge: any valid account, no password, as on the real hotline. */
+unsigned session_recharge_number_on_input(struct session *s, const char *text,
+					  size_t len, bool is_key)
+{
+	struct account_request req = { .op = ACCOUNT_OP_EXISTS };
+	char entry[ACCOUNT_NUMBER_LEN + 2];
+	unsigned next;
+
+	(void)is_key;
+	if (clean_entry(text, len, entry, sizeof(entry)) == 0)
+		return SESSION_STAY;
+	if ((next = navigation(s, entry)) != SESSION_STAY)
+		return next;
+	if (!account_number_is_valid(entry)) {
+		session_say(s, "bad_number");
+		return session_refuse(s, SESSION_RECHARGE_NUMBER);
+	}
+	memcpy(req.number, entry, sizeof(req.number));
+	return submit(s, &req, exists_done);
+}
+
+/* A committed recharge, said only now that it is durable. */
+static unsigned recharge_done(struct session *s,
+			      const struct account_request *req)
+{
+	char number[VALUE_MAX], amount[VALUE_MAX], balance[VALUE_MAX];
+	const char *vars[] = { "number", number, "amount", amount,
+			       "balance", balance, NULL };
+	const char *method = req->op == ACCOUNT_OP_RECHARGE_CARD ? "card" : "amount";
+
+	account_mask_number(req->number, number, sizeof(number));
+	account_format_fen(req->fen, amount, sizeof(amount));
+	account_format_fen(req->balance_fen, balance, sizeof(balance));
+	switch (req->status) {
+	case ACCOUNT_OK:
+		log_info(s->id, "recharge %s +%s yuan by %s, balance %s", number,
+			 amount, method, balance);
+		session_say_with(s, "recharge_done", vars);
+		s->failures = 0;
+		return SESSION_MENU;
+	case ACCOUNT_CARD_USED:
+		log_info(s->id, "recharge %s by card refused: card used", number);
+		session_say(s, "recharge_card_used");
+		return SESSION_MENU;
+	case ACCOUNT_CARD_UNKNOWN:
+		log_info(s->id, "recharge %s by card refused: no such card", number);
+		session_say(s, "recharge_card_unknown");
+		return session_refuse(s, SESSION_RECHARGE_CARD);
+	case ACCOUNT_NOT_FOUND:
+		session_say(s, "recharge_no_account");
+		return SESSION_MENU;
+	default:
+		log_error(s->id, "recharge %s by %s failed", number, method);
+		return busy(s);
+	}
+}
+
+/* Asks for the card code. */
+void session_recharge_card_enter(struct session *s)
+{
+	s->io.set_input(s->io.ctx, LINEEDIT_INPUT_TEXT);
+	session_say(s, "recharge_card");
+}
+
+/* A card code: spent, credited and logged in one transaction by the worker. */
+unsigned session_recharge_card_on_input(struct session *s, const char *text,
+					size_t len, bool is_key)
+{
+	struct account_request req = { .op = ACCOUNT_OP_RECHARGE_CARD };
+	char entry[ACCOUNT_CARD_LEN + 2];
+	unsigned next;
+
+	(void)is_key;
+	if (clean_entry(text, len, entry, sizeof(entry)) == 0)
+		return SESSION_STAY;
+	if ((next = navigation(s, entry)) != SESSION_STAY)
+		return next;
+	if (!account_card_is_valid(entry)) {
+		session_say(s, "recharge_bad_card");
+		return session_refuse(s, SESSION_RECHARGE_CARD);
+	}
+	memcpy(req.number, s->target, sizeof(req.number));
+	memcpy(req.secret, entry, sizeof(req.secret));
+	return submit(s, &req, recharge_done);
+}
+
+/* Asks for the amount. */
+void session_recharge_amount_enter(struct session *s)
+{
+	s->io.set_input(s->io.ctx, LINEEDIT_INPUT_TEXT);
+	session_say(s, "recharge_amount");
+}
+
+/* Parses whole yuan from ACCOUNT_AMOUNT_MIN to _MAX; -1 if it is not that. */
+static long parse_yuan(const char *entry)
+{
+	long v = 0;
+
+	if (entry[0] == '\0' || strlen(entry) > 3)
+		return -1;
+	for (const char *p = entry; *p != '\0'; p++) {
+		if (*p < '0' || *p > '9')
+			return -1;
+		v = v * 10 + (*p - '0');
+	}
+	return v >= ACCOUNT_AMOUNT_MIN && v <= ACCOUNT_AMOUNT_MAX ? v : -1;
+}
+
+/* An amount: shown back for confirmation first. */
+unsigned session_recharge_amount_on_input(struct session *s, const char *text,
+					  size_t len, bool is_key)
+{
+	char entry[8];
+	unsigned next;
+	long yuan;
+
+	(void)is_key;
+	if (clean_entry(text, len, entry, sizeof(entry)) == 0)
+		return SESSION_STAY;
+	if ((next = navigation(s, entry)) != SESSION_STAY)
+		return next;
+	yuan = parse_yuan(entry);
+	if (yuan < 0) {
+		session_say(s, "recharge_bad_amount");
+		return session_refuse(s, SESSION_RECHARGE_AMOUNT);
+	}
+	s->amount_fen = (int64_t)yuan * 100;
+	return SESSION_RECHARGE_CONFIRM;
+}
+
+/* Shows the amount and the number back: 1 confirms, 2 cancels. */
+void session_recharge_confirm_enter(struct session *s)
+{
+	char number[VALUE_MAX], amount[VALUE_MAX];
+	const char *vars[] = { "number", number, "amount", amount, NULL };
+
+	s->io.set_input(s->io.ctx, LINEEDIT_INPUT_KEYS);
+	account_mask_number(s->target, number, sizeof(number));
+	account_format_fen(s->amount_fen, amount, sizeof(amount));
+	session_say_with(s, "recharge_confirm", vars);
+}
+
+/* 1 sends the recharge, 2 cancels it. */
+unsigned session_recharge_confirm_on_input(struct session *s, const char *text,
+					   size_t len, bool is_key)
+{
+	char entry[8];
+	unsigned next;
+
+	(void)is_key;
+	if (clean_entry(text, len, entry, sizeof(entry)) == 0)
+		return SESSION_STAY;
+	if ((next = navigation(s, entry)) != SESSION_STAY)
+		return next;
+	if (strcmp(entry, "1") == 0) {
+		struct account_request req = {
+			.op = ACCOUNT_OP_RECHARGE_AMOUNT,
+			.fen = s->amount_fen,
+		};
+
+		memcpy(req.number, s->target, sizeof(req.number));
+		return submit(s, &req, recharge_done);
+	}
+	if (strcmp(entry, "2") == 0) {
+		session_say(s, "recharge_cancelled");
+		return SESSION_MENU;
+	}
+	session_say(s, "invalid");
+	return session_refuse(s, SESSION_RECHARGE_CONFIRM);
+}
+
+/* --- waiting for the store ------------------------------------------------ */
+
+/* Frees queued input, wiping it first: it may hold a password. */
+static void queued_free(struct session_queued *q)
+{
+	memset(q->text, 0, q->len);
+	free(q->text);
+	q->text = NULL;
+}
+
+/*
+ * The worker's answer, on the event loop: the flow decides what comes
+ * next, then what the caller typed meanwhile is handled, in order, until
+ * an entry sends the session waiting again.
+ */
+static void on_account_done(void *ctx, const struct account_request *req)
+{
+	struct session *s = ctx;
+	size_t done = 0;
+
+	s->pending = NULL;
+	session_goto(s, s->on_result(s, req));
+	while (done < s->nqueued && s->state != SESSION_WAIT &&
+	       s->state != SESSION_CLOSING) {
+		struct session_queued *q = &s->queued[done++];
+
+		session_replay(s, q->text, q->len, q->is_key);
+		queued_free(q);
+	}
+	if (s->state == SESSION_CLOSING)
+		while (done < s->nqueued)
+			queued_free(&s->queued[done++]);
+	memmove(&s->queued[0], &s->queued[done],
+		(s->nqueued - done) * sizeof(s->queued[0]));
+	s->nqueued -= done;
+}
+
+static unsigned submit(struct session *s, struct account_request *req,
+		       unsigned (*on_result)(struct session *,
+					     const struct account_request *))
+{
+	req->done = on_account_done;
+	req->ctx = s;
+	s->on_result = on_result;
+	s->pending = account_worker_submit(s->env->accounts, req);
+	return SESSION_WAIT;
+}
+
+/* Waits for the store; the input kind stays what the flow asked for. */
+void session_wait_enter(struct session *s)
+{
+	s->io.set_timer(s->io.ctx, SESSION_WAIT_TIMEOUT);
+}
+
+/* Input while waiting is kept for after the answer (bounded). */
+unsigned session_wait_on_input(struct session *s, const char *text, size_t len,
+			       bool is_key)
+{
+	struct session_queued *q;
+
+	if (s->nqueued == SESSION_QUEUE_MAX) {
+		log_info(s->id, "typed-ahead input over %d entries dropped",
+			 SESSION_QUEUE_MAX);
+		return SESSION_STAY;
+	}
+	q = &s->queued[s->nqueued++];
+	q->is_key = is_key;
+	q->text = xstrndup(text, len);
+	q->len = len;
+	return SESSION_STAY;
+}
+
+/*
+ * No answer in SESSION_WAIT_TIMEOUT: give up on it. A recharge may still
+ * commit; the caller is told the system is busy, never that it failed.
+ */
+unsigned session_wait_on_timeout(struct session *s)
+{
+	log_error(s->id, "no answer from the account store in %ds",
+		  SESSION_WAIT_TIMEOUT);
+	session_account_cancel(s);
+	return busy(s);
+}
+
+/* Forgets the pending request (the worker finishes it but will not call back) and the input queued behind it. */
+void session_account_cancel(struct session *s)
+{
+	for (size_t i = 0; i < s->nqueued; i++)
+		queued_free(&s->queued[i]);
+	s->nqueued = 0;
+	if (s->pending == NULL)
+		return;
+	account_worker_cancel(s->env->accounts, s->pending);
+	s->pending = NULL;
+}
+
+/* A flow key at a menu: where it leads. */
+unsigned session_account_flow(struct session *s, enum menu_flow flow)
+{
+	switch (flow) {
+	case MENU_FLOW_QUERY:
+		if (s->account[0] != '\0')
+			return enter_flow_menu(s, MENU_ACCOUNT_MENU);
+		return SESSION_QUERY_NUMBER;
+	case MENU_FLOW_RECHARGE:
+		return SESSION_RECHARGE_NUMBER;
+	case MENU_FLOW_BALANCE:
+	case MENU_FLOW_USAGE:
+	case MENU_FLOW_PLAN:
+	case MENU_FLOW_RECENT: {
+		struct account_request req = { .op = ACCOUNT_OP_INFO };
+
+		if (s->account[0] == '\0')
+			return SESSION_QUERY_NUMBER;
+		s->info_flow = flow;
+		memcpy(req.number, s->account, sizeof(req.number));
+		return submit(s, &req, info_done);
+	}
+	case MENU_FLOW_CARD:
+		return s->target[0] ? SESSION_RECHARGE_CARD : SESSION_RECHARGE_NUMBER;
+	case MENU_FLOW_AMOUNT:
+		return s->target[0] ? SESSION_RECHARGE_AMOUNT : SESSION_RECHARGE_NUMBER;
+	case MENU_FLOW_CHAT:
+	case MENU_FLOW_COUNT:
+		break;
+	}
+	session_say(s, "unavailable");
+	return SESSION_MENU;
+}
