@@ -29,6 +29,7 @@
 struct conn {
 	unsigned id;
 	char peer[INET6_ADDRSTRLEN + 8]; /* "addr:port" or "[addr]:port" */
+	struct sockaddr_storage peer_addr;
 	struct timespec started;
 	struct event_base *base;
 	struct bufferevent *bev;
@@ -469,12 +470,13 @@ static void on_reap(evutil_socket_t fd, short what, void *ctx)
 	struct conn *c = ctx;
 	conn_gone_cb on_gone = c->on_gone;
 	void *gone_ctx = c->gone_ctx;
+	struct sockaddr_storage peer = c->peer_addr;
 
 	(void)fd;
 	(void)what;
 	conn_destroy(c);
 	if (on_gone != NULL)
-		on_gone(gone_ctx);
+		on_gone(gone_ctx, (struct sockaddr *)&peer);
 }
 
 /* Frees every conn still in the list at once: the loop has stopped. */
@@ -539,6 +541,9 @@ struct conn *conn_new(struct event_base *base, evutil_socket_t fd,
 	c->base = base;
 	c->bev = bev;
 	format_peer(peer, c->peer, sizeof(c->peer));
+	memcpy(&c->peer_addr, peer, peer->sa_family == AF_INET6
+					    ? sizeof(struct sockaddr_in6)
+					    : sizeof(struct sockaddr_in));
 	clock_gettime(CLOCK_MONOTONIC, &c->started);
 	strbuf_init(&c->decoded);
 	strbuf_init(&c->encoded);

@@ -44,8 +44,8 @@ struct conn_list {
 	size_t count;
 };
 
-/* Called after a conn has left its list and been freed. */
-typedef void (*conn_gone_cb)(void *ctx);
+/* Called after a conn has left its list and been freed, with its peer's address. */
+typedef void (*conn_gone_cb)(void *ctx, const struct sockaddr *peer);
 
 /*
  * Takes over a connected socket (the conn closes it), joins list and shows

@@ -16,6 +16,8 @@
 #include <event2/listener.h>
 
 #include "conn.h"
+#include "peers.h"
+#include "session.h"
 #include "trace.h"
 #include "util.h"
 
@@ -23,6 +25,9 @@ struct listener {
 	struct event_base *base;
 	struct menu_catalog *catalog; /* one reference held */
 	const struct conn_env *env;
+	struct listener_limits limits;
+	struct peers *peers;
+	unsigned long turned_away;
 	struct evconnlistener *socks[LISTENER_MAX_SOCKETS];
 	size_t nsocks;
 	unsigned port;
@@ -38,11 +43,14 @@ struct listener {
 /* Creates a listener with no sockets yet. */
 struct listener *listener_new(struct event_base *base,
 			      struct menu_catalog *catalog,
-			      const struct conn_env *env)
+			      const struct conn_env *env,
+			      const struct listener_limits *limits)
 {
 	struct listener *l = xcalloc(1, sizeof(*l));
 
 	l->env = env;
+	l->limits = *limits;
+	l->peers = peers_new();
 	l->base = base;
 	l->catalog = menu_catalog_ref(catalog);
 	conn_list_init(&l->conns);
@@ -66,17 +74,54 @@ void listener_free(struct listener *l)
 	listener_close_sockets(l);
 	if (l->backoff != NULL)
 		event_free(l->backoff);
+	peers_free(l->peers);
 	menu_catalog_unref(l->catalog);
 	free(l);
 }
 
+static void format_host(const struct sockaddr *sa, char *out, size_t outsz,
+			bool brackets);
+
 /* A conn left: when shutting down, the last one finishes the shutdown. */
-static void on_conn_gone(void *ctx)
+static void on_conn_gone(void *ctx, const struct sockaddr *peer)
 {
 	struct listener *l = ctx;
 
+	peers_remove(l->peers, peer);
 	if (l->shutting_down && l->conns.count == 0 && l->done != NULL)
 		l->done(l->done_ctx);
+}
+
+/*
+ * Says "busy" (占线) to a caller over a cap and hangs up at once: one
+ * non-blocking send of a short text, so a flood of callers costs little.
+ */
+static void turn_away(struct listener *l, evutil_socket_t fd,
+		      const struct sockaddr *peer, const char *why)
+{
+	const struct menu_set *set =
+		menu_catalog_default(l->catalog, SESSION_DEFAULT_LANGUAGE);
+	const char *text = menu_set_text(set, "busy");
+	const char *src = text != NULL ? text : LISTENER_BUSY_TEXT;
+	char buf[512];
+	size_t n = 0;
+
+	/* The menu text's "\n" line ends become CR LF on the wire. */
+	for (const char *p = src; *p != '\0' && n + 2 < sizeof(buf); p++) {
+		if (*p == '\n' && (p == src || p[-1] != '\r'))
+			buf[n++] = '\r';
+		buf[n++] = *p;
+	}
+	send(fd, buf, n, MSG_DONTWAIT | MSG_NOSIGNAL);
+	evutil_closesocket(fd);
+	/* One line per 1000 at most: a flood must not flood the log too. */
+	if (l->turned_away++ % 1000 == 0) {
+		char host[INET6_ADDRSTRLEN + 2];
+
+		format_host(peer, host, sizeof(host), true);
+		log_info(0, "busy: turned %s away (%s; %lu so far)", host, why,
+			 l->turned_away);
+	}
 }
 
 /* A caller dialled in. */
@@ -91,10 +136,19 @@ static void on_accept(struct evconnlistener *evl, evutil_socket_t fd,
 		evutil_closesocket(fd);
 		return;
 	}
+	if (l->limits.max_clients != 0 && l->conns.count >= l->limits.max_clients) {
+		turn_away(l, fd, peer, "the line is full");
+		return;
+	}
+	if (!peers_add(l->peers, peer, l->limits.max_per_ip)) {
+		turn_away(l, fd, peer, "too many calls from this address");
+		return;
+	}
 	if (++l->next_id == 0)
 		l->next_id = 1; /* 0 means "the server" in logs */
-	conn_new(l->base, fd, peer, l->next_id, l->catalog, l->env, &l->conns,
-		 on_conn_gone, l);
+	if (conn_new(l->base, fd, peer, l->next_id, l->catalog, l->env,
+		     &l->conns, on_conn_gone, l) == NULL)
+		peers_remove(l->peers, peer);
 }
 
 /* Backoff over: accept again. */

@@ -16,16 +16,29 @@
 #define LISTENER_BACKOFF 1
 /* Most listening sockets (--listen may be given several times). */
 #define LISTENER_MAX_SOCKETS 16
+/* Default caps: callers at once, and callers from one address (0: no cap). */
+#define LISTENER_MAX_CLIENTS_DEFAULT 10000
+#define LISTENER_MAX_PER_IP_DEFAULT 256
+/* Said to a caller turned away, when the menus have no "busy" text. */
+#define LISTENER_BUSY_TEXT "The line is busy. Please call again later.\r\n"
+
+struct listener_limits {
+	unsigned max_clients; /* callers at once; 0: no cap */
+	unsigned max_per_ip;  /* callers from one address; 0: no cap */
+};
 
 struct listener;
 
 /*
  * Returns a listener that serves catalog (it takes a reference) with the
- * shared env (kept alive by the caller); the caller owns the listener.
+ * shared env (kept alive by the caller) and the given caps; a caller past
+ * a cap hears the menus' "busy" text (占线) and is hung up. The caller
+ * owns the listener.
  */
 struct listener *listener_new(struct event_base *base,
 			      struct menu_catalog *catalog,
-			      const struct conn_env *env);
+			      const struct conn_env *env,
+			      const struct listener_limits *limits);
 /* Closes the sockets, frees any conn left and drops the catalog. */
 void listener_free(struct listener *l);
 

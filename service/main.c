@@ -49,6 +49,7 @@ struct options {
 	bool debug;
 	unsigned chat_rate;
 	unsigned chat_idle;
+	struct listener_limits limits;
 	size_t max_output;
 };
 
@@ -83,6 +84,9 @@ static void usage(FILE *out)
 		"                      burst of twice that (default %d; 0: no limit)\n"
 		"      --chat-idle S   seconds a quiet chat member stays (default %d;\n"
 		"                      0: no limit)\n"
+		"      --max-clients N callers at once; past it a caller hears \"busy\"\n"
+		"                      (default %d; 0: no limit)\n"
+		"      --max-per-ip N  callers from one address (default %d; 0: no limit)\n"
 		"      --max-output B  bytes queued for a caller before reading pauses\n"
 		"                      and a chat member leaves the room (default %d)\n"
 		"  -d, --debug         log state changes and telnet details\n"
@@ -92,6 +96,7 @@ static void usage(FILE *out)
 		"Signals: SIGHUP reloads the menus; SIGINT/SIGTERM say goodbye to\n"
 		"every caller and exit.\n",
 		DEFAULT_PORT, DEFAULT_DB, CHAT_RATE_DEFAULT, DEFAULT_CHAT_IDLE,
+		LISTENER_MAX_CLIENTS_DEFAULT, LISTENER_MAX_PER_IP_DEFAULT,
 		CONN_MAX_OUTPUT_DEFAULT);
 }
 
@@ -125,6 +130,8 @@ static void parse_options(int argc, char **argv, struct options *opts)
 		{ "chat-rate", required_argument, NULL, 'R' },
 		{ "chat-idle", required_argument, NULL, 'I' },
 		{ "max-output", required_argument, NULL, 'O' },
+		{ "max-clients", required_argument, NULL, 'C' },
+		{ "max-per-ip", required_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -135,6 +142,8 @@ static void parse_options(int argc, char **argv, struct options *opts)
 	opts->chat_rate = CHAT_RATE_DEFAULT;
 	opts->chat_idle = DEFAULT_CHAT_IDLE;
 	opts->max_output = CONN_MAX_OUTPUT_DEFAULT;
+	opts->limits.max_clients = LISTENER_MAX_CLIENTS_DEFAULT;
+	opts->limits.max_per_ip = LISTENER_MAX_PER_IP_DEFAULT;
 	while ((ch = getopt_long(argc, argv, "l:p:m:dhV", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'l':
@@ -154,6 +163,14 @@ static void parse_options(int argc, char **argv, struct options *opts)
 		case 'I':
 			opts->chat_idle = (unsigned)parse_number("chat idle time",
 								 optarg, 7 * 24 * 3600);
+			break;
+		case 'C':
+			opts->limits.max_clients = (unsigned)parse_number(
+				"client limit", optarg, 1000000);
+			break;
+		case 'P':
+			opts->limits.max_per_ip = (unsigned)parse_number(
+				"per-address limit", optarg, 1000000);
 			break;
 		case 'O':
 			/* Below 4 KiB a single menu would not fit. */
@@ -388,7 +405,7 @@ static int serve(const struct options *opts, const char *menus_path)
 	}
 	env.session.room = chat_room_new(wall_clock, opts->chat_rate,
 					 2 * opts->chat_rate);
-	srv.listener = listener_new(srv.base, cat, &env);
+	srv.listener = listener_new(srv.base, cat, &env, &opts->limits);
 	menu_catalog_unref(cat);
 	if (opts->nlisten == 0) {
 		if (listener_bind(srv.listener, NULL, opts->port) < 0)

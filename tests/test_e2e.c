@@ -630,6 +630,59 @@ static void test_lock_survives_restart(void **state)
 	e2e_server_stop(&again, SIGKILL);
 }
 
+static int setup_limits(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+	const char *args[] = { "--menus", MENUS_DIR, "--max-clients", "3",
+			       "--max-per-ip", "2", NULL };
+
+	strbuf_init(&f->got);
+	f->fd = -1;
+	*state = f;
+	return e2e_server_start(&f->srv, args);
+}
+
+static void test_busy_past_the_caps(void **state)
+{
+	struct fixture *f = *state;
+	struct strbuf got[4];
+	int fds[4];
+
+	for (int i = 0; i < 4; i++)
+		strbuf_init(&got[i]);
+	/* Two from 127.0.0.1 fill its share; the third hears busy. */
+	for (int i = 0; i < 2; i++) {
+		fds[i] = e2e_connect(f->srv.port);
+		assert_true(e2e_expect_str(fds[i], &got[i], "10086"));
+	}
+	fds[2] = e2e_connect(f->srv.port);
+	assert_true(e2e_expect_close(fds[2], &got[2]));
+	assert_true(e2e_contains(&got[2], "占线", strlen("占线")));
+	close(fds[2]);
+	/* Another address (127.0.0.2 is loopback too) takes the last place. */
+	fds[2] = e2e_connect_from("127.0.0.2", f->srv.port);
+	assert_true(fds[2] >= 0);
+	assert_true(e2e_expect_str(fds[2], &got[2], "10086"));
+	/* The line is full now: --max-clients 3. */
+	fds[3] = e2e_connect_from("127.0.0.3", f->srv.port);
+	assert_true(e2e_expect_close(fds[3], &got[3]));
+	assert_true(e2e_contains(&got[3], "占线", strlen("占线")));
+	close(fds[3]);
+	/* One hangs up: a place is free again. */
+	e2e_send_str(fds[0], "3\r\n");
+	assert_true(e2e_expect_close(fds[0], &got[0]));
+	close(fds[0]);
+	assert_true(e2e_server_log_wait(&f->srv, "(quit)"));
+	fds[0] = e2e_connect(f->srv.port);
+	strbuf_reset(&got[0]);
+	assert_true(e2e_expect_str(fds[0], &got[0], "10086"));
+	assert_true(e2e_server_log_wait(&f->srv, "busy: turned"));
+	for (int i = 0; i < 3; i++)
+		close(fds[i]);
+	for (int i = 0; i < 4; i++)
+		strbuf_fini(&got[i]);
+}
+
 static int setup_ipv6(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
@@ -704,6 +757,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_line_mode_password_hidden_by_will_echo, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_card_race_has_one_winner, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lock_survives_restart, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_busy_past_the_caps, setup_limits, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

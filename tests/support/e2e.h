@@ -42,6 +42,8 @@ bool e2e_server_log_wait_ms(const struct e2e_server *srv, const char *needle,
 
 /* Connects to 127.0.0.1:port; returns the socket or -1. */
 int e2e_connect(unsigned port);
+/* Connects to 127.0.0.1:port from the loopback address src; the socket or -1. */
+int e2e_connect_from(const char *src, unsigned port);
 /* Connects to a numeric IPv4 or IPv6 address; returns the socket or -1. */
 int e2e_connect_addr(const char *addr, unsigned port);
 void e2e_send(int fd, const void *buf, size_t len);
