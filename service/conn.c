@@ -30,6 +30,9 @@ struct conn {
 	unsigned id;
 	char peer[INET6_ADDRSTRLEN + 8]; /* "addr:port" or "[addr]:port" */
 	struct sockaddr_storage peer_addr;
+	unsigned width, height; /* from NAWS; 0 until the client says */
+	char enter[16];         /* the last Enter's bytes in hex, for /wire */
+	char erase[8];          /* the last Backspace byte in hex */
 	struct timespec started;
 	struct event_base *base;
 	struct bufferevent *bev;
@@ -242,6 +245,30 @@ static void io_close(void *ctx, const char *reason)
 	conn_close(ctx, reason);
 }
 
+/* session_io.describe: the connection as the server sees it, for /wire. */
+static void io_describe(void *ctx, struct session_wire *w)
+{
+	struct conn *c = ctx;
+	struct sockaddr_storage local;
+	socklen_t len = sizeof(local);
+	struct strbuf sb;
+
+	if (getsockname(bufferevent_getfd(c->bev), (struct sockaddr *)&local,
+			&len) == 0)
+		format_peer((struct sockaddr *)&local, w->local, sizeof(w->local));
+	snprintf(w->peer, sizeof(w->peer), "%s", c->peer);
+	w->char_mode = lineedit_mode(c->lineedit) == LINEEDIT_MODE_CHAR;
+	strbuf_init(&sb);
+	telnet_adapter_describe(c->telnet, &sb);
+	snprintf(w->options, sizeof(w->options), "%s", sb.data ? sb.data : "");
+	strbuf_fini(&sb);
+	snprintf(w->ttype, sizeof(w->ttype), "%s", telnet_adapter_ttype(c->telnet));
+	w->width = c->width;
+	w->height = c->height;
+	snprintf(w->enter, sizeof(w->enter), "%s", c->enter);
+	snprintf(w->erase, sizeof(w->erase), "%s", c->erase);
+}
+
 static const struct session_io conn_session_io = {
 	.write = io_write,
 	.set_input = io_set_input,
@@ -250,6 +277,7 @@ static const struct session_io conn_session_io = {
 	.close = io_close,
 	.notify = io_notify,
 	.deliver = io_deliver,
+	.describe = io_describe,
 };
 
 /* --- input: lineedit -> session ------------------------------------------ */
@@ -279,6 +307,33 @@ static void on_lineedit(void *ctx, const struct lineedit_event *ev)
 	}
 }
 
+/*
+ * Notes the bytes of the caller's Enter and Backspace keys, for /wire:
+ * the class compares what each client sends. CR LF in one chunk is one
+ * Enter.
+ */
+static void conn_note_keys(struct conn *c, const char *data, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		unsigned char b = (unsigned char)data[i];
+
+		if (b == '\r') {
+			unsigned char next = i + 1 < len ? (unsigned char)data[i + 1] : 0xff;
+
+			if (next == '\n' || next == '\0') {
+				snprintf(c->enter, sizeof(c->enter), "0d %02x", next);
+				i++;
+			} else {
+				snprintf(c->enter, sizeof(c->enter), "0d");
+			}
+		} else if (b == '\n') {
+			snprintf(c->enter, sizeof(c->enter), "0a");
+		} else if (b == 0x7f || b == 0x08) {
+			snprintf(c->erase, sizeof(c->erase), "%02x", b);
+		}
+	}
+}
+
 /* --- input: telnet -> charset -> lineedit -------------------------------- */
 
 /* Telnet adapter results: data onwards, bytes to the socket, mode changes. */
@@ -290,6 +345,7 @@ static void on_telnet(void *ctx, const struct telnet_adapter_event *ev)
 	case TELNET_ADAPTER_EV_DATA:
 		if (c->closing)
 			break;
+		conn_note_keys(c, ev->data, ev->len);
 		strbuf_reset(&c->decoded);
 		charset_decode(c->charset, ev->data, ev->len, &c->decoded);
 		lineedit_feed(c->lineedit, c->decoded.data, c->decoded.len);
@@ -307,6 +363,8 @@ static void on_telnet(void *ctx, const struct telnet_adapter_event *ev)
 		break;
 	case TELNET_ADAPTER_EV_WINDOW:
 		log_debug(c->id, "window %ux%u", ev->width, ev->height);
+		c->width = ev->width;
+		c->height = ev->height;
 		break;
 	case TELNET_ADAPTER_EV_HANGUP:
 		if (!c->closing)

@@ -38,6 +38,10 @@ static const char *const menu_chat_texts[] = {
 	NULL,
 };
 static const char *const menu_no_texts[] = { NULL };
+static const char *const menu_wire_texts[] = {
+	"wire", /* {local} {peer} {mode} {options} {ttype} {window} {enter} {backspace} {charset} */
+	NULL,
+};
 /* The account flows all start with the query when nobody is logged in. */
 static const char *const menu_query_texts[] = {
 	"query_number",        /* ask for the phone number */
@@ -80,6 +84,8 @@ const char *const *menu_flow_texts(enum menu_flow flow)
 	switch (flow) {
 	case MENU_FLOW_CHAT:
 		return menu_chat_texts;
+	case MENU_FLOW_WIRE:
+		return menu_wire_texts;
 	case MENU_FLOW_QUERY:
 	case MENU_FLOW_BALANCE:
 	case MENU_FLOW_USAGE:
@@ -164,6 +170,7 @@ static const char *const menu_flow_names[] = {
 	[MENU_FLOW_RECENT] = "recent",
 	[MENU_FLOW_CARD] = "card",
 	[MENU_FLOW_AMOUNT] = "amount",
+	[MENU_FLOW_WIRE] = "wire",
 };
 _Static_assert(ARRAY_LEN(menu_flow_names) == MENU_FLOW_COUNT,
 	       "one name per flow");

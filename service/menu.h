@@ -40,6 +40,7 @@ enum menu_flow {
 	MENU_FLOW_RECENT,   /* the last five recharges */
 	MENU_FLOW_CARD,     /* at the recharge menu: by prepaid card */
 	MENU_FLOW_AMOUNT,   /* by amount */
+	MENU_FLOW_WIRE,     /* the caller's own connection, as the server sees it */
 	MENU_FLOW_COUNT,
 };
 

@@ -148,6 +148,36 @@ void session_goto(struct session *s, unsigned next)
 	session_set_state(s, next);
 }
 
+/* Shows the caller their own connection as the server sees it. */
+void session_say_wire(struct session *s)
+{
+	struct session_wire w = { 0 };
+	char window[32], mode[32];
+	const char *vars[] = {
+		"local", w.local, "peer", w.peer, "mode", mode,
+		"options", w.options, "ttype", w.ttype, "window", window,
+		"enter", w.enter, "backspace", w.erase,
+		"charset", charset_name(s->charset), NULL,
+	};
+
+	s->io.describe(s->io.ctx, &w);
+	/* What the client never said shows as "-". */
+	if (w.options[0] == '\0')
+		snprintf(w.options, sizeof(w.options), "-");
+	if (w.ttype[0] == '\0')
+		snprintf(w.ttype, sizeof(w.ttype), "-");
+	if (w.enter[0] == '\0')
+		snprintf(w.enter, sizeof(w.enter), "-");
+	if (w.erase[0] == '\0')
+		snprintf(w.erase, sizeof(w.erase), "-");
+	if (w.width > 0)
+		snprintf(window, sizeof(window), "%ux%u", w.width, w.height);
+	else
+		snprintf(window, sizeof(window), "-");
+	snprintf(mode, sizeof(mode), "%s", w.char_mode ? "character" : "line");
+	session_say_with(s, "wire", vars);
+}
+
 /* Counts a refused entry; after the menu's max_failures, goodbye. */
 unsigned session_refuse(struct session *s, unsigned again)
 {
@@ -432,6 +462,10 @@ static unsigned menu_act(struct session *s, const struct menu_action *action)
 	case MENU_ACTION_FLOW:
 		if (action->flow == MENU_FLOW_CHAT && s->env->room != NULL)
 			return SESSION_CHAT;
+		if (action->flow == MENU_FLOW_WIRE) {
+			session_say_wire(s);
+			return SESSION_MENU;
+		}
 		if (action->flow != MENU_FLOW_CHAT && s->env->accounts != NULL)
 			return session_account_flow(s, action->flow);
 		/* No room or no store in this server: say so honestly and stay. */

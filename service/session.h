@@ -42,6 +42,18 @@ struct session_env {
 	unsigned chat_idle;     /* seconds a quiet chat member stays; 0: no limit */
 };
 
+/* The caller's connection as the server sees it, for /wire. */
+struct session_wire {
+	char local[64];   /* "192.0.2.1:5228" */
+	char peer[64];
+	bool char_mode;   /* the client let the server echo */
+	char options[256]; /* "WILL ECHO, WILL SGA, DO NAWS", or "" */
+	char ttype[48];   /* "" if the client never said */
+	unsigned width, height; /* 0 if the client never said */
+	char enter[16];   /* the bytes of the last Enter in hex, "0d 0a"; or "" */
+	char erase[8];    /* the last Backspace byte, "7f" or "08"; or "" */
+};
+
 /* What the session asks of its connection; every callback is required. */
 struct session_io {
 	void *ctx;
@@ -62,6 +74,8 @@ struct session_io {
 	void (*notify)(void *ctx, const char *text, size_t len);
 	/* Shows a chat message, like notify; takes a reference to keep it. */
 	void (*deliver)(void *ctx, struct chat_msg *msg);
+	/* Fills in what the connection knows of itself. */
+	void (*describe)(void *ctx, struct session_wire *wire);
 };
 
 struct session;

@@ -568,6 +568,7 @@ unsigned session_account_flow(struct session *s, enum menu_flow flow)
 	case MENU_FLOW_AMOUNT:
 		return s->target[0] ? SESSION_RECHARGE_AMOUNT : SESSION_RECHARGE_NUMBER;
 	case MENU_FLOW_CHAT:
+	case MENU_FLOW_WIRE:
 	case MENU_FLOW_COUNT:
 		break;
 	}

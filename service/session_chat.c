@@ -197,6 +197,10 @@ static unsigned chat_command(struct session *s, const char *line, size_t len)
 	}
 	if (IS("/msg"))
 		return chat_cmd_msg(s, arg, arg_len);
+	if (IS("/wire")) {
+		session_say_wire(s);
+		return SESSION_STAY;
+	}
 	if (IS("/help")) {
 		session_say(s, "chat_help");
 		return SESSION_STAY;

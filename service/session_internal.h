@@ -72,6 +72,8 @@ struct session_state_ops {
 
 
 /* session.c */
+/* Shows the caller their connection as the server sees it (/wire). */
+void session_say_wire(struct session *s);
 /* Handles one key or line as if it had just arrived. */
 void session_replay(struct session *s, const char *text, size_t len,
 		    bool is_key);

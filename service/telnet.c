@@ -76,7 +76,19 @@ struct telnet_adapter {
 	enum telnet_adapter_scan scan;
 	unsigned char scan_cmd; /* the WILL/WONT/DO/DONT in SCAN_NEG */
 	char ttype[TELNET_ADAPTER_MAX_TTYPE + 1];
+	/* Options in force, one bit each, for showing the caller (/wire). */
+	unsigned char us_on[32];  /* we WILL */
+	unsigned char him_on[32]; /* the client WILL */
 };
+
+/* Marks an option on or off in a bitset. */
+static void option_set(unsigned char *bits, unsigned char opt, bool on)
+{
+	if (on)
+		bits[opt / 8] |= (unsigned char)(1u << (opt % 8));
+	else
+		bits[opt / 8] &= (unsigned char)~(1u << (opt % 8));
+}
 
 /* Hands one event with optional bytes to the caller. */
 static void telnet_adapter_emit(struct telnet_adapter *ta,
@@ -216,10 +228,15 @@ static void telnet_adapter_on_event(telnet_t *telnet, telnet_event_t *ev,
 		break;
 	case TELNET_EV_DO:
 		/* libtelnet reports DO only when our side became enabled. */
+		option_set(ta->us_on, ev->neg.telopt, true);
 		if (ev->neg.telopt == TELNET_TELOPT_ECHO)
 			telnet_adapter_on_echo_accepted(ta);
 		break;
+	case TELNET_EV_WONT:
+		option_set(ta->him_on, ev->neg.telopt, false);
+		break;
 	case TELNET_EV_DONT:
+		option_set(ta->us_on, ev->neg.telopt, false);
 		/* Reported only when the client turns off an echo it had accepted. */
 		if (ev->neg.telopt == TELNET_TELOPT_ECHO &&
 		    ta->echo == TELNET_ADAPTER_ECHO_CHAR) {
@@ -228,6 +245,7 @@ static void telnet_adapter_on_event(telnet_t *telnet, telnet_event_t *ev,
 		}
 		break;
 	case TELNET_EV_WILL:
+		option_set(ta->him_on, ev->neg.telopt, true);
 		/* The client will send its terminal type: ask for it. */
 		if (ev->neg.telopt == TELNET_TELOPT_TTYPE)
 			telnet_ttype_send(ta->telnet);
@@ -409,6 +427,8 @@ void telnet_adapter_set_secret(struct telnet_adapter *ta, bool on)
 	ta->secret = on;
 	if (on)
 		ta->echo_asked = true;
+	else
+		option_set(ta->us_on, TELNET_TELOPT_ECHO, false);
 	telnet_negotiate(ta->telnet, on ? TELNET_WILL : TELNET_WONT,
 			 TELNET_TELOPT_ECHO);
 }
@@ -417,6 +437,48 @@ void telnet_adapter_set_secret(struct telnet_adapter *ta, bool on)
 bool telnet_adapter_is_char_mode(const struct telnet_adapter *ta)
 {
 	return ta->echo == TELNET_ADAPTER_ECHO_CHAR;
+}
+
+/* The name of a telnet option, or NULL for one without a common name. */
+static const char *option_name(unsigned opt)
+{
+	switch (opt) {
+	case TELNET_TELOPT_BINARY: return "BINARY";
+	case TELNET_TELOPT_ECHO: return "ECHO";
+	case TELNET_TELOPT_SGA: return "SGA";
+	case TELNET_TELOPT_TTYPE: return "TTYPE";
+	case TELNET_TELOPT_NAWS: return "NAWS";
+	case TELNET_TELOPT_TSPEED: return "TSPEED";
+	case TELNET_TELOPT_LINEMODE: return "LINEMODE";
+	case TELNET_TELOPT_NEW_ENVIRON: return "NEW-ENVIRON";
+	default: return NULL;
+	}
+}
+
+/* Appends one side's options in force, as "WILL ECHO, WILL SGA". */
+static void describe_side(const unsigned char *bits, const char *verb,
+			  struct strbuf *out)
+{
+	for (unsigned opt = 0; opt < 256; opt++) {
+		const char *name = option_name(opt);
+
+		if (!(bits[opt / 8] & (1u << (opt % 8))))
+			continue;
+		if (out->len > 0)
+			strbuf_append_str(out, ", ");
+		if (name != NULL)
+			strbuf_printf(out, "%s %s", verb, name);
+		else
+			strbuf_printf(out, "%s %u", verb, opt);
+	}
+}
+
+/* Appends the options in force: ours as WILL, the client's as DO. */
+void telnet_adapter_describe(const struct telnet_adapter *ta,
+			     struct strbuf *out)
+{
+	describe_side(ta->us_on, "WILL", out);
+	describe_side(ta->him_on, "DO", out);
 }
 
 /* The terminal type the client reported, or ""; owned by the adapter. */

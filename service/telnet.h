@@ -14,6 +14,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "util.h"
+
 /* Longest terminal type kept, in bytes. */
 #define TELNET_ADAPTER_MAX_TTYPE 40
 
@@ -61,6 +63,12 @@ void telnet_adapter_send(struct telnet_adapter *ta, const char *buf,
 void telnet_adapter_set_secret(struct telnet_adapter *ta, bool on);
 
 bool telnet_adapter_is_char_mode(const struct telnet_adapter *ta);
+/*
+ * Appends the options in force, server's view: "WILL ECHO" for ours,
+ * "DO NAWS" for the client's, comma-separated; nothing if none.
+ */
+void telnet_adapter_describe(const struct telnet_adapter *ta,
+			     struct strbuf *out);
 /* Terminal type the client reported, or "" if none. */
 const char *telnet_adapter_ttype(const struct telnet_adapter *ta);
 

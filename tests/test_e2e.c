@@ -630,6 +630,44 @@ static void test_lock_survives_restart(void **state)
 	e2e_server_stop(&again, SIGKILL);
 }
 
+static void test_wire_line_and_character_mode(void **state)
+{
+	struct fixture *f = *state;
+	struct strbuf got;
+	int fd;
+
+	/* A raw socket: line mode, no options, its Enter is CR LF. */
+	dial(f, "10086");
+	e2e_send_str(f->fd, "8\r\n");
+	assert_true(e2e_expect_str(f->fd, &f->got, "编码:            utf-8"));
+	assert_true(e2e_contains(&f->got, "输入模式:        line", strlen("输入模式:        line")));
+	assert_true(e2e_contains(&f->got, "回车键发送字节:  0d 0a", strlen("回车键发送字节:  0d 0a")));
+	assert_true(e2e_contains(&f->got, "telnet 选项:     -", strlen("telnet 选项:     -")));
+
+	/* Like inetutils telnet: character mode, NAWS 80x24, TTYPE, bare CR. */
+	strbuf_init(&got);
+	fd = e2e_connect(f->srv.port);
+	assert_true(e2e_expect_str(fd, &got, "10086"));
+	e2e_send(fd, telnet_answers, sizeof(telnet_answers) - 1);
+	e2e_send(fd, "\xff\xfb\x18", 3);                       /* WILL TTYPE */
+	assert_true(e2e_expect(fd, &got, "\xff\xfa\x18\x01\xff\xf0", 6)); /* SEND */
+	e2e_send(fd, "\xff\xfa\x18\x00XTERM\xff\xf0", 10);
+	e2e_send_str(fd, "9\x7f\r"); /* 9 acts at once; then Backspace, Enter */
+	e2e_send_str(fd, "#");
+	strbuf_reset(&got);
+	e2e_send_str(fd, "8");
+	assert_true(e2e_expect_str(fd, &got, "编码:            utf-8"));
+	assert_true(e2e_contains(&got, "character", 9));
+	assert_true(e2e_contains(&got, "WILL ECHO", 9));
+	assert_true(e2e_contains(&got, "DO NAWS", 7));
+	assert_true(e2e_contains(&got, "XTERM", 5));
+	assert_true(e2e_contains(&got, "80x24", 5));
+	assert_true(e2e_contains(&got, "回车键发送字节:  0d\r\n", strlen("回车键发送字节:  0d\r\n")));
+	assert_true(e2e_contains(&got, "退格键发送字节:  7f", strlen("退格键发送字节:  7f")));
+	close(fd);
+	strbuf_fini(&got);
+}
+
 static int setup_limits(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
@@ -758,6 +796,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_card_race_has_one_winner, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lock_survives_restart, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_busy_past_the_caps, setup_limits, teardown),
+		cmocka_unit_test_setup_teardown(test_wire_line_and_character_mode, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -65,7 +65,7 @@ static const struct bad_case bad_cases[] = {
 	    "control" } },
 	{ "bad_action.yaml",
 	  { ":16:12: key \"1\" has unknown action \"hangup\" (expected back, "
-	    "home, repeat, quit, query, recharge, chat, balance, usage, plan, recent, card, amount, goto or language)" } },
+	    "home, repeat, quit, query, recharge, chat, balance, usage, plan, recent, card, amount, wire, goto or language)" } },
 	{ "bad_flow_texts.yaml",
 	  { ":26:12: key \"4\" starts chat, which needs text \"chat_help\"",
 	    ":26:12: key \"4\" starts chat, which needs text \"chat_removed\"" } },
@@ -111,7 +111,7 @@ static const struct bad_case bad_cases[] = {
 	    "\"0\")",
 	    ":16:19: key \"1\" goes to unknown menu \"bills\"",
 	    ":17:12: key \"2\" has unknown action \"hangup\" (expected back, "
-	    "home, repeat, quit, query, recharge, chat, balance, usage, plan, recent, card, amount, goto or language)",
+	    "home, repeat, quit, query, recharge, chat, balance, usage, plan, recent, card, amount, wire, goto or language)",
 	    ":19:7: duplicate key \"3\" (first at 18:7)",
 	    ":20:3: menu \"help\" has no text",
 	    ":22:7: key \"ab\" must be exactly one character" } },
@@ -546,7 +546,7 @@ static void test_too_many_errors(void **state)
 	assert_string_equal(f->errs.items[0].message,
 			    "key \"A\" has unknown action \"nothing\" (expected "
 			    "back, home, repeat, quit, query, recharge, chat, balance, usage, "
-			    "plan, recent, card, amount, "
+			    "plan, recent, card, amount, wire, "
 			    "goto or language)");
 	assert_int_equal(f->errs.items[0].line, 16);
 	assert_int_equal(f->errs.items[50].line, 0);

@@ -68,6 +68,18 @@ static void sink_deliver(void *ctx, struct chat_msg *msg)
 	strbuf_append(&((struct sink *)ctx)->out, msg->text, msg->len);
 }
 
+static void sink_describe(void *ctx, struct session_wire *w)
+{
+	(void)ctx;
+	snprintf(w->local, sizeof(w->local), "127.0.0.1:5228");
+	snprintf(w->peer, sizeof(w->peer), "127.0.0.1:40000");
+	w->char_mode = true;
+	snprintf(w->options, sizeof(w->options), "WILL ECHO, DO NAWS");
+	w->width = 80;
+	w->height = 24;
+	snprintf(w->enter, sizeof(w->enter), "0d");
+}
+
 static void sink_close(void *ctx, const char *reason)
 {
 	struct sink *k = ctx;
@@ -103,6 +115,7 @@ static struct sink *sink_new(const char *path, struct chat_room *room)
 		.close = sink_close,
 		.notify = sink_notify,
 		.deliver = sink_deliver,
+		.describe = sink_describe,
 	};
 
 	strbuf_init(&k->out);
@@ -258,7 +271,7 @@ static void test_max_failures_hangs_up(void **state)
 
 	strbuf_reset(&k->out);
 	key(k, "7");
-	key(k, "8");
+	key(k, "6");
 	strbuf_reset(&k->out);
 	key(k, "x");
 	assert_saw(k, "无效\n再见\n");
@@ -580,7 +593,8 @@ static void test_chat_hangup_announced(void **state)
 	p->a->session = session_new(8, p->a->catalog, &p->a->env, &(struct session_io){
 		.ctx = p->a, .write = sink_write, .set_input = sink_set_input,
 		.set_timer = sink_set_timer, .set_charset = sink_set_charset,
-		.close = sink_close, .notify = sink_notify, .deliver = sink_deliver });
+		.close = sink_close, .notify = sink_notify, .deliver = sink_deliver,
+		.describe = sink_describe });
 	assert_int_equal(chat_room_count(p->room), 0);
 }
 
@@ -916,6 +930,20 @@ static void test_chat_nick_after_login(void **state)
 	chat_room_free(room);
 }
 
+static void test_wire_from_menu_and_chat(void **state)
+{
+	struct pair *p = *state;
+
+	key(p->a, "8");
+	assert_saw(p->a, "WIRE 127.0.0.1:5228 127.0.0.1:40000 character "
+			 "WILL ECHO, DO NAWS - 80x24 0d - utf-8\n主菜单 10086\n");
+	key(p->a, "4");
+	strbuf_reset(&p->a->out);
+	line(p->a, "/wire");
+	assert_saw(p->a, "WIRE 127.0.0.1:5228 127.0.0.1:40000 character "
+			 "WILL ECHO, DO NAWS - 80x24 0d - utf-8\n");
+}
+
 int main(void)
 {
 	/* The account worker wakes the loop from its thread. */
@@ -951,6 +979,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_chat_kick_slow_reader, setup_pair, teardown_pair),
 		cmocka_unit_test_setup_teardown(test_chat_too_long_and_flood, setup_pair, teardown_pair),
 		cmocka_unit_test_setup_teardown(test_notice_reaches_menu_and_chat, setup_pair, teardown_pair),
+		cmocka_unit_test_setup_teardown(test_wire_from_menu_and_chat, setup_pair, teardown_pair),
 		cmocka_unit_test_setup_teardown(test_query_balance_usage_plan_recent, setup_bank, teardown_bank),
 		cmocka_unit_test_setup_teardown(test_low_balance_reminder, setup_bank, teardown_bank),
 		cmocka_unit_test_setup_teardown(test_wrong_password_then_lock, setup_bank, teardown_bank),
