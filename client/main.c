@@ -15,6 +15,8 @@
 
 #include <event2/event.h>
 
+#include "ctrace.h"
+#include "dgram.h"
 #include "histfile.h"
 #include "pipe.h"
 #include "remote.h"
@@ -31,6 +33,9 @@ struct options {
 	const char *host;
 	const char *port;
 	double linger;
+	bool trace;
+	bool udp;
+	const char *request; /* with udp */
 };
 
 /* Prints usage to out. */
@@ -38,6 +43,7 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 		"usage: hotline [options] [HOST [PORT]]\n"
+		"       hotline --udp [--trace] [HOST [PORT]] REQUEST\n"
 		"\n"
 		"Dial the 10086 hotline (default %s %s), or any telnet server,\n"
 		"with line editing, history and Tab completion.\n"
@@ -45,6 +51,12 @@ static void usage(FILE *out)
 		"  -l, --linger SECONDS  with piped input: hang up once the server\n"
 		"                        has been quiet this long after the end of\n"
 		"                        input (default %.1f)\n"
+		"  -t, --trace           show the wire on stderr: addresses, every\n"
+		"                        byte in and out as hex and text, telnet\n"
+		"                        commands by name, who closed first\n"
+		"  -u, --udp             send REQUEST (STATUS, PLANS, PING [N]) to\n"
+		"                        hotlined's UDP port as one datagram; wait\n"
+		"                        %.1f s for the reply, %d tries in all\n"
 		"  -h, --help            this text\n"
 		"  -V, --version         print the version\n"
 		"\n"
@@ -56,7 +68,8 @@ static void usage(FILE *out)
 		"\n"
 		"When stdin is not a terminal, each line of it is sent and everything\n"
 		"the server says is printed:  printf '9\\n3\\n3\\n' | hotline\n",
-		DEFAULT_HOST, DEFAULT_PORT, DEFAULT_LINGER);
+		DEFAULT_HOST, DEFAULT_PORT, DEFAULT_LINGER,
+		DGRAM_TIMEOUT_MS / 1000.0, DGRAM_TRIES);
 }
 
 /* Whether s is a port number 1-65535 or a service name. */
@@ -79,6 +92,8 @@ static void parse_options(int argc, char **argv, struct options *opts)
 {
 	static const struct option longopts[] = {
 		{ "linger", required_argument, NULL, 'l' },
+		{ "trace", no_argument, NULL, 't' },
+		{ "udp", no_argument, NULL, 'u' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -89,7 +104,10 @@ static void parse_options(int argc, char **argv, struct options *opts)
 	opts->host = DEFAULT_HOST;
 	opts->port = DEFAULT_PORT;
 	opts->linger = DEFAULT_LINGER;
-	while ((c = getopt_long(argc, argv, "l:hV", longopts, NULL)) != -1) {
+	opts->trace = false;
+	opts->udp = false;
+	opts->request = NULL;
+	while ((c = getopt_long(argc, argv, "l:tuhV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'l':
 			errno = 0;
@@ -103,6 +121,12 @@ static void parse_options(int argc, char **argv, struct options *opts)
 				exit(2);
 			}
 			break;
+		case 't':
+			opts->trace = true;
+			break;
+		case 'u':
+			opts->udp = true;
+			break;
 		case 'h':
 			usage(stdout);
 			exit(0);
@@ -113,6 +137,15 @@ static void parse_options(int argc, char **argv, struct options *opts)
 			usage(stderr);
 			exit(2);
 		}
+	}
+	if (opts->udp) {
+		/* The request is the last operand: HOST [PORT] come before it. */
+		if (optind == argc || argc - optind > 3) {
+			fprintf(stderr, "hotline: --udp takes [HOST [PORT]] REQUEST "
+				"(STATUS, PLANS or PING)\n");
+			exit(2);
+		}
+		opts->request = argv[--argc];
 	}
 	if (optind < argc)
 		opts->host = argv[optind++];
@@ -160,6 +193,10 @@ int main(int argc, char **argv)
 	setlocale(LC_CTYPE, "");
 	parse_options(argc, argv, &opts);
 	signal(SIGPIPE, SIG_IGN);
+	if (opts.trace)
+		ctrace_enable();
+	if (opts.udp)
+		return dgram_ask(opts.host, opts.port, opts.request);
 
 	fd = remote_connect(opts.host, opts.port, err, sizeof(err));
 	if (fd < 0) {
@@ -175,6 +212,8 @@ int main(int argc, char **argv)
 	if (isatty(STDIN_FILENO)) {
 		histpath = histfile_path(getenv("XDG_STATE_HOME"), getenv("HOME"));
 		term = term_new(base, histpath);
+		if (opts.trace)
+			ctrace_set_sink(term_print_aside, term);
 		remote = remote_new(base, fd, &term_remote_ops, term);
 		term_start(term, remote);
 	} else {

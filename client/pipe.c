@@ -24,6 +24,7 @@ struct pipe_mode {
 	struct timeval linger;
 	struct text_out out;
 	bool reading; /* stdin_ev is added */
+	bool ready;   /* the greeting is over: lines may go */
 	bool eof;     /* stdin is done: waiting for quiet */
 	int exit_code;
 };
@@ -109,7 +110,10 @@ static void pipe_mode_on_mask(void *ctx, bool on)
 /* remote_ops.ready: our refusals went out first, so the lines may follow. */
 static void pipe_mode_on_ready(void *ctx)
 {
-	pipe_mode_set_reading(ctx, true);
+	struct pipe_mode *p = ctx;
+
+	p->ready = true;
+	pipe_mode_set_reading(p, true);
 }
 
 /* remote_ops.closed: the server hung up (status 0) or the link failed (1). */
@@ -128,7 +132,12 @@ static void pipe_mode_on_drained(void *ctx)
 {
 	struct pipe_mode *p = ctx;
 
-	if (p->remote != NULL && !p->eof && !remote_is_output_full(p->remote))
+	/*
+	 * libevent reports an empty output as drained as soon as the socket
+	 * is writable, before the greeting: lines must still wait for it.
+	 */
+	if (p->remote != NULL && p->ready && !p->eof &&
+	    !remote_is_output_full(p->remote))
 		pipe_mode_set_reading(p, true);
 }
 

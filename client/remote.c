@@ -6,6 +6,7 @@
  * never inside one of its own callbacks.
  */
 #include "remote.h"
+#include "ctrace.h"
 #include "mem.h"
 #include "text.h"
 #include "tn.h"
@@ -33,6 +34,7 @@ struct remote {
 	const struct remote_ops *ops;
 	void *ctx;
 	bool closed; /* reported to the front end: ignore the rest */
+	bool server_closed; /* --trace: the server's FIN came first */
 };
 
 /* What to try after a connect error. */
@@ -172,6 +174,9 @@ static void remote_on_tn(void *ctx, const struct tn_event *ev)
 			remote_on_data(r, ev->data, ev->len);
 		break;
 	case TN_EV_SEND:
+		if (ctrace_on)
+			ctrace_bytes(CTRACE_OUT, ev->data, ev->len,
+				     tn_is_masked(r->tn));
 		bufferevent_write(r->bev, ev->data, ev->len);
 		break;
 	case TN_EV_READY:
@@ -202,8 +207,11 @@ static void remote_on_read(struct bufferevent *bev, void *ctx)
 	char buf[REMOTE_READ_CHUNK];
 	int n;
 
-	while (!r->closed && (n = evbuffer_remove(in, buf, sizeof(buf))) > 0)
+	while (!r->closed && (n = evbuffer_remove(in, buf, sizeof(buf))) > 0) {
+		if (ctrace_on)
+			ctrace_bytes(CTRACE_IN, buf, (size_t)n, false);
 		tn_feed(r->tn, buf, (size_t)n);
+	}
 }
 
 /* Output flushed: the front end may produce more. */
@@ -224,6 +232,11 @@ static void remote_on_event(struct bufferevent *bev, short what, void *ctx)
 
 	(void)bev;
 	if (what & BEV_EVENT_EOF) {
+		if (ctrace_on) {
+			r->server_closed = true;
+			ctrace_event("the server closed first: FIN received, end "
+				     "of its bytes");
+		}
 		if (!r->closed && text_in_finish(&r->text, tail) > 0)
 			r->ops->text(r->ctx, tail, 1);
 		remote_close(r, NULL);
@@ -236,11 +249,18 @@ static void remote_on_event(struct bufferevent *bev, short what, void *ctx)
 		 * connection: that is still the server hanging up.
 		 */
 		if (err == ECONNRESET) {
+			if (ctrace_on) {
+				r->server_closed = true;
+				ctrace_event("the server reset the connection (RST): "
+					     "it closed with our last bytes unread");
+			}
 			remote_close(r, NULL);
 			return;
 		}
 		snprintf(msg, sizeof(msg), "connection lost: %s",
 			 evutil_socket_error_to_string(err));
+		if (ctrace_on)
+			ctrace_event("%s", msg);
 		remote_close(r, msg);
 	}
 }
@@ -267,6 +287,8 @@ struct remote *remote_new(struct event_base *base, int fd,
 
 	r->ops = ops;
 	r->ctx = ctx;
+	if (ctrace_on)
+		ctrace_connected(fd, "TCP");
 	text_in_init(&r->text);
 	r->tn = tn_new(remote_on_tn, r);
 	r->bev = bufferevent_socket_new(base, fd, BEV_OPT_CLOSE_ON_FREE);
@@ -296,6 +318,10 @@ void remote_free(struct remote *r)
 	out = bufferevent_get_output(r->bev);
 	if (evbuffer_get_length(out) > 0)
 		evbuffer_write(out, bufferevent_getfd(r->bev));
+	if (ctrace_on)
+		ctrace_event(r->server_closed ? "the client closes its side too"
+			     : "the client closes first: its FIN tells the "
+			       "server there is nothing more");
 	bufferevent_free(r->bev);
 	event_free(r->greeting_timer);
 	tn_free(r->tn);

@@ -444,3 +444,17 @@ int term_exit_code(const struct term *t)
 {
 	return t->exit_code;
 }
+
+/* Trace text above the input line, which is then drawn again. */
+void term_print_aside(void *ctx, const char *text, size_t len)
+{
+	struct term *t = ctx;
+
+	if (t->installed)
+		rl_clear_visible_line();
+	fflush(rl_outstream);
+	fwrite(text, 1, len, stderr);
+	fflush(stderr);
+	if (t->installed)
+		term_show(t);
+}

@@ -40,5 +40,10 @@ void term_free(struct term *t);
 void term_start(struct term *t, struct remote *r);
 /* The exit status once the event loop has stopped. */
 int term_exit_code(const struct term *t);
+/*
+ * Prints text (whole lines, for --trace) on stderr above the prompt and
+ * draws the prompt and half-typed line again; ctx is the term.
+ */
+void term_print_aside(void *ctx, const char *text, size_t len);
 
 #endif

@@ -548,6 +548,39 @@ static int password_matches(struct account_store *st, const char *password,
 	return ret;
 }
 
+/* Whether password matches an operator's hash; no database involved. */
+enum account_status account_store_check_hash(struct account_store *st,
+					     const char *password,
+					     const char *hash)
+{
+	int ok = password_matches(st, password, hash);
+
+	if (ok < 0)
+		return ACCOUNT_ERROR;
+	return ok ? ACCOUNT_OK : ACCOUNT_BAD_PASSWORD;
+}
+
+/* Hashes a password with yescrypt and a fresh salt. */
+int account_hash_password(const char *password, char *out, size_t outsz)
+{
+	struct crypt_data data;
+	char *salt = crypt_gensalt_ra("$y$", 0, NULL, 0);
+	const char *hash;
+	int ret = -1;
+
+	if (salt == NULL)
+		return -1;
+	memset(&data, 0, sizeof(data));
+	hash = crypt_r(password, salt, &data);
+	if (hash != NULL && hash[0] != '*' && strlen(hash) < outsz) {
+		snprintf(out, outsz, "%s", hash);
+		ret = 0;
+	}
+	explicit_bzero(&data, sizeof(data));
+	free(salt);
+	return ret;
+}
+
 /*
  * Counts a wrong password in its own short transaction: the third in a
  * row locks the number for ACCOUNT_LOCK_SECONDS and starts the count
@@ -778,6 +811,30 @@ enum account_status account_store_exists(struct account_store *st,
 out:
 	sqlite3_finalize(stmt);
 	return status;
+}
+
+/* The plans the accounts are on, cheapest first. */
+int account_store_plans(struct account_store *st, struct account_plan *plans,
+			size_t max)
+{
+	sqlite3_stmt *stmt;
+	int n = 0, rc = SQLITE_DONE;
+
+	stmt = store_prepare(st, "SELECT DISTINCT plan_name, plan_fen "
+				 "FROM accounts ORDER BY plan_fen, plan_name");
+	if (stmt == NULL)
+		return -1;
+	while ((size_t)n < max && (rc = store_step(st, stmt)) == SQLITE_ROW) {
+		copy_text(plans[n].name, sizeof(plans[n].name),
+			  sqlite3_column_text(stmt, 0),
+			  sqlite3_column_bytes(stmt, 0));
+		plans[n].fen = sqlite3_column_int64(stmt, 1);
+		n++;
+	}
+	if ((size_t)n < max && rc < 0)
+		n = -1;
+	sqlite3_finalize(stmt);
+	return n;
 }
 
 /* --- recharges -------------------------------------------------------- */

@@ -36,6 +36,7 @@
 #define ACCOUNT_RECENT 5          /* recharges listed by a query */
 #define ACCOUNT_TEXT_MAX 64       /* bytes of holder and plan names */
 #define ACCOUNT_SCHEMA_VERSION 1
+#define ACCOUNT_SECRET_MAX 64     /* bytes of an operator password */
 
 enum account_status {
 	ACCOUNT_OK,
@@ -66,6 +67,12 @@ struct account_info {
 	int64_t minutes_total;
 	struct account_recharge recent[ACCOUNT_RECENT]; /* newest first */
 	size_t nrecent;
+};
+
+/* A plan on offer: its name and monthly price. */
+struct account_plan {
+	char name[ACCOUNT_TEXT_MAX];
+	int64_t fen;
 };
 
 /* Validation, shared with the session for early "invalid" answers. */
@@ -107,6 +114,12 @@ enum account_status account_store_info(struct account_store *st,
 enum account_status account_store_exists(struct account_store *st,
 					 const char *number);
 /*
+ * The distinct plans of the accounts, cheapest first, at most max of them
+ * into plans. Returns how many, or -1 if the database failed.
+ */
+int account_store_plans(struct account_store *st, struct account_plan *plans,
+			size_t max);
+/*
  * On success *balance_fen is the new balance, durably committed. The
  * amount is in fen and must be whole yuan, ACCOUNT_AMOUNT_MIN to
  * ACCOUNT_AMOUNT_MAX; anything else is ACCOUNT_INVALID.
@@ -120,6 +133,20 @@ enum account_status account_store_recharge_amount(struct account_store *st,
 						  int64_t fen, time_t now,
 						  int64_t *balance_fen);
 
+/*
+ * Whether password matches a crypt hash: ACCOUNT_OK, ACCOUNT_BAD_PASSWORD,
+ * or ACCOUNT_ERROR if the hash cannot be used. Slow by design.
+ */
+enum account_status account_store_check_hash(struct account_store *st,
+					     const char *password,
+					     const char *hash);
+/*
+ * Writes a new yescrypt hash of password into out (at least
+ * CRYPT_OUTPUT_SIZE bytes, from <crypt.h>). Returns 0, or -1 if crypt
+ * could not make one.
+ */
+int account_hash_password(const char *password, char *out, size_t outsz);
+
 /* --- the worker ------------------------------------------------------- */
 
 enum account_op {
@@ -128,6 +155,7 @@ enum account_op {
 	ACCOUNT_OP_INFO,
 	ACCOUNT_OP_RECHARGE_CARD,
 	ACCOUNT_OP_RECHARGE_AMOUNT,
+	ACCOUNT_OP_CHECK_HASH, /* secret against hash (the operator's); no database */
 };
 
 struct account_request;
@@ -137,7 +165,8 @@ typedef void (*account_done_fn)(void *ctx, const struct account_request *req);
 struct account_request {
 	enum account_op op;
 	char number[ACCOUNT_NUMBER_LEN + 1];
-	char secret[ACCOUNT_CARD_LEN + 1]; /* password or card code */
+	char secret[ACCOUNT_SECRET_MAX + 1]; /* password or card code */
+	const char *hash; /* CHECK_HASH: kept alive by the submitter */
 	int64_t fen; /* RECHARGE_AMOUNT; after RECHARGE_CARD, the card's value */
 	/* results */
 	enum account_status status;

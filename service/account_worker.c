@@ -109,6 +109,12 @@ static void run_one(struct account_store *st, struct account_request *req)
 	case ACCOUNT_OP_INFO:
 		req->status = account_store_info(st, req->number, &req->info);
 		break;
+	case ACCOUNT_OP_CHECK_HASH:
+		req->status = req->hash != NULL
+				      ? account_store_check_hash(st, req->secret, req->hash)
+				      : ACCOUNT_ERROR;
+		explicit_bzero(req->secret, sizeof(req->secret));
+		break;
 	case ACCOUNT_OP_RECHARGE_CARD:
 	case ACCOUNT_OP_RECHARGE_AMOUNT:
 		/* Recharges go through the group commit, never here. */

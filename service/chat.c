@@ -40,6 +40,8 @@ struct chat_member {
 	double refilled;
 	/* When the member last joined or sent a line, for /who. */
 	double active;
+	/* An operator muted them: their lines go nowhere. */
+	bool muted;
 	char nick[CHAT_NICK_BYTES + 1];
 };
 
@@ -492,6 +494,31 @@ static struct chat_member *room_find(const struct chat_room *room,
 	return NULL;
 }
 
+/* The member called nick (ignoring ASCII case), or NULL. */
+struct chat_member *chat_room_find(const struct chat_room *room,
+				   const char *nick)
+{
+	return room_find(room, nick);
+}
+
+/* The context the member joined with. */
+void *chat_member_ctx(const struct chat_member *m)
+{
+	return m->ctx;
+}
+
+/* Mutes or unmutes a member. */
+void chat_member_set_muted(struct chat_member *m, bool muted)
+{
+	m->muted = muted;
+}
+
+/* Whether an operator muted the member. */
+bool chat_member_is_muted(const struct chat_member *m)
+{
+	return m->muted;
+}
+
 /* Wall-clock time, for a room made without a clock. */
 static double default_clock(void)
 {
@@ -733,6 +760,8 @@ static enum chat_result room_accept(struct chat_room *room,
 				    size_t len, double now)
 {
 	assert(!m->gone);
+	if (m->muted)
+		return CHAT_MUTED;
 	if (len > CHAT_MAX_LINE)
 		return CHAT_TOO_LONG;
 	strbuf_reset(&room->text);

@@ -99,6 +99,7 @@ enum chat_result {
 	CHAT_BAD_NICK,     /* not 1..16 allowed characters */
 	CHAT_NICK_TAKEN,   /* another member has it (ignoring case) */
 	CHAT_NO_SUCH_NICK, /* /msg to nobody */
+	CHAT_MUTED,        /* an operator muted the sender: dropped */
 };
 
 /* Broadcasts "[HH:MM:SS] nick: text" to every other member. */
@@ -130,6 +131,14 @@ void chat_room_notice(struct chat_room *room, const char *text);
 
 /* The member's nickname, owned by the room; it changes with a rename. */
 const char *chat_member_nick(const struct chat_member *m);
+/* The member called nick (ignoring ASCII case), or NULL. */
+struct chat_member *chat_room_find(const struct chat_room *room,
+				   const char *nick);
+/* The ctx the member joined with. */
+void *chat_member_ctx(const struct chat_member *m);
+/* An operator's mute: a muted member's say, me and msg return CHAT_MUTED. */
+void chat_member_set_muted(struct chat_member *m, bool muted);
+bool chat_member_is_muted(const struct chat_member *m);
 /* Members in the room. */
 size_t chat_room_count(const struct chat_room *room);
 /* Whether a nick names a member (case-insensitive), for completion. */

@@ -8,6 +8,7 @@
 #include "conn.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdlib.h>
@@ -34,6 +35,7 @@ struct conn {
 	char enter[16];         /* the last Enter's bytes in hex, for /wire */
 	char erase[8];          /* the last Backspace byte in hex */
 	struct timespec started;
+	struct timespec last_input; /* for an operator's /who */
 	struct event_base *base;
 	struct bufferevent *bev;
 	struct event *idle_timer; /* the session's silence timer */
@@ -49,6 +51,8 @@ struct conn {
 	struct strbuf decoded; /* caller's bytes as UTF-8, reused per read */
 	struct strbuf encoded; /* text on its way out, reused per write */
 	const char *close_reason;
+	struct trace_conn *trace; /* --trace view; NULL when tracing is off */
+	const char *closed_first; /* --trace: who closed first */
 	bool closing;
 	bool reading_paused;
 	struct conn_list *list;
@@ -83,7 +87,34 @@ static void format_peer(const struct sockaddr *sa, char *out, size_t outsz)
 	}
 }
 
+/* --trace: bytes handed to the socket; the echo of a password stays masked. */
+static void conn_trace_out(struct conn *c, const void *data, size_t len)
+{
+	if (trace_wire)
+		trace_bytes(c->trace, c->id, TRACE_OUT, data, len,
+			    c->trace->mask_out, 0);
+}
+
 /* --- output: session text -> charset -> telnet -> socket --------------- */
+
+static void conn_output_text(struct conn *c, const char *text, size_t len);
+
+/*
+ * What the caller typed, sent back: the echo of a key, or (redraw) the
+ * half-typed line drawn again. --trace masks it if it is a password.
+ */
+static void conn_output_echo(struct conn *c, const char *text, size_t len,
+			     bool redraw)
+{
+	if (!trace_wire) {
+		conn_output_text(c, text, len);
+		return;
+	}
+	c->trace->mask_out = redraw ? wiretrace_is_masking(&c->trace->in)
+				    : c->trace->feeding_secret;
+	conn_output_text(c, text, len);
+	c->trace->mask_out = false;
+}
 
 /* Sends UTF-8 text to the caller: "\n" becomes CR LF, then the caller's charset. */
 static void conn_output_text(struct conn *c, const char *text, size_t len)
@@ -120,8 +151,10 @@ static void conn_async_begin(struct conn *c)
 	if (lineedit_mode(c->lineedit) != LINEEDIT_MODE_CHAR)
 		return;
 	lineedit_pending(c->lineedit, &len);
-	if (len > 0)
+	if (len > 0) {
+		conn_trace_out(c, "\r\033[K", 4);
 		bufferevent_write(c->bev, "\r\033[K", 4);
+	}
 }
 
 /* ...and draw it again after, so nothing typed is garbled or lost. */
@@ -135,7 +168,7 @@ static void conn_async_end(struct conn *c)
 		return;
 	pending = lineedit_pending(c->lineedit, &len);
 	if (len > 0)
-		conn_output_text(c, pending, len);
+		conn_output_echo(c, pending, len, true);
 }
 
 /* Unshares a chat message once the socket has sent it. */
@@ -166,6 +199,7 @@ static void conn_queue_msg(struct conn *c, struct chat_msg *msg)
 		len = msg->alt_len;
 	}
 	/* The text holds no 0xff byte (sanitised), so no telnet escaping. */
+	conn_trace_out(c, bytes, len);
 	if (len <= CONN_COPY_MAX)
 		evbuffer_add(out, bytes, len);
 	else
@@ -295,7 +329,7 @@ static void on_lineedit(void *ctx, const struct lineedit_event *ev)
 		session_on_line(c->session, ev->data, ev->len);
 		break;
 	case LINEEDIT_EV_ECHO:
-		conn_output_text(c, ev->data, ev->len);
+		conn_output_echo(c, ev->data, ev->len, false);
 		break;
 	case LINEEDIT_EV_TOO_LONG:
 		log_info(c->id, "line over %d bytes refused", LINEEDIT_MAX_LINE);
@@ -351,6 +385,7 @@ static void on_telnet(void *ctx, const struct telnet_adapter_event *ev)
 		lineedit_feed(c->lineedit, c->decoded.data, c->decoded.len);
 		break;
 	case TELNET_ADAPTER_EV_SEND:
+		conn_trace_out(c, ev->data, ev->len);
 		bufferevent_write(c->bev, ev->data, ev->len);
 		break;
 	case TELNET_ADAPTER_EV_CHAR_MODE:
@@ -382,6 +417,37 @@ static void on_telnet(void *ctx, const struct telnet_adapter_event *ev)
 
 /* --- socket events ------------------------------------------------------- */
 
+/*
+ * Feeds a read to the telnet adapter. Under --trace it goes line by line,
+ * each traced first, so a password that starts after one line of a read
+ * is masked from the next.
+ */
+static void conn_feed(struct conn *c, const char *buf, size_t len)
+{
+	size_t whole = len;
+
+	if (!trace_wire) {
+		telnet_adapter_feed(c->telnet, buf, len);
+		return;
+	}
+	while (len > 0) {
+		size_t n = wiretrace_line_span(&c->trace->in, buf, len), typed;
+		bool secret = lineedit_input(c->lineedit) == LINEEDIT_INPUT_SECRET;
+
+		/* After a menu key (no line end) the next byte starts a line too. */
+		lineedit_pending(c->lineedit, &typed);
+		if (typed == 0)
+			wiretrace_line_start(&c->trace->in);
+		c->trace->feeding_secret =
+			wiretrace_masked(&c->trace->in, buf, n, secret) > 0;
+		trace_bytes(c->trace, c->id, TRACE_IN, buf, n, secret, whole);
+		telnet_adapter_feed(c->telnet, buf, n);
+		c->trace->feeding_secret = false;
+		buf += n;
+		len -= n;
+	}
+}
+
 /* Reads what arrived, a chunk at a time, until closing or the output is full. */
 static void on_read(struct bufferevent *bev, void *ctx)
 {
@@ -389,6 +455,7 @@ static void on_read(struct bufferevent *bev, void *ctx)
 	struct evbuffer *in = bufferevent_get_input(bev);
 	char buf[CONN_READ_CHUNK];
 
+	clock_gettime(CLOCK_MONOTONIC, &c->last_input);
 	while (!c->closing && evbuffer_get_length(in) > 0) {
 		if (conn_pending_output(c) > c->env->max_output) {
 			/* The caller is not reading what we send: stop reading them. */
@@ -401,7 +468,7 @@ static void on_read(struct bufferevent *bev, void *ctx)
 
 		if (n <= 0)
 			break;
-		telnet_adapter_feed(c->telnet, buf, (size_t)n);
+		conn_feed(c, buf, (size_t)n);
 	}
 	if (c->closing)
 		evbuffer_drain(in, evbuffer_get_length(in));
@@ -431,12 +498,28 @@ static void on_event(struct bufferevent *bev, short what, void *ctx)
 
 	(void)bev;
 	if (what & BEV_EVENT_EOF) {
+		if (trace_wire && c->closed_first == NULL) {
+			c->closed_first = "the caller";
+			trace_event(c->id, WIRETRACE_CONNECT,
+				    "the caller closed first: FIN received, "
+				    "end of its bytes");
+		}
 		/* The caller half-closed: answer what they sent, then hang up. */
 		if (!c->closing)
 			session_hangup(c->session, "end of input");
 		return;
 	}
 	if (what & BEV_EVENT_ERROR) {
+		if (trace_wire) {
+			int err = EVUTIL_SOCKET_ERROR();
+
+			if (c->closed_first == NULL)
+				c->closed_first = "the caller";
+			trace_event(c->id, WIRETRACE_CONNECT, "socket error: %s%s",
+				    evutil_socket_error_to_string(err),
+				    err == ECONNRESET ? " (RST: the caller "
+				    "aborted the connection)" : "");
+		}
 		c->close_reason = c->close_reason ? c->close_reason : "socket error";
 		c->closing = true;
 		event_active(c->reaper, EV_TIMEOUT, 0);
@@ -498,6 +581,12 @@ static void conn_destroy(struct conn *c)
 		      (double)(now.tv_nsec - c->started.tv_nsec) / 1e9;
 	log_info(c->id, "disconnect %s after %.1fs (%s)", c->peer, secs,
 		 c->close_reason ? c->close_reason : "closed");
+	if (trace_wire)
+		trace_event(c->id, WIRETRACE_CONNECT,
+			    "closed after %.1fs: %llu bytes in, %llu bytes out; "
+			    "%s closed first", secs, c->trace->bytes_in,
+			    c->trace->bytes_out,
+			    c->closed_first ? c->closed_first : "the server");
 
 	if (c->prev != NULL)
 		c->prev->next = c->next;
@@ -519,6 +608,7 @@ static void conn_destroy(struct conn *c)
 	event_free(c->stall);
 	strbuf_fini(&c->decoded);
 	strbuf_fini(&c->encoded);
+	free(c->trace);
 	free(c);
 }
 
@@ -558,6 +648,15 @@ static void conn_close(struct conn *c, const char *reason)
 		return;
 	c->closing = true;
 	c->close_reason = reason;
+	if (trace_wire) {
+		trace_event(c->id, WIRETRACE_CONNECT,
+			    c->closed_first ? "the server closes its side too: %s"
+					    : "the server closes first: %s "
+					      "(its FIN follows the last bytes)",
+			    reason);
+		if (c->closed_first == NULL)
+			c->closed_first = "the server";
+	}
 	evtimer_del(c->idle_timer);
 	evtimer_del(c->stall);
 	bufferevent_disable(c->bev, EV_READ);
@@ -575,6 +674,22 @@ static void tune_socket(evutil_socket_t fd)
 
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one));
+}
+
+/* --trace: the new connection with both ends' addresses. */
+static void conn_trace_accept(struct conn *c, evutil_socket_t fd)
+{
+	struct sockaddr_storage local;
+	socklen_t len = sizeof(local);
+	char here[sizeof(c->peer)] = "?";
+
+	c->trace = trace_conn_new();
+	if (getsockname(fd, (struct sockaddr *)&local, &len) == 0)
+		format_peer((struct sockaddr *)&local, here, sizeof(here));
+	trace_event(c->id, WIRETRACE_CONNECT,
+		    "accept: caller %s -> server %s (TCP connection open: the "
+		    "kernel did the SYN, SYN-ACK, ACK handshake before accept "
+		    "returned)", c->peer, here);
 }
 
 /* Creates a conn for an accepted socket and greets the caller. */
@@ -599,10 +714,13 @@ struct conn *conn_new(struct event_base *base, evutil_socket_t fd,
 	c->base = base;
 	c->bev = bev;
 	format_peer(peer, c->peer, sizeof(c->peer));
+	if (trace_wire)
+		conn_trace_accept(c, fd);
 	memcpy(&c->peer_addr, peer, peer->sa_family == AF_INET6
 					    ? sizeof(struct sockaddr_in6)
 					    : sizeof(struct sockaddr_in));
 	clock_gettime(CLOCK_MONOTONIC, &c->started);
+	c->last_input = c->started;
 	strbuf_init(&c->decoded);
 	strbuf_init(&c->encoded);
 	c->idle_timer = evtimer_new(base, on_idle_timer, c);
@@ -665,6 +783,24 @@ void conn_notice(struct conn *c, const char *text_name)
 {
 	if (!c->closing)
 		session_notice(c->session, text_name);
+}
+
+/* An operator's broadcast, drawn around a half-typed line. */
+void conn_wall(struct conn *c, const char *text)
+{
+	if (!c->closing)
+		session_wall(c->session, text);
+}
+
+/* "  #3 127.0.0.1:5555  MENU main, 0 failures  idle 12s" */
+void conn_summary(const struct conn *c, struct strbuf *out)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	strbuf_printf(out, "  #%u %s  ", c->id, c->peer);
+	session_summary(c->session, out);
+	strbuf_printf(out, "  idle %lds\n", (long)(now.tv_sec - c->last_input.tv_sec));
 }
 
 /* Starts an empty list. */

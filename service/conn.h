@@ -66,6 +66,10 @@ void conn_set_catalog(struct conn *c, struct menu_catalog *catalog);
 void conn_shutdown(struct conn *c);
 /* Shows the caller one of their menu set's texts as a notice, if it has it. */
 void conn_notice(struct conn *c, const char *text_name);
+/* Shows the caller an operator's /wall text. */
+void conn_wall(struct conn *c, const char *text);
+/* Appends one line about the conn for an operator's /who. */
+void conn_summary(const struct conn *c, struct strbuf *out);
 
 void conn_list_init(struct conn_list *list);
 /* Frees every conn left, without waiting: for exit, after the loop stopped. */

@@ -371,6 +371,43 @@ static void conn_say_notice(struct conn *c, void *arg)
 	conn_notice(c, arg);
 }
 
+/* Shows one conn an operator's text. */
+static void conn_say_wall(struct conn *c, void *arg)
+{
+	conn_wall(c, arg);
+}
+
+/* session_hub.wall: an operator's text to every session. */
+static void hub_wall(void *ctx, const char *text)
+{
+	struct listener *l = ctx;
+
+	conn_list_each(&l->conns, conn_say_wall, (void *)text);
+}
+
+/* Appends one conn's line to an operator's /who. */
+static void conn_add_summary(struct conn *c, void *arg)
+{
+	conn_summary(c, arg);
+}
+
+/* session_hub.list: every session, for an operator's /who. */
+static void hub_list(void *ctx, struct strbuf *out)
+{
+	struct listener *l = ctx;
+
+	strbuf_printf(out, "%zu sessions:\n", l->conns.count);
+	conn_list_each(&l->conns, conn_add_summary, out);
+}
+
+/* Fills in the hub through which operators reach every session. */
+void listener_hub(struct listener *l, struct session_hub *hub)
+{
+	hub->ctx = l;
+	hub->wall = hub_wall;
+	hub->list = hub_list;
+}
+
 /* Shows every live caller a notice. */
 void listener_notice(struct listener *l, const char *text_name)
 {

@@ -11,6 +11,7 @@
 
 #include "conn.h"
 #include "menu.h"
+#include "session.h"
 
 /* Seconds accepting pauses when the process runs out of descriptors. */
 #define LISTENER_BACKOFF 1
@@ -54,6 +55,8 @@ unsigned listener_port(const struct listener *l);
 /* Logs the "telnet ADDRESS PORT" lines a class can type. */
 void listener_print_dial_lines(const struct listener *l);
 
+/* Fills in the hub through which operators reach every session. */
+void listener_hub(struct listener *l, struct session_hub *hub);
 /* Shows every live caller one of their set's texts as a notice. */
 void listener_notice(struct listener *l, const char *text_name);
 /* Sends every live session to a reloaded catalog. */

@@ -2,6 +2,7 @@
  * main: options, wiring, signals and the event loop of hotlined; nothing
  * more. Everything it wires lives in the other modules of service/.
  */
+#include <crypt.h>
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
@@ -10,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -23,6 +25,7 @@
 #include "menu.h"
 #include "menu_load.h"
 #include "trace.h"
+#include "udp.h"
 #include "util.h"
 
 #define DEFAULT_PORT 5228
@@ -44,9 +47,14 @@ struct options {
 	unsigned port;
 	const char *menus;
 	const char *db;
+	const char *operator_file;
+	bool hash_password;
 	bool check;
 	bool dot;
 	bool debug;
+	bool trace;
+	bool udp_port_set;
+	unsigned udp_port; /* with udp_port_set; 0: no UDP */
 	unsigned chat_rate;
 	unsigned chat_idle;
 	struct listener_limits limits;
@@ -56,6 +64,8 @@ struct options {
 struct server {
 	struct event_base *base;
 	struct listener *listener;
+	struct udp_server *udp;  /* NULL with --udp-port 0 */
+	struct chat_room *room;  /* for UDP's STATUS */
 	const char *menus_path;
 	struct event *sig_hup, *sig_int, *sig_term, *grace;
 	bool stopping;
@@ -74,10 +84,16 @@ static void usage(FILE *out)
 		"  -l, --listen ADDR   listen on ADDR (repeatable; default: every\n"
 		"                      IPv4 and IPv6 interface)\n"
 		"  -p, --port N        TCP port (default %d; 0 picks a free one)\n"
+		"      --udp-port N    UDP port for STATUS, PLANS and PING N (default:\n"
+		"                      the port TCP got; 0: no UDP)\n"
 		"  -m, --menus PATH    menu directory or file (default: ./menus,\n"
 		"                      then the installed menus)\n"
 		"      --db PATH       accounts database (default ./%s, created and\n"
 		"                      seeded with the demo data on first start)\n"
+		"      --operator-password-file FILE\n"
+		"                      a yescrypt hash (from --hash-password) that\n"
+		"                      /op in the chat room must match\n"
+		"      --hash-password read a password on stdin, print its hash\n"
 		"      --check [PATH]  validate menu files, print file:line:col errors\n"
 		"      --dot [PATH]    print the menu graph as Graphviz DOT\n"
 		"      --chat-rate N   lines a second a chat member may send, with a\n"
@@ -90,6 +106,10 @@ static void usage(FILE *out)
 		"      --max-output B  bytes queued for a caller before reading pauses\n"
 		"                      and a chat member leaves the room (default %d)\n"
 		"  -d, --debug         log state changes and telnet details\n"
+		"  -t, --trace         show the protocol: connections with their\n"
+		"                      addresses, every byte in and out as hex and\n"
+		"                      text, telnet commands by name, state changes,\n"
+		"                      who closed first (passwords masked)\n"
 		"  -h, --help          this text\n"
 		"  -V, --version       print the version\n"
 		"\n"
@@ -124,9 +144,13 @@ static void parse_options(int argc, char **argv, struct options *opts)
 		{ "port", required_argument, NULL, 'p' },
 		{ "menus", required_argument, NULL, 'm' },
 		{ "db", required_argument, NULL, 'D' },
+		{ "operator-password-file", required_argument, NULL, 'o' },
+		{ "hash-password", no_argument, NULL, 'H' },
 		{ "check", no_argument, NULL, 'c' },
 		{ "dot", no_argument, NULL, 'g' },
 		{ "debug", no_argument, NULL, 'd' },
+		{ "trace", no_argument, NULL, 't' },
+		{ "udp-port", required_argument, NULL, 'u' },
 		{ "chat-rate", required_argument, NULL, 'R' },
 		{ "chat-idle", required_argument, NULL, 'I' },
 		{ "max-output", required_argument, NULL, 'O' },
@@ -144,7 +168,7 @@ static void parse_options(int argc, char **argv, struct options *opts)
 	opts->max_output = CONN_MAX_OUTPUT_DEFAULT;
 	opts->limits.max_clients = LISTENER_MAX_CLIENTS_DEFAULT;
 	opts->limits.max_per_ip = LISTENER_MAX_PER_IP_DEFAULT;
-	while ((ch = getopt_long(argc, argv, "l:p:m:dhV", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "l:p:m:dthV", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'l':
 			if (opts->nlisten == LISTENER_MAX_SOCKETS) {
@@ -187,6 +211,12 @@ static void parse_options(int argc, char **argv, struct options *opts)
 		case 'D':
 			opts->db = optarg;
 			break;
+		case 'o':
+			opts->operator_file = optarg;
+			break;
+		case 'H':
+			opts->hash_password = true;
+			break;
 		case 'c':
 			opts->check = true;
 			break;
@@ -195,6 +225,14 @@ static void parse_options(int argc, char **argv, struct options *opts)
 			break;
 		case 'd':
 			opts->debug = true;
+			break;
+		case 't':
+			opts->trace = true;
+			break;
+		case 'u':
+			opts->udp_port = (unsigned)parse_number("UDP port", optarg,
+								65535);
+			opts->udp_port_set = true;
 			break;
 		case 'h':
 			usage(stdout);
@@ -249,6 +287,13 @@ static char *default_menus_path(void)
 			if (path_exists(p))
 				return p;
 			free(p);
+#ifdef HOTLINE_DATADIR_REL
+			/* Installed under another prefix than configured. */
+			p = xasprintf("%s/%s/menus", exe, HOTLINE_DATADIR_REL);
+			if (path_exists(p))
+				return p;
+			free(p);
+#endif
 		}
 	}
 	return xstrdup(HOTLINE_DATADIR "/menus");
@@ -325,6 +370,67 @@ static void on_sigterm(evutil_socket_t sig, short what, void *ctx)
 	listener_shutdown(srv->listener, stop_loop, srv);
 }
 
+/*
+ * Reads a password from stdin, without echo on a terminal, and prints
+ * its yescrypt hash for --operator-password-file. Returns the exit status.
+ */
+static int hash_password(void)
+{
+	char line[ACCOUNT_SECRET_MAX + 2], hash[CRYPT_OUTPUT_SIZE];
+	struct termios old, quiet;
+	bool tty = isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO, &old) == 0;
+	size_t len;
+
+	if (tty) {
+		fprintf(stderr, "operator password: ");
+		quiet = old;
+		quiet.c_lflag &= ~(tcflag_t)ECHO;
+		tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
+	}
+	if (fgets(line, sizeof(line), stdin) == NULL)
+		line[0] = '\0';
+	if (tty) {
+		tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
+		fputc('\n', stderr);
+	}
+	len = strcspn(line, "\r\n");
+	line[len] = '\0';
+	if (len == 0 || len > ACCOUNT_SECRET_MAX) {
+		fprintf(stderr, "hotlined: a password is 1 to %d bytes\n",
+			ACCOUNT_SECRET_MAX);
+		return 2;
+	}
+	if (account_hash_password(line, hash, sizeof(hash)) < 0) {
+		fprintf(stderr, "hotlined: crypt could not hash the password\n");
+		return 1;
+	}
+	explicit_bzero(line, sizeof(line));
+	printf("%s\n", hash);
+	return 0;
+}
+
+/* Reads the operator's hash: the file's first line. NULL after saying why. */
+static char *read_operator_hash(const char *path)
+{
+	char line[CRYPT_OUTPUT_SIZE];
+	FILE *f = fopen(path, "r");
+
+	if (f == NULL) {
+		fprintf(stderr, "hotlined: %s: %s\n", path, strerror(errno));
+		return NULL;
+	}
+	if (fgets(line, sizeof(line), f) == NULL)
+		line[0] = '\0';
+	fclose(f);
+	line[strcspn(line, "\r\n")] = '\0';
+	if (line[0] != '$') {
+		fprintf(stderr, "hotlined: %s: not a crypt hash (make one with "
+			"hotlined --hash-password)\n", path);
+		return NULL;
+	}
+	return xstrdup(line);
+}
+
 /* Wall-clock seconds, for chat timestamps and the flood limit. */
 static double wall_clock(void)
 {
@@ -352,11 +458,14 @@ static char *seed_path(const char *menus_path)
 /* Opens the accounts database and starts its worker; NULL after saying why. */
 static struct account_worker *open_accounts(struct event_base *base,
 					    const struct options *opts,
-					    const char *menus_path)
+					    const char *menus_path,
+					    struct account_plan *plans,
+					    size_t *nplans)
 {
 	char *seed = seed_path(menus_path);
 	char *err = NULL;
 	struct account_store *st;
+	int n;
 
 	if (!path_exists(seed)) {
 		/* Menus of one's own need no demo accounts: a new database starts empty. */
@@ -372,7 +481,40 @@ static struct account_worker *open_accounts(struct event_base *base,
 		return NULL;
 	}
 	log_info(0, "accounts in %s", opts->db ? opts->db : DEFAULT_DB);
+	/* UDP's PLANS, read before the worker owns the store: no call changes a plan. */
+	n = account_store_plans(st, plans, UDP_MAX_PLANS);
+	*nplans = n > 0 ? (size_t)n : 0;
 	return account_worker_new(base, st);
+}
+
+/* UDP's STATUS: callers connected and chat members. */
+static void udp_status(void *ctx, struct udp_status *st)
+{
+	struct server *srv = ctx;
+
+	st->sessions = listener_conn_count(srv->listener);
+	st->chat = chat_room_count(srv->room);
+}
+
+/* UDP beside TCP on the same addresses: --udp-port, or the port TCP got. */
+static int start_udp(struct server *srv, const struct options *opts,
+		     const struct account_plan *plans, size_t nplans)
+{
+	unsigned port = opts->udp_port_set ? opts->udp_port
+					   : listener_port(srv->listener);
+
+	if (port == 0) {
+		log_info(0, "no UDP (--udp-port 0)");
+		return 0;
+	}
+	srv->udp = udp_server_new(srv->base, plans, nplans, udp_status, srv);
+	if (opts->nlisten == 0)
+		return udp_server_bind(srv->udp, NULL, port);
+	for (size_t i = 0; i < opts->nlisten; i++) {
+		if (udp_server_bind(srv->udp, opts->listen[i], port) < 0)
+			return -1;
+	}
+	return 0;
 }
 
 /* Serves until SIGINT/SIGTERM; returns the exit status. */
@@ -384,28 +526,44 @@ static int serve(const struct options *opts, const char *menus_path)
 		.session.chat_idle = opts->chat_idle,
 	};
 	struct menu_catalog *cat;
+	char *operator_hash = NULL;
+	struct account_plan plans[UDP_MAX_PLANS];
+	size_t nplans = 0;
 	int status = 1;
 
+	if (opts->operator_file != NULL) {
+		operator_hash = read_operator_hash(opts->operator_file);
+		if (operator_hash == NULL)
+			return 1;
+		env.session.operator_hash = operator_hash;
+	}
 	cat = load_menus(menus_path, stderr);
-	if (cat == NULL)
+	if (cat == NULL) {
+		free(operator_hash);
 		return 1;
+	}
 	/* The account worker wakes the loop from its own thread. */
 	evthread_use_pthreads();
 	srv.base = event_base_new();
 	if (srv.base == NULL) {
 		fprintf(stderr, "hotlined: cannot create the event loop\n");
 		menu_catalog_unref(cat);
+		free(operator_hash);
 		return 1;
 	}
-	env.session.accounts = open_accounts(srv.base, opts, menus_path);
+	env.session.accounts = open_accounts(srv.base, opts, menus_path, plans,
+					     &nplans);
 	if (env.session.accounts == NULL) {
 		event_base_free(srv.base);
 		menu_catalog_unref(cat);
+		free(operator_hash);
 		return 1;
 	}
 	env.session.room = chat_room_new(wall_clock, opts->chat_rate,
 					 2 * opts->chat_rate);
+	srv.room = env.session.room;
 	srv.listener = listener_new(srv.base, cat, &env, &opts->limits);
+	listener_hub(srv.listener, &env.session.hub);
 	menu_catalog_unref(cat);
 	if (opts->nlisten == 0) {
 		if (listener_bind(srv.listener, NULL, opts->port) < 0)
@@ -415,6 +573,8 @@ static int serve(const struct options *opts, const char *menus_path)
 		if (listener_bind(srv.listener, opts->listen[i], opts->port) < 0)
 			goto out;
 	}
+	if (start_udp(&srv, opts, plans, nplans) < 0)
+		goto out;
 	listener_print_dial_lines(srv.listener);
 
 	srv.sig_hup = evsignal_new(srv.base, SIGHUP, on_sighup, &srv);
@@ -430,6 +590,7 @@ static int serve(const struct options *opts, const char *menus_path)
 out:
 	/* Conns first: they cancel what they still wait for. */
 	listener_free(srv.listener);
+	udp_server_free(srv.udp);
 	account_worker_free(env.session.accounts);
 	if (srv.grace != NULL)
 		event_free(srv.grace);
@@ -440,6 +601,7 @@ out:
 	}
 	event_base_free(srv.base);
 	chat_room_free(env.session.room);
+	free(operator_hash);
 	return status;
 }
 
@@ -452,8 +614,12 @@ int main(int argc, char **argv)
 	int status;
 
 	parse_options(argc, argv, &opts);
+	if (opts.hash_password)
+		return hash_password();
 	if (opts.debug)
 		trace_set_level(TRACE_DEBUG);
+	if (opts.trace)
+		trace_wire_enable();
 	signal(SIGPIPE, SIG_IGN);
 	setvbuf(stderr, NULL, _IOLBF, 0);
 	menus_path = opts.menus ? xstrdup(opts.menus) : default_menus_path();

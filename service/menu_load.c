@@ -255,8 +255,10 @@ static bool error_is_after(const struct menu_error *a,
  */
 static void load_errors_finish(struct loader *ld)
 {
-	struct menu_error *items = ld->errs->items + ld->first_error;
 	size_t n = ld->errs->count - ld->first_error;
+	/* With no errors items may be NULL, and NULL + 0 is undefined. */
+	struct menu_error *items =
+		n > 0 ? ld->errs->items + ld->first_error : NULL;
 
 	for (size_t i = 1; i < n; i++) {
 		struct menu_error e = items[i];

@@ -129,15 +129,35 @@ void session_say_with(struct session *s, const char *name,
 	strbuf_fini(&sb);
 }
 
+/* --trace: "MENU main -> QUERY_NUMBER", naming the menus on either side. */
+static void session_trace_state(struct session *s, unsigned next)
+{
+	bool was_menu = s->state == SESSION_MENU && s->shown[0] != '\0';
+	bool is_menu = next == SESSION_MENU;
+
+	trace_event(s->id, WIRETRACE_STATE, "%s%s%s -> %s%s%s",
+		    s->shown[0] == '\0' && s->state == SESSION_MENU
+			    ? "(new call)"
+			    : session_states[s->state].name,
+		    was_menu ? " " : "", was_menu ? s->shown : "",
+		    session_states[next].name, is_menu ? " " : "",
+		    is_menu ? s->menu->name : "");
+	snprintf(s->shown, sizeof(s->shown), "%s", is_menu ? s->menu->name : "");
+}
+
 /* The only place the state changes: logs old -> new, then enters. */
 static void session_set_state(struct session *s, unsigned next)
 {
 	if (next == SESSION_STAY)
 		return;
 	assert(next < SESSION_STATE_COUNT);
-	log_debug(s->id, "%s -> %s%s%s", session_states[s->state].name,
-		  session_states[next].name, next == SESSION_MENU ? " " : "",
-		  next == SESSION_MENU ? s->menu->name : "");
+	if (trace_wire)
+		session_trace_state(s, next);
+	else
+		log_debug(s->id, "%s -> %s%s%s", session_states[s->state].name,
+			  session_states[next].name,
+			  next == SESSION_MENU ? " " : "",
+			  next == SESSION_MENU ? s->menu->name : "");
 	s->state = next;
 	session_states[next].enter(s);
 }
@@ -303,6 +323,35 @@ void session_notice(struct session *s, const char *text_name)
 
 	if (text != NULL && s->state != SESSION_CLOSING)
 		s->io.notify(s->io.ctx, text, strlen(text));
+}
+
+/* An operator's broadcast reaches a caller wherever they are. */
+void session_wall(struct session *s, const char *text)
+{
+	const char *frame = menu_set_text(s->set, "chat_wall");
+	const char *vars[] = { "text", text, NULL };
+	struct strbuf sb;
+
+	if (s->state == SESSION_CLOSING)
+		return;
+	strbuf_init(&sb);
+	if (frame != NULL)
+		menu_expand(frame, vars, &sb);
+	else
+		strbuf_printf(&sb, "*** %s\n", text);
+	s->io.notify(s->io.ctx, sb.data, sb.len);
+	strbuf_fini(&sb);
+}
+
+/* One line of an operator's /who: where the caller is and how it goes. */
+void session_summary(const struct session *s, struct strbuf *out)
+{
+	strbuf_printf(out, "%s", session_states[s->state].name);
+	if (s->state != SESSION_CHAT && s->state != SESSION_CLOSING)
+		strbuf_printf(out, " %s", s->menu->name);
+	if (s->member != NULL)
+		strbuf_printf(out, " as %s", chat_member_nick(s->member));
+	strbuf_printf(out, ", %d failures%s", s->failures, s->op ? ", operator" : "");
 }
 
 /* Too slow for the room: out of it and back to the main menu. */

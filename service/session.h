@@ -35,11 +35,22 @@ enum session_state {
 	SESSION_STATE_COUNT,
 };
 
+/* Reaching every session, for an operator; filled in by the listener. */
+struct session_hub {
+	void *ctx;
+	/* Shows an operator's text to every session, in a menu or the room. */
+	void (*wall)(void *ctx, const char *text);
+	/* Appends one line per live session: id, peer, state, idle, failures. */
+	void (*list)(void *ctx, struct strbuf *out);
+};
+
 /* What every session shares; owned by main, outlives the sessions. */
 struct session_env {
 	struct account_worker *accounts; /* NULL: queries and recharge "unavailable" */
 	struct chat_room *room; /* NULL: the chat flow answers "unavailable" */
 	unsigned chat_idle;     /* seconds a quiet chat member stays; 0: no limit */
+	const char *operator_hash; /* yescrypt hash for /op; NULL: no operators */
+	struct session_hub hub;
 };
 
 /* The caller's connection as the server sees it, for /wire. */
@@ -104,6 +115,10 @@ void session_on_timeout(struct session *s);
 void session_hangup(struct session *s, const char *reason);
 /* The service is shutting down: tell the caller and close. */
 void session_shutdown(struct session *s);
+/* Shows an operator's /wall text, in this caller's language's frame. */
+void session_wall(struct session *s, const char *text);
+/* Appends "STATE menu, N failures" for an operator's /who. */
+void session_summary(const struct session *s, struct strbuf *out);
 /* Shows one of the set's texts as a notice, if the set has it. */
 void session_notice(struct session *s, const char *text_name);
 /*

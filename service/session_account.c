@@ -28,8 +28,11 @@ static size_t clean_entry(const char *text, size_t len, char *out,
 	for (size_t i = 0; i < len; i++) {
 		if (text[i] == ' ' || text[i] == '-' || text[i] == '\t')
 			continue;
-		if (n + 1 >= outsz)
-			return outsz; /* too long to be anything we ask for */
+		if (n + 1 >= outsz) {
+			/* Too long to be anything we ask for: an empty, bad entry. */
+			out[0] = '\0';
+			return outsz;
+		}
 		out[n++] = text[i];
 	}
 	out[n] = '\0';
@@ -52,6 +55,23 @@ static unsigned navigation(struct session *s, const char *entry)
 	return SESSION_STAY;
 }
 
+/* read_entry's answer when the entry is there to be checked. */
+#define ENTRY_READY (SESSION_STAY + 1)
+
+/*
+ * Cleans what the caller typed into entry. Returns ENTRY_READY to go on
+ * with it, SESSION_STAY for an empty line, or where "*" and "#" lead.
+ */
+static unsigned read_entry(struct session *s, const char *text, size_t len,
+			   char *entry, size_t size)
+{
+	if (clean_entry(text, len, entry, size) == 0)
+		return SESSION_STAY;
+	unsigned next = navigation(s, entry);
+
+	return next != SESSION_STAY ? next : ENTRY_READY;
+}
+
 /* A text of the set without its final newline, for use as a {value}. */
 static void text_value(struct session *s, const char *name, char *out,
 		       size_t outsz)
@@ -62,10 +82,6 @@ static void text_value(struct session *s, const char *name, char *out,
 	snprintf(out, outsz, "%.*s", (int)n, text ? text : "");
 }
 
-/* Sends a request to the worker and waits for its answer in SESSION_WAIT. */
-static unsigned submit(struct session *s, struct account_request *req,
-		       unsigned (*on_result)(struct session *,
-					     const struct account_request *));
 
 /* Goes to the menu a flow leads to, remembering where the caller was. */
 static unsigned enter_flow_menu(struct session *s, const char *name)
@@ -109,9 +125,7 @@ unsigned session_query_number_on_input(struct session *s, const char *text,
 	unsigned next;
 
 	(void)is_key;
-	if (clean_entry(text, len, entry, sizeof(entry)) == 0)
-		return SESSION_STAY;
-	if ((next = navigation(s, entry)) != SESSION_STAY)
+	if ((next = read_entry(s, text, len, entry, sizeof(entry))) != ENTRY_READY)
 		return next;
 	if (!account_number_is_valid(entry)) {
 		session_say(s, "bad_number");
@@ -171,13 +185,11 @@ unsigned session_query_password_on_input(struct session *s, const char *text,
 	unsigned next;
 
 	(void)is_key;
-	if (clean_entry(text, len, entry, sizeof(entry)) == 0)
-		return SESSION_STAY;
-	if ((next = navigation(s, entry)) != SESSION_STAY)
+	if ((next = read_entry(s, text, len, entry, sizeof(entry))) != ENTRY_READY)
 		return next;
 	memcpy(req.number, s->typed, sizeof(req.number));
 	snprintf(req.secret, sizeof(req.secret), "%s", entry);
-	next = submit(s, &req, login_done);
+	next = session_submit(s, &req, login_done);
 	memset(entry, 0, sizeof(entry));
 	memset(req.secret, 0, sizeof(req.secret));
 	return next;
@@ -283,16 +295,14 @@ unsigned session_recharge_number_on_input(struct session *s, const char *text,
 	unsigned next;
 
 	(void)is_key;
-	if (clean_entry(text, len, entry, sizeof(entry)) == 0)
-		return SESSION_STAY;
-	if ((next = navigation(s, entry)) != SESSION_STAY)
+	if ((next = read_entry(s, text, len, entry, sizeof(entry))) != ENTRY_READY)
 		return next;
 	if (!account_number_is_valid(entry)) {
 		session_say(s, "bad_number");
 		return session_refuse(s, SESSION_RECHARGE_NUMBER);
 	}
 	memcpy(req.number, entry, sizeof(req.number));
-	return submit(s, &req, exists_done);
+	return session_submit(s, &req, exists_done);
 }
 
 /* A committed recharge, said only now that it is durable. */
@@ -347,17 +357,15 @@ unsigned session_recharge_card_on_input(struct session *s, const char *text,
 	unsigned next;
 
 	(void)is_key;
-	if (clean_entry(text, len, entry, sizeof(entry)) == 0)
-		return SESSION_STAY;
-	if ((next = navigation(s, entry)) != SESSION_STAY)
+	if ((next = read_entry(s, text, len, entry, sizeof(entry))) != ENTRY_READY)
 		return next;
 	if (!account_card_is_valid(entry)) {
 		session_say(s, "recharge_bad_card");
 		return session_refuse(s, SESSION_RECHARGE_CARD);
 	}
 	memcpy(req.number, s->target, sizeof(req.number));
-	memcpy(req.secret, entry, sizeof(req.secret));
-	return submit(s, &req, recharge_done);
+	snprintf(req.secret, sizeof(req.secret), "%s", entry);
+	return session_submit(s, &req, recharge_done);
 }
 
 /* Asks for the amount. */
@@ -391,9 +399,7 @@ unsigned session_recharge_amount_on_input(struct session *s, const char *text,
 	long yuan;
 
 	(void)is_key;
-	if (clean_entry(text, len, entry, sizeof(entry)) == 0)
-		return SESSION_STAY;
-	if ((next = navigation(s, entry)) != SESSION_STAY)
+	if ((next = read_entry(s, text, len, entry, sizeof(entry))) != ENTRY_READY)
 		return next;
 	yuan = parse_yuan(entry);
 	if (yuan < 0) {
@@ -424,9 +430,7 @@ unsigned session_recharge_confirm_on_input(struct session *s, const char *text,
 	unsigned next;
 
 	(void)is_key;
-	if (clean_entry(text, len, entry, sizeof(entry)) == 0)
-		return SESSION_STAY;
-	if ((next = navigation(s, entry)) != SESSION_STAY)
+	if ((next = read_entry(s, text, len, entry, sizeof(entry))) != ENTRY_READY)
 		return next;
 	if (strcmp(entry, "1") == 0) {
 		struct account_request req = {
@@ -435,7 +439,7 @@ unsigned session_recharge_confirm_on_input(struct session *s, const char *text,
 		};
 
 		memcpy(req.number, s->target, sizeof(req.number));
-		return submit(s, &req, recharge_done);
+		return session_submit(s, &req, recharge_done);
 	}
 	if (strcmp(entry, "2") == 0) {
 		session_say(s, "recharge_cancelled");
@@ -457,34 +461,30 @@ static void queued_free(struct session_queued *q)
 
 /*
  * The worker's answer, on the event loop: the flow decides what comes
- * next, then what the caller typed meanwhile is handled, in order, until
- * an entry sends the session waiting again.
+ * next, then what the caller typed meanwhile is handled in order. The
+ * queue is taken out first: an entry that sends the session waiting again
+ * queues the rest anew, and one that hangs up makes the rest go nowhere.
  */
 static void on_account_done(void *ctx, const struct account_request *req)
 {
 	struct session *s = ctx;
-	size_t done = 0;
+	struct session_queued batch[SESSION_QUEUE_MAX];
+	size_t n = s->nqueued;
 
+	memcpy(batch, s->queued, n * sizeof(batch[0]));
+	s->nqueued = 0;
 	s->pending = NULL;
 	session_goto(s, s->on_result(s, req));
-	while (done < s->nqueued && s->state != SESSION_WAIT &&
-	       s->state != SESSION_CLOSING) {
-		struct session_queued *q = &s->queued[done++];
-
-		session_replay(s, q->text, q->len, q->is_key);
-		queued_free(q);
+	for (size_t i = 0; i < n; i++) {
+		session_replay(s, batch[i].text, batch[i].len, batch[i].is_key);
+		queued_free(&batch[i]);
 	}
-	if (s->state == SESSION_CLOSING)
-		while (done < s->nqueued)
-			queued_free(&s->queued[done++]);
-	memmove(&s->queued[0], &s->queued[done],
-		(s->nqueued - done) * sizeof(s->queued[0]));
-	s->nqueued -= done;
 }
 
-static unsigned submit(struct session *s, struct account_request *req,
-		       unsigned (*on_result)(struct session *,
-					     const struct account_request *))
+/* Sends a request to the worker and waits for its answer in SESSION_WAIT. */
+unsigned session_submit(struct session *s, struct account_request *req,
+			unsigned (*on_result)(struct session *,
+					      const struct account_request *))
 {
 	req->done = on_account_done;
 	req->ctx = s;
@@ -561,7 +561,7 @@ unsigned session_account_flow(struct session *s, enum menu_flow flow)
 			return SESSION_QUERY_NUMBER;
 		s->info_flow = flow;
 		memcpy(req.number, s->account, sizeof(req.number));
-		return submit(s, &req, info_done);
+		return session_submit(s, &req, info_done);
 	}
 	case MENU_FLOW_CARD:
 		return s->target[0] ? SESSION_RECHARGE_CARD : SESSION_RECHARGE_NUMBER;

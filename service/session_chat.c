@@ -100,6 +100,9 @@ static unsigned chat_result(struct session *s, enum chat_result r,
 	case CHAT_NO_SUCH_NICK:
 		session_say_with(s, "chat_no_such_nick", vars);
 		break;
+	case CHAT_MUTED:
+		session_say(s, "chat_muted");
+		break;
 	}
 	return SESSION_STAY;
 }
@@ -141,8 +144,10 @@ static unsigned chat_cmd_msg(struct session *s, const char *arg, size_t len)
 	if (n == 0 || text_len == 0)
 		return chat_usage(s, "/msg NICK TEXT");
 	if (n >= sizeof(nick)) {
-		/* Longer than any nickname can be. */
+		/* Longer than any nickname can be: cut at a character. */
 		n = sizeof(nick) - 1;
+		while (n > 0 && ((unsigned char)arg[n] & 0xc0) == 0x80)
+			n--;
 	}
 	memcpy(nick, arg, n);
 	nick[n] = '\0';
@@ -171,6 +176,138 @@ static unsigned chat_cmd_nick(struct session *s, const char *arg, size_t len)
 			   nick);
 }
 
+/* --- the teacher's controls ------------------------------------------- */
+
+/* The worker's verdict on an /op password. */
+static unsigned op_checked(struct session *s, const struct account_request *req)
+{
+	if (req->status == ACCOUNT_OK) {
+		s->op = true;
+		log_info(s->id, "operator: %s", chat_member_nick(s->member));
+		session_say(s, "chat_op_ok");
+	} else {
+		s->op_tries++;
+		log_info(s->id, "operator password refused (%d of %d)", s->op_tries,
+			 SESSION_OP_TRIES);
+		session_say(s, "chat_op_refused");
+	}
+	return SESSION_CHAT;
+}
+
+/* /op PASSWORD: checked by the worker thread, never on the event loop. */
+static unsigned chat_cmd_op(struct session *s, const char *arg, size_t len)
+{
+	struct account_request req = { .op = ACCOUNT_OP_CHECK_HASH };
+
+	if (len == 0)
+		return chat_usage(s, "/op PASSWORD");
+	if (s->env->operator_hash == NULL || s->env->accounts == NULL ||
+	    s->op_tries >= SESSION_OP_TRIES || len > ACCOUNT_SECRET_MAX) {
+		session_say(s, "chat_op_refused");
+		return SESSION_STAY;
+	}
+	memcpy(req.secret, arg, len);
+	req.hash = s->env->operator_hash;
+	return session_submit(s, &req, op_checked);
+}
+
+/* Copies a nickname argument; false if it is longer than any nickname. */
+static bool nick_arg(const char *arg, size_t len, char *out, size_t outsz)
+{
+	if (len == 0 || len >= outsz)
+		return false;
+	memcpy(out, arg, len);
+	out[len] = '\0';
+	return true;
+}
+
+/* The session behind a member's nickname, or NULL after saying so. */
+static struct session *find_target(struct session *s, const char *nick)
+{
+	struct chat_member *m = chat_room_find(s->env->room, nick);
+	const char *vars[] = { "nick", nick, NULL };
+
+	if (m == NULL) {
+		session_say_with(s, "chat_no_such_nick", vars);
+		return NULL;
+	}
+	return chat_member_ctx(m);
+}
+
+/* An operator's command on someone: /kick NICK [REASON], /mute, /unmute. */
+static unsigned chat_cmd_moderate(struct session *s, const char *cmd,
+				  const char *arg, size_t len)
+{
+	char nick[SESSION_NICK_MAX];
+	const char *rest;
+	size_t rest_len, n = split_word(arg, len, &rest, &rest_len);
+	const char *vars[] = { "action", cmd, "nick", nick, NULL };
+	struct session *t;
+
+	if (!nick_arg(arg, n, nick, sizeof(nick)))
+		return chat_usage(s, strcmp(cmd, "/kick") == 0 ? "/kick NICK [REASON]"
+							       : "/mute NICK");
+	t = find_target(s, nick);
+	if (t == NULL)
+		return SESSION_STAY;
+	if (strcmp(cmd, "/kick") == 0) {
+		struct strbuf reason;
+
+		strbuf_init(&reason);
+		chat_sanitize(rest, rest_len < 200 ? rest_len : 200, &reason);
+		log_info(s->id, "operator %s kicks %s (%s)",
+			 chat_member_nick(s->member), nick, reason.len ? reason.data : "-");
+		session_chat_kicked(t, chat_member_nick(s->member),
+				    reason.len ? reason.data : "");
+		strbuf_fini(&reason);
+	} else {
+		bool mute = strcmp(cmd, "/mute") == 0;
+
+		chat_member_set_muted(t->member, mute);
+		log_info(s->id, "operator %s %s %s", chat_member_nick(s->member),
+			 mute ? "mutes" : "unmutes", nick);
+	}
+	if (t != s)
+		session_say_with(s, "chat_op_done", vars);
+	return SESSION_STAY;
+}
+
+/* /wall TEXT: to every session, menus included. */
+static unsigned chat_cmd_wall(struct session *s, const char *arg, size_t len)
+{
+	struct strbuf clean;
+
+	if (len == 0)
+		return chat_usage(s, "/wall TEXT");
+	strbuf_init(&clean);
+	chat_sanitize(arg, len < CHAT_MAX_LINE ? len : CHAT_MAX_LINE, &clean);
+	log_info(s->id, "operator %s walls: %s", chat_member_nick(s->member),
+		 clean.data ? clean.data : "");
+	s->env->hub.wall(s->env->hub.ctx, clean.data ? clean.data : "");
+	strbuf_fini(&clean);
+	return SESSION_STAY;
+}
+
+/* Taken out of the room by an operator: told why, back to the main menu. */
+void session_chat_kicked(struct session *s, const char *by, const char *reason)
+{
+	char why[CHAT_MAX_LINE];
+	/* by may be s's own nick, freed when s leaves: keep a copy. */
+	char kicker[SESSION_NICK_MAX];
+	const char *vars[] = { "nick", kicker, "reason", reason, NULL };
+
+	if (s->state != SESSION_CHAT)
+		return;
+	snprintf(kicker, sizeof(kicker), "%s", by);
+	snprintf(why, sizeof(why), "kicked by %s%s%s", by, reason[0] ? ": " : "",
+		 reason);
+	session_chat_leave(s, why);
+	session_say_with(s, "chat_kicked", vars);
+	s->menu = s->set->start;
+	s->depth = 0;
+	session_goto(s, SESSION_MENU);
+}
+
 /* A line starting with '/': one of the room's commands. */
 static unsigned chat_command(struct session *s, const char *line, size_t len)
 {
@@ -183,6 +320,9 @@ static unsigned chat_command(struct session *s, const char *line, size_t len)
 
 		strbuf_init(&sb);
 		chat_room_who(s->env->room, &sb);
+		/* An operator sees every session, not only the room. */
+		if (s->op && s->env->hub.list != NULL)
+			s->env->hub.list(s->env->hub.ctx, &sb);
 		session_write(s, sb.data ? sb.data : "");
 		strbuf_fini(&sb);
 		return SESSION_STAY;
@@ -197,6 +337,20 @@ static unsigned chat_command(struct session *s, const char *line, size_t len)
 	}
 	if (IS("/msg"))
 		return chat_cmd_msg(s, arg, arg_len);
+	if (IS("/op"))
+		return chat_cmd_op(s, arg, arg_len);
+	if (IS("/wall") || IS("/kick") || IS("/mute") || IS("/unmute")) {
+		char cmd[8];
+
+		if (!s->op) {
+			session_say(s, "chat_not_op");
+			return SESSION_STAY;
+		}
+		if (IS("/wall"))
+			return chat_cmd_wall(s, arg, arg_len);
+		snprintf(cmd, sizeof(cmd), "%.*s", (int)n, line);
+		return chat_cmd_moderate(s, cmd, arg, arg_len);
+	}
 	if (IS("/wire")) {
 		session_say_wire(s);
 		return SESSION_STAY;

@@ -13,6 +13,12 @@
 /* Bytes of a nickname kept for the chat room (16 CJK characters and NUL). */
 #define SESSION_NICK_MAX (CHAT_NICK_MAX * 4 + 1)
 
+/* Wrong /op passwords a session may try: each costs a yescrypt hash. */
+#define SESSION_OP_TRIES 3
+
+/* Bytes of a menu name kept for the trace's "MENU main -> ..."; cut beyond. */
+#define SESSION_SHOWN_MAX 48
+
 /* Seconds a session waits for the account store before giving up. */
 #define SESSION_WAIT_TIMEOUT 30
 /*
@@ -35,6 +41,7 @@ struct session {
 	struct menu_catalog *catalog; /* one reference held */
 	const struct menu_set *set;
 	const struct menu *menu;
+	char shown[SESSION_SHOWN_MAX]; /* --trace: the menu last entered, or "" */
 	const struct menu *back[SESSION_MAX_DEPTH]; /* menus to go back to */
 	size_t depth;
 	enum charset charset;
@@ -45,6 +52,8 @@ struct session {
 	struct chat_member *member; /* in the room while not NULL */
 	char nick[SESSION_NICK_MAX]; /* asked for on joining; "" for guest-N */
 	bool idle_warned;
+	bool op;          /* proved the operator password with /op */
+	int op_tries;     /* wrong /op passwords; SESSION_OP_TRIES ends them */
 	bool joining; /* history arriving before the banner is shown */
 	struct chat_msg *held[CHAT_HISTORY + 1];
 	size_t nheld;
@@ -122,6 +131,15 @@ void session_chat_enter(struct session *s);
 unsigned session_chat_on_input(struct session *s, const char *text,
 			       size_t len, bool is_key);
 unsigned session_chat_on_timeout(struct session *s);
+/* An operator took the caller out of the room: told why, back to the menu. */
+void session_chat_kicked(struct session *s, const char *by, const char *reason);
+/*
+ * Sends a request to the account worker; the session waits in
+ * SESSION_WAIT, then on_result decides the next state. Returns SESSION_WAIT.
+ */
+unsigned session_submit(struct session *s, struct account_request *req,
+			unsigned (*on_result)(struct session *,
+					      const struct account_request *));
 /* Leaves the room if in it, telling the others why. */
 void session_chat_leave(struct session *s, const char *reason);
 /* Arms the room's idle timer (the warning comes a minute early). */

@@ -7,8 +7,10 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 static enum trace_level trace_level = TRACE_INFO;
 
@@ -90,4 +92,97 @@ char *trace_escape(const char *s, size_t len, char *out, size_t outsz)
 	}
 	out[o] = '\0';
 	return out;
+}
+
+/* --- --trace ----------------------------------------------------------- */
+
+bool trace_wire;
+static bool trace_colour;
+
+/* Turns the view on; colour only for a terminal (a file gets plain text). */
+void trace_wire_enable(void)
+{
+	trace_wire = true;
+	trace_colour = isatty(STDERR_FILENO) == 1;
+}
+
+/* A connection view with both decoders at the start of their streams. */
+struct trace_conn *trace_conn_new(void)
+{
+	struct trace_conn *t = xcalloc(1, sizeof(*t));
+
+	wiretrace_dir_init(&t->in, true);
+	wiretrace_dir_init(&t->out, false);
+	return t;
+}
+
+/* Writes "HH:MM:SS.mmm session N: " (or no session for 0). */
+static void trace_head(unsigned id)
+{
+	wiretrace_stamp(stderr, trace_colour);
+	if (id != 0)
+		fprintf(stderr, "session %u: ", id);
+}
+
+/* Prints one chunk as a block; the lock keeps other threads' lines out of it. */
+void trace_bytes(struct trace_conn *t, unsigned id, enum trace_dir dir,
+		 const void *buf, size_t len, bool secret, size_t whole)
+{
+	bool in = dir == TRACE_IN;
+	struct wiretrace_dir *d = in ? &t->in : &t->out;
+	size_t masked = wiretrace_masked(d, buf, len, secret);
+
+	if (in)
+		t->bytes_in += len;
+	else
+		t->bytes_out += len;
+	flockfile(stderr);
+	trace_head(id);
+	fprintf(stderr, "%s%s %zu byte%s%s", wiretrace_colour(in ? WIRETRACE_IN :
+							   WIRETRACE_OUT,
+							   trace_colour),
+		in ? "in" : "out", len, len == 1 ? "" : "s",
+		wiretrace_colour(WIRETRACE_RESET, trace_colour));
+	if (whole > len)
+		fprintf(stderr, " (part of one %zu-byte read)", whole);
+	if (masked > 0)
+		fprintf(stderr, " (%zu byte%s of a password masked)", masked,
+			masked == 1 ? "" : "s");
+	fputc('\n', stderr);
+	wiretrace_dump(d, stderr, buf, len, secret, trace_colour);
+	funlockfile(stderr);
+}
+
+/* Prints one datagram: where from, where to, the bytes. */
+void trace_datagram(enum trace_dir dir, const char *local, const char *peer,
+		    const void *buf, size_t len)
+{
+	bool in = dir == TRACE_IN;
+
+	flockfile(stderr);
+	trace_head(0);
+	fprintf(stderr, "udp: %sdatagram %s %zu byte%s%s %s %s %s %s\n",
+		wiretrace_colour(in ? WIRETRACE_IN : WIRETRACE_OUT, trace_colour),
+		in ? "in" : "out", len, len == 1 ? "" : "s",
+		wiretrace_colour(WIRETRACE_RESET, trace_colour),
+		in ? "from" : "to", peer, in ? "to" : "from", local);
+	wiretrace_dump(NULL, stderr, buf, len, false, trace_colour);
+	funlockfile(stderr);
+}
+
+/* Prints one line of the view. */
+void trace_event(unsigned id, enum wiretrace_colour colour, const char *fmt,
+		 ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	flockfile(stderr);
+	trace_head(id);
+	fprintf(stderr, "%s%s%s\n", wiretrace_colour(colour, trace_colour), msg,
+		wiretrace_colour(WIRETRACE_RESET, trace_colour));
+	funlockfile(stderr);
 }

@@ -7,7 +7,10 @@
 #ifndef HOTLINE_TRACE_H
 #define HOTLINE_TRACE_H
 
+#include <stdbool.h>
 #include <stddef.h>
+
+#include "wiretrace.h"
 
 enum trace_level {
 	TRACE_ERROR,
@@ -32,5 +35,48 @@ void trace_log(enum trace_level level, unsigned id, const char *func,
  * Returns out.
  */
 char *trace_escape(const char *s, size_t len, char *out, size_t outsz);
+
+/*
+ * --trace, the protocol view for a class: connections with their
+ * addresses, every chunk of bytes in and out as hex and text with the
+ * telnet commands named, state changes, and who closed first. Callers
+ * test trace_wire before building anything, so an untraced server pays
+ * one branch per call site.
+ */
+extern bool trace_wire;
+
+/* Turns the protocol view on: colour if stderr is a terminal. */
+void trace_wire_enable(void);
+
+enum trace_dir {
+	TRACE_IN,  /* from the peer */
+	TRACE_OUT, /* to the peer */
+};
+
+/* One connection's view: a telnet decoder per direction and byte counts. */
+struct trace_conn {
+	struct wiretrace_dir in, out;
+	unsigned long long bytes_in, bytes_out;
+	bool feeding_secret; /* the input being handled held masked bytes */
+	bool mask_out;       /* the output being traced echoes them */
+};
+
+/* Returns a new connection view; the caller owns it (free() it). */
+struct trace_conn *trace_conn_new(void);
+
+/*
+ * A chunk of bytes of session id: a header, the hex and text rows, the
+ * telnet commands in it. secret masks its data bytes (a password being
+ * typed); whole, if not 0, is the size of the read the chunk is a line
+ * of.
+ */
+void trace_bytes(struct trace_conn *t, unsigned id, enum trace_dir dir,
+		 const void *buf, size_t len, bool secret, size_t whole);
+/* A datagram: no connection, so no decoder and no session. */
+void trace_datagram(enum trace_dir dir, const char *local, const char *peer,
+		    const void *buf, size_t len);
+/* One line of the view for session id (0: none), in the colour given. */
+void trace_event(unsigned id, enum wiretrace_colour colour, const char *fmt,
+		 ...) __attribute__((format(printf, 3, 4)));
 
 #endif

@@ -10,6 +10,7 @@
 
 #include <cmocka.h>
 
+#include <crypt.h>
 #include <iconv.h>
 #include <poll.h>
 #include <sys/socket.h>
@@ -20,6 +21,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "account.h"
 #include "conn.h"
 #include "e2e.h"
 
@@ -256,12 +258,21 @@ static void test_iac_escaped_and_binary_input_survives(void **state)
 	}
 	e2e_send(f->fd, junk, sizeof(junk));
 	e2e_send(f->fd, "\0\0\0\0\xff\xff\xff\xf1\xff\xfa\x18", 11);
+	/* An escape sequence where a number goes, and as a chat line. */
+	e2e_send_str(f->fd, "\r\n1\r\n\x1b]0;pwned\x07\x1b[2J138\r\n*\r\n");
+	e2e_send_str(f->fd, "4\r\n\x1b[31mred\x9b" "2J\r\n/nick \x1b[2J\r\n/\x1b[1m\r\n");
+	usleep(200000);
 	close(f->fd);
 	f->fd = -1;
 	strbuf_reset(&f->got);
 	dial(f, "10086");
 	e2e_send_str(f->fd, "3\r\n");
 	assert_true(e2e_expect_str(f->fd, &f->got, GOODBYE_ZH));
+	/* Nothing a caller sent reached the log unescaped. */
+	char *log = e2e_server_log(&f->srv);
+	for (const char *p = log; *p != '\0'; p++)
+		assert_true(*p == '\n' || (unsigned char)*p >= 0x20);
+	free(log);
 }
 
 static void test_gbk_switch(void **state)
@@ -564,6 +575,42 @@ static void test_line_mode_password_hidden_by_will_echo(void **state)
 	assert_false(e2e_contains(&f->got, "1\r\n", 3));
 }
 
+static void test_no_balance_without_password(void **state)
+{
+	struct fixture *f = *state;
+	enum { CALLERS = 6 };
+	struct strbuf got[CALLERS];
+	int fds[CALLERS];
+	struct stat st;
+
+	/* Five wrong passwords and one right one race on the same number. */
+	for (int i = 0; i < CALLERS; i++) {
+		strbuf_init(&got[i]);
+		fds[i] = e2e_connect(f->srv.port);
+		assert_true(e2e_expect_str(fds[i], &got[i], "10086"));
+		e2e_send_str(fds[i], "1\r\n13800138000\r\n");
+	}
+	for (int i = 0; i < CALLERS; i++)
+		e2e_send_str(fds[i], i == 3 ? "123456\r\n1\r\n" : "65432\r\n");
+	assert_true(e2e_expect_str(fds[3], &got[3], "88.50"));
+	for (int i = 0; i < CALLERS; i++) {
+		if (i != 3) {
+			assert_true(e2e_expect_str(fds[i], &got[i], "号码或服务密码错误"));
+			/* Back, and the query asks again: no way around the password. */
+			e2e_send_str(fds[i], "*\r\n1\r\n*\r\n2\r\n");
+			assert_true(e2e_expect_str(fds[i], &got[i], "充值的 11 位"));
+			assert_false(e2e_contains(&got[i], "88.50", 5));
+			assert_false(e2e_contains(&got[i], "张三", strlen("张三")));
+			assert_false(e2e_contains(&got[i], "飞享", strlen("飞享")));
+		}
+		close(fds[i]);
+		strbuf_fini(&got[i]);
+	}
+	/* The database is the server owner's alone. */
+	assert_int_equal(stat(f->srv.db_path, &st), 0);
+	assert_int_equal(st.st_mode & 077, 0);
+}
+
 static void test_card_race_has_one_winner(void **state)
 {
 	struct fixture *f = *state;
@@ -666,6 +713,88 @@ static void test_wire_line_and_character_mode(void **state)
 	assert_true(e2e_contains(&got, "退格键发送字节:  7f", strlen("退格键发送字节:  7f")));
 	close(fd);
 	strbuf_fini(&got);
+}
+
+static int setup_operator(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+	char hash[CRYPT_OUTPUT_SIZE], path[128];
+	const char *args[] = { "--menus", MENUS_DIR, "--operator-password-file",
+			       path, NULL };
+
+	strbuf_init(&f->got);
+	f->fd = -1;
+	snprintf(f->dir, sizeof(f->dir), "/tmp/hotline-menus-XXXXXX");
+	if (mkdtemp(f->dir) == NULL)
+		return -1;
+	snprintf(path, sizeof(path), "%s/test.yaml", f->dir); /* removed by teardown */
+	if (account_hash_password("s3cret teacher", hash, sizeof(hash)) < 0)
+		return -1;
+	e2e_write_file(path, hash);
+	*state = f;
+	return e2e_server_start(&f->srv, args);
+}
+
+static void test_operator_controls(void **state)
+{
+	struct fixture *f = *state;
+	struct strbuf a, b, c;
+	int fa, fb, fc;
+
+	strbuf_init(&a);
+	strbuf_init(&b);
+	strbuf_init(&c);
+	fa = join_chat(f, &a, false);
+	fb = join_chat(f, &b, false);
+	fc = e2e_connect(f->srv.port); /* stays at the main menu */
+	assert_true(e2e_expect_str(fc, &c, "10086"));
+
+	e2e_send_str(fa, "/wall hello\r\n");
+	assert_true(e2e_expect_str(fa, &a, "只有管理员"));
+	e2e_send_str(fa, "/op guess\r\n");
+	assert_true(e2e_expect_str(fa, &a, "管理员密码不正确"));
+	assert_true(e2e_server_log_wait(&f->srv, "operator password refused (1 of 3)"));
+	e2e_send_str(fa, "/op s3cret teacher\r\n");
+	assert_true(e2e_expect_str(fa, &a, "您现在是管理员"));
+
+	/* /wall reaches the room and the menus. */
+	e2e_send_str(fa, "/wall 上课了\r\n");
+	assert_true(e2e_expect_str(fb, &b, "【老师广播】上课了"));
+	assert_true(e2e_expect_str(fc, &c, "【老师广播】上课了"));
+
+	/* /mute: B's lines go nowhere, and B is told. */
+	e2e_send_str(fa, "/mute guest-2\r\n");
+	assert_true(e2e_expect_str(fa, &a, "已执行 /mute guest-2"));
+	e2e_send_str(fb, "anyone?\r\n");
+	assert_true(e2e_expect_str(fb, &b, "禁言"));
+	e2e_send_str(fa, "/unmute guest-2\r\n");
+	assert_true(e2e_expect_str(fa, &a, "已执行 /unmute guest-2"));
+	e2e_send_str(fb, "back again\r\n");
+	assert_true(e2e_expect_str(fa, &a, "guest-2: back again"));
+	assert_false(e2e_contains(&a, "anyone?", 7));
+
+	/* An operator's /who lists every session with its state. */
+	e2e_send_str(fa, "/who\r\n");
+	assert_true(e2e_expect_str(fa, &a, "3 sessions:"));
+	assert_true(e2e_expect_str(fa, &a, "MENU main"));
+
+	/* /kick: out of the room, back at the main menu, the room told why. */
+	e2e_send_str(fa, "/kick guest-2 phones away\r\n");
+	assert_true(e2e_expect_str(fb, &b, "请出聊天室。phones away"));
+	assert_true(e2e_expect_str(fb, &b, "请按键选择"));
+	assert_true(e2e_expect_str(fa, &a, "*** guest-2 left (kicked by guest-1: phones away)"));
+	assert_true(e2e_server_log_wait(&f->srv, "operator guest-1 kicks guest-2 (phones away)"));
+
+	/* Someone else is no operator. */
+	strbuf_reset(&b);
+	e2e_send_str(fb, "4\r\n/kick guest-1\r\n");
+	assert_true(e2e_expect_str(fb, &b, "只有管理员"));
+	close(fa);
+	close(fb);
+	close(fc);
+	strbuf_fini(&a);
+	strbuf_fini(&b);
+	strbuf_fini(&c);
 }
 
 static int setup_limits(void **state)
@@ -793,10 +922,12 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_caller_not_reading_is_dropped, setup_chat, teardown),
 		cmocka_unit_test_setup_teardown(test_query_balance_over_raw_socket, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_line_mode_password_hidden_by_will_echo, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_no_balance_without_password, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_card_race_has_one_winner, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lock_survives_restart, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_busy_past_the_caps, setup_limits, teardown),
 		cmocka_unit_test_setup_teardown(test_wire_line_and_character_mode, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_operator_controls, setup_operator, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -865,7 +865,7 @@ static void test_recharge_amount_confirm_cancel(void **state)
 	strbuf_reset(&b->k->out);
 	line(b->k, "501");
 	assert_saw(b->k, "RECHARGE_BAD_AMOUNT\nRECHARGE_AMOUNT\n");
-	line(b->k, "1.5"); /* the second refusal; a third would hang up */
+	line(b->k, "12345678901234567890"); /* the second refusal; a third would hang up */
 	assert_saw(b->k, "RECHARGE_BAD_AMOUNT\nRECHARGE_AMOUNT\n");
 	line(b->k, "500");
 	assert_saw(b->k, "RECHARGE_CONFIRM 500.00 137****7000\n");
@@ -894,6 +894,27 @@ static void test_typed_ahead_input_is_kept(void **state)
 	pump(b);
 	assert_saw(b->k, "账户\nACCOUNT_BALANCE 张三 138****8000 88.50\n账户\n"
 			 "ACCOUNT_PLAN 4G 飞享套餐 38 元 38.00\n账户\n");
+}
+
+static void test_typed_ahead_hang_up_drops_the_rest(void **state)
+{
+	struct bank *b = *state;
+
+	/* printf '1\n13800138000\n123456\n1\n#\n3\n1\n' | hotline */
+	key(b->k, "1");
+	line(b->k, "13800138000");
+	line(b->k, "123456");
+	line(b->k, "1");
+	line(b->k, "#");
+	line(b->k, "3");
+	line(b->k, "1");
+	strbuf_reset(&b->k->out);
+	pump(b);
+	pump(b);
+	assert_saw(b->k, "账户\nACCOUNT_BALANCE 张三 138****8000 88.50\n账户\n"
+			 "主菜单 10086\n再见\n");
+	assert_int_equal(b->k->closes, 1);
+	assert_int_equal(session_state(b->k->session), SESSION_CLOSING);
 }
 
 static void test_hangup_while_waiting(void **state)
@@ -988,6 +1009,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_recharge_card_once, setup_bank, teardown_bank),
 		cmocka_unit_test_setup_teardown(test_recharge_amount_confirm_cancel, setup_bank, teardown_bank),
 		cmocka_unit_test_setup_teardown(test_typed_ahead_input_is_kept, setup_bank, teardown_bank),
+		cmocka_unit_test_setup_teardown(test_typed_ahead_hang_up_drops_the_rest, setup_bank, teardown_bank),
 		cmocka_unit_test_setup_teardown(test_hangup_while_waiting, setup_bank, teardown_bank),
 		cmocka_unit_test_setup_teardown(test_chat_nick_after_login, setup_bank, teardown_bank),
 	};

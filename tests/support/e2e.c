@@ -89,7 +89,11 @@ int e2e_server_start(struct e2e_server *srv, const char *const *args)
 	int fd;
 
 	bool has_db = false;
+	/* HOTLINE_E2E_HOTLINED runs another build (a plain one, for RSS). */
+	const char *bin = getenv("HOTLINE_E2E_HOTLINED");
 
+	if (bin != NULL && bin[0] != '\0')
+		argv[0] = bin;
 	for (size_t i = 0; args != NULL && args[i] != NULL && argc < 29; i++) {
 		has_db |= strcmp(args[i], "--db") == 0;
 		argv[argc++] = args[i];

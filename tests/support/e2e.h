@@ -22,8 +22,9 @@ struct e2e_server {
 };
 
 /*
- * Starts build/hotlined --listen 127.0.0.1 --port 0 plus args (NULL-ended)
- * and waits for its "listening on" line. Unless args hold --db, the server
+ * Starts build/hotlined (or $HOTLINE_E2E_HOTLINED if set) --listen
+ * 127.0.0.1 --port 0 plus args (NULL-ended) and waits for its "listening
+ * on" line. Unless args hold --db, the server
  * gets a fresh database of its own, removed by e2e_server_stop. Returns 0
  * or -1.
  */

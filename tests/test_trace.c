@@ -1,0 +1,220 @@
+/*
+ * test_trace: hotlined --trace end to end. A scripted caller walks a
+ * query with the password 123456, in character mode (a key at a time, as
+ * Linux telnet sends) and in line mode with every line in one write (as a
+ * pipe sends); the log must show the accept, the decoded negotiation, the
+ * state changes, who closed first, and the password masked, never in
+ * clear. Every wait is bounded.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "e2e.h"
+
+#define GOODBYE_ZH "感谢您的来电,再见!"
+#define ASK_NUMBER "11 位手机号码"
+#define ASK_PASSWORD "6 位服务密码"
+#define ACCOUNT_MENU "账户查询"
+
+/* What inetutils telnet answers to our offers. */
+static const char telnet_answers[] =
+	"\xff\xfd\x01"                         /* DO ECHO */
+	"\xff\xfd\x03"                         /* DO SGA */
+	"\xff\xfb\x1f"                         /* WILL NAWS */
+	"\xff\xfa\x1f\x00\x50\x00\x18\xff\xf0" /* SB NAWS 80x24 SE */
+	"\xff\xfd\x00"                         /* DO BINARY */
+	"\xff\xfb\x00";                        /* WILL BINARY */
+
+struct fixture {
+	struct e2e_server srv;
+	int fd;
+	struct strbuf got;
+	char *log; /* the server's log, read before it stops */
+};
+
+static int setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+	const char *args[] = { "--menus", MENUS_DIR, "--trace", NULL };
+
+	strbuf_init(&f->got);
+	f->fd = -1;
+	*state = f;
+	return e2e_server_start(&f->srv, args);
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	if (f->fd >= 0)
+		close(f->fd);
+	if (f->srv.pid > 0)
+		e2e_server_stop(&f->srv, SIGKILL);
+	strbuf_fini(&f->got);
+	free(f->log);
+	free(f);
+	return 0;
+}
+
+/* Waits for the log line that ends the call, keeps the log, stops the server cleanly. */
+static void finish(struct fixture *f)
+{
+	assert_true(e2e_server_log_wait(&f->srv, "closed first"));
+	f->log = e2e_server_log(&f->srv);
+	/* Exit 0: no sanitizer report, no crash on the way out. */
+	assert_int_equal(e2e_server_stop(&f->srv, SIGTERM), 0);
+}
+
+/* Asserts the log has needle. */
+static void log_has(struct fixture *f, const char *needle)
+{
+	if (strstr(f->log, needle) == NULL) {
+		fprintf(stderr, "%s\n", f->log);
+		fail_msg("the trace lacks \"%s\"", needle);
+	}
+}
+
+/* Sends one byte at a time, as a character-mode telnet does. */
+static void type_keys(int fd, const char *keys, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		e2e_send(fd, keys + i, 1);
+		usleep(2000);
+	}
+}
+
+static void test_character_mode_query(void **state)
+{
+	struct fixture *f = *state;
+
+	f->fd = e2e_connect(f->srv.port);
+	assert_true(f->fd >= 0);
+	assert_true(e2e_expect_str(f->fd, &f->got, "10086"));
+	e2e_send(f->fd, telnet_answers, sizeof(telnet_answers) - 1);
+	assert_true(e2e_server_log_wait(&f->srv, "IAC SB NAWS 80 24 IAC SE"));
+	e2e_send_str(f->fd, "1");
+	assert_true(e2e_expect_str(f->fd, &f->got, ASK_NUMBER));
+	type_keys(f->fd, "13800138000\r\0", 13);
+	assert_true(e2e_expect_str(f->fd, &f->got, ASK_PASSWORD));
+	type_keys(f->fd, "123456\r\0", 8);
+	assert_true(e2e_expect_str(f->fd, &f->got, ACCOUNT_MENU));
+	e2e_send_str(f->fd, "#");
+	e2e_send_str(f->fd, "3");
+	assert_true(e2e_expect_str(f->fd, &f->got, GOODBYE_ZH));
+	assert_true(e2e_expect_close(f->fd, &f->got));
+	finish(f);
+
+	log_has(f, "session 1: accept: caller 127.0.0.1:");
+	log_has(f, "-> server 127.0.0.1:");
+	/* Our offers and the client's answers, by name. */
+	log_has(f, "telnet: IAC WILL ECHO\n");
+	log_has(f, "telnet: IAC DO NAWS\n");
+	log_has(f, "telnet: IAC DO ECHO\n");
+	log_has(f, "telnet: IAC WILL NAWS\n");
+	/* The state machine. */
+	log_has(f, "session 1: (new call) -> MENU main\n");
+	log_has(f, "session 1: MENU main -> QUERY_NUMBER\n");
+	log_has(f, "session 1: QUERY_NUMBER -> QUERY_PASSWORD\n");
+	log_has(f, "session 1: QUERY_PASSWORD -> WAIT\n");
+	log_has(f, "session 1: WAIT -> MENU account\n");
+	log_has(f, "session 1: MENU main -> CLOSING\n");
+	/* The number is not secret; the keys of the password were masked. */
+	log_has(f, "|1|");
+	log_has(f, " of a password masked)");
+	assert_null(strstr(f->log, "123456"));
+	assert_null(strstr(f->log, "|2|"));
+	assert_null(strstr(f->log, "32 33"));
+	/* Who hung up. */
+	log_has(f, "session 1: the server closes first: quit");
+	log_has(f, "the server closed first\n");
+	/* A file gets no colours. */
+	assert_null(strchr(f->log, '\033'));
+}
+
+static void test_line_mode_all_at_once(void **state)
+{
+	struct fixture *f = *state;
+
+	f->fd = e2e_connect(f->srv.port);
+	assert_true(f->fd >= 0);
+	assert_true(e2e_expect_str(f->fd, &f->got, "10086"));
+	/* A pipe: every line in one write, the password among them. */
+	e2e_send_str(f->fd, "1\r\n13800138000\r\n123456\r\n#\r\n3\r\n");
+	assert_true(e2e_expect_str(f->fd, &f->got, GOODBYE_ZH));
+	assert_true(e2e_expect_close(f->fd, &f->got));
+	finish(f);
+
+	log_has(f, "(part of one 30-byte read)");
+	log_has(f, "(6 bytes of a password masked)");
+	log_has(f, "** ** ** ** ** ** 0d 0a");
+	log_has(f, "|******..|");
+	assert_null(strstr(f->log, "123456"));
+	assert_null(strstr(f->log, "31 32 33 34 35 36"));
+	/* A line-mode caller is sent WILL ECHO for the password. */
+	log_has(f, "QUERY_NUMBER -> QUERY_PASSWORD\n");
+	log_has(f, "telnet: IAC WILL ECHO\n");
+}
+
+static void test_op_password_masked(void **state)
+{
+	struct fixture *f = *state;
+
+	f->fd = e2e_connect(f->srv.port);
+	assert_true(f->fd >= 0);
+	assert_true(e2e_expect_str(f->fd, &f->got, "10086"));
+	e2e_send(f->fd, telnet_answers, sizeof(telnet_answers) - 1);
+	assert_true(e2e_server_log_wait(&f->srv, "IAC SB NAWS 80 24 IAC SE"));
+	/* A menu key needs no Enter: the chat line after it is a line of its own. */
+	e2e_send_str(f->fd, "4");
+	assert_true(e2e_server_log_wait(&f->srv, "-> CHAT"));
+	e2e_send_str(f->fd, "/op hunter2\r");
+	type_keys(f->fd, "/op s3cret\r", 11);
+	e2e_send_str(f->fd, "/quit\r");
+	assert_true(e2e_expect_close(f->fd, &f->got));
+	finish(f);
+
+	log_has(f, "|/op *******.|");
+	log_has(f, " of a password masked)");
+	assert_null(strstr(f->log, "hunter2"));
+	assert_null(strstr(f->log, "s3cret"));
+	/* The echo of what was typed is masked as well. */
+	assert_null(strstr(f->log, "|3|"));
+	assert_null(strstr(f->log, "|h|"));
+}
+
+static void test_caller_closes_first(void **state)
+{
+	struct fixture *f = *state;
+
+	f->fd = e2e_connect(f->srv.port);
+	assert_true(f->fd >= 0);
+	assert_true(e2e_expect_str(f->fd, &f->got, "10086"));
+	close(f->fd);
+	f->fd = -1;
+	finish(f);
+	log_has(f, "session 1: the caller closed first: FIN received");
+	log_has(f, "the caller closed first\n");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_character_mode_query, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_line_mode_all_at_once, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_op_password_masked, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_caller_closes_first, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
