@@ -39,6 +39,7 @@ struct conn {
 	struct event_base *base;
 	struct bufferevent *bev;
 	struct event *idle_timer; /* the session's silence timer */
+	/* Made on first use (conn_event): an idle caller never needs them. */
 	struct event *reaper;     /* frees the conn on a later loop turn */
 	struct event *linger;     /* drops a closing conn whose peer never reads */
 	struct event *kick;       /* takes a slow reader out of the chat room */
@@ -48,8 +49,6 @@ struct conn {
 	struct charset_conv *charset;
 	struct lineedit *lineedit;
 	struct session *session;
-	struct strbuf decoded; /* caller's bytes as UTF-8, reused per read */
-	struct strbuf encoded; /* text on its way out, reused per write */
 	const char *close_reason;
 	struct trace_conn *trace; /* --trace view; NULL when tracing is off */
 	const char *closed_first; /* --trace: who closed first */
@@ -116,10 +115,31 @@ static void conn_output_echo(struct conn *c, const char *text, size_t len,
 	c->trace->mask_out = false;
 }
 
+/*
+ * Scratch buffers shared by every conn (one loop thread, and no conn's
+ * decoding or encoding runs inside another's): a conn keeps no buffer of
+ * its own between reads and writes.
+ */
+static struct strbuf conn_decoded; /* caller's bytes as UTF-8 */
+static struct strbuf conn_encoded; /* text on its way out */
+
+static void on_reap(evutil_socket_t fd, short what, void *ctx);
+static void on_kick(evutil_socket_t fd, short what, void *ctx);
+static void on_stall(evutil_socket_t fd, short what, void *ctx);
+
+/* The event in *slot, made on first use; the conn frees it. */
+static struct event *conn_event(struct conn *c, struct event **slot,
+				event_callback_fn fn)
+{
+	if (*slot == NULL)
+		*slot = event_new(c->base, -1, 0, fn, c);
+	return *slot;
+}
+
 /* Sends UTF-8 text to the caller: "\n" becomes CR LF, then the caller's charset. */
 static void conn_output_text(struct conn *c, const char *text, size_t len)
 {
-	struct strbuf *sb = &c->encoded;
+	struct strbuf *sb = &conn_encoded;
 	size_t start = 0;
 
 	strbuf_reset(sb);
@@ -228,7 +248,7 @@ static void io_deliver(void *ctx, struct chat_msg *msg)
 		return;
 	if (conn_pending_output(c) > c->env->max_output) {
 		/* Not here: the room is looping over its members right now. */
-		event_active(c->kick, EV_TIMEOUT, 0);
+		event_active(conn_event(c, &c->kick, on_kick), EV_TIMEOUT, 0);
 		return;
 	}
 	conn_async_begin(c);
@@ -380,9 +400,9 @@ static void on_telnet(void *ctx, const struct telnet_adapter_event *ev)
 		if (c->closing)
 			break;
 		conn_note_keys(c, ev->data, ev->len);
-		strbuf_reset(&c->decoded);
-		charset_decode(c->charset, ev->data, ev->len, &c->decoded);
-		lineedit_feed(c->lineedit, c->decoded.data, c->decoded.len);
+		strbuf_reset(&conn_decoded);
+		charset_decode(c->charset, ev->data, ev->len, &conn_decoded);
+		lineedit_feed(c->lineedit, conn_decoded.data, conn_decoded.len);
 		break;
 	case TELNET_ADAPTER_EV_SEND:
 		conn_trace_out(c, ev->data, ev->len);
@@ -481,7 +501,8 @@ static void on_write(struct bufferevent *bev, void *ctx)
 
 	if (c->closing) {
 		if (evbuffer_get_length(bufferevent_get_output(bev)) == 0)
-			event_active(c->reaper, EV_TIMEOUT, 0);
+			event_active(conn_event(c, &c->reaper, on_reap),
+				     EV_TIMEOUT, 0);
 		return;
 	}
 	if (c->reading_paused) {
@@ -522,7 +543,7 @@ static void on_event(struct bufferevent *bev, short what, void *ctx)
 		}
 		c->close_reason = c->close_reason ? c->close_reason : "socket error";
 		c->closing = true;
-		event_active(c->reaper, EV_TIMEOUT, 0);
+		event_active(conn_event(c, &c->reaper, on_reap), EV_TIMEOUT, 0);
 	}
 }
 
@@ -541,7 +562,7 @@ static void conn_watch_stall(struct conn *c)
 {
 	struct timeval tv = { .tv_sec = CONN_STALL_SECONDS, .tv_usec = 0 };
 
-	if (!evtimer_pending(c->stall, NULL))
+	if (!evtimer_pending(conn_event(c, &c->stall, on_stall), NULL))
 		evtimer_add(c->stall, &tv);
 }
 
@@ -602,12 +623,14 @@ static void conn_destroy(struct conn *c)
 	telnet_adapter_free(c->telnet);
 	bufferevent_free(c->bev);
 	event_free(c->idle_timer);
-	event_free(c->reaper);
-	event_free(c->linger);
-	event_free(c->kick);
-	event_free(c->stall);
-	strbuf_fini(&c->decoded);
-	strbuf_fini(&c->encoded);
+	if (c->reaper != NULL)
+		event_free(c->reaper);
+	if (c->linger != NULL)
+		event_free(c->linger);
+	if (c->kick != NULL)
+		event_free(c->kick);
+	if (c->stall != NULL)
+		event_free(c->stall);
 	free(c->trace);
 	free(c);
 }
@@ -658,13 +681,14 @@ static void conn_close(struct conn *c, const char *reason)
 			c->closed_first = "the server";
 	}
 	evtimer_del(c->idle_timer);
-	evtimer_del(c->stall);
+	if (c->stall != NULL)
+		evtimer_del(c->stall);
 	bufferevent_disable(c->bev, EV_READ);
 	bufferevent_setwatermark(c->bev, EV_WRITE, 0, 0);
 	if (evbuffer_get_length(bufferevent_get_output(c->bev)) == 0)
-		event_active(c->reaper, EV_TIMEOUT, 0);
+		event_active(conn_event(c, &c->reaper, on_reap), EV_TIMEOUT, 0);
 	else
-		evtimer_add(c->linger, &linger);
+		evtimer_add(conn_event(c, &c->linger, on_reap), &linger);
 }
 
 /* Turns on keepalive and disables Nagle: keypad echo must not wait. */
@@ -721,13 +745,7 @@ struct conn *conn_new(struct event_base *base, evutil_socket_t fd,
 					    : sizeof(struct sockaddr_in));
 	clock_gettime(CLOCK_MONOTONIC, &c->started);
 	c->last_input = c->started;
-	strbuf_init(&c->decoded);
-	strbuf_init(&c->encoded);
 	c->idle_timer = evtimer_new(base, on_idle_timer, c);
-	c->reaper = event_new(base, -1, 0, on_reap, c);
-	c->linger = evtimer_new(base, on_reap, c);
-	c->kick = event_new(base, -1, 0, on_kick, c);
-	c->stall = evtimer_new(base, on_stall, c);
 	c->env = env;
 	c->telnet = telnet_adapter_new(on_telnet, c);
 	c->charset = charset_conv_new(CHARSET_UTF8);

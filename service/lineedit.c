@@ -45,11 +45,16 @@ struct lineedit {
 	bool too_long;
 	/*
 	 * The line typed so far: valid UTF-8, NUL-terminated while len > 0.
-	 * Allocated with the editor, so typing never allocates.
+	 * Grown on demand up to LINEEDIT_MAX_LINE + 1 bytes and kept: an idle
+	 * caller costs no line buffer, a typing one allocates a few times.
 	 */
 	size_t len;
-	char line[LINEEDIT_MAX_LINE + 1];
+	size_t cap;
+	char *line;
 };
+
+/* Smallest line buffer allocated: a menu key or a short entry fits. */
+#define LINEEDIT_MIN_CAP 32
 
 /* Hands one event to the caller, who may change mode or input kind. */
 static void lineedit_emit(struct lineedit *le, enum lineedit_event_type type,
@@ -139,7 +144,7 @@ static void lineedit_finish(struct lineedit *le)
 	if (too_long)
 		lineedit_emit(le, LINEEDIT_EV_TOO_LONG, NULL, 0);
 	else
-		lineedit_emit(le, LINEEDIT_EV_LINE, le->line, len);
+		lineedit_emit(le, LINEEDIT_EV_LINE, len > 0 ? le->line : "", len);
 }
 
 /* An Enter, whatever bytes it came as. */
@@ -212,6 +217,16 @@ static void lineedit_insert(struct lineedit *le, const char *s, size_t len)
 		if (first && le->mode == LINEEDIT_MODE_CHAR)
 			lineedit_echo(le, "\a", 1);
 		return;
+	}
+	if (le->len + len + 1 > le->cap) {
+		size_t cap = le->cap ? le->cap : LINEEDIT_MIN_CAP;
+
+		while (cap < le->len + len + 1)
+			cap *= 2;
+		if (cap > LINEEDIT_MAX_LINE + 1)
+			cap = LINEEDIT_MAX_LINE + 1;
+		le->line = xrealloc(le->line, cap);
+		le->cap = cap;
 	}
 	memcpy(le->line + le->len, s, len);
 	le->len += len;
@@ -405,6 +420,8 @@ struct lineedit *lineedit_new(lineedit_cb cb, void *ctx)
 /* Frees the editor; NULL is allowed. */
 void lineedit_free(struct lineedit *le)
 {
+	if (le != NULL)
+		free(le->line);
 	free(le);
 }
 

@@ -236,6 +236,7 @@ void session_free(struct session *s)
 	session_account_cancel(s);
 	session_chat_leave(s, "hung up");
 	menu_catalog_unref(s->catalog);
+	free(s->queued);
 	free(s);
 }
 

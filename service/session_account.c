@@ -471,7 +471,8 @@ static void on_account_done(void *ctx, const struct account_request *req)
 	struct session_queued batch[SESSION_QUEUE_MAX];
 	size_t n = s->nqueued;
 
-	memcpy(batch, s->queued, n * sizeof(batch[0]));
+	if (n > 0)
+		memcpy(batch, s->queued, n * sizeof(batch[0]));
 	s->nqueued = 0;
 	s->pending = NULL;
 	session_goto(s, s->on_result(s, req));
@@ -510,6 +511,8 @@ unsigned session_wait_on_input(struct session *s, const char *text, size_t len,
 			 SESSION_QUEUE_MAX);
 		return SESSION_STAY;
 	}
+	if (s->queued == NULL)
+		s->queued = xcalloc(SESSION_QUEUE_MAX, sizeof(*s->queued));
 	q = &s->queued[s->nqueued++];
 	q->is_key = is_key;
 	q->text = xstrndup(text, len);

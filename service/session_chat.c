@@ -17,7 +17,7 @@ static void chat_deliver(void *ctx, struct chat_msg *msg)
 
 	if (s->joining) {
 		/* The history comes before the banner is shown: keep it a moment. */
-		if (s->nheld < ARRAY_LEN(s->held))
+		if (s->nheld < CHAT_HISTORY + 1)
 			s->held[s->nheld++] = chat_msg_ref(msg);
 		return;
 	}
@@ -54,6 +54,7 @@ void session_chat_arm_timer(struct session *s)
 /* Joins the room: banner with the caller's name, then the recent history. */
 void session_chat_enter(struct session *s)
 {
+	struct chat_msg *held[CHAT_HISTORY + 1];
 	const char *vars[] = { "nick", NULL, NULL };
 
 	s->io.set_input(s->io.ctx, LINEEDIT_INPUT_TEXT);
@@ -62,6 +63,7 @@ void session_chat_enter(struct session *s)
 	if (s->member != NULL)
 		return;
 	s->joining = true;
+	s->held = held;
 	s->member = chat_room_join(s->env->room, s->nick[0] ? s->nick : NULL,
 				   &session_chat_member_ops, s);
 	s->joining = false;
@@ -73,6 +75,7 @@ void session_chat_enter(struct session *s)
 		chat_msg_unref(s->held[i]);
 	}
 	s->nheld = 0;
+	s->held = NULL;
 }
 
 /* Tells the caller what went wrong with a line, if anything. */

@@ -55,7 +55,8 @@ struct session {
 	bool op;          /* proved the operator password with /op */
 	int op_tries;     /* wrong /op passwords; SESSION_OP_TRIES ends them */
 	bool joining; /* history arriving before the banner is shown */
-	struct chat_msg *held[CHAT_HISTORY + 1];
+	/* CHAT_HISTORY + 1 slots on session_chat_enter's stack while joining. */
+	struct chat_msg **held;
 	size_t nheld;
 	/* queries and recharge */
 	char account[ACCOUNT_NUMBER_LEN + 1]; /* logged in by the query, or "" */
@@ -64,7 +65,8 @@ struct session {
 	int64_t amount_fen;                   /* an amount awaiting confirmation */
 	enum menu_flow info_flow;             /* what an INFO request is for */
 	struct account_request *pending;      /* the request waited for, or NULL */
-	struct session_queued queued[SESSION_QUEUE_MAX];
+	/* SESSION_QUEUE_MAX entries, allocated when input first waits; or NULL. */
+	struct session_queued *queued;
 	size_t nqueued;
 	/* Turns the store's answer into the next state. */
 	unsigned (*on_result)(struct session *s, const struct account_request *req);
