@@ -67,10 +67,13 @@ static int teardown(void **state)
 	return 0;
 }
 
-/* Waits for the log line that ends the call, keeps the log, stops the server cleanly. */
+/*
+ * Waits for the trace line that ends the call (not the earlier FIN line,
+ * which also says who closed first), keeps the log, stops the server.
+ */
 static void finish(struct fixture *f)
 {
-	assert_true(e2e_server_log_wait(&f->srv, "closed first"));
+	assert_true(e2e_server_log_wait(&f->srv, "closed first\n"));
 	f->log = e2e_server_log(&f->srv);
 	/* Exit 0: no sanitizer report, no crash on the way out. */
 	assert_int_equal(e2e_server_stop(&f->srv, SIGTERM), 0);
