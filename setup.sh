@@ -8,6 +8,9 @@ cd "$(dirname "$0")"
 
 packages=(gcc make cmake pkg-config libevent-dev libtelnet-dev libyaml-dev
           libsqlite3-dev libreadline-dev libcrypt-dev libcmocka-dev)
+# Only for ./setup.sh test: fuzzing, valgrind and the static checks.
+test_packages=(clang libclang-rt-14-dev valgrind clang-tidy cppcheck
+               clang-format)
 
 install_missing() {
 	local missing=()
@@ -33,11 +36,23 @@ run)
 	exec build/hotlined "$@"
 	;;
 test)
+	packages+=("${test_packages[@]}")
 	install_missing
+	# A plain hotlined for valgrind and the RSS figure of the hostile test.
+	cmake -S . -B build-plain -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+		-DBUILD_TESTING=OFF
+	cmake --build build-plain -j "$(nproc)" --target hotlined
 	cmake -S . -B build-test -DCMAKE_BUILD_TYPE=Debug \
-		-DHOTLINE_SANITIZE=ON -DHOTLINE_WERROR=ON
+		-DHOTLINE_SANITIZE=ON -DHOTLINE_WERROR=ON \
+		-DHOTLINE_PLAIN_HOTLINED="$PWD/build-plain/hotlined"
 	cmake --build build-test -j "$(nproc)"
-	exec ctest --test-dir build-test --output-on-failure
+	ctest --test-dir build-test --output-on-failure
+	# The libFuzzer harnesses, about 30 s each.
+	CC=clang cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=Debug \
+		-DHOTLINE_FUZZ=ON
+	cmake --build build-fuzz -j "$(nproc)" --target hotline_fuzzers
+	ctest --test-dir build-fuzz -L fuzz --output-on-failure -j "$(nproc)"
+	exec scripts/lint
 	;;
 *)
 	echo "usage: ./setup.sh run [hotlined options] | ./setup.sh test" >&2

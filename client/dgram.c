@@ -67,7 +67,8 @@ static bool dgram_is_answer(const char *reply, size_t len, bool ping,
 		return true;
 	if (len < 6 || strncmp(reply, "PONG ", 5) != 0)
 		return strncmp(reply, "ERROR", 5) == 0;
-	int seq = atoi(reply + 5);
+	/* strtol, not atoi: a hostile reply may not fit an int. */
+	long seq = strtol(reply + 5, NULL, 10);
 
 	return seq >= 1 && seq <= tries;
 }

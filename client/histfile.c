@@ -24,6 +24,8 @@ static char *histfile_join(const char *base, const char *rel)
 	size_t blen = strlen(base), rlen = strlen(rel);
 	char *p = mem_alloc(blen + 1 + rlen + 1);
 
+	/* The NUL comes with rel, two lines on:
+	 * NOLINTNEXTLINE(bugprone-not-null-terminated-result) */
 	memcpy(p, base, blen);
 	p[blen] = '/';
 	memcpy(p + blen + 1, rel, rlen + 1);

@@ -204,7 +204,7 @@ static int listener_bind_one(struct listener *l, struct sockaddr *sa,
 	unsigned flags = LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC |
 			 LEV_OPT_REUSEABLE;
 	struct evconnlistener *evl;
-	struct sockaddr_storage bound;
+	struct sockaddr_storage bound = { 0 };
 	socklen_t boundlen = sizeof(bound);
 	char host[INET6_ADDRSTRLEN + 2];
 
@@ -229,11 +229,12 @@ static int listener_bind_one(struct listener *l, struct sockaddr *sa,
 		return -1;
 	}
 	evconnlistener_set_error_cb(evl, on_accept_error);
+	/* The port we got (port 0 asks for any); kept if getsockname fails. */
 	getsockname(evconnlistener_get_fd(evl), (struct sockaddr *)&bound,
 		    &boundlen);
 	if (bound.ss_family == AF_INET6)
 		l->port = ntohs(((struct sockaddr_in6 *)&bound)->sin6_port);
-	else
+	else if (bound.ss_family == AF_INET)
 		l->port = ntohs(((struct sockaddr_in *)&bound)->sin_port);
 	l->socks[l->nsocks++] = evl;
 	log_info(0, "listening on %s:%u", host, l->port);
@@ -335,12 +336,13 @@ void listener_print_dial_lines(const struct listener *l)
 		freeifaddrs(ifs);
 	}
 	for (size_t i = 0; !l->any_address && i < l->nsocks; i++) {
-		struct sockaddr_storage ss;
+		/* Zeroed for the analyzer, which cannot see getsockname fill it. */
+		struct sockaddr_storage ss = { 0 };
 		socklen_t len = sizeof(ss);
 
-		getsockname(evconnlistener_get_fd(l->socks[i]),
-			    (struct sockaddr *)&ss, &len);
-		if (is_dialable((struct sockaddr *)&ss)) {
+		if (getsockname(evconnlistener_get_fd(l->socks[i]),
+				(struct sockaddr *)&ss, &len) == 0 &&
+		    is_dialable((struct sockaddr *)&ss)) {
 			print_dial_line((struct sockaddr *)&ss, l->port);
 			printed++;
 		}

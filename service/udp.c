@@ -256,13 +256,13 @@ static void udp_local(const struct udp_socket *s, const struct udp_datagram *d,
 
 		in6->sin6_family = AF_INET6;
 		in6->sin6_addr = d->dst6.ipi6_addr;
-		in6->sin6_port = htons((uint16_t)atoi(port + 1));
+		in6->sin6_port = htons((uint16_t)strtoul(port + 1, NULL, 10));
 	} else {
 		struct sockaddr_in *in = (struct sockaddr_in *)&ss;
 
 		in->sin_family = AF_INET;
 		in->sin_addr = d->dst4.ipi_addr;
-		in->sin_port = htons((uint16_t)atoi(port + 1));
+		in->sin_port = htons((uint16_t)strtoul(port + 1, NULL, 10));
 	}
 	format_addr((struct sockaddr *)&ss, out, outsz);
 }
@@ -397,7 +397,8 @@ static int udp_bind_one(struct udp_server *u, struct sockaddr *sa,
 			socklen_t salen, unsigned port)
 {
 	struct udp_socket *s;
-	struct sockaddr_storage bound;
+	/* Zeroed for the analyzer, which cannot see getsockname fill it. */
+	struct sockaddr_storage bound = { 0 };
 	socklen_t boundlen = sizeof(bound);
 	evutil_socket_t fd;
 	int one = 1;
