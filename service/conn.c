@@ -16,13 +16,11 @@
 #include <sys/socket.h>
 #include <time.h>
 
-#include <event2/buffer.h>
-#include <event2/bufferevent.h>
-
 #include "charset.h"
 #include "chat.h"
 #include "lineedit.h"
 #include "session.h"
+#include "sockio.h"
 #include "telnet.h"
 #include "trace.h"
 #include "util.h"
@@ -37,7 +35,7 @@ struct conn {
 	struct timespec started;
 	struct timespec last_input; /* for an operator's /who */
 	struct event_base *base;
-	struct bufferevent *bev;
+	struct sockio *io;
 	struct event *idle_timer; /* the session's silence timer */
 	/* Made on first use (conn_event): an idle caller never needs them. */
 	struct event *reaper;     /* frees the conn on a later loop turn */
@@ -157,7 +155,7 @@ static void conn_output_text(struct conn *c, const char *text, size_t len)
 /* Bytes queued for the caller and not yet sent. */
 static size_t conn_pending_output(const struct conn *c)
 {
-	return evbuffer_get_length(bufferevent_get_output(c->bev));
+	return sockio_pending(c->io);
 }
 
 /*
@@ -173,7 +171,7 @@ static void conn_async_begin(struct conn *c)
 	lineedit_pending(c->lineedit, &len);
 	if (len > 0) {
 		conn_trace_out(c, "\r\033[K", 4);
-		bufferevent_write(c->bev, "\r\033[K", 4);
+		sockio_write(c->io, "\r\033[K", 4);
 	}
 }
 
@@ -204,7 +202,6 @@ static void conn_queue_msg(struct conn *c, struct chat_msg *msg)
 {
 	const char *bytes = msg->text;
 	size_t len = msg->len;
-	struct evbuffer *out = bufferevent_get_output(c->bev);
 
 	if (charset_conv_charset(c->charset) != CHARSET_UTF8) {
 		if (msg->alt == NULL) {
@@ -221,9 +218,9 @@ static void conn_queue_msg(struct conn *c, struct chat_msg *msg)
 	/* The text holds no 0xff byte (sanitised), so no telnet escaping. */
 	conn_trace_out(c, bytes, len);
 	if (len <= CONN_COPY_MAX)
-		evbuffer_add(out, bytes, len);
+		sockio_write(c->io, bytes, len);
 	else
-		evbuffer_add_reference(out, bytes, len, conn_msg_sent,
+		sockio_write_reference(c->io, bytes, len, conn_msg_sent,
 				       chat_msg_ref(msg));
 }
 
@@ -308,8 +305,7 @@ static void io_describe(void *ctx, struct session_wire *w)
 	socklen_t len = sizeof(local);
 	struct strbuf sb;
 
-	if (getsockname(bufferevent_getfd(c->bev), (struct sockaddr *)&local,
-			&len) == 0)
+	if (getsockname(sockio_fd(c->io), (struct sockaddr *)&local, &len) == 0)
 		format_peer((struct sockaddr *)&local, w->local, sizeof(w->local));
 	snprintf(w->peer, sizeof(w->peer), "%s", c->peer);
 	w->char_mode = lineedit_mode(c->lineedit) == LINEEDIT_MODE_CHAR;
@@ -407,7 +403,7 @@ static void on_telnet(void *ctx, const struct telnet_adapter_event *ev)
 		break;
 	case TELNET_ADAPTER_EV_SEND:
 		conn_trace_out(c, ev->data, ev->len);
-		bufferevent_write(c->bev, ev->data, ev->len);
+		sockio_write(c->io, ev->data, ev->len);
 		break;
 	case TELNET_ADAPTER_EV_CHAR_MODE:
 		log_debug(c->id, "character mode");
@@ -469,84 +465,87 @@ static void conn_feed(struct conn *c, const char *buf, size_t len)
 	}
 }
 
-/* Reads what arrived, a chunk at a time, until closing or the output is full. */
-static void on_read(struct bufferevent *bev, void *ctx)
+/* Feeds what arrived; stops reading a caller who does not read our output. */
+static void on_data(void *ctx, const char *data, size_t len)
 {
 	struct conn *c = ctx;
-	struct evbuffer *in = bufferevent_get_input(bev);
-	char buf[CONN_READ_CHUNK];
 
 	clock_gettime(CLOCK_MONOTONIC, &c->last_input);
-	while (!c->closing && evbuffer_get_length(in) > 0) {
-		if (conn_pending_output(c) > c->env->max_output) {
-			/* The caller is not reading what we send: stop reading them. */
-			bufferevent_disable(bev, EV_READ);
-			c->reading_paused = true;
-			conn_watch_stall(c);
-			return;
-		}
-		int n = evbuffer_remove(in, buf, sizeof(buf));
-
-		if (n <= 0)
-			break;
-		conn_feed(c, buf, (size_t)n);
-	}
 	if (c->closing)
-		evbuffer_drain(in, evbuffer_get_length(in));
+		return;
+	conn_feed(c, data, len);
+	if (!c->closing && conn_pending_output(c) > c->env->max_output) {
+		sockio_set_reading(c->io, false);
+		c->reading_paused = true;
+		conn_watch_stall(c);
+	}
 }
 
-/* Output drained below the low watermark: resume reading, or finish closing. */
-static void on_write(struct bufferevent *bev, void *ctx)
+/*
+ * Output went out: finish closing; or, once under half the cap, the caller
+ * is reading again: stop the stall clock and resume reading them.
+ */
+static void on_written(void *ctx)
 {
 	struct conn *c = ctx;
 
 	if (c->closing) {
-		if (evbuffer_get_length(bufferevent_get_output(bev)) == 0)
+		if (conn_pending_output(c) == 0)
 			event_active(conn_event(c, &c->reaper, on_reap),
 				     EV_TIMEOUT, 0);
 		return;
 	}
+	if (conn_pending_output(c) > c->env->max_output / 2)
+		return;
+	if (c->stall != NULL)
+		evtimer_del(c->stall);
 	if (c->reading_paused) {
 		c->reading_paused = false;
-		bufferevent_enable(bev, EV_READ);
-		on_read(bev, c); /* input may already be waiting */
+		sockio_set_reading(c->io, true);
 	}
 }
 
-/* End of input, errors and timeouts of the socket itself. */
-static void on_event(struct bufferevent *bev, short what, void *ctx)
+/* The caller half-closed: answer what they sent, then hang up. */
+static void on_eof(void *ctx)
 {
 	struct conn *c = ctx;
 
-	(void)bev;
-	if (what & BEV_EVENT_EOF) {
-		if (trace_wire && c->closed_first == NULL) {
-			c->closed_first = "the caller";
-			trace_event(c->id, WIRETRACE_CONNECT,
-				    "the caller closed first: FIN received, "
-				    "end of its bytes");
-		}
-		/* The caller half-closed: answer what they sent, then hang up. */
-		if (!c->closing)
-			session_hangup(c->session, "end of input");
-		return;
+	if (trace_wire && c->closed_first == NULL) {
+		c->closed_first = "the caller";
+		trace_event(c->id, WIRETRACE_CONNECT,
+			    "the caller closed first: FIN received, "
+			    "end of its bytes");
 	}
-	if (what & BEV_EVENT_ERROR) {
-		if (trace_wire) {
-			int err = EVUTIL_SOCKET_ERROR();
-
-			if (c->closed_first == NULL)
-				c->closed_first = "the caller";
-			trace_event(c->id, WIRETRACE_CONNECT, "socket error: %s%s",
-				    evutil_socket_error_to_string(err),
-				    err == ECONNRESET ? " (RST: the caller "
-				    "aborted the connection)" : "");
-		}
-		c->close_reason = c->close_reason ? c->close_reason : "socket error";
-		c->closing = true;
-		event_active(conn_event(c, &c->reaper, on_reap), EV_TIMEOUT, 0);
-	}
+	if (!c->closing)
+		session_hangup(c->session, "end of input");
 }
+
+/* Reading or writing failed (a reset, most often): the call is over. */
+static void on_error(void *ctx, int err)
+{
+	struct conn *c = ctx;
+
+	if (trace_wire) {
+		if (c->closed_first == NULL)
+			c->closed_first = "the caller";
+		trace_event(c->id, WIRETRACE_CONNECT, "socket error: %s%s",
+			    evutil_socket_error_to_string(err),
+			    err == ECONNRESET ? " (RST: the caller "
+						"aborted the connection)"
+					      : "");
+	}
+	c->close_reason = c->close_reason ? c->close_reason : "socket error";
+	c->closing = true;
+	evtimer_del(c->idle_timer);
+	event_active(conn_event(c, &c->reaper, on_reap), EV_TIMEOUT, 0);
+}
+
+static const struct sockio_cbs conn_sockio_cbs = {
+	.on_data = on_data,
+	.on_eof = on_eof,
+	.on_error = on_error,
+	.on_written = on_written,
+};
 
 /* The session's silence timer fired. */
 static void on_idle_timer(evutil_socket_t fd, short what, void *ctx)
@@ -567,14 +566,18 @@ static void conn_watch_stall(struct conn *c)
 		evtimer_add(c->stall, &tv);
 }
 
-/* Still over the cap after CONN_STALL_SECONDS: the caller is not reading. */
+/*
+ * CONN_STALL_SECONDS after going over the cap, the output has not drained
+ * to half of it (on_written stops this clock when it does): the caller is
+ * not reading.
+ */
 static void on_stall(evutil_socket_t fd, short what, void *ctx)
 {
 	struct conn *c = ctx;
 
 	(void)fd;
 	(void)what;
-	if (!c->closing && conn_pending_output(c) > c->env->max_output)
+	if (!c->closing && conn_pending_output(c) > c->env->max_output / 2)
 		conn_close(c, "not reading");
 }
 
@@ -622,7 +625,7 @@ static void conn_destroy(struct conn *c)
 	lineedit_free(c->lineedit);
 	charset_conv_free(c->charset);
 	telnet_adapter_free(c->telnet);
-	bufferevent_free(c->bev);
+	sockio_free(c->io);
 	event_free(c->idle_timer);
 	if (c->reaper != NULL)
 		event_free(c->reaper);
@@ -664,6 +667,8 @@ void conn_list_free_all(struct conn_list *list)
 			c->close_reason = "service stopped";
 		conn_destroy(c);
 	}
+	sockio_group_free(list->io);
+	list->io = NULL;
 }
 
 /* Marks the conn closing: no more reading, output drains, then it is freed. */
@@ -687,9 +692,8 @@ static void conn_close(struct conn *c, const char *reason)
 	evtimer_del(c->idle_timer);
 	if (c->stall != NULL)
 		evtimer_del(c->stall);
-	bufferevent_disable(c->bev, EV_READ);
-	bufferevent_setwatermark(c->bev, EV_WRITE, 0, 0);
-	if (evbuffer_get_length(bufferevent_get_output(c->bev)) == 0)
+	sockio_set_reading(c->io, false);
+	if (conn_pending_output(c) == 0)
 		event_active(conn_event(c, &c->reaper, on_reap), EV_TIMEOUT, 0);
 	else
 		evtimer_add(conn_event(c, &c->linger, on_reap), &linger);
@@ -732,16 +736,17 @@ struct conn *conn_new(struct event_base *base, evutil_socket_t fd,
 
 	evutil_make_socket_nonblocking(fd);
 	tune_socket(fd);
-	struct bufferevent *bev = bufferevent_socket_new(base, fd,
-							 BEV_OPT_CLOSE_ON_FREE);
-	if (bev == NULL) {
+	if (list->io == NULL)
+		list->io = sockio_group_new(base);
+	c = xcalloc(1, sizeof(*c));
+	c->io = sockio_new(list->io, fd, &conn_sockio_cbs, c);
+	if (c->io == NULL) {
 		evutil_closesocket(fd);
+		free(c);
 		return NULL;
 	}
-	c = xcalloc(1, sizeof(*c));
 	c->id = id;
 	c->base = base;
-	c->bev = bev;
 	format_peer(peer, c->peer, sizeof(c->peer));
 	if (trace_wire)
 		conn_trace_accept(c, fd);
@@ -767,9 +772,6 @@ struct conn *conn_new(struct event_base *base, evutil_socket_t fd,
 	list->count++;
 
 	log_info(id, "connect from %s", c->peer);
-	bufferevent_setcb(bev, on_read, on_write, on_event, c);
-	bufferevent_setwatermark(bev, EV_WRITE, env->max_output / 2, 0);
-	bufferevent_enable(bev, EV_READ | EV_WRITE);
 	telnet_adapter_start(c->telnet);
 	session_start(c->session);
 	return c;
@@ -831,6 +833,7 @@ void conn_list_init(struct conn_list *list)
 {
 	list->head = NULL;
 	list->count = 0;
+	list->io = NULL;
 }
 
 /* Visits every conn; safe because conns are only freed on their own loop turn. */

@@ -1,5 +1,5 @@
 /*
- * conn: one per client. Owns the bufferevent, the telnet adapter, the
+ * conn: one per client. Owns the socket's I/O, the telnet adapter, the
  * charset converter, the line editor and the session, and wires them in
  * one direction: socket -> telnet -> charset -> lineedit -> session, and
  * session text -> charset -> telnet -> socket. The only module that
@@ -27,10 +27,9 @@
 #define CONN_COPY_MAX 256
 /* Seconds a closing conn waits for its output to drain before dropping it. */
 #define CONN_CLOSE_LINGER 5
-/* Bytes read from the socket per pass through the telnet adapter. */
-#define CONN_READ_CHUNK 4096
 
 struct conn;
+struct sockio_group;
 
 /* What every conn shares; owned by main, outlives the conns. */
 struct conn_env {
@@ -42,6 +41,7 @@ struct conn_env {
 struct conn_list {
 	struct conn *head;
 	size_t count;
+	struct sockio_group *io; /* the conns' end-of-pass writes; made by conn_new */
 };
 
 /* Called after a conn has left its list and been freed, with its peer's address. */
