@@ -25,10 +25,17 @@
 #include "trace.h"
 #include "util.h"
 
+/* The peer's address: IPv4 or IPv6, a fifth of a sockaddr_storage. */
+union peer_addr {
+	struct sockaddr sa;
+	struct sockaddr_in in;
+	struct sockaddr_in6 in6;
+};
+
 struct conn {
 	unsigned id;
 	char peer[INET6_ADDRSTRLEN + 8]; /* "addr:port" or "[addr]:port" */
-	struct sockaddr_storage peer_addr;
+	union peer_addr peer_addr;
 	unsigned width, height; /* from NAWS; 0 until the client says */
 	char enter[16];         /* the last Enter's bytes in hex, for /wire */
 	char erase[8];          /* the last Backspace byte in hex */
@@ -645,13 +652,13 @@ static void on_reap(evutil_socket_t fd, short what, void *ctx)
 	struct conn *c = ctx;
 	conn_gone_cb on_gone = c->on_gone;
 	void *gone_ctx = c->gone_ctx;
-	struct sockaddr_storage peer = c->peer_addr;
+	union peer_addr peer = c->peer_addr;
 
 	(void)fd;
 	(void)what;
 	conn_destroy(c);
 	if (on_gone != NULL)
-		on_gone(gone_ctx, (struct sockaddr *)&peer);
+		on_gone(gone_ctx, &peer.sa);
 }
 
 /* Frees every conn still in the list at once: the loop has stopped. */

@@ -132,17 +132,18 @@ void session_say_with(struct session *s, const char *name,
 /* --trace: "MENU main -> QUERY_NUMBER", naming the menus on either side. */
 static void session_trace_state(struct session *s, unsigned next)
 {
-	bool was_menu = s->state == SESSION_MENU && s->shown[0] != '\0';
+	bool was_menu = s->state == SESSION_MENU && s->shown != NULL;
 	bool is_menu = next == SESSION_MENU;
 
 	trace_event(s->id, WIRETRACE_STATE, "%s%s%s -> %s%s%s",
-		    s->shown[0] == '\0' && s->state == SESSION_MENU
+		    s->shown == NULL && s->state == SESSION_MENU
 			    ? "(new call)"
 			    : session_states[s->state].name,
 		    was_menu ? " " : "", was_menu ? s->shown : "",
 		    session_states[next].name, is_menu ? " " : "",
 		    is_menu ? s->menu->name : "");
-	snprintf(s->shown, sizeof(s->shown), "%s", is_menu ? s->menu->name : "");
+	free(s->shown);
+	s->shown = is_menu ? xstrdup(s->menu->name) : NULL;
 }
 
 /* The only place the state changes: logs old -> new, then enters. */
@@ -237,6 +238,8 @@ void session_free(struct session *s)
 	session_chat_leave(s, "hung up");
 	menu_catalog_unref(s->catalog);
 	free(s->queued);
+	free(s->back);
+	free(s->shown);
 	free(s);
 }
 
@@ -447,13 +450,20 @@ static void menu_enter(struct session *s)
 	s->io.set_timer(s->io.ctx, (unsigned)s->menu->timeout);
 }
 
-/* Remembers the current menu for "back", forgetting the oldest when full. */
-static void menu_push(struct session *s)
+/*
+ * Remembers the current menu for "back", forgetting the oldest when full.
+ * The stack grows on first use: a caller at the start menu holds none.
+ */
+void session_push_back(struct session *s)
 {
 	if (s->depth == SESSION_MAX_DEPTH) {
 		memmove(&s->back[0], &s->back[1],
 			(SESSION_MAX_DEPTH - 1) * sizeof(s->back[0]));
 		s->depth--;
+	}
+	if (s->depth == s->back_cap) {
+		s->back_cap = s->back_cap ? s->back_cap * 2 : 4;
+		s->back = xrealloc(s->back, s->back_cap * sizeof(*s->back));
 	}
 	s->back[s->depth++] = s->menu;
 }
@@ -490,7 +500,7 @@ static unsigned menu_act(struct session *s, const struct menu_action *action)
 {
 	switch (action->type) {
 	case MENU_ACTION_GOTO:
-		menu_push(s);
+		session_push_back(s);
 		s->menu = action->target;
 		return SESSION_MENU;
 	case MENU_ACTION_BACK:

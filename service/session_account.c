@@ -94,8 +94,7 @@ static unsigned enter_flow_menu(struct session *s, const char *name)
 		return SESSION_MENU;
 	}
 	if (s->menu != m) {
-		if (s->depth < SESSION_MAX_DEPTH)
-			s->back[s->depth++] = s->menu;
+		session_push_back(s);
 		s->menu = m;
 	}
 	return SESSION_MENU;
@@ -153,8 +152,6 @@ static unsigned login_done(struct session *s, const struct account_request *req)
 	case ACCOUNT_OK:
 		log_info(s->id, "login %s", masked);
 		memcpy(s->account, req->number, sizeof(s->account));
-		/* The chat room knows a logged-in caller by the masked number. */
-		snprintf(s->nick, sizeof(s->nick), "%s", masked);
 		s->failures = 0;
 		return enter_flow_menu(s, MENU_ACCOUNT_MENU);
 	case ACCOUNT_LOCKED:

@@ -56,6 +56,7 @@ void session_chat_enter(struct session *s)
 {
 	struct chat_msg *held[CHAT_HISTORY + 1];
 	const char *vars[] = { "nick", NULL, NULL };
+	char masked[ACCOUNT_NUMBER_LEN + 1];
 
 	s->io.set_input(s->io.ctx, LINEEDIT_INPUT_TEXT);
 	s->idle_warned = false;
@@ -64,7 +65,11 @@ void session_chat_enter(struct session *s)
 		return;
 	s->joining = true;
 	s->held = held;
-	s->member = chat_room_join(s->env->room, s->nick[0] ? s->nick : NULL,
+	/* The chat room knows a logged-in caller by the masked number. */
+	if (s->account[0] != '\0')
+		account_mask_number(s->account, masked, sizeof(masked));
+	s->member = chat_room_join(s->env->room,
+				   s->account[0] != '\0' ? masked : NULL,
 				   &session_chat_member_ops, s);
 	s->joining = false;
 	vars[1] = chat_member_nick(s->member);

@@ -16,9 +16,6 @@
 /* Wrong /op passwords a session may try: each costs a yescrypt hash. */
 #define SESSION_OP_TRIES 3
 
-/* Bytes of a menu name kept for the trace's "MENU main -> ..."; cut beyond. */
-#define SESSION_SHOWN_MAX 48
-
 /* Seconds a session waits for the account store before giving up. */
 #define SESSION_WAIT_TIMEOUT 30
 /*
@@ -41,16 +38,15 @@ struct session {
 	struct menu_catalog *catalog; /* one reference held */
 	const struct menu_set *set;
 	const struct menu *menu;
-	char shown[SESSION_SHOWN_MAX]; /* --trace: the menu last entered, or "" */
-	const struct menu *back[SESSION_MAX_DEPTH]; /* menus to go back to */
-	size_t depth;
+	char *shown;              /* --trace: the menu last entered, or NULL */
+	const struct menu **back; /* menus to go back to; NULL until the first */
+	size_t depth, back_cap;
 	enum charset charset;
 	int failures; /* invalid keys in a row */
 	int timeouts; /* silences in a row */
 	const char *close_reason;
 	/* chat */
 	struct chat_member *member; /* in the room while not NULL */
-	char nick[SESSION_NICK_MAX]; /* asked for on joining; "" for guest-N */
 	bool idle_warned;
 	bool op;          /* proved the operator password with /op */
 	int op_tries;     /* wrong /op passwords; SESSION_OP_TRIES ends them */
@@ -83,6 +79,8 @@ struct session_state_ops {
 
 
 /* session.c */
+/* Remembers the current menu for "back" (the oldest go past SESSION_MAX_DEPTH). */
+void session_push_back(struct session *s);
 /* Shows the caller their connection as the server sees it (/wire). */
 void session_say_wire(struct session *s);
 /* Handles one key or line as if it had just arrived. */
