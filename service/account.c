@@ -34,6 +34,8 @@
  * hashes) for a fraction of a second.
  */
 #define ACCOUNT_BUSY_TIMEOUT_MS 5000
+/* Prepared statements the store keeps (it uses about a dozen). */
+#define STORE_CACHE_MAX 16
 /* Fen in a yuan. */
 #define ACCOUNT_FEN_PER_YUAN 100
 
@@ -91,6 +93,13 @@ struct account_store {
 	/* crypt_ra's work area, reused by every login; wiped after each. */
 	void *crypt_data;
 	int crypt_size;
+	/* Statements prepared once and reset after each use (store_release). */
+	struct {
+		char *sql;
+		sqlite3_stmt *stmt;
+		bool busy; /* handed out and not yet released */
+	} cache[STORE_CACHE_MAX];
+	size_t ncache;
 };
 
 /* Third digits allowed after "1" and a second digit: the mobile prefixes. */
@@ -227,13 +236,46 @@ static int store_exec(struct account_store *st, const char *sql)
 static sqlite3_stmt *store_prepare(struct account_store *st, const char *sql)
 {
 	sqlite3_stmt *stmt = NULL;
+	size_t i;
 
-	if (sqlite3_prepare_v2(st->db, sql, -1, &stmt, NULL) != SQLITE_OK) {
+	/* Parsing and planning cost more than running these small statements. */
+	for (i = 0; i < st->ncache; i++) {
+		if (strcmp(st->cache[i].sql, sql) != 0)
+			continue;
+		if (st->cache[i].busy)
+			break; /* in use further up the stack: a fresh one */
+		st->cache[i].busy = true;
+		return st->cache[i].stmt;
+	}
+	if (sqlite3_prepare_v3(st->db, sql, -1, SQLITE_PREPARE_PERSISTENT,
+			       &stmt, NULL) != SQLITE_OK) {
 		store_log_error(st, sql);
 		sqlite3_finalize(stmt);
 		return NULL;
 	}
+	if (i == st->ncache && st->ncache < STORE_CACHE_MAX) {
+		st->cache[i].sql = xstrdup(sql);
+		st->cache[i].stmt = stmt;
+		st->cache[i].busy = true;
+		st->ncache++;
+	}
 	return stmt;
+}
+
+/* Gives back a statement from store_prepare: reset if cached, else finalized. */
+static void store_release(struct account_store *st, sqlite3_stmt *stmt)
+{
+	if (stmt == NULL)
+		return;
+	for (size_t i = 0; i < st->ncache; i++) {
+		if (st->cache[i].stmt == stmt) {
+			sqlite3_reset(stmt);
+			sqlite3_clear_bindings(stmt);
+			st->cache[i].busy = false;
+			return;
+		}
+	}
+	sqlite3_finalize(stmt);
 }
 
 /* Steps a statement: SQLITE_ROW, SQLITE_DONE, or -1 after logging. */
@@ -283,7 +325,7 @@ static int store_pragma_int(struct account_store *st, const char *sql,
 	*value = sqlite3_column_int64(stmt, 0);
 	ret = 0;
 out:
-	sqlite3_finalize(stmt);
+	store_release(st, stmt);
 	return ret;
 }
 
@@ -465,6 +507,10 @@ void account_store_close(struct account_store *st)
 {
 	if (st == NULL)
 		return;
+	for (size_t i = 0; i < st->ncache; i++) {
+		sqlite3_finalize(st->cache[i].stmt);
+		free(st->cache[i].sql);
+	}
 	if (st->db != NULL && sqlite3_close(st->db) != SQLITE_OK)
 		store_log_error(st, "close");
 	if (st->crypt_data != NULL) {
@@ -510,7 +556,7 @@ static enum account_status read_login(struct account_store *st,
 	*locked_until = sqlite3_column_int64(stmt, 2);
 	status = ACCOUNT_OK;
 out:
-	sqlite3_finalize(stmt);
+	store_release(st, stmt);
 	return status;
 }
 
@@ -630,7 +676,7 @@ static enum account_status count_failure(struct account_store *st,
 		status = ACCOUNT_BAD_PASSWORD;
 	}
 out:
-	sqlite3_finalize(stmt);
+	store_release(st, stmt);
 	return store_end(st, status);
 }
 
@@ -649,7 +695,7 @@ static enum account_status clear_failures(struct account_store *st,
 	if (store_step(st, stmt) == SQLITE_DONE)
 		status = ACCOUNT_OK;
 out:
-	sqlite3_finalize(stmt);
+	store_release(st, stmt);
 	return status;
 }
 
@@ -726,7 +772,7 @@ static enum account_status read_account(struct account_store *st,
 	info->minutes_total = sqlite3_column_int64(stmt, 7);
 	status = ACCOUNT_OK;
 out:
-	sqlite3_finalize(stmt);
+	store_release(st, stmt);
 	return status;
 }
 
@@ -765,7 +811,7 @@ static enum account_status read_recent(struct account_store *st,
 	if (rc == SQLITE_DONE)
 		status = ACCOUNT_OK;
 out:
-	sqlite3_finalize(stmt);
+	store_release(st, stmt);
 	return status;
 }
 
@@ -809,7 +855,7 @@ enum account_status account_store_exists(struct account_store *st,
 	else if (rc == SQLITE_DONE)
 		status = ACCOUNT_NOT_FOUND;
 out:
-	sqlite3_finalize(stmt);
+	store_release(st, stmt);
 	return status;
 }
 
@@ -833,7 +879,7 @@ int account_store_plans(struct account_store *st, struct account_plan *plans,
 	}
 	if ((size_t)n < max && rc < 0)
 		n = -1;
-	sqlite3_finalize(stmt);
+	store_release(st, stmt);
 	return n;
 }
 
@@ -884,7 +930,7 @@ static enum account_status credit(struct account_store *st,
 		status = changed == 0 ? ACCOUNT_NOT_FOUND : ACCOUNT_ERROR;
 		goto out;
 	}
-	sqlite3_finalize(stmt);
+	store_release(st, stmt);
 	stmt = store_prepare(st, "INSERT INTO recharges "
 				 "(number, fen, method, card_code, at) "
 				 "VALUES (?, ?, ?, ?, ?)");
@@ -901,7 +947,7 @@ static enum account_status credit(struct account_store *st,
 	sqlite3_bind_int64(stmt, 5, (int64_t)now);
 	if (store_step(st, stmt) != SQLITE_DONE)
 		goto out;
-	sqlite3_finalize(stmt);
+	store_release(st, stmt);
 	stmt = store_prepare(st, "SELECT balance_fen FROM accounts "
 				 "WHERE number = ?");
 	if (stmt == NULL)
@@ -912,7 +958,7 @@ static enum account_status credit(struct account_store *st,
 	*balance_fen = sqlite3_column_int64(stmt, 0);
 	status = ACCOUNT_OK;
 out:
-	sqlite3_finalize(stmt);
+	store_release(st, stmt);
 	return status;
 }
 
@@ -952,7 +998,7 @@ static enum account_status spend_card(struct account_store *st,
 	}
 	fen = sqlite3_column_int64(stmt, 0);
 	*card_fen = fen;
-	sqlite3_finalize(stmt);
+	store_release(st, stmt);
 	stmt = store_prepare(st, "UPDATE cards SET used_by = ?, used_at = ? "
 				 "WHERE code = ? AND used_by IS NULL");
 	if (stmt == NULL)
@@ -967,7 +1013,7 @@ static enum account_status spend_card(struct account_store *st,
 	}
 	status = credit(st, number, fen, code, now, balance_fen);
 out:
-	sqlite3_finalize(stmt);
+	store_release(st, stmt);
 	return status;
 }
 

@@ -12,9 +12,8 @@
  *   loop, so the loop never waits on the disk or on a hash. Recharges
  *   that arrive together share one durable commit (group commit).
  *
- * The worker wakes the loop with event_active from its own thread, so
- * main must call evthread_use_pthreads() (libevent_pthreads) before it
- * creates the event base.
+ * The worker wakes the loop through an eventfd, so the event base needs
+ * no libevent locking (no evthread_use_pthreads).
  */
 #ifndef HOTLINE_ACCOUNT_H
 #define HOTLINE_ACCOUNT_H
@@ -183,8 +182,8 @@ struct account_request {
 struct account_worker;
 
 /*
- * Starts the worker thread on an open store (it takes ownership). The
- * base must have been created after evthread_use_pthreads().
+ * Starts the worker thread on an open store (it takes ownership); its
+ * results are delivered on base, whose loop must run on this thread.
  */
 struct account_worker *account_worker_new(struct event_base *base,
 					  struct account_store *st);

@@ -9,29 +9,35 @@
  * COMMIT returns; the other requests (logins, queries) wait in a local
  * list and run one at a time, with the queue looked at again between
  * them, so a recharge waits for at most one password hash. A finished
- * request goes on a "done" list and an event made active on the loop's
- * base runs its callback there, unless the session cancelled it.
+ * request goes on a "done" list and the loop runs its callback there,
+ * unless the session cancelled it.
  *
- * event_active is called from the worker thread, so the event base must
- * have been created after evthread_use_pthreads(): main must call it
- * before event_base_new. Knows nothing of sessions, menus or sockets.
+ * The thread wakes the loop through an eventfd the loop reads, not with
+ * event_active: that would need libevent's own locking, which costs the
+ * loop a mutex round on every event it handles, all the time. Knows
+ * nothing of sessions, menus or sockets.
  */
 #include "account.h"
 #include "account_internal.h"
 #include "trace.h"
 #include "util.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 
 #include <event2/event.h>
 
 /* The thread, its queue in, its done list out, and the store it owns. */
 struct account_worker {
 	struct event_base *base;
-	struct event *wake; /* made active when the done list grows */
+	int wake_fd;        /* eventfd: written when the done list fills */
+	struct event *wake; /* reads wake_fd on the loop */
 	struct account_store *st;
 	pthread_t thread;
 	/* lock guards everything below, and every request's cancelled. */
@@ -83,13 +89,19 @@ static bool is_recharge(const struct account_request *req)
 static void worker_finish(struct account_worker *w,
 			  struct account_request *list, bool committed)
 {
+	bool was_empty;
+	uint64_t one = 1;
+
 	pthread_mutex_lock(&w->lock);
+	was_empty = w->done == NULL;
 	append(&w->done, &w->done_tail, list);
 	if (committed)
 		w->commits++;
 	pthread_mutex_unlock(&w->lock);
-	/* Thread-safe, because the base was made with evthread support. */
-	event_active(w->wake, 0, 0);
+	/* Once per fill: the loop drains the eventfd before taking the list. */
+	if (was_empty)
+		while (write(w->wake_fd, &one, sizeof(one)) < 0 && errno == EINTR)
+			;
 }
 
 /* Runs one request that is not a recharge, on the worker thread. */
@@ -184,9 +196,13 @@ static void worker_deliver(evutil_socket_t fd, short what, void *arg)
 {
 	struct account_worker *w = arg;
 	struct account_request *list, *req;
+	uint64_t count;
 
 	(void)fd;
 	(void)what;
+	/* First: a fill after this read writes again, so none is missed. */
+	while (read(w->wake_fd, &count, sizeof(count)) < 0 && errno == EINTR)
+		;
 	pthread_mutex_lock(&w->lock);
 	list = w->done;
 	w->done = w->done_tail = NULL;
@@ -216,8 +232,15 @@ struct account_worker *account_worker_new(struct event_base *base,
 
 	w->base = base;
 	w->st = st;
-	w->wake = event_new(base, -1, 0, worker_deliver, w);
-	if (w->wake == NULL) {
+	w->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (w->wake_fd < 0) {
+		log_error(0, "cannot create the worker's eventfd: %s",
+			  strerror(errno));
+		abort(); /* out of file descriptors at startup */
+	}
+	w->wake = event_new(base, w->wake_fd, EV_READ | EV_PERSIST,
+			    worker_deliver, w);
+	if (w->wake == NULL || event_add(w->wake, NULL) < 0) {
 		log_error(0, "cannot create the worker's event");
 		abort(); /* only fails out of memory */
 	}
@@ -252,6 +275,7 @@ void account_worker_free(struct account_worker *w)
 	pthread_join(w->thread, NULL);
 	worker_deliver(-1, 0, w);
 	event_free(w->wake);
+	close(w->wake_fd);
 	account_store_close(w->st);
 	pthread_cond_destroy(&w->cond);
 	pthread_mutex_destroy(&w->lock);

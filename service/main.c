@@ -16,7 +16,6 @@
 #include <unistd.h>
 
 #include <event2/event.h>
-#include <event2/thread.h>
 
 #include "account.h"
 #include "chat.h"
@@ -542,8 +541,6 @@ static int serve(const struct options *opts, const char *menus_path)
 		free(operator_hash);
 		return 1;
 	}
-	/* The account worker wakes the loop from its own thread. */
-	evthread_use_pthreads();
 	srv.base = event_base_new();
 	if (srv.base == NULL) {
 		fprintf(stderr, "hotlined: cannot create the event loop\n");

@@ -25,7 +25,6 @@
 
 #include <cmocka.h>
 #include <event2/event.h>
-#include <event2/thread.h>
 #include <sqlite3.h>
 
 #include "account.h"
@@ -1342,11 +1341,6 @@ int main(void)
 	size_t n = 0;
 	int failed;
 
-	/* The worker calls event_active from its thread: locks before bases. */
-	if (evthread_use_pthreads() < 0) {
-		fprintf(stderr, "evthread_use_pthreads failed\n");
-		return 1;
-	}
 	for (size_t i = 0; i < ARRAY_LEN(fixed_tests); i++)
 		tests[n++] = fixed_tests[i];
 	for (size_t i = 0; i < ARRAY_LEN(seed_cases); i++)

@@ -12,7 +12,6 @@
 #include <unistd.h>
 
 #include <event2/event.h>
-#include <event2/thread.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -967,9 +966,6 @@ static void test_wire_from_menu_and_chat(void **state)
 
 int main(void)
 {
-	/* The account worker wakes the loop from its thread. */
-	evthread_use_pthreads();
-
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_start_shows_main_menu, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_quit_says_goodbye_and_closes, setup, teardown),
