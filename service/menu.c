@@ -35,6 +35,7 @@ static const char *const menu_chat_texts[] = {
 	"chat_usage",        /* a command without its arguments: {usage} */
 	"chat_idle_warning", /* a minute before the idle limit */
 	"chat_removed",      /* dropped from the room for not reading */
+	"chat_op_password",  /* a bare /op asks for the password */
 	"chat_op_ok",        /* /op accepted */
 	"chat_op_refused",   /* /op refused, or no operators on this server */
 	"chat_not_op",       /* an operator's command from someone else */

@@ -81,6 +81,12 @@ static const struct session_state_ops session_states[] = {
 		.on_input = session_chat_on_input,
 		.on_timeout = session_chat_on_timeout,
 	},
+	[SESSION_OP_PASSWORD] = {
+		.name = "OP_PASSWORD",
+		.enter = session_op_password_enter,
+		.on_input = session_op_password_on_input,
+		.on_timeout = session_chat_on_timeout,
+	},
 	[SESSION_CLOSING] = {
 		.name = "CLOSING",
 		.enter = closing_enter,
@@ -255,7 +261,7 @@ static void session_input(struct session *s, const char *text, size_t len,
 {
 	s->timeouts = 0;
 	s->idle_warned = false;
-	if (s->state == SESSION_CHAT)
+	if (session_in_room_state(s))
 		session_chat_arm_timer(s);
 	else if (s->state != SESSION_WAIT && s->state != SESSION_CLOSING)
 		s->io.set_timer(s->io.ctx, (unsigned)s->menu->timeout);
@@ -351,7 +357,7 @@ void session_wall(struct session *s, const char *text)
 void session_summary(const struct session *s, struct strbuf *out)
 {
 	strbuf_printf(out, "%s", session_states[s->state].name);
-	if (s->state != SESSION_CHAT && s->state != SESSION_CLOSING)
+	if (!session_in_room_state(s) && s->state != SESSION_CLOSING)
 		strbuf_printf(out, " %s", s->menu->name);
 	if (s->member != NULL)
 		strbuf_printf(out, " as %s", chat_member_nick(s->member));
@@ -361,7 +367,7 @@ void session_summary(const struct session *s, struct strbuf *out)
 /* Too slow for the room: out of it and back to the main menu. */
 void session_chat_kick(struct session *s)
 {
-	if (s->state != SESSION_CHAT)
+	if (!session_in_room_state(s))
 		return;
 	session_chat_leave(s, "too slow");
 	session_say(s, "chat_removed");

@@ -31,6 +31,7 @@ enum session_state {
 	SESSION_RECHARGE_CONFIRM, /* 1 confirms the amount, 2 cancels */
 	SESSION_WAIT,             /* the account store is working on a request */
 	SESSION_CHAT,             /* in the chat room: lines are messages or /commands */
+	SESSION_OP_PASSWORD, /* in the room, typing the /op password, unseen */
 	SESSION_CLOSING,          /* goodbye said; output drains, then the line drops */
 	SESSION_STATE_COUNT,
 };

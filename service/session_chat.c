@@ -202,21 +202,61 @@ static unsigned op_checked(struct session *s, const struct account_request *req)
 	return SESSION_CHAT;
 }
 
-/* /op PASSWORD: checked by the worker thread, never on the event loop. */
-static unsigned chat_cmd_op(struct session *s, const char *arg, size_t len)
+/* Whether this session may try an operator password at all. */
+static bool op_may_try(const struct session *s)
+{
+	return s->env->operator_hash != NULL && s->env->accounts != NULL &&
+	       s->op_tries < SESSION_OP_TRIES;
+}
+
+/* Hands a password to the worker thread: never hashed on the event loop. */
+static unsigned op_check(struct session *s, const char *password, size_t len)
 {
 	struct account_request req = { .op = ACCOUNT_OP_CHECK_HASH };
+	unsigned next;
 
-	if (len == 0)
-		return chat_usage(s, "/op PASSWORD");
-	if (s->env->operator_hash == NULL || s->env->accounts == NULL ||
-	    s->op_tries >= SESSION_OP_TRIES || len > ACCOUNT_SECRET_MAX) {
+	if (!op_may_try(s) || len > ACCOUNT_SECRET_MAX) {
+		session_say(s, "chat_op_refused");
+		return s->state == SESSION_CHAT ? SESSION_STAY : SESSION_CHAT;
+	}
+	memcpy(req.secret, password, len);
+	req.hash = s->env->operator_hash;
+	next = session_submit(s, &req, op_checked);
+	explicit_bzero(req.secret, sizeof(req.secret));
+	return next;
+}
+
+/*
+ * /op asks for the password with the echo off, so it never shows on a
+ * projected screen; /op PASSWORD (for scripts and pipes) checks at once.
+ */
+static unsigned chat_cmd_op(struct session *s, const char *arg, size_t len)
+{
+	if (len > 0)
+		return op_check(s, arg, len);
+	if (!op_may_try(s)) {
 		session_say(s, "chat_op_refused");
 		return SESSION_STAY;
 	}
-	memcpy(req.secret, arg, len);
-	req.hash = s->env->operator_hash;
-	return session_submit(s, &req, op_checked);
+	return SESSION_OP_PASSWORD;
+}
+
+/* SESSION_OP_PASSWORD: the prompt, with input hidden like a service password. */
+void session_op_password_enter(struct session *s)
+{
+	s->io.set_input(s->io.ctx, LINEEDIT_INPUT_SECRET);
+	session_chat_arm_timer(s);
+	session_say(s, "chat_op_password");
+}
+
+/* The password line; an empty one goes back to the room. */
+unsigned session_op_password_on_input(struct session *s, const char *text,
+				      size_t len, bool is_key)
+{
+	(void)is_key;
+	if (len == 0)
+		return SESSION_CHAT;
+	return op_check(s, text, len);
 }
 
 /* Copies a nickname argument; false if it is longer than any nickname. */
@@ -304,7 +344,7 @@ void session_chat_kicked(struct session *s, const char *by, const char *reason)
 	char kicker[SESSION_NICK_MAX];
 	const char *vars[] = { "nick", kicker, "reason", reason, NULL };
 
-	if (s->state != SESSION_CHAT)
+	if (!session_in_room_state(s))
 		return;
 	snprintf(kicker, sizeof(kicker), "%s", by);
 	snprintf(why, sizeof(why), "kicked by %s%s%s", by, reason[0] ? ": " : "",

@@ -77,6 +77,11 @@ struct session_state_ops {
 	unsigned (*on_timeout)(struct session *s);
 };
 
+/* The states in which the session is a member of the chat room. */
+static inline bool session_in_room_state(const struct session *s)
+{
+	return s->state == SESSION_CHAT || s->state == SESSION_OP_PASSWORD;
+}
 
 /* session.c */
 /* Remembers the current menu for "back" (the oldest go past SESSION_MAX_DEPTH). */
@@ -128,6 +133,9 @@ void session_account_cancel(struct session *s);
 
 /* session_chat.c: the SESSION_CHAT row of the state table */
 void session_chat_enter(struct session *s);
+void session_op_password_enter(struct session *s);
+unsigned session_op_password_on_input(struct session *s, const char *text,
+				      size_t len, bool is_key);
 unsigned session_chat_on_input(struct session *s, const char *text,
 			       size_t len, bool is_key);
 unsigned session_chat_on_timeout(struct session *s);

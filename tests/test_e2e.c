@@ -797,6 +797,62 @@ static void test_operator_controls(void **state)
 	strbuf_fini(&c);
 }
 
+/*
+ * A bare /op asks for the password with the echo off: in character mode
+ * the server echoes none of it (a teacher's screen is often projected),
+ * in line mode it says WILL ECHO so the client hides it too, and WONT
+ * ECHO after. An empty line goes back to the room.
+ */
+static void test_operator_password_prompt(void **state)
+{
+	struct fixture *f = *state;
+	static const char password[] = "s3cret teacher\r";
+	struct strbuf a, b;
+	int fa, fb;
+
+	strbuf_init(&a);
+	strbuf_init(&b);
+	fa = join_chat(f, &a, true);
+	strbuf_reset(&a);
+	for (const char *k = "/op\r"; *k != '\0'; k++)
+		e2e_send(fa, k, 1);
+	assert_true(e2e_expect_str(fa, &a, "请输入管理员密码"));
+	for (size_t i = 0; i < sizeof(password) - 1; i++) {
+		e2e_send(fa, password + i, 1);
+		usleep(2000);
+	}
+	assert_true(e2e_expect_str(fa, &a, "您现在是管理员"));
+	/* Not one character of it came back: no echo, no redraw. */
+	assert_false(e2e_contains(&a, "s3cret", 6));
+	assert_false(e2e_contains(&a, "teacher", 7));
+	/* Back in the room with the echo on: typed text shows again. */
+	for (const char *k = "/who\r"; *k != '\0'; k++)
+		e2e_send(fa, k, 1);
+	assert_true(e2e_expect_str(fa, &a, "/who"));
+	assert_true(e2e_expect_str(fa, &a, "sessions:"));
+
+	/* A line-mode telnet (refuses our echo and go-ahead offers): WILL ECHO
+	 * with the prompt, WONT ECHO after. */
+	fb = join_chat(f, &b, false);
+	e2e_send(fb, "\xff\xfe\x01\xff\xfe\x03", 6);
+	strbuf_reset(&b);
+	e2e_send_str(fb, "/op\r\n");
+	assert_true(e2e_expect_str(fb, &b, "请输入管理员密码"));
+	assert_true(e2e_contains(&b, "\xff\xfb\x01", 3));
+	e2e_send(fb, "\xff\xfd\x01", 3); /* DO ECHO: the client stops echoing */
+	/* An empty line: no check, back to the room, echo given back. */
+	e2e_send_str(fb, "\r\n");
+	assert_true(e2e_expect(fb, &b, "\xff\xfc\x01", 3));
+	e2e_send_str(fb, "still here\r\n");
+	assert_true(e2e_expect_str(fa, &a, "guest-2: still here"));
+	assert_false(e2e_server_log_wait_ms(&f->srv,
+					    "operator password refused", 100));
+	close(fa);
+	close(fb);
+	strbuf_fini(&a);
+	strbuf_fini(&b);
+}
+
 static int setup_limits(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
@@ -900,34 +956,61 @@ static void test_help_and_version(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_raw_socket_quit, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_every_enter_form, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_server_offers_character_mode, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_character_mode_keypad, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_line_mode_ctrl_c_answers_timing_mark, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_char_mode_ctrl_c_hangs_up, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_raw_socket_quit, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_every_enter_form, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_server_offers_character_mode,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_character_mode_keypad,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_line_mode_ctrl_c_answers_timing_mark,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_char_mode_ctrl_c_hangs_up,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_are_you_there, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_overlong_line_refused_session_goes_on, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_iac_escaped_and_binary_input_survives, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_overlong_line_refused_session_goes_on,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_iac_escaped_and_binary_input_survives,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_gbk_switch, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_timeouts_hang_up, setup_quick, teardown),
-		cmocka_unit_test_setup_teardown(test_sighup_reload_and_broken_file, setup_quick, teardown),
-		cmocka_unit_test_setup_teardown(test_sigterm_tells_callers_and_exits_zero, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_check_and_dot, setup_quick, teardown),
-		cmocka_unit_test_setup_teardown(test_ipv6_and_ipv4_on_one_port, setup_ipv6, teardown),
+		cmocka_unit_test_setup_teardown(test_timeouts_hang_up,
+						setup_quick, teardown),
+		cmocka_unit_test_setup_teardown(test_sighup_reload_and_broken_file,
+						setup_quick, teardown),
+		cmocka_unit_test_setup_teardown(test_sigterm_tells_callers_and_exits_zero,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_check_and_dot, setup_quick,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_ipv6_and_ipv4_on_one_port,
+						setup_ipv6, teardown),
 		cmocka_unit_test(test_help_and_version),
-		cmocka_unit_test_setup_teardown(test_chat_between_two_callers, setup_chat, teardown),
-		cmocka_unit_test_setup_teardown(test_chat_redraws_half_typed_line, setup_chat, teardown),
-		cmocka_unit_test_setup_teardown(test_chat_slow_reader_is_removed, setup_chat, teardown),
-		cmocka_unit_test_setup_teardown(test_caller_not_reading_is_dropped, setup_chat, teardown),
-		cmocka_unit_test_setup_teardown(test_query_balance_over_raw_socket, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_line_mode_password_hidden_by_will_echo, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_no_balance_without_password, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_card_race_has_one_winner, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_lock_survives_restart, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_busy_past_the_caps, setup_limits, teardown),
-		cmocka_unit_test_setup_teardown(test_wire_line_and_character_mode, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_operator_controls, setup_operator, teardown),
+		cmocka_unit_test_setup_teardown(test_chat_between_two_callers,
+						setup_chat, teardown),
+		cmocka_unit_test_setup_teardown(test_chat_redraws_half_typed_line,
+						setup_chat, teardown),
+		cmocka_unit_test_setup_teardown(test_chat_slow_reader_is_removed,
+						setup_chat, teardown),
+		cmocka_unit_test_setup_teardown(test_caller_not_reading_is_dropped,
+						setup_chat, teardown),
+		cmocka_unit_test_setup_teardown(test_query_balance_over_raw_socket,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_line_mode_password_hidden_by_will_echo,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_no_balance_without_password,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_card_race_has_one_winner,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_lock_survives_restart,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_busy_past_the_caps,
+						setup_limits, teardown),
+		cmocka_unit_test_setup_teardown(test_wire_line_and_character_mode,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_operator_controls,
+						setup_operator, teardown),
+		cmocka_unit_test_setup_teardown(test_operator_password_prompt,
+						setup_operator, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
