@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "chat.h"
+#include "fuzz_check.h"
 #include "util.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
@@ -28,16 +29,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #define FUZZ_MEMBERS 8
 /* References a member keeps before it lets the oldest go. */
 #define FUZZ_KEEP 4
-
-/* Aborts with a message when an invariant does not hold. */
-#define FUZZ_CHECK(cond)                                                       \
-	do {                                                                   \
-		if (!(cond)) {                                                 \
-			fprintf(stderr, "%s:%d: invariant broken: %s\n",       \
-				__FILE__, __LINE__, #cond);                    \
-			abort();                                               \
-		}                                                              \
-	} while (0)
 
 /* What a member does the next time a message reaches it (once). */
 enum hook {

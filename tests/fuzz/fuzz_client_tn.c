@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz_check.h"
 #include "nicks.h"
 #include "text.h"
 #include "tn.h"
@@ -24,16 +25,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 /* term.c's unfinished-line buffer and prompt room. */
 #define FUZZ_MAX_PROMPT 1024
 #define FUZZ_PROMPT_SPACE (3 * FUZZ_MAX_PROMPT + 1)
-
-/* Aborts with a message when an invariant does not hold. */
-#define FUZZ_CHECK(cond)                                                       \
-	do {                                                                   \
-		if (!(cond)) {                                                 \
-			fprintf(stderr, "%s:%d: invariant broken: %s\n",       \
-				__FILE__, __LINE__, #cond);                    \
-			abort();                                               \
-		}                                                              \
-	} while (0)
 
 struct client {
 	struct tn *tn;

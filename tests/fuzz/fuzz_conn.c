@@ -20,6 +20,7 @@
 
 #include "charset.h"
 #include "chat.h"
+#include "fuzz_check.h"
 #include "lineedit.h"
 #include "menu_load.h"
 #include "session.h"
@@ -29,16 +30,6 @@
 
 /* Bytes of caller output kept before the "socket" must drain them. */
 #define FUZZ_OUT_KEEP (1024 * 1024)
-
-/* Aborts with a message when an invariant does not hold. */
-#define FUZZ_CHECK(cond)                                                       \
-	do {                                                                   \
-		if (!(cond)) {                                                 \
-			fprintf(stderr, "%s:%d: invariant broken: %s\n",       \
-				__FILE__, __LINE__, #cond);                    \
-			abort();                                               \
-		}                                                              \
-	} while (0)
 
 struct fconn {
 	const char *name;

@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fuzz_check.h"
 #include "menu.h"
 #include "menu_load.h"
 #include "session.h"
@@ -31,16 +32,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #define FUZZ_MAX_FILES 4
 /* The line that separates files in one input. */
 #define FUZZ_SEPARATOR "\n--8<--\n"
-
-/* Aborts with a message when an invariant does not hold. */
-#define FUZZ_CHECK(cond)                                                       \
-	do {                                                                   \
-		if (!(cond)) {                                                 \
-			fprintf(stderr, "%s:%d: invariant broken: %s\n",       \
-				__FILE__, __LINE__, #cond);                    \
-			abort();                                               \
-		}                                                              \
-	} while (0)
 
 static char workdir[64];
 static char single_path[96];
