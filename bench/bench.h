@@ -43,8 +43,8 @@ struct bench_opts {
 	double warmup;       /* seconds before the first round */
 	double duration;     /* seconds per round */
 	unsigned rounds;
-	double settle;       /* hold: seconds to wait before reading memory */
-	long pid;            /* hold: the server's process id */
+	double settle; /* hold: seconds to wait before reading memory */
+	long pid;      /* hold: the server's process id */
 	unsigned sizes[BENCH_MAX_SIZES]; /* reply: bytes asked for, in turn */
 	size_t nsizes;
 	unsigned connect_window; /* connections being set up at once */

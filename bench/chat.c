@@ -106,8 +106,9 @@ static void format_msg(char *out, unsigned size, const char *nonce,
 {
 	char head[MSG_HEAD_LEN + 1];
 
-	snprintf(head, sizeof(head), "@B%.4s %04x %08" PRIx32 " %016" PRIx64 " ",
-		 nonce, sender & 0xffffu, seq, sent);
+	snprintf(head, sizeof(head),
+		 "@B%.4s %04x %08" PRIx32 " %016" PRIx64 " ", nonce,
+		 sender & 0xffffu, seq, sent);
 	memcpy(out, head, MSG_HEAD_LEN);
 	memset(out + MSG_HEAD_LEN, '.', size - MSG_HEAD_LEN);
 }
@@ -126,11 +127,14 @@ static void sender_fill(struct member *s)
 		char *p = ch->sendbuf + len;
 
 		if (ch->o->proto == BENCH_PROTO_RESP) {
-			len += (size_t)sprintf(p, "*3\r\n$7\r\nPUBLISH\r\n$%zu\r\n%s\r\n$%u\r\n",
-					       strlen(CHAT_CHANNEL), CHAT_CHANNEL, size);
+			len += (size_t)sprintf(
+				p,
+				"*3\r\n$7\r\nPUBLISH\r\n$%zu\r\n%s\r\n$%u\r\n",
+				strlen(CHAT_CHANNEL), CHAT_CHANNEL, size);
 			p = ch->sendbuf + len;
 		}
-		format_msg(p, size, ch->nonce, (unsigned)(s - ch->m), s->next, now);
+		format_msg(p, size, ch->nonce, (unsigned)(s - ch->m), s->next,
+			   now);
 		memcpy(p + size, "\r\n", 2);
 		len += size + 2;
 		s->ring[s->next % window] = (struct slot){ s->next, 0 };
@@ -222,8 +226,8 @@ static void member_connected(struct nconn *nc)
 }
 
 /* nconn_ops.line */
-static void member_line(struct nconn *nc, const char *s, size_t len,
-			size_t raw, uint64_t now)
+static void member_line(struct nconn *nc, const char *s, size_t len, size_t raw,
+			uint64_t now)
 {
 	struct member *mb = nc->ctx;
 	size_t n;
@@ -237,13 +241,15 @@ static void member_line(struct nconn *nc, const char *s, size_t len,
 		break;
 	case M_GREETING:
 		n = strlen(CHAT_GREETING_END);
-		if (len >= n && memcmp(s + len - n, CHAT_GREETING_END, n) == 0) {
+		if (len >= n &&
+		    memcmp(s + len - n, CHAT_GREETING_END, n) == 0) {
 			mb->state = M_JOINING;
 			nconn_send(nc, "4\r\n", 3);
 		}
 		break;
 	case M_JOINING:
-		if (memmem(s, len, CHAT_BANNER_END, strlen(CHAT_BANNER_END)) != NULL)
+		if (memmem(s, len, CHAT_BANNER_END, strlen(CHAT_BANNER_END)) !=
+		    NULL)
 			member_ready(mb);
 		break;
 	case M_SUBSCRIBING:
@@ -348,7 +354,8 @@ static void chat_tick(evutil_socket_t fd, short what, void *arg)
 		}
 		if (++ch->stalled < BENCH_STALL_SECONDS * 10)
 			return;
-		fprintf(stderr, "hotline-bench: setting up stalled at %u of %u\n",
+		fprintf(stderr,
+			"hotline-bench: setting up stalled at %u of %u\n",
 			ch->ramp.done, ch->n);
 		ch->status = 1;
 		event_base_loopbreak(ch->base);
@@ -377,13 +384,15 @@ int bench_chat(struct event_base *base, const struct bench_opts *o)
 	if (o->proto == BENCH_PROTO_REPLY || o->size < MSG_MIN ||
 	    o->size > MSG_MAX || o->window == 0 || o->senders == 0 ||
 	    o->members == 0) {
-		fprintf(stderr, "hotline-bench: chat needs telnet or resp, %d..%d"
+		fprintf(stderr,
+			"hotline-bench: chat needs telnet or resp, %d..%d"
 			" byte messages, a window, members and senders\n",
 			MSG_MIN, MSG_MAX);
 		return 2;
 	}
 	if (net_init(&ch.net, base, o->addr, o->port) < 0) {
-		fprintf(stderr, "hotline-bench: %s:%u is not a loopback address\n",
+		fprintf(stderr,
+			"hotline-bench: %s:%u is not a loopback address\n",
 			o->addr, o->port);
 		return 2;
 	}
@@ -406,12 +415,18 @@ int bench_chat(struct event_base *base, const struct bench_opts *o)
 		}
 	}
 	ch.rounds = (struct rounds){
-		.warmup = o->warmup, .duration = o->duration,
-		.count = o->rounds, .begin = chat_round_begin,
-		.end = chat_round_end, .finished = chat_finished, .ctx = &ch,
+		.warmup = o->warmup,
+		.duration = o->duration,
+		.count = o->rounds,
+		.begin = chat_round_begin,
+		.end = chat_round_end,
+		.finished = chat_finished,
+		.ctx = &ch,
 	};
-	ch.ramp = (struct ramp){ .total = ch.n, .window = o->connect_window,
-				 .start = chat_start_member, .ctx = &ch };
+	ch.ramp = (struct ramp){ .total = ch.n,
+				 .window = o->connect_window,
+				 .start = chat_start_member,
+				 .ctx = &ch };
 	ch.tick = event_new(base, -1, EV_PERSIST, chat_tick, &ch);
 	evtimer_add(ch.tick, &tick);
 	ramp_fill(&ch.ramp);

@@ -80,8 +80,9 @@ static void hold_line(struct nconn *c, const char *s, size_t len, size_t raw,
 
 	(void)raw;
 	(void)now;
-	if (h->o->proto == BENCH_PROTO_RESP ? (len == 5 && memcmp(s, "+PONG", 5) == 0)
-					    : ends_with(s, len, HOLD_GREETING_END))
+	if (h->o->proto == BENCH_PROTO_RESP
+		    ? (len == 5 && memcmp(s, "+PONG", 5) == 0)
+		    : ends_with(s, len, HOLD_GREETING_END))
 		hold_ready(h, c);
 }
 
@@ -91,7 +92,8 @@ static void hold_closed(struct nconn *c, const char *why)
 	struct hold *h = c->ctx;
 
 	if (h->dead++ < 5)
-		fprintf(stderr, "hotline-bench: connection %u: %s\n", c->idx, why);
+		fprintf(stderr, "hotline-bench: connection %u: %s\n", c->idx,
+			why);
 	if (h->ready[c->idx]) {
 		h->lost++;
 		return;
@@ -159,7 +161,8 @@ int bench_hold(struct event_base *base, const struct bench_opts *o)
 	int status = 0;
 
 	if (net_init(&h.net, base, o->addr, o->port) < 0) {
-		fprintf(stderr, "hotline-bench: %s:%u is not a loopback address\n",
+		fprintf(stderr,
+			"hotline-bench: %s:%u is not a loopback address\n",
 			o->addr, o->port);
 		return 2;
 	}
@@ -168,8 +171,10 @@ int bench_hold(struct event_base *base, const struct bench_opts *o)
 	h.ready = calloc(o->conns, sizeof(*h.ready));
 	if (h.conns == NULL || h.ready == NULL)
 		return 2;
-	h.ramp = (struct ramp){ .total = o->conns, .window = o->connect_window,
-				.start = hold_start, .ctx = &h };
+	h.ramp = (struct ramp){ .total = o->conns,
+				.window = o->connect_window,
+				.start = hold_start,
+				.ctx = &h };
 	h.settle = evtimer_new(base, hold_settled, &h);
 	h.watchdog = event_new(base, -1, EV_PERSIST, hold_watchdog, &h);
 	evtimer_add(h.watchdog, &second);

@@ -72,8 +72,8 @@ static unsigned long parse_uint(const char *opt, const char *s,
 	v = strtoul(s, &end, 10);
 	if (errno != 0 || end == s || *end != '\0' || s[0] == '-' || v < min ||
 	    v > max) {
-		fprintf(stderr, "hotline-bench: bad %s \"%s\" (%lu-%lu)\n", opt, s,
-			min, max);
+		fprintf(stderr, "hotline-bench: bad %s \"%s\" (%lu-%lu)\n", opt,
+			s, min, max);
 		exit(2);
 	}
 	return v;
@@ -106,8 +106,8 @@ static void parse_sizes(const char *s, struct bench_opts *o)
 				BENCH_MAX_SIZES);
 			exit(2);
 		}
-		o->sizes[o->nsizes++] =
-			(unsigned)parse_uint("size", tok, 3, 4096);
+		o->sizes[o->nsizes++] = (unsigned)parse_uint("size", tok, 3,
+							     4096);
 	}
 }
 
@@ -154,30 +154,81 @@ static void parse_options(int argc, char **argv, struct bench_opts *o)
 
 	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (ch) {
-		case 'a': o->addr = optarg; break;
-		case 'p': o->port = (unsigned)parse_uint("port", optarg, 1, 65535); break;
-		case 'P': o->proto = parse_proto(optarg); break;
-		case 'n': o->conns = (unsigned)parse_uint("conns", optarg, 1, BENCH_MAX_CONNS); break;
-		case 'm': o->members = (unsigned)parse_uint("members", optarg, 1, BENCH_MAX_CONNS); break;
-		case 's': o->senders = (unsigned)parse_uint("senders", optarg, 1, 1000); break;
-		case 'b': o->size = (unsigned)parse_uint("size", optarg, 1, 4096); break;
-		case 'w': o->window = (unsigned)parse_uint("window", optarg, 1, 4096); break;
-		case 'r': o->rechargers = (unsigned)parse_uint("rechargers", optarg, 0, BENCH_MAX_CONNS); break;
-		case 'k': o->walkers = (unsigned)parse_uint("walkers", optarg, 0, BENCH_MAX_CONNS); break;
-		case 'W': o->warmup = parse_seconds("warmup", optarg, 600); break;
-		case 'd': o->duration = parse_seconds("duration", optarg, 600); break;
-		case 'R': o->rounds = (unsigned)parse_uint("rounds", optarg, 1, 100); break;
-		case 'z': parse_sizes(optarg, o); break;
-		case 'i': o->pid = (long)parse_uint("pid", optarg, 1, 1u << 30); break;
-		case 'S': o->settle = parse_seconds("settle", optarg, 600); break;
-		case 'c': o->connect_window = (unsigned)parse_uint("connect window", optarg, 1, 4096); break;
-		case 't': timeout = parse_uint("timeout", optarg, 1, 24 * 3600); break;
-		case 'h': usage(stdout); exit(0);
-		default: usage(stderr); exit(2);
+		case 'a':
+			o->addr = optarg;
+			break;
+		case 'p':
+			o->port = (unsigned)parse_uint("port", optarg, 1,
+						       65535);
+			break;
+		case 'P':
+			o->proto = parse_proto(optarg);
+			break;
+		case 'n':
+			o->conns = (unsigned)parse_uint("conns", optarg, 1,
+							BENCH_MAX_CONNS);
+			break;
+		case 'm':
+			o->members = (unsigned)parse_uint("members", optarg, 1,
+							  BENCH_MAX_CONNS);
+			break;
+		case 's':
+			o->senders = (unsigned)parse_uint("senders", optarg, 1,
+							  1000);
+			break;
+		case 'b':
+			o->size = (unsigned)parse_uint("size", optarg, 1, 4096);
+			break;
+		case 'w':
+			o->window = (unsigned)parse_uint("window", optarg, 1,
+							 4096);
+			break;
+		case 'r':
+			o->rechargers = (unsigned)parse_uint("rechargers",
+							     optarg, 0,
+							     BENCH_MAX_CONNS);
+			break;
+		case 'k':
+			o->walkers = (unsigned)parse_uint("walkers", optarg, 0,
+							  BENCH_MAX_CONNS);
+			break;
+		case 'W':
+			o->warmup = parse_seconds("warmup", optarg, 600);
+			break;
+		case 'd':
+			o->duration = parse_seconds("duration", optarg, 600);
+			break;
+		case 'R':
+			o->rounds = (unsigned)parse_uint("rounds", optarg, 1,
+							 100);
+			break;
+		case 'z':
+			parse_sizes(optarg, o);
+			break;
+		case 'i':
+			o->pid = (long)parse_uint("pid", optarg, 1, 1u << 30);
+			break;
+		case 'S':
+			o->settle = parse_seconds("settle", optarg, 600);
+			break;
+		case 'c':
+			o->connect_window = (unsigned)
+				parse_uint("connect window", optarg, 1, 4096);
+			break;
+		case 't':
+			timeout = parse_uint("timeout", optarg, 1, 24 * 3600);
+			break;
+		case 'h':
+			usage(stdout);
+			exit(0);
+		default:
+			usage(stderr);
+			exit(2);
 		}
 	}
 	if (optind < argc) {
-		fprintf(stderr, "hotline-bench: unexpected \"%s\"\n", argv[optind]);
+		fprintf(stderr, "hotline-bench: unexpected \"%s\"\n",
+			argv[optind]);
 		exit(2);
 	}
 	alarm((unsigned)timeout);
@@ -193,9 +244,10 @@ static void raise_nofile(unsigned needed)
 	rl.rlim_cur = rl.rlim_max;
 	setrlimit(RLIMIT_NOFILE, &rl);
 	if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < (rlim_t)needed + 16)
-		fprintf(stderr, "hotline-bench: open-files limit %lu is below the"
-			" %u connections asked for\n", (unsigned long)rl.rlim_cur,
-			needed);
+		fprintf(stderr,
+			"hotline-bench: open-files limit %lu is below the"
+			" %u connections asked for\n",
+			(unsigned long)rl.rlim_cur, needed);
 }
 
 /* Prints a free loopback port: bound, read and released. */
@@ -231,10 +283,20 @@ static void on_alarm(int sig)
 int main(int argc, char **argv)
 {
 	struct bench_opts o = {
-		.addr = "127.0.0.1", .proto = BENCH_PROTO_TELNET, .conns = 1000,
-		.members = 1000, .senders = 10, .size = 64, .window = 16,
-		.rechargers = 200, .walkers = 200, .warmup = 1, .duration = 3,
-		.rounds = 3, .settle = 1, .connect_window = BENCH_CONNECT_WINDOW,
+		.addr = "127.0.0.1",
+		.proto = BENCH_PROTO_TELNET,
+		.conns = 1000,
+		.members = 1000,
+		.senders = 10,
+		.size = 64,
+		.window = 16,
+		.rechargers = 200,
+		.walkers = 200,
+		.warmup = 1,
+		.duration = 3,
+		.rounds = 3,
+		.settle = 1,
+		.connect_window = BENCH_CONNECT_WINDOW,
 	};
 	struct event_base *base;
 	const char *scenario;
@@ -256,11 +318,13 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	raise_nofile(strcmp(scenario, "chat") == 0 ? o.members + o.senders
-		     : strcmp(scenario, "recharge") == 0 ? o.rechargers + o.walkers
-							 : o.conns);
+		     : strcmp(scenario, "recharge") == 0
+			     ? o.rechargers + o.walkers
+			     : o.conns);
 	base = event_base_new();
 	if (base == NULL) {
-		fprintf(stderr, "hotline-bench: cannot create the event loop\n");
+		fprintf(stderr,
+			"hotline-bench: cannot create the event loop\n");
 		return 2;
 	}
 	if (strcmp(scenario, "hold") == 0)
@@ -274,7 +338,8 @@ int main(int argc, char **argv)
 	else if (strcmp(scenario, "probe") == 0)
 		status = bench_probe(base, &o);
 	else {
-		fprintf(stderr, "hotline-bench: unknown scenario \"%s\"\n", scenario);
+		fprintf(stderr, "hotline-bench: unknown scenario \"%s\"\n",
+			scenario);
 		usage(stderr);
 		status = 2;
 	}

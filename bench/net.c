@@ -65,8 +65,8 @@ static void nconn_fail(struct nconn *c, const char *why)
 }
 
 /* Hands one complete line (CR stripped) to the scenario. */
-static void deliver_line(struct nconn *c, const char *s, size_t len,
-			 size_t raw, uint64_t now)
+static void deliver_line(struct nconn *c, const char *s, size_t len, size_t raw,
+			 uint64_t now)
 {
 	if (len > 0 && s[len - 1] == '\r')
 		len--;
@@ -101,8 +101,8 @@ static void split_lines(struct nconn *c, const char *p, size_t n, uint64_t now)
 			deliver_line(c, c->line, c->line_len, c->line_raw, now);
 			c->line_len = c->line_raw = 0;
 		} else {
-			deliver_line(c, p, (size_t)(nl - p), (size_t)(nl - p) + 1,
-				     now);
+			deliver_line(c, p, (size_t)(nl - p),
+				     (size_t)(nl - p) + 1, now);
 		}
 		p = nl + 1;
 	}
@@ -179,8 +179,8 @@ static void on_writable(evutil_socket_t fd, short what, void *arg)
 }
 
 /* Opens a socket and starts connecting it. */
-struct nconn *nconn_new(struct net *net, const struct nconn_ops *ops,
-			void *ctx, unsigned idx)
+struct nconn *nconn_new(struct net *net, const struct nconn_ops *ops, void *ctx,
+			unsigned idx)
 {
 	struct nconn *c;
 	int one = 1;
@@ -198,7 +198,8 @@ struct nconn *nconn_new(struct net *net, const struct nconn_ops *ops,
 	c->idx = idx;
 	c->line = net_alloc(NET_LINE_MAX);
 	c->rev = event_new(net->base, fd, EV_READ | EV_PERSIST, on_readable, c);
-	c->wev = event_new(net->base, fd, EV_WRITE | EV_PERSIST, on_writable, c);
+	c->wev = event_new(net->base, fd, EV_WRITE | EV_PERSIST, on_writable,
+			   c);
 	if (connect(fd, (const struct sockaddr *)&net->addr,
 		    sizeof(net->addr)) < 0 &&
 	    errno != EINPROGRESS) {

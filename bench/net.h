@@ -51,12 +51,12 @@ struct nconn {
 	int fd;
 	struct event *rev, *wev;
 	const struct nconn_ops *ops;
-	void *ctx;   /* the scenario's, not owned */
+	void *ctx;    /* the scenario's, not owned */
 	unsigned idx; /* the scenario's number for it */
 	bool connected;
 	bool dead;
 	int connect_err; /* connect() failed at once with this errno */
-	char *line; /* a line still arriving, NET_LINE_MAX bytes */
+	char *line;      /* a line still arriving, NET_LINE_MAX bytes */
 	size_t line_len, line_raw;
 	char *out; /* bytes the socket has not taken yet */
 	size_t out_len, out_cap;
@@ -70,8 +70,8 @@ int net_init(struct net *net, struct event_base *base, const char *addr,
  * Returns the connection (the caller owns it: nconn_free), NULL when no
  * socket could be made.
  */
-struct nconn *nconn_new(struct net *net, const struct nconn_ops *ops,
-			void *ctx, unsigned idx);
+struct nconn *nconn_new(struct net *net, const struct nconn_ops *ops, void *ctx,
+			unsigned idx);
 /* Sends bytes; what the socket does not take waits for it to drain. */
 void nconn_send(struct nconn *c, const void *data, size_t len);
 /* Closes the socket; the connection stays allocated until nconn_free. */

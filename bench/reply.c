@@ -230,7 +230,8 @@ int main(int argc, char **argv)
 
 		port = strtoul(argv[2], &end, 10);
 		if (*end != '\0' || port > 65535) {
-			fprintf(stderr, "hotline-reply: bad port \"%s\"\n", argv[2]);
+			fprintf(stderr, "hotline-reply: bad port \"%s\"\n",
+				argv[2]);
 			return 2;
 		}
 	} else if (argc != 1) {
@@ -253,7 +254,8 @@ int main(int argc, char **argv)
 				    REPLY_BACKLOG, (struct sockaddr *)&sa,
 				    sizeof(sa));
 	if (l == NULL) {
-		fprintf(stderr, "hotline-reply: cannot listen on 127.0.0.1:%lu: %s\n",
+		fprintf(stderr,
+			"hotline-reply: cannot listen on 127.0.0.1:%lu: %s\n",
 			port, strerror(errno));
 		return 1;
 	}

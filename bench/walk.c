@@ -30,7 +30,9 @@
 #define SCRIPT_MAX 4
 /* The demo accounts rechargers take turns on. */
 static const char *const demo_numbers[] = {
-	"13800138000\r\n", "13900139000\r\n", "13700137000\r\n",
+	"13800138000\r\n",
+	"13900139000\r\n",
+	"13700137000\r\n",
 };
 
 /* How a step's answer ends. */
@@ -116,9 +118,9 @@ struct caller {
 	const char *number;
 	bool in_loop;
 	unsigned pos;
-	bool waiting; /* a step is under way */
-	bool acked;   /* this step's answer said RECHARGE_DONE */
-	bool idle;    /* stopped at the end */
+	bool waiting;   /* a step is under way */
+	bool acked;     /* this step's answer said RECHARGE_DONE */
+	bool idle;      /* stopped at the end */
 	unsigned nsize; /* reply: which size to ask for next */
 	uint64_t sent;
 	size_t bytes; /* bytes of this step's answer */
@@ -307,8 +309,8 @@ static void caller_connected(struct nconn *nc)
 }
 
 /* nconn_ops.line */
-static void caller_line(struct nconn *nc, const char *s, size_t len,
-			size_t raw, uint64_t now)
+static void caller_line(struct nconn *nc, const char *s, size_t len, size_t raw,
+			uint64_t now)
 {
 	struct caller *c = nc->ctx;
 	const struct step *st;
@@ -317,8 +319,8 @@ static void caller_line(struct nconn *nc, const char *s, size_t len,
 		return; /* a reminder after silence, say: not ours */
 	st = caller_step(c);
 	c->bytes += raw;
-	if (st->ack && !c->acked && memmem(s, len, RECHARGE_DONE,
-					   strlen(RECHARGE_DONE)) != NULL)
+	if (st->ack && !c->acked &&
+	    memmem(s, len, RECHARGE_DONE, strlen(RECHARGE_DONE)) != NULL)
 		c->acked = true;
 	if (line_ends_step(st->end, s, len))
 		caller_step_done(c, now);
@@ -444,7 +446,8 @@ static int walk_run(struct event_base *base, const struct bench_opts *o,
 	struct timeval second = { 1, 0 };
 
 	if (net_init(&w.net, base, o->addr, o->port) < 0) {
-		fprintf(stderr, "hotline-bench: %s:%u is not a loopback address\n",
+		fprintf(stderr,
+			"hotline-bench: %s:%u is not a loopback address\n",
 			o->addr, o->port);
 		return 2;
 	}
@@ -458,7 +461,7 @@ static int walk_run(struct event_base *base, const struct bench_opts *o,
 		c->w = &w;
 		c->role = i < nrechargers ? ROLE_RECHARGER : ROLE_WALKER;
 		c->number = demo_numbers[i % (sizeof(demo_numbers) /
-					       sizeof(demo_numbers[0]))];
+					      sizeof(demo_numbers[0]))];
 		if (c->role == ROLE_RECHARGER)
 			c->script = &recharger_script;
 		else if (o->proto == BENCH_PROTO_REPLY)
@@ -468,12 +471,18 @@ static int walk_run(struct event_base *base, const struct bench_opts *o,
 		c->nsize = i; /* callers start on different sizes */
 	}
 	w.rounds = (struct rounds){
-		.warmup = o->warmup, .duration = o->duration,
-		.count = o->rounds, .begin = walk_round_begin,
-		.end = walk_round_end, .finished = walk_finished, .ctx = &w,
+		.warmup = o->warmup,
+		.duration = o->duration,
+		.count = o->rounds,
+		.begin = walk_round_begin,
+		.end = walk_round_end,
+		.finished = walk_finished,
+		.ctx = &w,
 	};
-	w.ramp = (struct ramp){ .total = w.ncallers, .window = o->connect_window,
-				.start = walk_start_caller, .ctx = &w };
+	w.ramp = (struct ramp){ .total = w.ncallers,
+				.window = o->connect_window,
+				.start = walk_start_caller,
+				.ctx = &w };
 	w.watchdog = event_new(base, -1, EV_PERSIST, walk_watchdog, &w);
 	evtimer_add(w.watchdog, &second);
 	ramp_fill(&w.ramp);
@@ -503,7 +512,8 @@ static int walk_run(struct event_base *base, const struct bench_opts *o,
 int bench_walk(struct event_base *base, const struct bench_opts *o)
 {
 	if (o->proto == BENCH_PROTO_REPLY && o->nsizes == 0) {
-		fprintf(stderr, "hotline-bench: walk on the reply server needs --sizes\n");
+		fprintf(stderr,
+			"hotline-bench: walk on the reply server needs --sizes\n");
 		return 2;
 	}
 	if (o->proto == BENCH_PROTO_RESP) {

@@ -20,7 +20,8 @@ char *complete_next(const struct nicks *nicks, const char *word, bool command,
 	size_t len = strlen(word);
 
 	if (command && word[0] == '/') {
-		size_t ncmd = sizeof(complete_commands) / sizeof(complete_commands[0]);
+		size_t ncmd = sizeof(complete_commands) /
+			      sizeof(complete_commands[0]);
 
 		while (*state < ncmd) {
 			const char *c = complete_commands[(*state)++];

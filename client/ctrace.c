@@ -68,7 +68,8 @@ static void ctrace_addr(const struct sockaddr_storage *ss, char *out,
 	char host[INET6_ADDRSTRLEN] = "?";
 
 	if (ss->ss_family == AF_INET6) {
-		const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)ss;
+		const struct sockaddr_in6 *in6 =
+			(const struct sockaddr_in6 *)ss;
 
 		inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof(host));
 		snprintf(out, outsz, "[%s]:%u", host, ntohs(in6->sin6_port));
@@ -103,8 +104,7 @@ void ctrace_connected(int fd, const char *proto)
 }
 
 /* One chunk as a header and its dump. */
-void ctrace_bytes(enum ctrace_dir dir, const void *buf, size_t len,
-		  bool secret)
+void ctrace_bytes(enum ctrace_dir dir, const void *buf, size_t len, bool secret)
 {
 	bool in = dir == CTRACE_IN;
 	struct wiretrace_dir *d = in ? &ctrace_in_dir : &ctrace_out_dir;
@@ -115,9 +115,9 @@ void ctrace_bytes(enum ctrace_dir dir, const void *buf, size_t len,
 
 	if (f == NULL)
 		return;
-	fprintf(f, "%s%s %zu byte%s%s", wiretrace_colour(in ? WIRETRACE_IN :
-						     WIRETRACE_OUT,
-						     ctrace_colour),
+	fprintf(f, "%s%s %zu byte%s%s",
+		wiretrace_colour(in ? WIRETRACE_IN : WIRETRACE_OUT,
+				 ctrace_colour),
 		in ? "in" : "out", len, len == 1 ? "" : "s",
 		wiretrace_colour(WIRETRACE_RESET, ctrace_colour));
 	if (masked > 0)
@@ -139,7 +139,8 @@ void ctrace_datagram(enum ctrace_dir dir, const void *buf, size_t len)
 	if (f == NULL)
 		return;
 	fprintf(f, "%sdatagram %s %zu byte%s%s\n",
-		wiretrace_colour(in ? WIRETRACE_IN : WIRETRACE_OUT, ctrace_colour),
+		wiretrace_colour(in ? WIRETRACE_IN : WIRETRACE_OUT,
+				 ctrace_colour),
 		in ? "in" : "out", len, len == 1 ? "" : "s",
 		wiretrace_colour(WIRETRACE_RESET, ctrace_colour));
 	wiretrace_dump(NULL, f, buf, len, false, ctrace_colour);

@@ -38,7 +38,8 @@ static int dgram_open(const char *host, const char *port)
 
 	rc = getaddrinfo(host, port, &hints, &list);
 	if (rc != 0) {
-		fprintf(stderr, "hotline: cannot find %s port %s: %s\n", host, port,
+		fprintf(stderr, "hotline: cannot find %s port %s: %s\n", host,
+			port,
 			rc == EAI_SYSTEM ? strerror(errno) : gai_strerror(rc));
 		return -1;
 	}
@@ -53,15 +54,14 @@ static int dgram_open(const char *host, const char *port)
 		fd = -1;
 	}
 	if (fd < 0)
-		fprintf(stderr, "hotline: cannot send to %s port %s: %s\n", host,
-			port, strerror(errno));
+		fprintf(stderr, "hotline: cannot send to %s port %s: %s\n",
+			host, port, strerror(errno));
 	freeaddrinfo(list);
 	return fd;
 }
 
 /* Whether reply answers one of our PINGs 1..tries (or any reply, for others). */
-static bool dgram_is_answer(const char *reply, size_t len, bool ping,
-			    int tries)
+static bool dgram_is_answer(const char *reply, size_t len, bool ping, int tries)
 {
 	if (!ping)
 		return true;
@@ -95,8 +95,9 @@ static int dgram_wait(int fd, bool ping, int try, char *reply, size_t *len)
 			if (errno == ECONNREFUSED) {
 				/* An ICMP answer: no UDP socket on that port. */
 				if (ctrace_on)
-					ctrace_event("ICMP port unreachable: no "
-						     "program has that UDP port open");
+					ctrace_event(
+						"ICMP port unreachable: no "
+						"program has that UDP port open");
 				return -1;
 			}
 			if (errno != EINTR && errno != EAGAIN)
@@ -149,7 +150,8 @@ int dgram_ask(const char *host, const char *port, const char *request)
 			rc = send(fd, msg, (size_t)n, 0);
 		}
 		if (rc < 0) {
-			fprintf(stderr, "hotline: cannot send to %s port %s: %s\n",
+			fprintf(stderr,
+				"hotline: cannot send to %s port %s: %s\n",
 				host, port, strerror(errno));
 			goto out;
 		}
@@ -160,28 +162,37 @@ int dgram_ask(const char *host, const char *port, const char *request)
 			if (len > 0 && reply[len - 1] != '\n')
 				putchar('\n');
 			fflush(stdout);
-			fprintf(stderr, "hotline: reply from %s port %s in %.1f ms "
-				"(try %d of %d)\n", host, port, dgram_now_ms() - sent,
-				try, DGRAM_TRIES);
+			fprintf(stderr,
+				"hotline: reply from %s port %s in %.1f ms "
+				"(try %d of %d)\n",
+				host, port, dgram_now_ms() - sent, try,
+				DGRAM_TRIES);
 			code = strncmp(reply, "ERROR", 5) == 0 ? 1 : 0;
 			goto out;
 		}
 		if (got < 0)
 			refused = true;
 		if (try < DGRAM_TRIES && got < 0)
-			fprintf(stderr, "hotline: try %d: \"port unreachable\"; "
-				"sending again\n", try);
+			fprintf(stderr,
+				"hotline: try %d: \"port unreachable\"; "
+				"sending again\n",
+				try);
 		else if (try < DGRAM_TRIES)
-			fprintf(stderr, "hotline: no reply to try %d within %.1f s; "
-				"sending again\n", try, DGRAM_TIMEOUT_MS / 1000.0);
+			fprintf(stderr,
+				"hotline: no reply to try %d within %.1f s; "
+				"sending again\n",
+				try, DGRAM_TIMEOUT_MS / 1000.0);
 	}
-	fprintf(stderr, "hotline: no reply after %d tries: UDP may lose a "
-		"datagram, or nothing answers on %s port %s%s\n", DGRAM_TRIES,
-		host, port, refused ? " (the host said \"port unreachable\")" : "");
+	fprintf(stderr,
+		"hotline: no reply after %d tries: UDP may lose a "
+		"datagram, or nothing answers on %s port %s%s\n",
+		DGRAM_TRIES, host, port,
+		refused ? " (the host said \"port unreachable\")" : "");
 out:
 	if (ctrace_on)
-		ctrace_event("UDP: nothing to close, no FIN: the socket is just "
-			     "dropped");
+		ctrace_event(
+			"UDP: nothing to close, no FIN: the socket is just "
+			"dropped");
 	close(fd);
 	return code;
 }

@@ -141,7 +141,8 @@ static void parse_options(int argc, char **argv, struct options *opts)
 	if (opts->udp) {
 		/* The request is the last operand: HOST [PORT] come before it. */
 		if (optind == argc || argc - optind > 3) {
-			fprintf(stderr, "hotline: --udp takes [HOST [PORT]] REQUEST "
+			fprintf(stderr,
+				"hotline: --udp takes [HOST [PORT]] REQUEST "
 				"(STATUS, PLANS or PING)\n");
 			exit(2);
 		}
@@ -152,12 +153,14 @@ static void parse_options(int argc, char **argv, struct options *opts)
 	if (optind < argc)
 		opts->port = argv[optind++];
 	if (optind < argc) {
-		fprintf(stderr, "hotline: unexpected argument \"%s\"\n", argv[optind]);
+		fprintf(stderr, "hotline: unexpected argument \"%s\"\n",
+			argv[optind]);
 		usage(stderr);
 		exit(2);
 	}
 	if (!is_port(opts->port)) {
-		fprintf(stderr, "hotline: bad port \"%s\" (1-65535)\n", opts->port);
+		fprintf(stderr, "hotline: bad port \"%s\" (1-65535)\n",
+			opts->port);
 		exit(2);
 	}
 }
@@ -210,7 +213,8 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	if (isatty(STDIN_FILENO)) {
-		histpath = histfile_path(getenv("XDG_STATE_HOME"), getenv("HOME"));
+		histpath = histfile_path(getenv("XDG_STATE_HOME"),
+					 getenv("HOME"));
 		term = term_new(base, histpath);
 		if (opts.trace)
 			ctrace_set_sink(term_print_aside, term);
@@ -222,7 +226,8 @@ int main(int argc, char **argv)
 		pipe_mode_start(pipe_mode, remote);
 	}
 	event_base_dispatch(base);
-	code = term != NULL ? term_exit_code(term) : pipe_mode_exit_code(pipe_mode);
+	code = term != NULL ? term_exit_code(term)
+			    : pipe_mode_exit_code(pipe_mode);
 out:
 	remote_free(remote);
 	term_free(term);

@@ -183,8 +183,10 @@ void nicks_scan_line(struct nicks *n, const char *line, size_t len)
 	line += i;
 	len -= i;
 	if (len > 0 && line[0] == '[') {
-		const char *end = memchr(line, ']', len < NICKS_MAX_STAMP + 2 ?
-					 len : NICKS_MAX_STAMP + 2);
+		const char *end = memchr(line, ']',
+					 len < NICKS_MAX_STAMP + 2
+						 ? len
+						 : NICKS_MAX_STAMP + 2);
 
 		if (end != NULL && (size_t)(end - line) + 1 < len &&
 		    end[1] == ' ') {

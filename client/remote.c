@@ -33,7 +33,7 @@ struct remote {
 	struct text_in text;
 	const struct remote_ops *ops;
 	void *ctx;
-	bool closed; /* reported to the front end: ignore the rest */
+	bool closed;        /* reported to the front end: ignore the rest */
 	bool server_closed; /* --trace: the server's FIN came first */
 };
 
@@ -70,7 +70,8 @@ static int remote_try(const struct addrinfo *ai)
 	socklen_t elen = sizeof(int);
 	int fd, err = 0, one = 1;
 
-	fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
+	fd = socket(ai->ai_family,
+		    ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
 		    ai->ai_protocol);
 	if (fd < 0)
 		return -1;
@@ -104,8 +105,7 @@ fail:
 }
 
 /* Connects to host:port, trying every address in turn. */
-int remote_connect(const char *host, const char *port, char *err,
-		   size_t errlen)
+int remote_connect(const char *host, const char *port, char *err, size_t errlen)
 {
 	struct addrinfo hints = {
 		.ai_family = AF_UNSPEC,
@@ -118,8 +118,8 @@ int remote_connect(const char *host, const char *port, char *err,
 	rc = getaddrinfo(host, port, &hints, &list);
 	if (rc != 0) {
 		remote_connect_error(err, errlen, host, port,
-				     rc == EAI_SYSTEM ? strerror(errno) :
-				     gai_strerror(rc),
+				     rc == EAI_SYSTEM ? strerror(errno)
+						      : gai_strerror(rc),
 				     "check the host name and port");
 		goto out;
 	}
@@ -234,8 +234,9 @@ static void remote_on_event(struct bufferevent *bev, short what, void *ctx)
 	if (what & BEV_EVENT_EOF) {
 		if (ctrace_on) {
 			r->server_closed = true;
-			ctrace_event("the server closed first: FIN received, end "
-				     "of its bytes");
+			ctrace_event(
+				"the server closed first: FIN received, end "
+				"of its bytes");
 		}
 		if (!r->closed && text_in_finish(&r->text, tail) > 0)
 			r->ops->text(r->ctx, tail, 1);
@@ -251,8 +252,9 @@ static void remote_on_event(struct bufferevent *bev, short what, void *ctx)
 		if (err == ECONNRESET) {
 			if (ctrace_on) {
 				r->server_closed = true;
-				ctrace_event("the server reset the connection (RST): "
-					     "it closed with our last bytes unread");
+				ctrace_event(
+					"the server reset the connection (RST): "
+					"it closed with our last bytes unread");
 			}
 			remote_close(r, NULL);
 			return;
@@ -319,9 +321,11 @@ void remote_free(struct remote *r)
 	if (evbuffer_get_length(out) > 0)
 		evbuffer_write(out, bufferevent_getfd(r->bev));
 	if (ctrace_on)
-		ctrace_event(r->server_closed ? "the client closes its side too"
-			     : "the client closes first: its FIN tells the "
-			       "server there is nothing more");
+		ctrace_event(
+			r->server_closed
+				? "the client closes its side too"
+				: "the client closes first: its FIN tells the "
+				  "server there is nothing more");
 	bufferevent_free(r->bev);
 	event_free(r->greeting_timer);
 	tn_free(r->tn);

@@ -379,7 +379,8 @@ struct term *term_new(struct event_base *base, const char *histpath)
 	rl_redisplay_function = rl_redisplay;
 
 	if (histpath != NULL) {
-		if (histfile_make_dir(histpath) < 0 || histfile_load(histpath) < 0)
+		if (histfile_make_dir(histpath) < 0 ||
+		    histfile_load(histpath) < 0)
 			fprintf(stderr, "hotline: history not kept in %s: %s\n",
 				histpath, strerror(errno));
 		else
@@ -393,7 +394,8 @@ struct term *term_new(struct event_base *base, const char *histpath)
 	if (t->stdin_ev == NULL)
 		goto fail;
 	for (size_t i = 0; i < TERM_NSIGNALS; i++) {
-		t->sigs[i] = evsignal_new(base, term_signals[i], term_on_signal, t);
+		t->sigs[i] = evsignal_new(base, term_signals[i], term_on_signal,
+					  t);
 		if (t->sigs[i] == NULL)
 			goto fail;
 	}

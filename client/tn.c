@@ -44,6 +44,7 @@ enum tn_row {
  * window size and a terminal type. Everything else is refused, which
  * answers DO TIMING-MARK with WONT TIMING-MARK.
  */
+/* clang-format off */
 static const telnet_telopt_t tn_telopts_initial[TN_ROW_COUNT] = {
 	[TN_ROW_ECHO] = { TELNET_TELOPT_ECHO, TELNET_WONT, TELNET_DONT },
 	[TN_ROW_SGA] = { TELNET_TELOPT_SGA, TELNET_WONT, TELNET_DONT },
@@ -52,6 +53,7 @@ static const telnet_telopt_t tn_telopts_initial[TN_ROW_COUNT] = {
 	[TN_ROW_TTYPE] = { TELNET_TELOPT_TTYPE, TELNET_WONT, TELNET_DONT },
 	[TN_ROW_END] = { -1, 0, 0 },
 };
+/* clang-format on */
 
 /* Just enough of libtelnet's parser state to find the byte after IAC SB. */
 enum tn_scan {
@@ -105,8 +107,10 @@ static void tn_send_naws(struct tn *tn)
 	unsigned w = tn->width > TN_NAWS_MAX ? TN_NAWS_MAX : tn->width;
 	unsigned h = tn->height > TN_NAWS_MAX ? TN_NAWS_MAX : tn->height;
 	char sb[4] = {
-		(char)(w >> 8), (char)(w & 0xff),
-		(char)(h >> 8), (char)(h & 0xff),
+		(char)(w >> 8),
+		(char)(w & 0xff),
+		(char)(h >> 8),
+		(char)(h & 0xff),
 	};
 
 	telnet_subnegotiation(tn->telnet, TELNET_TELOPT_NAWS, sb, sizeof(sb));
@@ -289,7 +293,8 @@ void tn_feed(struct tn *tn, const char *buf, size_t len)
 			else if (b >= TELNET_WILL && b <= TELNET_DONT)
 				tn->scan = TN_SCAN_NEG;
 			else
-				tn->scan = TN_SCAN_DATA; /* IAC IAC or a command */
+				tn->scan =
+					TN_SCAN_DATA; /* IAC IAC or a command */
 			break;
 		case TN_SCAN_NEG:
 			/* Any byte, 0xff included, is the option. */

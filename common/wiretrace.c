@@ -41,6 +41,7 @@ enum wiretrace_class {
 /* Receives each decoded command name. */
 typedef void (*wiretrace_emit)(void *ctx, const char *name);
 
+/* clang-format off */
 static const char *const wiretrace_commands[] = {
 	[WT_SE - WT_SE] = "SE",
 	[241 - WT_SE] = "NOP",
@@ -59,8 +60,10 @@ static const char *const wiretrace_commands[] = {
 	[WT_DONT - WT_SE] = "DONT",
 	[WT_IAC - WT_SE] = "IAC",
 };
+/* clang-format on */
 
 /* Names of the options a class is likely to meet (IANA telnet options). */
+/* clang-format off */
 static const char *const wiretrace_options[256] = {
 	[0] = "BINARY",
 	[1] = "ECHO",
@@ -85,6 +88,7 @@ static const char *const wiretrace_options[256] = {
 	[86] = "COMPRESS2",
 	[93] = "ZMP",
 };
+/* clang-format on */
 
 /* Starts a direction in data with nothing seen. */
 void wiretrace_dir_init(struct wiretrace_dir *d, bool mask_lines)
@@ -127,7 +131,8 @@ static void wiretrace_sb_name(const struct wiretrace_dir *d, char *name,
 			      bool terminated)
 {
 	char num[48];
-	size_t kept = d->sb_len < WIRETRACE_SB_MAX ? d->sb_len : WIRETRACE_SB_MAX;
+	size_t kept = d->sb_len < WIRETRACE_SB_MAX ? d->sb_len
+						   : WIRETRACE_SB_MAX;
 
 	snprintf(name, WIRETRACE_NAME_MAX, "IAC SB %s",
 		 wiretrace_option_name(d->sb_opt, num, sizeof(num)));
@@ -237,7 +242,8 @@ static enum wiretrace_class wiretrace_step(struct wiretrace_dir *d,
 		} else if (emit != NULL) {
 			snprintf(name, sizeof(name), "IAC %s%s",
 				 wiretrace_command_name(b, n1, sizeof(n1)),
-				 b == WT_SE ? " (not in a subnegotiation)" : "");
+				 b == WT_SE ? " (not in a subnegotiation)"
+					    : "");
 			emit(ctx, name);
 		}
 		return WIRETRACE_CLASS_TELNET;
@@ -282,6 +288,7 @@ static enum wiretrace_class wiretrace_step(struct wiretrace_dir *d,
 }
 
 /* Colour escapes, in the order of enum wiretrace_colour. */
+/* clang-format off */
 static const char *const wiretrace_colours[] = {
 	[WIRETRACE_RESET] = "\033[0m",
 	[WIRETRACE_DIM] = "\033[2m",
@@ -292,6 +299,7 @@ static const char *const wiretrace_colours[] = {
 	[WIRETRACE_CONNECT] = "\033[1m",
 	[WIRETRACE_SECRET] = "\033[31m",
 };
+/* clang-format on */
 
 /* The escape for c, or "" without colour. */
 const char *wiretrace_colour(enum wiretrace_colour c, bool colour)
@@ -367,7 +375,8 @@ static size_t wiretrace_width(unsigned cp)
 	if ((cp >= 0x1100 && cp <= 0x115f) || (cp >= 0x2e80 && cp <= 0xa4cf) ||
 	    (cp >= 0xac00 && cp <= 0xd7a3) || (cp >= 0xf900 && cp <= 0xfaff) ||
 	    (cp >= 0xfe30 && cp <= 0xfe4f) || (cp >= 0xff00 && cp <= 0xff60) ||
-	    (cp >= 0xffe0 && cp <= 0xffe6) || (cp >= 0x1f300 && cp <= 0x1faff) ||
+	    (cp >= 0xffe0 && cp <= 0xffe6) ||
+	    (cp >= 0x1f300 && cp <= 0x1faff) ||
 	    (cp >= 0x20000 && cp <= 0x3fffd))
 		return 2;
 	return 1;
@@ -412,8 +421,8 @@ static void wiretrace_text(FILE *out, const unsigned char *p,
 			fputc(c, out);
 		else
 			fprintf(out, "%s%c%s",
-				wiretrace_colour(class_colour[cls[i]], colour), c,
-				reset);
+				wiretrace_colour(class_colour[cls[i]], colour),
+				c, reset);
 		i++;
 	}
 }
@@ -435,15 +444,15 @@ static void wiretrace_row(FILE *out, const unsigned char *p,
 			continue;
 		}
 		if (cls[i] == WIRETRACE_CLASS_MASKED)
-			fprintf(out, "%s**%s%s", wiretrace_colour(WIRETRACE_SECRET,
-								  colour),
+			fprintf(out, "%s**%s%s",
+				wiretrace_colour(WIRETRACE_SECRET, colour),
 				reset, gap);
 		else if (cls[i] == WIRETRACE_CLASS_DATA)
 			fprintf(out, "%02x%s", p[i], gap);
 		else
 			fprintf(out, "%s%02x%s%s",
-				wiretrace_colour(WIRETRACE_TELNET, colour), p[i],
-				reset, gap);
+				wiretrace_colour(WIRETRACE_TELNET, colour),
+				p[i], reset, gap);
 	}
 	fputs(" |", out);
 	wiretrace_text(out, p, cls, n, colour);
@@ -464,8 +473,9 @@ void wiretrace_dump(struct wiretrace_dir *d, FILE *out, const void *buf,
 		struct wiretrace_dir peek = *d;
 
 		for (size_t i = 0; i < len; i++)
-			cls[i] = (unsigned char)wiretrace_step(&peek, p[i], secret,
-								NULL, NULL);
+			cls[i] = (unsigned char)wiretrace_step(&peek, p[i],
+							       secret, NULL,
+							       NULL);
 	} else if (secret) {
 		for (size_t i = 0; i < len; i++)
 			if (p[i] != '\r' && p[i] != '\n' && p[i] != '\0')
@@ -473,7 +483,8 @@ void wiretrace_dump(struct wiretrace_dir *d, FILE *out, const void *buf,
 	}
 	for (size_t off = 0; off < len; off += WIRETRACE_ROW)
 		wiretrace_row(out, p + off, cls + off, off,
-			      len - off < WIRETRACE_ROW ? len - off : WIRETRACE_ROW,
+			      len - off < WIRETRACE_ROW ? len - off
+							: WIRETRACE_ROW,
 			      colour);
 	free(cls);
 	if (d == NULL)
@@ -496,7 +507,8 @@ size_t wiretrace_line_span(const struct wiretrace_dir *d, const void *buf,
 		if (p[i] == '\n')
 			return i + 1;
 		if (p[i] == '\r') {
-			if (i + 1 < len && (p[i + 1] == '\n' || p[i + 1] == '\0'))
+			if (i + 1 < len &&
+			    (p[i + 1] == '\n' || p[i + 1] == '\0'))
 				return i + 2;
 			return i + 1;
 		}

@@ -103,6 +103,7 @@ struct account_store {
 };
 
 /* Third digits allowed after "1" and a second digit: the mobile prefixes. */
+/* clang-format off */
 static const char *const mobile_prefixes[10] = {
 	['3' - '0'] = "0123456789", /* 13x */
 	['4' - '0'] = "56789",      /* 14[5-9] */
@@ -112,6 +113,7 @@ static const char *const mobile_prefixes[10] = {
 	['8' - '0'] = "0123456789", /* 18x */
 	['9' - '0'] = "012356789",  /* 19[0-35-9] */
 };
+/* clang-format on */
 
 /* --- validation and formatting --------------------------------------- */
 
@@ -332,11 +334,13 @@ out:
 /* Sets the connection's pragmas; NULL or a message the caller frees. */
 static char *store_configure(struct account_store *st)
 {
+	/* clang-format off */
 	static const char *const pragmas[] = {
 		/* Durable once COMMIT returns, even on power loss. */
 		"PRAGMA synchronous = FULL",
 		"PRAGMA foreign_keys = ON",
 	};
+	/* clang-format on */
 	sqlite3_stmt *stmt = NULL;
 	char *err = NULL;
 	const char *mode;
@@ -387,8 +391,8 @@ static char *store_prepare_schema(struct account_store *st,
 		goto out;
 	}
 	if (store_pragma_int(st, "PRAGMA user_version", &version) < 0 ||
-	    store_pragma_int(st, "SELECT count(*) FROM sqlite_master", &tables) <
-		    0) {
+	    store_pragma_int(st, "SELECT count(*) FROM sqlite_master",
+			     &tables) < 0) {
 		err = xasprintf("%s: cannot read the schema: %s", st->path,
 				sqlite3_errmsg(st->db));
 		goto out;
@@ -910,9 +914,8 @@ static int step_one_change(struct account_store *st, sqlite3_stmt *stmt)
  * transaction; sets *balance_fen to the new balance. card is NULL for a
  * recharge by amount.
  */
-static enum account_status credit(struct account_store *st,
-				  const char *number, int64_t fen,
-				  const char *card, time_t now,
+static enum account_status credit(struct account_store *st, const char *number,
+				  int64_t fen, const char *card, time_t now,
 				  int64_t *balance_fen)
 {
 	enum account_status status = ACCOUNT_ERROR;
@@ -1022,8 +1025,7 @@ out:
  * released on success, rolled back (and only it) on any failure.
  */
 static enum account_status recharge_one(struct account_store *st,
-					struct account_request *req,
-					time_t now)
+					struct account_request *req, time_t now)
 {
 	enum account_status status;
 

@@ -25,17 +25,17 @@
 
 #include <event2/event.h>
 
-#define ACCOUNT_NUMBER_LEN 11     /* digits in a phone number */
-#define ACCOUNT_PASSWORD_LEN 6    /* digits in a service password */
-#define ACCOUNT_CARD_LEN 16       /* digits in a prepaid card code */
-#define ACCOUNT_MAX_FAILURES 3    /* wrong passwords before the lock */
-#define ACCOUNT_LOCK_SECONDS 600  /* how long a lock lasts */
-#define ACCOUNT_AMOUNT_MIN 1      /* yuan, for recharge by amount */
+#define ACCOUNT_NUMBER_LEN 11    /* digits in a phone number */
+#define ACCOUNT_PASSWORD_LEN 6   /* digits in a service password */
+#define ACCOUNT_CARD_LEN 16      /* digits in a prepaid card code */
+#define ACCOUNT_MAX_FAILURES 3   /* wrong passwords before the lock */
+#define ACCOUNT_LOCK_SECONDS 600 /* how long a lock lasts */
+#define ACCOUNT_AMOUNT_MIN 1     /* yuan, for recharge by amount */
 #define ACCOUNT_AMOUNT_MAX 500
-#define ACCOUNT_RECENT 5          /* recharges listed by a query */
-#define ACCOUNT_TEXT_MAX 64       /* bytes of holder and plan names */
+#define ACCOUNT_RECENT 5    /* recharges listed by a query */
+#define ACCOUNT_TEXT_MAX 64 /* bytes of holder and plan names */
 #define ACCOUNT_SCHEMA_VERSION 1
-#define ACCOUNT_SECRET_MAX 64     /* bytes of an operator password */
+#define ACCOUNT_SECRET_MAX 64 /* bytes of an operator password */
 
 enum account_status {
 	ACCOUNT_OK,
@@ -58,9 +58,9 @@ struct account_info {
 	char number[ACCOUNT_NUMBER_LEN + 1];
 	char holder[ACCOUNT_TEXT_MAX];
 	char plan[ACCOUNT_TEXT_MAX];
-	int64_t plan_fen;      /* monthly price */
+	int64_t plan_fen; /* monthly price */
 	int64_t balance_fen;
-	int64_t data_used_mb;  /* this month */
+	int64_t data_used_mb; /* this month */
 	int64_t data_total_mb;
 	int64_t minutes_used;
 	int64_t minutes_total;
@@ -75,7 +75,8 @@ struct account_plan {
 };
 
 /* Validation, shared with the session for early "invalid" answers. */
-bool account_number_is_valid(const char *number);   /* 11 digits, a mobile prefix */
+/* 11 digits, a mobile prefix */
+bool account_number_is_valid(const char *number);
 bool account_password_is_valid(const char *password);
 bool account_card_is_valid(const char *code);
 /* "138****8000" for logs and chat nicknames; out holds at least 12 bytes. */
@@ -199,8 +200,8 @@ void account_worker_free(struct account_worker *w);
  * freed when done returns. Returns a handle for account_worker_cancel,
  * valid until done runs or cancel is called, whichever comes first.
  */
-struct account_request *account_worker_submit(struct account_worker *w,
-					      const struct account_request *req);
+struct account_request *account_worker_submit(
+	struct account_worker *w, const struct account_request *req);
 /*
  * The session went away: its request still completes (a recharge is
  * still committed), but done is not called. The handle is invalid after.

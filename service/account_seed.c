@@ -71,6 +71,7 @@ enum seed_account_field {
 	SEED_ACCOUNT_COUNT,
 };
 
+/* clang-format off */
 static const struct seed_field account_fields[] = {
 	[SEED_ACCOUNT_NUMBER] = { "number", true },
 	[SEED_ACCOUNT_PASSWORD] = { "password", true },
@@ -84,6 +85,7 @@ static const struct seed_field account_fields[] = {
 	[SEED_ACCOUNT_MINUTES_TOTAL] = { "minutes_total", true },
 	[SEED_ACCOUNT_RECHARGES] = { "recharges", false },
 };
+/* clang-format on */
 _Static_assert(ARRAY_LEN(account_fields) == SEED_ACCOUNT_COUNT,
 	       "one entry per account field");
 
@@ -96,34 +98,52 @@ static const enum seed_account_field usage_fields[] = {
 };
 
 /* Fields of the top-level mapping. */
-enum root_field { ROOT_ACCOUNTS, ROOT_CARDS, ROOT_FIELD_COUNT };
+enum root_field {
+	ROOT_ACCOUNTS,
+	ROOT_CARDS,
+	ROOT_FIELD_COUNT
+};
 
+/* clang-format off */
 static const struct seed_field root_fields[] = {
 	[ROOT_ACCOUNTS] = { "accounts", true },
 	[ROOT_CARDS] = { "cards", true },
 };
+/* clang-format on */
 _Static_assert(ARRAY_LEN(root_fields) == ROOT_FIELD_COUNT,
 	       "one entry per top-level field");
 
 /* Fields of a prepaid card. */
-enum card_field { CARD_CODE, CARD_VALUE, CARD_FIELD_COUNT };
+enum card_field {
+	CARD_CODE,
+	CARD_VALUE,
+	CARD_FIELD_COUNT
+};
 
+/* clang-format off */
 static const struct seed_field card_fields[] = {
 	[CARD_CODE] = { "code", true },
 	[CARD_VALUE] = { "value", true },
 };
+/* clang-format on */
 _Static_assert(ARRAY_LEN(card_fields) == CARD_FIELD_COUNT,
 	       "one entry per card field");
 
 /* Fields of a past recharge. */
-enum recharge_field { RECHARGE_AT, RECHARGE_AMOUNT, RECHARGE_METHOD,
-		      RECHARGE_FIELD_COUNT };
+enum recharge_field {
+	RECHARGE_AT,
+	RECHARGE_AMOUNT,
+	RECHARGE_METHOD,
+	RECHARGE_FIELD_COUNT
+};
 
+/* clang-format off */
 static const struct seed_field recharge_fields[] = {
 	[RECHARGE_AT] = { "at", true },
 	[RECHARGE_AMOUNT] = { "amount", true },
 	[RECHARGE_METHOD] = { "method", true },
 };
+/* clang-format on */
 _Static_assert(ARRAY_LEN(recharge_fields) == RECHARGE_FIELD_COUNT,
 	       "one entry per recharge field");
 
@@ -133,10 +153,10 @@ _Static_assert(ARRAY_LEN(recharge_fields) == RECHARGE_FIELD_COUNT,
  * Records the first problem, at a node's position (the whole file when
  * node is NULL). Returns -1 for the caller to pass on.
  */
-static int seed_fail(struct seed *sd, const yaml_node_t *node,
-		     const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int seed_fail(struct seed *sd, const yaml_node_t *node,
-		     const char *fmt, ...)
+static int seed_fail(struct seed *sd, const yaml_node_t *node, const char *fmt,
+		     ...) __attribute__((format(printf, 3, 4)));
+static int seed_fail(struct seed *sd, const yaml_node_t *node, const char *fmt,
+		     ...)
 {
 	char msg[512];
 	va_list ap;
@@ -345,7 +365,8 @@ static int64_t parse_time(const char *s)
 	if (len == 20 && s[19] != 'Z')
 		return -1;
 	if (len == 25) {
-		int64_t oh = digits_value(s + 20, 2), om = digits_value(s + 23, 2);
+		int64_t oh = digits_value(s + 20, 2),
+			om = digits_value(s + 23, 2);
 
 		if ((s[19] != '+' && s[19] != '-') || s[22] != ':' || oh < 0 ||
 		    om < 0 || om > 59 || oh * 60 + om > SEED_OFFSET_MAX)
@@ -387,8 +408,9 @@ static int seed_fields(struct seed *sd, const yaml_node_t *map,
 		size_t i;
 
 		if (key->type != YAML_SCALAR_NODE)
-			return seed_fail(sd, key, "a field name in %s must be "
-						  "text (got %s)",
+			return seed_fail(sd, key,
+					 "a field name in %s must be "
+					 "text (got %s)",
 					 what, node_kind(key));
 		for (i = 0; i < n; i++)
 			if (strcmp((const char *)key->data.scalar.value,
@@ -412,8 +434,8 @@ static int seed_fields(struct seed *sd, const yaml_node_t *map,
 	}
 	for (size_t i = 0; i < n; i++)
 		if (fields[i].required && values[i] == NULL)
-			return seed_fail(sd, map, "%s has no field \"%s\"", what,
-					 fields[i].name);
+			return seed_fail(sd, map, "%s has no field \"%s\"",
+					 what, fields[i].name);
 	return 0;
 }
 
@@ -666,6 +688,7 @@ static int seed_parser_error(struct seed *sd, const yaml_parser_t *p)
 /* Prepares the three inserts; -1 with a message. */
 static int seed_prepare(struct seed *sd)
 {
+	/* clang-format off */
 	static const char *const sql[] = {
 		"INSERT INTO accounts (number, holder, plan_name, plan_fen, "
 		"balance_fen, data_used_mb, data_total_mb, minutes_used, "
@@ -675,6 +698,7 @@ static int seed_prepare(struct seed *sd)
 		("INSERT INTO recharges (number, fen, method, at) "
 		 "VALUES (?, ?, ?, ?)"),
 	};
+	/* clang-format on */
 	sqlite3_stmt **stmts[] = { &sd->insert_account, &sd->insert_card,
 				   &sd->insert_recharge };
 

@@ -55,8 +55,8 @@ struct request_list {
 };
 
 /* Appends list (linked through next, maybe NULL) to the list at *head. */
-static void append(struct account_request **head,
-		   struct account_request **tail, struct account_request *list)
+static void append(struct account_request **head, struct account_request **tail,
+		   struct account_request *list)
 {
 	struct account_request *last;
 
@@ -100,7 +100,8 @@ static void worker_finish(struct account_worker *w,
 	pthread_mutex_unlock(&w->lock);
 	/* Once per fill: the loop drains the eventfd before taking the list. */
 	if (was_empty)
-		while (write(w->wake_fd, &one, sizeof(one)) < 0 && errno == EINTR)
+		while (write(w->wake_fd, &one, sizeof(one)) < 0 &&
+		       errno == EINTR)
 			;
 }
 
@@ -123,7 +124,9 @@ static void run_one(struct account_store *st, struct account_request *req)
 		break;
 	case ACCOUNT_OP_CHECK_HASH:
 		req->status = req->hash != NULL
-				      ? account_store_check_hash(st, req->secret, req->hash)
+				      ? account_store_check_hash(st,
+								 req->secret,
+								 req->hash)
 				      : ACCOUNT_ERROR;
 		explicit_bzero(req->secret, sizeof(req->secret));
 		break;
@@ -170,8 +173,9 @@ static void *worker_main(void *arg)
 			break; /* stopping, and nothing left */
 		split(batch, &recharges, &others);
 		if (recharges.head != NULL) {
-			committed = account_store_recharge_batch(
-				w->st, recharges.head, time(NULL));
+			committed = account_store_recharge_batch(w->st,
+								 recharges.head,
+								 time(NULL));
 			worker_finish(w, recharges.head, committed);
 		}
 		/* One other request, then look at the queue again. */

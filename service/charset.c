@@ -30,23 +30,27 @@
 static const char charset_replacement[] = "\xef\xbf\xbd";
 
 /* The names menu files use. */
+/* clang-format off */
 static const char *const charset_names[CHARSET_COUNT] = {
 	[CHARSET_UTF8] = "utf-8",
 	[CHARSET_GBK] = "gbk",
 };
+/* clang-format on */
 
 /* The names glibc's iconv knows. */
+/* clang-format off */
 static const char *const charset_iconv_names[CHARSET_COUNT] = {
 	[CHARSET_UTF8] = "UTF-8",
 	[CHARSET_GBK] = "GBK",
 };
+/* clang-format on */
 
 struct charset_conv {
 	enum charset cs;
 	enum charset open_cs; /* encoding the pair below was opened for */
-	iconv_t dec;	      /* caller's encoding to UTF-8; (iconv_t)-1 if closed */
-	iconv_t enc;	      /* UTF-8 to caller's encoding; (iconv_t)-1 if closed */
-	bool broken;	      /* iconv_open failed for cs: ASCII only */
+	iconv_t dec; /* caller's encoding to UTF-8; (iconv_t)-1 if closed */
+	iconv_t enc; /* UTF-8 to caller's encoding; (iconv_t)-1 if closed */
+	bool broken; /* iconv_open failed for cs: ASCII only */
 	char pending[CHARSET_MAX_PENDING]; /* incomplete input sequence */
 	size_t pending_len;
 };
@@ -197,8 +201,7 @@ static void charset_keep(struct charset_conv *cv, const char *tail, size_t n,
 }
 
 /* Decodes without iconv: ASCII stays, everything else is U+FFFD. */
-static void charset_decode_ascii(const char *in, size_t len,
-				 struct strbuf *out)
+static void charset_decode_ascii(const char *in, size_t len, struct strbuf *out)
 {
 	for (size_t i = 0; i < len; i++) {
 		if ((unsigned char)in[i] < 0x80)
@@ -238,8 +241,7 @@ void charset_decode(struct charset_conv *cv, const char *in, size_t len,
 }
 
 /* Encodes without iconv: ASCII stays, every other character is '?'. */
-static void charset_encode_ascii(const char *in, size_t len,
-				 struct strbuf *out)
+static void charset_encode_ascii(const char *in, size_t len, struct strbuf *out)
 {
 	while (len > 0) {
 		uint32_t cp;

@@ -94,10 +94,12 @@ struct part {
 	size_t len;
 };
 
+/* clang-format off */
 /* A part for a string literal. */
 #define LIT(s) { (s), sizeof(s) - 1 }
 /* A part for a C string. */
 #define STR(s) { (s), strlen(s) }
+/* clang-format on */
 
 /* Takes a reference; returns msg. */
 struct chat_msg *chat_msg_ref(struct chat_msg *msg)
@@ -169,10 +171,12 @@ static struct chat_msg *format_say(struct chat_room *room, double now,
 				   const char *nick, const char *text,
 				   size_t len)
 {
+	/* clang-format off */
 	const struct part parts[] = {
 		LIT("["), STR(room_stamp(room, now)), LIT("] "), STR(nick),
 		LIT(": "), { text, len }, LIT("\r\n"),
 	};
+	/* clang-format on */
 
 	return msg_from_parts(parts, ARRAY_LEN(parts));
 }
@@ -182,10 +186,12 @@ static struct chat_msg *format_me(struct chat_room *room, double now,
 				  const char *nick, const char *text,
 				  size_t len)
 {
+	/* clang-format off */
 	const struct part parts[] = {
 		LIT("["), STR(room_stamp(room, now)), LIT("] * "), STR(nick),
 		LIT(" "), { text, len }, LIT("\r\n"),
 	};
+	/* clang-format on */
 
 	return msg_from_parts(parts, ARRAY_LEN(parts));
 }
@@ -195,10 +201,12 @@ static struct chat_msg *format_private(struct chat_room *room, double now,
 				       const char *nick, const char *text,
 				       size_t len)
 {
+	/* clang-format off */
 	const struct part parts[] = {
 		LIT("["), STR(room_stamp(room, now)), LIT("] "), STR(nick),
 		LIT(" (private): "), { text, len }, LIT("\r\n"),
 	};
+	/* clang-format on */
 
 	return msg_from_parts(parts, ARRAY_LEN(parts));
 }
@@ -206,9 +214,11 @@ static struct chat_msg *format_private(struct chat_room *room, double now,
 /* "*** nick joined" */
 static struct chat_msg *format_join(const char *nick)
 {
+	/* clang-format off */
 	const struct part parts[] = {
 		LIT("*** "), STR(nick), LIT(" joined\r\n"),
 	};
+	/* clang-format on */
 
 	return msg_from_parts(parts, ARRAY_LEN(parts));
 }
@@ -217,13 +227,17 @@ static struct chat_msg *format_join(const char *nick)
 static struct chat_msg *format_leave(const char *nick, const char *reason,
 				     size_t len)
 {
+	/* clang-format off */
 	const struct part with[] = {
 		LIT("*** "), STR(nick), LIT(" left ("), { reason, len },
 		LIT(")\r\n"),
 	};
+	/* clang-format on */
+	/* clang-format off */
 	const struct part without[] = {
 		LIT("*** "), STR(nick), LIT(" left\r\n"),
 	};
+	/* clang-format on */
 
 	if (len == 0)
 		return msg_from_parts(without, ARRAY_LEN(without));
@@ -233,10 +247,12 @@ static struct chat_msg *format_leave(const char *nick, const char *reason,
 /* "*** old is now known as new" */
 static struct chat_msg *format_rename(const char *old, const char *nick)
 {
+	/* clang-format off */
 	const struct part parts[] = {
 		LIT("*** "), STR(old), LIT(" is now known as "), STR(nick),
 		LIT("\r\n"),
 	};
+	/* clang-format on */
 
 	return msg_from_parts(parts, ARRAY_LEN(parts));
 }
@@ -244,9 +260,11 @@ static struct chat_msg *format_rename(const char *old, const char *nick)
 /* "*** text" */
 static struct chat_msg *format_notice(const char *text, size_t len)
 {
+	/* clang-format off */
 	const struct part parts[] = {
 		LIT("*** "), { text, len }, LIT("\r\n"),
 	};
+	/* clang-format on */
 
 	return msg_from_parts(parts, ARRAY_LEN(parts));
 }
@@ -685,11 +703,11 @@ struct chat_member *chat_room_join(struct chat_room *room, const char *nick,
 		room_guest_nick(room, m->nick, sizeof(m->nick));
 
 	if (room->n_members == room->cap_members) {
-		room->cap_members =
-			room->cap_members ? room->cap_members * 2 : 16;
-		room->members =
-			xrealloc(room->members,
-				 room->cap_members * sizeof(*room->members));
+		room->cap_members = room->cap_members ? room->cap_members * 2
+						      : 16;
+		room->members = xrealloc(room->members,
+					 room->cap_members *
+						 sizeof(*room->members));
 	}
 	room->members[room->n_members++] = m;
 	room->n_live++;
@@ -830,8 +848,8 @@ enum chat_result chat_room_msg(struct chat_room *room, struct chat_member *m,
 }
 
 /* Renames a member by the strict rule and announces it to everyone. */
-enum chat_result chat_room_rename(struct chat_room *room,
-				  struct chat_member *m, const char *nick)
+enum chat_result chat_room_rename(struct chat_room *room, struct chat_member *m,
+				  const char *nick)
 {
 	struct chat_member *other;
 	struct chat_msg *msg;
@@ -900,8 +918,7 @@ static void append_idle(struct strbuf *out, double secs)
  */
 void chat_room_who(const struct chat_room *room, struct strbuf *out)
 {
-	const struct chat_member **list =
-		xmalloc(room->n_live * sizeof(*list));
+	const struct chat_member **list = xmalloc(room->n_live * sizeof(*list));
 	double now = room->clock();
 	size_t n = 0, width = 0;
 

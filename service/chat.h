@@ -83,7 +83,8 @@ void chat_room_free(struct chat_room *room);
  * "guest-N". Returns the member, owned by the room until chat_room_leave.
  */
 struct chat_member *chat_room_join(struct chat_room *room, const char *nick,
-				   const struct chat_member_ops *ops, void *ctx);
+				   const struct chat_member_ops *ops,
+				   void *ctx);
 /*
  * Removes a member (m is invalid afterwards) and tells the others why:
  * "*** nick left (hung up)", or "*** nick left" for a NULL reason.
@@ -119,8 +120,8 @@ enum chat_result chat_room_msg(struct chat_room *room, struct chat_member *m,
  * Renames a member (1..16 letters, digits, CJK, '_', '-'; unique ignoring
  * ASCII case) and announces "*** old is now known as new" to everyone.
  */
-enum chat_result chat_room_rename(struct chat_room *room,
-				  struct chat_member *m, const char *nick);
+enum chat_result chat_room_rename(struct chat_room *room, struct chat_member *m,
+				  const char *nick);
 /*
  * Appends "N online:\n" and a line per member sorted by nick: the nick
  * padded by display width, then "idle 5s" (or 3m, 2h). Lines end in "\n".

@@ -45,10 +45,10 @@ struct conn {
 	struct sockio *io;
 	struct event *idle_timer; /* the session's silence timer */
 	/* Made on first use (conn_event): an idle caller never needs them. */
-	struct event *reaper;     /* frees the conn on a later loop turn */
-	struct event *linger;     /* drops a closing conn whose peer never reads */
-	struct event *kick;       /* takes a slow reader out of the chat room */
-	struct event *stall;      /* drops a caller that stays over its output cap */
+	struct event *reaper; /* frees the conn on a later loop turn */
+	struct event *linger; /* drops a closing conn whose peer never reads */
+	struct event *kick;   /* takes a slow reader out of the chat room */
+	struct event *stall; /* drops a caller that stays over its output cap */
 	const struct conn_env *env;
 	struct telnet_adapter *telnet;
 	struct charset_conv *charset;
@@ -81,7 +81,8 @@ static void format_peer(const struct sockaddr *sa, char *out, size_t outsz)
 		port = ntohs(in->sin_port);
 		snprintf(out, outsz, "%s:%u", host, port);
 	} else if (sa->sa_family == AF_INET6) {
-		const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)sa;
+		const struct sockaddr_in6 *in6 =
+			(const struct sockaddr_in6 *)sa;
 
 		inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof(host));
 		port = ntohs(in6->sin6_port);
@@ -260,7 +261,6 @@ static void io_deliver(void *ctx, struct chat_msg *msg)
 	conn_async_end(c);
 }
 
-
 /* session_io.write */
 static void io_write(void *ctx, const char *text, size_t len)
 {
@@ -313,14 +313,16 @@ static void io_describe(void *ctx, struct session_wire *w)
 	struct strbuf sb;
 
 	if (getsockname(sockio_fd(c->io), (struct sockaddr *)&local, &len) == 0)
-		format_peer((struct sockaddr *)&local, w->local, sizeof(w->local));
+		format_peer((struct sockaddr *)&local, w->local,
+			    sizeof(w->local));
 	snprintf(w->peer, sizeof(w->peer), "%s", c->peer);
 	w->char_mode = lineedit_mode(c->lineedit) == LINEEDIT_MODE_CHAR;
 	strbuf_init(&sb);
 	telnet_adapter_describe(c->telnet, &sb);
 	snprintf(w->options, sizeof(w->options), "%s", sb.data ? sb.data : "");
 	strbuf_fini(&sb);
-	snprintf(w->ttype, sizeof(w->ttype), "%s", telnet_adapter_ttype(c->telnet));
+	snprintf(w->ttype, sizeof(w->ttype), "%s",
+		 telnet_adapter_ttype(c->telnet));
 	w->width = c->width;
 	w->height = c->height;
 	snprintf(w->enter, sizeof(w->enter), "%s", c->enter);
@@ -356,7 +358,8 @@ static void on_lineedit(void *ctx, const struct lineedit_event *ev)
 		conn_output_echo(c, ev->data, ev->len, false);
 		break;
 	case LINEEDIT_EV_TOO_LONG:
-		log_info(c->id, "line over %d bytes refused", LINEEDIT_MAX_LINE);
+		log_info(c->id, "line over %d bytes refused",
+			 LINEEDIT_MAX_LINE);
 		session_on_too_long(c->session);
 		break;
 	case LINEEDIT_EV_INTERRUPT:
@@ -376,10 +379,12 @@ static void conn_note_keys(struct conn *c, const char *data, size_t len)
 		unsigned char b = (unsigned char)data[i];
 
 		if (b == '\r') {
-			unsigned char next = i + 1 < len ? (unsigned char)data[i + 1] : 0xff;
+			unsigned char next =
+				i + 1 < len ? (unsigned char)data[i + 1] : 0xff;
 
 			if (next == '\n' || next == '\0') {
-				snprintf(c->enter, sizeof(c->enter), "0d %02x", next);
+				snprintf(c->enter, sizeof(c->enter), "0d %02x",
+					 next);
 				i++;
 			} else {
 				snprintf(c->enter, sizeof(c->enter), "0d");
@@ -434,7 +439,8 @@ static void on_telnet(void *ctx, const struct telnet_adapter_event *ev)
 		conn_close(c, "telnet protocol error");
 		break;
 	case TELNET_ADAPTER_EV_WARNING:
-		log_debug(c->id, "telnet warning: %.*s", (int)ev->len, ev->data);
+		log_debug(c->id, "telnet warning: %.*s", (int)ev->len,
+			  ev->data);
 		break;
 	}
 }
@@ -456,14 +462,15 @@ static void conn_feed(struct conn *c, const char *buf, size_t len)
 	}
 	while (len > 0) {
 		size_t n = wiretrace_line_span(&c->trace->in, buf, len), typed;
-		bool secret = lineedit_input(c->lineedit) == LINEEDIT_INPUT_SECRET;
+		bool secret = lineedit_input(c->lineedit) ==
+			      LINEEDIT_INPUT_SECRET;
 
 		/* After a menu key (no line end) the next byte starts a line too. */
 		lineedit_pending(c->lineedit, &typed);
 		if (typed == 0)
 			wiretrace_line_start(&c->trace->in);
-		c->trace->feeding_secret =
-			wiretrace_masked(&c->trace->in, buf, n, secret) > 0;
+		c->trace->feeding_secret = wiretrace_masked(&c->trace->in, buf,
+							    n, secret) > 0;
 		trace_bytes(c->trace, c->id, TRACE_IN, buf, n, secret, whole);
 		telnet_adapter_feed(c->telnet, buf, n);
 		c->trace->feeding_secret = false;
@@ -616,8 +623,8 @@ static void conn_destroy(struct conn *c)
 	if (trace_wire)
 		trace_event(c->id, WIRETRACE_CONNECT,
 			    "closed after %.1fs: %llu bytes in, %llu bytes out; "
-			    "%s closed first", secs, c->trace->bytes_in,
-			    c->trace->bytes_out,
+			    "%s closed first",
+			    secs, c->trace->bytes_in, c->trace->bytes_out,
 			    c->closed_first ? c->closed_first : "the server");
 
 	if (c->prev != NULL)
@@ -689,9 +696,10 @@ static void conn_close(struct conn *c, const char *reason)
 	c->close_reason = reason;
 	if (trace_wire) {
 		trace_event(c->id, WIRETRACE_CONNECT,
-			    c->closed_first ? "the server closes its side too: %s"
-					    : "the server closes first: %s "
-					      "(its FIN follows the last bytes)",
+			    c->closed_first
+				    ? "the server closes its side too: %s"
+				    : "the server closes first: %s "
+				      "(its FIN follows the last bytes)",
 			    reason);
 		if (c->closed_first == NULL)
 			c->closed_first = "the server";
@@ -729,7 +737,8 @@ static void conn_trace_accept(struct conn *c, evutil_socket_t fd)
 	trace_event(c->id, WIRETRACE_CONNECT,
 		    "accept: caller %s -> server %s (TCP connection open: the "
 		    "kernel did the SYN, SYN-ACK, ACK handshake before accept "
-		    "returned)", c->peer, here);
+		    "returned)",
+		    c->peer, here);
 }
 
 /* Creates a conn for an accepted socket and greets the caller. */
@@ -757,9 +766,9 @@ struct conn *conn_new(struct event_base *base, evutil_socket_t fd,
 	format_peer(peer, c->peer, sizeof(c->peer));
 	if (trace_wire)
 		conn_trace_accept(c, fd);
-	memcpy(&c->peer_addr, peer, peer->sa_family == AF_INET6
-					    ? sizeof(struct sockaddr_in6)
-					    : sizeof(struct sockaddr_in));
+	memcpy(&c->peer_addr, peer,
+	       peer->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
+					   : sizeof(struct sockaddr_in));
 	clock_gettime(CLOCK_MONOTONIC, &c->started);
 	c->last_input = c->started;
 	c->idle_timer = evtimer_new(base, on_idle_timer, c);
@@ -832,7 +841,8 @@ void conn_summary(const struct conn *c, struct strbuf *out)
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	strbuf_printf(out, "  #%u %s  ", c->id, c->peer);
 	session_summary(c->session, out);
-	strbuf_printf(out, "  idle %lds\n", (long)(now.tv_sec - c->last_input.tv_sec));
+	strbuf_printf(out, "  idle %lds\n",
+		      (long)(now.tv_sec - c->last_input.tv_sec));
 }
 
 /* Starts an empty list. */

@@ -41,7 +41,8 @@ struct conn_env {
 struct conn_list {
 	struct conn *head;
 	size_t count;
-	struct sockio_group *io; /* the conns' end-of-pass writes; made by conn_new */
+	struct sockio_group
+		*io; /* the conns' end-of-pass writes; made by conn_new */
 };
 
 /* Called after a conn has left its list and been freed, with its peer's address. */

@@ -144,7 +144,8 @@ static void lineedit_finish(struct lineedit *le)
 	if (too_long)
 		lineedit_emit(le, LINEEDIT_EV_TOO_LONG, NULL, 0);
 	else
-		lineedit_emit(le, LINEEDIT_EV_LINE, len > 0 ? le->line : "", len);
+		lineedit_emit(le, LINEEDIT_EV_LINE, len > 0 ? le->line : "",
+			      len);
 }
 
 /* An Enter, whatever bytes it came as. */

@@ -25,16 +25,16 @@ enum lineedit_mode {
 };
 
 enum lineedit_input {
-	LINEEDIT_INPUT_KEYS,   /* at a menu: in char mode each key acts at once */
-	LINEEDIT_INPUT_TEXT,   /* a line of text, echoed in char mode */
+	LINEEDIT_INPUT_KEYS, /* at a menu: in char mode each key acts at once */
+	LINEEDIT_INPUT_TEXT, /* a line of text, echoed in char mode */
 	LINEEDIT_INPUT_SECRET, /* a line of text, never echoed */
 };
 
 enum lineedit_event_type {
-	LINEEDIT_EV_KEY,       /* char mode, KEYS input: one character, data/len */
-	LINEEDIT_EV_LINE,      /* a whole line without its ending, valid UTF-8 */
-	LINEEDIT_EV_ECHO,      /* bytes to show the caller; "\n" is a newline */
-	LINEEDIT_EV_TOO_LONG,  /* a line passed LINEEDIT_MAX_LINE and was dropped */
+	LINEEDIT_EV_KEY,  /* char mode, KEYS input: one character, data/len */
+	LINEEDIT_EV_LINE, /* a whole line without its ending, valid UTF-8 */
+	LINEEDIT_EV_ECHO, /* bytes to show the caller; "\n" is a newline */
+	LINEEDIT_EV_TOO_LONG, /* a line passed LINEEDIT_MAX_LINE and was dropped */
 	LINEEDIT_EV_INTERRUPT, /* Ctrl-C (byte 0x03) */
 };
 

@@ -136,7 +136,8 @@ static void on_accept(struct evconnlistener *evl, evutil_socket_t fd,
 		evutil_closesocket(fd);
 		return;
 	}
-	if (l->limits.max_clients != 0 && l->conns.count >= l->limits.max_clients) {
+	if (l->limits.max_clients != 0 &&
+	    l->conns.count >= l->limits.max_clients) {
 		turn_away(l, fd, peer, "the line is full");
 		return;
 	}
@@ -187,8 +188,9 @@ static void format_host(const struct sockaddr *sa, char *out, size_t outsz,
 	char host[INET6_ADDRSTRLEN] = "?";
 
 	if (sa->sa_family == AF_INET6) {
-		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr,
-			  host, sizeof(host));
+		inet_ntop(AF_INET6,
+			  &((const struct sockaddr_in6 *)sa)->sin6_addr, host,
+			  sizeof(host));
 		snprintf(out, outsz, brackets ? "[%s]" : "%s", host);
 	} else {
 		inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr,
@@ -216,7 +218,8 @@ static int listener_bind_one(struct listener *l, struct sockaddr *sa,
 	if (sa->sa_family == AF_INET6) {
 		/* Each family gets its own socket, so IPv4 works without IPv6. */
 		flags |= LEV_OPT_BIND_IPV6ONLY;
-		((struct sockaddr_in6 *)sa)->sin6_port = htons((uint16_t)l->port);
+		((struct sockaddr_in6 *)sa)->sin6_port = htons(
+			(uint16_t)l->port);
 	} else {
 		((struct sockaddr_in *)sa)->sin_port = htons((uint16_t)l->port);
 	}
@@ -260,12 +263,14 @@ int listener_bind(struct listener *l, const char *addr, unsigned port)
 		l->port = port;
 	if (addr == NULL) {
 		struct sockaddr_in in4 = { .sin_family = AF_INET,
-					   .sin_addr.s_addr = htonl(INADDR_ANY) };
+					   .sin_addr.s_addr = htonl(
+						   INADDR_ANY) };
 		struct sockaddr_in6 in6 = { .sin6_family = AF_INET6,
 					    .sin6_addr = IN6ADDR_ANY_INIT };
 
 		l->any_address = true;
-		if (listener_bind_one(l, (struct sockaddr *)&in4, sizeof(in4)) < 0)
+		if (listener_bind_one(l, (struct sockaddr *)&in4, sizeof(in4)) <
+		    0)
 			return -1;
 		/* IPv6 may be disabled on the machine: IPv4 alone still serves. */
 		listener_bind_one(l, (struct sockaddr *)&in6, sizeof(in6));
@@ -296,12 +301,14 @@ unsigned listener_port(const struct listener *l)
 static bool is_dialable(const struct sockaddr *sa)
 {
 	if (sa->sa_family == AF_INET) {
-		uint32_t a = ntohl(((const struct sockaddr_in *)sa)->sin_addr.s_addr);
+		uint32_t a = ntohl(
+			((const struct sockaddr_in *)sa)->sin_addr.s_addr);
 
 		return (a >> 24) != 127 && a != INADDR_ANY;
 	}
 	if (sa->sa_family == AF_INET6) {
-		const struct in6_addr *a = &((const struct sockaddr_in6 *)sa)->sin6_addr;
+		const struct in6_addr *a =
+			&((const struct sockaddr_in6 *)sa)->sin6_addr;
 
 		return !IN6_IS_ADDR_LOOPBACK(a) && !IN6_IS_ADDR_LINKLOCAL(a) &&
 		       !IN6_IS_ADDR_UNSPECIFIED(a);
@@ -348,8 +355,10 @@ void listener_print_dial_lines(const struct listener *l)
 		}
 	}
 	if (printed == 0)
-		log_info(0, "  telnet 127.0.0.1 %u   (this machine only: no "
-			 "network address is being listened on)", l->port);
+		log_info(0,
+			 "  telnet 127.0.0.1 %u   (this machine only: no "
+			 "network address is being listened on)",
+			 l->port);
 }
 
 /* Moves one conn to the listener's catalog. */

@@ -63,8 +63,8 @@ struct options {
 struct server {
 	struct event_base *base;
 	struct listener *listener;
-	struct udp_server *udp;  /* NULL with --udp-port 0 */
-	struct chat_room *room;  /* for UDP's STATUS */
+	struct udp_server *udp; /* NULL with --udp-port 0 */
+	struct chat_room *room; /* for UDP's STATUS */
 	const char *menus_path;
 	struct event *sig_hup, *sig_int, *sig_term, *grace;
 	bool stopping;
@@ -129,7 +129,8 @@ static unsigned long parse_number(const char *opt, const char *s,
 	errno = 0;
 	v = strtoul(s, &end, 10);
 	if (errno != 0 || end == s || *end != '\0' || s[0] == '-' || v > max) {
-		fprintf(stderr, "hotlined: bad %s \"%s\" (0-%lu)\n", opt, s, max);
+		fprintf(stderr, "hotlined: bad %s \"%s\" (0-%lu)\n", opt, s,
+			max);
 		exit(2);
 	}
 	return v;
@@ -167,40 +168,47 @@ static void parse_options(int argc, char **argv, struct options *opts)
 	opts->max_output = CONN_MAX_OUTPUT_DEFAULT;
 	opts->limits.max_clients = LISTENER_MAX_CLIENTS_DEFAULT;
 	opts->limits.max_per_ip = LISTENER_MAX_PER_IP_DEFAULT;
-	while ((ch = getopt_long(argc, argv, "l:p:m:dthV", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "l:p:m:dthV", longopts, NULL)) !=
+	       -1) {
 		switch (ch) {
 		case 'l':
 			if (opts->nlisten == LISTENER_MAX_SOCKETS) {
-				fprintf(stderr, "hotlined: at most %d --listen addresses\n",
+				fprintf(stderr,
+					"hotlined: at most %d --listen addresses\n",
 					LISTENER_MAX_SOCKETS);
 				exit(2);
 			}
 			opts->listen[opts->nlisten++] = optarg;
 			break;
 		case 'p':
-			opts->port = (unsigned)parse_number("port", optarg, 65535);
+			opts->port = (unsigned)parse_number("port", optarg,
+							    65535);
 			break;
 		case 'R':
-			opts->chat_rate = (unsigned)parse_number("chat rate", optarg, 1000);
+			opts->chat_rate = (unsigned)parse_number("chat rate",
+								 optarg, 1000);
 			break;
 		case 'I':
-			opts->chat_idle = (unsigned)parse_number("chat idle time",
-								 optarg, 7 * 24 * 3600);
+			opts->chat_idle =
+				(unsigned)parse_number("chat idle time", optarg,
+						       7 * 24 * 3600);
 			break;
 		case 'C':
-			opts->limits.max_clients = (unsigned)parse_number(
-				"client limit", optarg, 1000000);
+			opts->limits.max_clients = (unsigned)
+				parse_number("client limit", optarg, 1000000);
 			break;
 		case 'P':
-			opts->limits.max_per_ip = (unsigned)parse_number(
-				"per-address limit", optarg, 1000000);
+			opts->limits.max_per_ip =
+				(unsigned)parse_number("per-address limit",
+						       optarg, 1000000);
 			break;
 		case 'O':
 			/* Below 4 KiB a single menu would not fit. */
 			opts->max_output = parse_number("output limit", optarg,
 							1024UL * 1024 * 1024);
 			if (opts->max_output < 4096) {
-				fprintf(stderr, "hotlined: --max-output must be at least 4096\n");
+				fprintf(stderr,
+					"hotlined: --max-output must be at least 4096\n");
 				exit(2);
 			}
 			break;
@@ -229,8 +237,8 @@ static void parse_options(int argc, char **argv, struct options *opts)
 			opts->trace = true;
 			break;
 		case 'u':
-			opts->udp_port = (unsigned)parse_number("UDP port", optarg,
-								65535);
+			opts->udp_port = (unsigned)parse_number("UDP port",
+								optarg, 65535);
 			opts->udp_port_set = true;
 			break;
 		case 'h':
@@ -248,7 +256,8 @@ static void parse_options(int argc, char **argv, struct options *opts)
 	if ((opts->check || opts->dot) && optind < argc)
 		opts->menus = argv[optind++];
 	if (optind < argc) {
-		fprintf(stderr, "hotlined: unexpected argument \"%s\"\n", argv[optind]);
+		fprintf(stderr, "hotlined: unexpected argument \"%s\"\n",
+			argv[optind]);
 		usage(stderr);
 		exit(2);
 	}
@@ -400,7 +409,8 @@ static int hash_password(void)
 		return 2;
 	}
 	if (account_hash_password(line, hash, sizeof(hash)) < 0) {
-		fprintf(stderr, "hotlined: crypt could not hash the password\n");
+		fprintf(stderr,
+			"hotlined: crypt could not hash the password\n");
 		return 1;
 	}
 	explicit_bzero(line, sizeof(line));
@@ -423,8 +433,10 @@ static char *read_operator_hash(const char *path)
 	fclose(f);
 	line[strcspn(line, "\r\n")] = '\0';
 	if (line[0] != '$') {
-		fprintf(stderr, "hotlined: %s: not a crypt hash (make one with "
-			"hotlined --hash-password)\n", path);
+		fprintf(stderr,
+			"hotlined: %s: not a crypt hash (make one with "
+			"hotlined --hash-password)\n",
+			path);
 		return NULL;
 	}
 	return xstrdup(line);
@@ -475,7 +487,8 @@ static struct account_worker *open_accounts(struct event_base *base,
 	st = account_store_open(opts->db ? opts->db : DEFAULT_DB, seed, &err);
 	free(seed);
 	if (st == NULL) {
-		fprintf(stderr, "hotlined: %s\n", err ? err : "cannot open the database");
+		fprintf(stderr, "hotlined: %s\n",
+			err ? err : "cannot open the database");
 		free(err);
 		return NULL;
 	}
@@ -567,7 +580,8 @@ static int serve(const struct options *opts, const char *menus_path)
 			goto out;
 	}
 	for (size_t i = 0; i < opts->nlisten; i++) {
-		if (listener_bind(srv.listener, opts->listen[i], opts->port) < 0)
+		if (listener_bind(srv.listener, opts->listen[i], opts->port) <
+		    0)
 			goto out;
 	}
 	if (start_udp(&srv, opts, plans, nplans) < 0)

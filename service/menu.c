@@ -59,29 +59,29 @@ static const char *const menu_query_texts[] = {
 	"query_locked",        /* locked: {minutes} */
 	"account_balance",     /* {holder} {number} {balance} */
 	"account_low_balance", /* a balance under 10 yuan */
-	"account_usage",       /* {data_used} {data_total} {minutes_used} {minutes_total} */
+	"account_usage", /* {data_used} {data_total} {minutes_used} {minutes_total} */
 	"account_plan",        /* {plan} {plan_fee} */
 	"account_recent",      /* heading of the last recharges */
 	"account_recent_item", /* {date} {amount} {method} */
 	"account_recent_none",
-	"method_card",         /* {method} for a card recharge */
-	"method_amount",       /* {method} for one by amount */
-	"service_busy",        /* the database failed */
+	"method_card",   /* {method} for a card recharge */
+	"method_amount", /* {method} for one by amount */
+	"service_busy",  /* the database failed */
 	NULL,
 };
 static const char *const menu_recharge_texts[] = {
-	"recharge_number",       /* ask for the number to recharge */
+	"recharge_number", /* ask for the number to recharge */
 	"bad_number",
-	"recharge_no_account",   /* no such account */
-	"recharge_card",         /* ask for the 16-digit card code */
+	"recharge_no_account", /* no such account */
+	"recharge_card",       /* ask for the 16-digit card code */
 	"recharge_bad_card",
 	"recharge_card_unknown",
 	"recharge_card_used",
-	"recharge_amount",       /* ask for whole yuan, 1-500 */
+	"recharge_amount", /* ask for whole yuan, 1-500 */
 	"recharge_bad_amount",
-	"recharge_confirm",      /* {amount} {number}: 1 confirm, 2 cancel */
+	"recharge_confirm", /* {amount} {number}: 1 confirm, 2 cancel */
 	"recharge_cancelled",
-	"recharge_done",         /* {amount} {number} {balance} */
+	"recharge_done", /* {amount} {number} {balance} */
 	"service_busy",
 	NULL,
 };
@@ -124,8 +124,7 @@ const char *menu_flow_menu(enum menu_flow flow)
 }
 
 /* Replaces "{name}" placeholders from a name/value list. */
-void menu_expand(const char *text, const char *const *vars,
-		 struct strbuf *out)
+void menu_expand(const char *text, const char *const *vars, struct strbuf *out)
 {
 	const char *p = text;
 
@@ -156,6 +155,7 @@ void menu_expand(const char *text, const char *const *vars,
 	}
 }
 
+/* clang-format off */
 static const char *const menu_action_names[] = {
 	[MENU_ACTION_GOTO] = "goto",
 	[MENU_ACTION_BACK] = "back",
@@ -165,9 +165,11 @@ static const char *const menu_action_names[] = {
 	[MENU_ACTION_LANGUAGE] = "language",
 	[MENU_ACTION_FLOW] = "flow",
 };
+/* clang-format on */
 _Static_assert(ARRAY_LEN(menu_action_names) == MENU_ACTION_COUNT,
 	       "one name per menu action");
 
+/* clang-format off */
 static const char *const menu_flow_names[] = {
 	[MENU_FLOW_QUERY] = "query",
 	[MENU_FLOW_RECHARGE] = "recharge",
@@ -180,6 +182,7 @@ static const char *const menu_flow_names[] = {
 	[MENU_FLOW_AMOUNT] = "amount",
 	[MENU_FLOW_WIRE] = "wire",
 };
+/* clang-format on */
 _Static_assert(ARRAY_LEN(menu_flow_names) == MENU_FLOW_COUNT,
 	       "one name per flow");
 
@@ -334,7 +337,8 @@ static void dot_escape(FILE *out, const char *s)
 		else if (c == '\n')
 			fputs("\\n", out);
 		else if (c < 0x20 || c == 0x7f)
-			fputc(' ', out); /* the loader rejects these; stay safe */
+			/* the loader rejects these; stay safe */
+			fputc(' ', out);
 		else
 			fputc(c, out);
 	}
@@ -356,12 +360,13 @@ static void dot_id(FILE *out, const char *language, const char *kind,
 }
 
 /* Whether any key of any menu in the set has this action (and flow). */
-static bool set_uses(const struct menu_set *set,
-			 enum menu_action_type type, enum menu_flow flow)
+static bool set_uses(const struct menu_set *set, enum menu_action_type type,
+		     enum menu_flow flow)
 {
 	for (size_t m = 0; m < set->nmenus; m++)
 		for (size_t k = 0; k < set->menus[m].nkeys; k++) {
-			const struct menu_action *a = &set->menus[m].keys[k].action;
+			const struct menu_action *a =
+				&set->menus[m].keys[k].action;
 
 			if (a->type == type &&
 			    (type != MENU_ACTION_FLOW || a->flow == flow))
@@ -395,7 +400,8 @@ static void dot_write_cluster(const struct menu_set *set, size_t index,
 			continue;
 		fputs("\t\t", out);
 		dot_id(out, set->language, "flow:", menu_flow_name(f));
-		fprintf(out, " [label=\"%s\", shape=box];\n", menu_flow_name(f));
+		fprintf(out, " [label=\"%s\", shape=box];\n",
+			menu_flow_name(f));
 	}
 	if (set_uses(set, MENU_ACTION_QUIT, MENU_FLOW_COUNT)) {
 		fputs("\t\t", out);
@@ -492,8 +498,8 @@ static void dot_write_edges(const struct menu_catalog *cat,
 			break;
 		case MENU_ACTION_FLOW:
 			dot_edge_from(set, menu, out);
-			dot_id(out, set->language, "flow:",
-			       menu_flow_name(a->flow));
+			dot_id(out, set->language,
+			       "flow:", menu_flow_name(a->flow));
 			dot_edge_label(key->key, NULL, NULL, out);
 			break;
 		case MENU_ACTION_LANGUAGE:

@@ -31,7 +31,7 @@ enum menu_action_type {
 };
 
 enum menu_flow {
-	MENU_FLOW_QUERY,    /* phone number and password, then the "account" menu */
+	MENU_FLOW_QUERY, /* phone number and password, then the "account" menu */
 	MENU_FLOW_RECHARGE, /* phone number, then the "recharge" menu */
 	MENU_FLOW_CHAT,     /* the chat room */
 	MENU_FLOW_BALANCE,  /* at the account menu: the balance */
@@ -40,7 +40,7 @@ enum menu_flow {
 	MENU_FLOW_RECENT,   /* the last five recharges */
 	MENU_FLOW_CARD,     /* at the recharge menu: by prepaid card */
 	MENU_FLOW_AMOUNT,   /* by amount */
-	MENU_FLOW_WIRE,     /* the caller's own connection, as the server sees it */
+	MENU_FLOW_WIRE, /* the caller's own connection, as the server sees it */
 	MENU_FLOW_COUNT,
 };
 
@@ -53,9 +53,9 @@ struct menu;
 struct menu_action {
 	enum menu_action_type type;
 	const struct menu *target; /* GOTO: resolved by the loader */
-	char *language;            /* LANGUAGE: set to switch to, or NULL to keep */
-	int charset;               /* LANGUAGE: an enum charset, or -1 to keep */
-	enum menu_flow flow;       /* FLOW */
+	char *language;      /* LANGUAGE: set to switch to, or NULL to keep */
+	int charset;         /* LANGUAGE: an enum charset, or -1 to keep */
+	enum menu_flow flow; /* FLOW */
 };
 
 struct menu_key {
@@ -113,8 +113,7 @@ const char *menu_flow_menu(enum menu_flow flow);
  * with it in vars (name, value, name, value, ..., NULL). Unknown names
  * and a lone "{" are copied as they are.
  */
-void menu_expand(const char *text, const char *const *vars,
-		 struct strbuf *out);
+void menu_expand(const char *text, const char *const *vars, struct strbuf *out);
 
 /* "goto", "back", ...: the names menu files use. */
 const char *menu_action_name(enum menu_action_type type);

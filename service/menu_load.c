@@ -28,7 +28,6 @@
 /* Read chunk for menu files. */
 #define MENU_LOAD_READ_CHUNK (64 * 1024)
 
-
 /* The numbers a menu has, settable per menu and in the file's defaults. */
 enum number {
 	NUMBER_TIMEOUT,
@@ -40,11 +39,13 @@ enum number {
 static const struct number_field {
 	const char *name;
 	int min, max;
+	/* clang-format off */
 } number_fields[] = {
 	[NUMBER_TIMEOUT] = { "timeout", 0, MENU_TIMEOUT_MAX },
 	[NUMBER_MAX_TIMEOUTS] = { "max_timeouts", 1, MENU_COUNT_MAX },
 	[NUMBER_MAX_FAILURES] = { "max_failures", 1, MENU_COUNT_MAX },
 };
+/* clang-format on */
 _Static_assert(ARRAY_LEN(number_fields) == NUMBER_COUNT, "one per number");
 
 /* Top-level fields of a menu file. */
@@ -59,12 +60,14 @@ enum top_field {
 	TOP_COUNT,
 };
 
+/* clang-format off */
 static const char *const top_names[] = {
 	[TOP_LANGUAGE] = "language", [TOP_NAME] = "name",
 	[TOP_START] = "start",       [TOP_DEFAULTS] = "defaults",
 	[TOP_KEYS] = "keys",         [TOP_TEXTS] = "texts",
 	[TOP_MENUS] = "menus",
 };
+/* clang-format on */
 _Static_assert(ARRAY_LEN(top_names) == TOP_COUNT, "one name per field");
 
 /* Fields of one menu; the numbers come after these. */
@@ -78,6 +81,7 @@ enum menu_field {
 	MENU_FIELD_COUNT,
 };
 
+/* clang-format off */
 static const char *const menu_field_names[] = {
 	[MENU_FIELD_TEXT] = "text",
 	[MENU_FIELD_INVALID] = "invalid",
@@ -86,6 +90,7 @@ static const char *const menu_field_names[] = {
 	[MENU_FIELD_MAX_TIMEOUTS] = "max_timeouts",
 	[MENU_FIELD_MAX_FAILURES] = "max_failures",
 };
+/* clang-format on */
 _Static_assert(ARRAY_LEN(menu_field_names) == MENU_FIELD_COUNT,
 	       "one name per field");
 _Static_assert(MENU_FIELD_TIMEOUT + NUMBER_TIMEOUT == MENU_FIELD_TIMEOUT &&
@@ -104,11 +109,13 @@ enum action_field {
 	ACTION_FIELD_COUNT,
 };
 
+/* clang-format off */
 static const char *const action_field_names[] = {
 	[ACTION_GOTO] = "goto",
 	[ACTION_LANGUAGE] = "language",
 	[ACTION_CHARSET] = "charset",
 };
+/* clang-format on */
 _Static_assert(ARRAY_LEN(action_field_names) == ACTION_FIELD_COUNT,
 	       "one name per field");
 
@@ -151,10 +158,11 @@ struct loader {
 	yaml_document_t doc;
 	struct menu_set *set;
 	struct file_info *info;
-	yaml_mark_t *menu_marks; /* where each of set->menus was named */
+	yaml_mark_t *menu_marks;  /* where each of set->menus was named */
 	const yaml_node_t *menus; /* the menus mapping, once it is read */
 	int defaults[NUMBER_COUNT];
-	const char *const *texts_checked[MENU_FLOW_COUNT]; /* flow text lists done */
+	const char *const
+		*texts_checked[MENU_FLOW_COUNT]; /* flow text lists done */
 	size_t ntexts_checked;
 	bool flow_used[MENU_FLOW_COUNT];
 	yaml_mark_t flow_mark[MENU_FLOW_COUNT]; /* first key starting each flow */
@@ -217,7 +225,8 @@ static void load_verror(struct loader *ld, unsigned line, unsigned col,
 
 /* Records an error at a line and column of the current file (0, 0: the file). */
 static void load_error_at(struct loader *ld, unsigned line, unsigned col,
-			  const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+			  const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
 static void load_error_at(struct loader *ld, unsigned line, unsigned col,
 			  const char *fmt, ...)
 {
@@ -230,7 +239,8 @@ static void load_error_at(struct loader *ld, unsigned line, unsigned col,
 
 /* Records an error at a libyaml mark (0-based) of the current file. */
 static void load_error(struct loader *ld, const yaml_mark_t *mark,
-		       const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+		       const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 static void load_error(struct loader *ld, const yaml_mark_t *mark,
 		       const char *fmt, ...)
 {
@@ -257,8 +267,8 @@ static void load_errors_finish(struct loader *ld)
 {
 	size_t n = ld->errs->count - ld->first_error;
 	/* With no errors items may be NULL, and NULL + 0 is undefined. */
-	struct menu_error *items =
-		n > 0 ? ld->errs->items + ld->first_error : NULL;
+	struct menu_error *items = n > 0 ? ld->errs->items + ld->first_error
+					 : NULL;
 
 	for (size_t i = 1; i < n; i++) {
 		struct menu_error e = items[i];
@@ -415,8 +425,9 @@ static int read_fields(struct loader *ld, const yaml_node_t *map,
 
 	memset(fields, 0, n * sizeof(fields[0]));
 	if (map->type != YAML_MAPPING_NODE) {
-		load_error(ld, &map->start_mark, "%s must be a mapping (got %s)",
-			   what, node_kind(map, buf));
+		load_error(ld, &map->start_mark,
+			   "%s must be a mapping (got %s)", what,
+			   node_kind(map, buf));
 		return -1;
 	}
 	for (yaml_node_pair_t *p = map->data.mapping.pairs.start;
@@ -508,8 +519,9 @@ static char *get_text(struct loader *ld, const yaml_node_t *node,
 	size_t len;
 
 	if (!node_is_string(node)) {
-		load_error(ld, &node->start_mark, "%s must be a string (got %s)",
-			   what, node_kind(node, buf));
+		load_error(ld, &node->start_mark,
+			   "%s must be a string (got %s)", what,
+			   node_kind(node, buf));
 		return NULL;
 	}
 	s = node_text(node);
@@ -530,7 +542,8 @@ static char *get_text(struct loader *ld, const yaml_node_t *node,
 	}
 	/* libyaml checks its input; this guards against its escapes. */
 	if (!utf8_is_valid(s, len)) {
-		load_error(ld, &node->start_mark, "%s is not valid UTF-8", what);
+		load_error(ld, &node->start_mark, "%s is not valid UTF-8",
+			   what);
 		return NULL;
 	}
 	for (size_t i = 0; is_label && i < len; i++)
@@ -647,7 +660,8 @@ static void check_flow_texts(struct loader *ld, const char *key,
 	if (!ld->flow_used[flow]) {
 		ld->flow_used[flow] = true;
 		ld->flow_mark[flow] = node->start_mark;
-		snprintf(ld->flow_key[flow], sizeof(ld->flow_key[flow]), "%s", key);
+		snprintf(ld->flow_key[flow], sizeof(ld->flow_key[flow]), "%s",
+			 key);
 	}
 	/* No texts at all is reported once already, as a missing field. */
 	if (ld->set->ntexts == 0)
@@ -865,7 +879,8 @@ static struct menu_key *parse_keys(struct loader *ld, const yaml_node_t *map,
 
 	*nkeys = 0;
 	if (map->type != YAML_MAPPING_NODE) {
-		load_error(ld, &map->start_mark, "keys must be a mapping (got %s)",
+		load_error(ld, &map->start_mark,
+			   "keys must be a mapping (got %s)",
 			   node_kind(map, buf));
 		goto out;
 	}
@@ -898,7 +913,8 @@ static struct menu_key *parse_keys(struct loader *ld, const yaml_node_t *map,
 			free(keys[n].action.language);
 			continue;
 		}
-		memcpy(keys[n].key, node_text(key), key->data.scalar.length + 1);
+		memcpy(keys[n].key, node_text(key),
+		       key->data.scalar.length + 1);
 		marks[n++] = key->start_mark;
 	}
 	*nkeys = n;
@@ -931,8 +947,10 @@ static void merge_keys(struct loader *ld, struct menu *menu,
 		if (!has_key(menu, own, globals[g].key))
 			n++;
 	if (n > MENU_LOAD_MAX_KEYS) {
-		load_error(ld, mark, "menu \"%s\" has more than %d keys with "
-			   "the global keys", menu->name, MENU_LOAD_MAX_KEYS);
+		load_error(ld, mark,
+			   "menu \"%s\" has more than %d keys with "
+			   "the global keys",
+			   menu->name, MENU_LOAD_MAX_KEYS);
 		return;
 	}
 	if (n == menu->nkeys)
@@ -965,8 +983,8 @@ static void parse_menu(struct loader *ld, struct menu *menu,
 			fields) < 0)
 		return;
 	if (fields[MENU_FIELD_TEXT].value == NULL) {
-		load_error(ld, &name_node->start_mark, "menu \"%s\" has no text",
-			   menu->name);
+		load_error(ld, &name_node->start_mark,
+			   "menu \"%s\" has no text", menu->name);
 	} else {
 		snprintf(what, sizeof(what), "text of menu \"%s\"", menu->name);
 		menu->text = get_text(ld, fields[MENU_FIELD_TEXT].value, what,
@@ -1004,7 +1022,8 @@ static int parse_menus(struct loader *ld, const struct field *f)
 
 	if (map->type != YAML_MAPPING_NODE) {
 		load_error(ld, &map->start_mark,
-			   "menus must be a mapping (got %s)", node_kind(map, buf));
+			   "menus must be a mapping (got %s)",
+			   node_kind(map, buf));
 		goto out;
 	}
 	npairs = node_pairs(map);
@@ -1074,7 +1093,8 @@ static void parse_texts(struct loader *ld, const struct field *f)
 
 	if (map->type != YAML_MAPPING_NODE) {
 		load_error(ld, &map->start_mark,
-			   "texts must be a mapping (got %s)", node_kind(map, buf));
+			   "texts must be a mapping (got %s)",
+			   node_kind(map, buf));
 		return;
 	}
 	if (node_pairs(map) > MENU_LOAD_MAX_TEXTS) {
@@ -1098,7 +1118,8 @@ static void parse_texts(struct loader *ld, const struct field *f)
 		if (i < set->ntexts) {
 			load_error(ld, &key->start_mark,
 				   "duplicate text \"%s\" (first at %zu:%zu)",
-				   name, marks[i].line + 1, marks[i].column + 1);
+				   name, marks[i].line + 1,
+				   marks[i].column + 1);
 			free(name);
 			continue;
 		}
@@ -1120,7 +1141,8 @@ static void parse_texts(struct loader *ld, const struct field *f)
 	for (size_t i = 0; i < menu_required_texts_count; i++)
 		if (menu_set_text(set, menu_required_texts[i]) == NULL)
 			load_error(ld, &f->key->start_mark,
-				   "missing text \"%s\"", menu_required_texts[i]);
+				   "missing text \"%s\"",
+				   menu_required_texts[i]);
 }
 
 /* Parses the defaults mapping into ld->defaults. */
@@ -1143,13 +1165,14 @@ static void parse_start(struct loader *ld, const yaml_node_t *node)
 
 	if (!node_is_string(node)) {
 		load_error(ld, &node->start_mark,
-			   "start must name a menu (got %s)", node_kind(node, buf));
+			   "start must name a menu (got %s)",
+			   node_kind(node, buf));
 		return;
 	}
 	ld->set->start = menu_set_find(ld->set, node_text(node));
 	if (ld->set->start == NULL && !menu_is_rejected(ld, node))
-		load_error(ld, &node->start_mark,
-			   "start names unknown menu %s", quote_node(node, buf));
+		load_error(ld, &node->start_mark, "start names unknown menu %s",
+			   quote_node(node, buf));
 }
 
 /* Builds the set from the document's root mapping. */
@@ -1164,9 +1187,10 @@ static void parse_root(struct loader *ld, const yaml_node_t *root)
 			fields) < 0)
 		return;
 	for (unsigned i = 0; i < TOP_COUNT; i++)
-		if (fields[i].value == NULL && i != TOP_DEFAULTS && i != TOP_KEYS)
-			load_error(ld, &root->start_mark, "missing field \"%s\"",
-				   top_names[i]);
+		if (fields[i].value == NULL && i != TOP_DEFAULTS &&
+		    i != TOP_KEYS)
+			load_error(ld, &root->start_mark,
+				   "missing field \"%s\"", top_names[i]);
 	if (fields[TOP_LANGUAGE].value != NULL) {
 		const yaml_node_t *n = fields[TOP_LANGUAGE].value;
 
@@ -1433,8 +1457,9 @@ static void load_file(struct loader *ld)
 	strbuf_init(&sb);
 	if (read_file(ld, &sb) < 0)
 		goto out;
-	if (sb.len >= 2 && ((unsigned char)sb.data[0] == 0xfe ||
-			    (unsigned char)sb.data[0] == 0xff) &&
+	if (sb.len >= 2 &&
+	    ((unsigned char)sb.data[0] == 0xfe ||
+	     (unsigned char)sb.data[0] == 0xff) &&
 	    ((unsigned char)sb.data[1] == 0xfe ||
 	     (unsigned char)sb.data[1] == 0xff)) {
 		load_error_at(ld, 1, 1, "file is UTF-16; save it as UTF-8");
@@ -1531,7 +1556,8 @@ static void load_files(struct menu_catalog *cat, char **paths, size_t n,
 
 			for (j = 0; j < n; j++)
 				if (infos[j].language != NULL &&
-				    strcmp(infos[j].language, ref->language) == 0)
+				    strcmp(infos[j].language, ref->language) ==
+					    0)
 					break;
 			if (j == n)
 				errors_push(errs, paths[i], ref->line, ref->col,
@@ -1563,7 +1589,8 @@ static bool is_menu_file(const char *name)
 static void load_directory(struct menu_catalog *cat, const char *dir,
 			   struct menu_errors *errs)
 {
-	const char *sep = dir[0] != '\0' && dir[strlen(dir) - 1] == '/' ? "" : "/";
+	const char *sep = dir[0] != '\0' && dir[strlen(dir) - 1] == '/' ? ""
+									: "/";
 	char **paths = NULL;
 	size_t n = 0;
 	struct dirent *de;

@@ -37,7 +37,8 @@
 
 struct menu_error {
 	char *file;
-	unsigned line, col; /* 1-based; 0 when the error is about the whole file */
+	unsigned line,
+		col; /* 1-based; 0 when the error is about the whole file */
 	char *message;
 };
 

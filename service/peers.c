@@ -31,7 +31,8 @@ static void peer_key(const struct sockaddr *sa, unsigned char key[16])
 	} else if (sa->sa_family == AF_INET) {
 		key[10] = 0xff;
 		key[11] = 0xff;
-		memcpy(key + 12, &((const struct sockaddr_in *)sa)->sin_addr, 4);
+		memcpy(key + 12, &((const struct sockaddr_in *)sa)->sin_addr,
+		       4);
 	}
 }
 
@@ -70,8 +71,8 @@ void peers_free(struct peers *p)
 }
 
 /* The entry for key in its bucket, or NULL. */
-static struct peer *peer_find(const struct peers *p, const unsigned char key[16],
-			      size_t bucket)
+static struct peer *peer_find(const struct peers *p,
+			      const unsigned char key[16], size_t bucket)
 {
 	for (struct peer *e = p->buckets[bucket]; e != NULL; e = e->next)
 		if (memcmp(e->addr, key, 16) == 0)

@@ -180,12 +180,14 @@ void session_say_wire(struct session *s)
 {
 	struct session_wire w = { 0 };
 	char window[32], mode[32];
+	/* clang-format off */
 	const char *vars[] = {
 		"local", w.local, "peer", w.peer, "mode", mode,
 		"options", w.options, "ttype", w.ttype, "window", window,
 		"enter", w.enter, "backspace", w.erase,
 		"charset", charset_name(s->charset), NULL,
 	};
+	/* clang-format on */
 
 	s->io.describe(s->io.ctx, &w);
 	/* What the client never said shows as "-". */
@@ -361,7 +363,8 @@ void session_summary(const struct session *s, struct strbuf *out)
 		strbuf_printf(out, " %s", s->menu->name);
 	if (s->member != NULL)
 		strbuf_printf(out, " as %s", chat_member_nick(s->member));
-	strbuf_printf(out, ", %d failures%s", s->failures, s->op ? ", operator" : "");
+	strbuf_printf(out, ", %d failures%s", s->failures,
+		      s->op ? ", operator" : "");
 }
 
 /* Too slow for the room: out of it and back to the main menu. */
@@ -386,7 +389,8 @@ static const struct menu *session_remap(const struct menu_set *set,
 /* Swaps in a reloaded catalog, keeping the caller where they are if possible. */
 void session_set_catalog(struct session *s, struct menu_catalog *catalog)
 {
-	const struct menu_set *set = menu_catalog_find(catalog, s->set->language);
+	const struct menu_set *set = menu_catalog_find(catalog,
+						       s->set->language);
 	const struct menu *menu;
 	size_t kept = 0;
 
@@ -488,7 +492,8 @@ static unsigned menu_switch_language(struct session *s,
 			return SESSION_MENU;
 		}
 	}
-	if (action->charset >= 0 && (enum charset)action->charset != s->charset) {
+	if (action->charset >= 0 &&
+	    (enum charset)action->charset != s->charset) {
 		s->charset = (enum charset)action->charset;
 		s->io.set_charset(s->io.ctx, s->charset);
 		log_info(s->id, "charset %s", charset_name(s->charset));
@@ -568,7 +573,8 @@ static void trim_spaces(const char **text, size_t *len)
 		(*text)++;
 		(*len)--;
 	}
-	while (*len > 0 && ((*text)[*len - 1] == ' ' || (*text)[*len - 1] == '\t'))
+	while (*len > 0 &&
+	       ((*text)[*len - 1] == ' ' || (*text)[*len - 1] == '\t'))
 		(*len)--;
 }
 

@@ -29,10 +29,10 @@ enum session_state {
 	SESSION_RECHARGE_CARD,    /* typing a prepaid card code */
 	SESSION_RECHARGE_AMOUNT,  /* typing an amount in yuan */
 	SESSION_RECHARGE_CONFIRM, /* 1 confirms the amount, 2 cancels */
-	SESSION_WAIT,             /* the account store is working on a request */
-	SESSION_CHAT,             /* in the chat room: lines are messages or /commands */
+	SESSION_WAIT, /* the account store is working on a request */
+	SESSION_CHAT, /* in the chat room: lines are messages or /commands */
 	SESSION_OP_PASSWORD, /* in the room, typing the /op password, unseen */
-	SESSION_CLOSING,          /* goodbye said; output drains, then the line drops */
+	SESSION_CLOSING, /* goodbye said; output drains, then the line drops */
 	SESSION_STATE_COUNT,
 };
 
@@ -47,23 +47,24 @@ struct session_hub {
 
 /* What every session shares; owned by main, outlives the sessions. */
 struct session_env {
-	struct account_worker *accounts; /* NULL: queries and recharge "unavailable" */
+	struct account_worker
+		*accounts;      /* NULL: queries and recharge "unavailable" */
 	struct chat_room *room; /* NULL: the chat flow answers "unavailable" */
-	unsigned chat_idle;     /* seconds a quiet chat member stays; 0: no limit */
+	unsigned chat_idle; /* seconds a quiet chat member stays; 0: no limit */
 	const char *operator_hash; /* yescrypt hash for /op; NULL: no operators */
 	struct session_hub hub;
 };
 
 /* The caller's connection as the server sees it, for /wire. */
 struct session_wire {
-	char local[64];   /* "192.0.2.1:5228" */
+	char local[64]; /* "192.0.2.1:5228" */
 	char peer[64];
-	bool char_mode;   /* the client let the server echo */
-	char options[256]; /* "WILL ECHO, WILL SGA, DO NAWS", or "" */
-	char ttype[48];   /* "" if the client never said */
+	bool char_mode;         /* the client let the server echo */
+	char options[256];      /* "WILL ECHO, WILL SGA, DO NAWS", or "" */
+	char ttype[48];         /* "" if the client never said */
 	unsigned width, height; /* 0 if the client never said */
-	char enter[16];   /* the bytes of the last Enter in hex, "0d 0a"; or "" */
-	char erase[8];    /* the last Backspace byte, "7f" or "08"; or "" */
+	char enter[16]; /* the bytes of the last Enter in hex, "0d 0a"; or "" */
+	char erase[8];  /* the last Backspace byte, "7f" or "08"; or "" */
 };
 
 /* What the session asks of its connection; every callback is required. */

@@ -20,8 +20,7 @@
 #define LOW_BALANCE_FEN 1000
 
 /* Trims spaces; also drops spaces and dashes inside ("1111 2222 ..."). */
-static size_t clean_entry(const char *text, size_t len, char *out,
-			  size_t outsz)
+static size_t clean_entry(const char *text, size_t len, char *out, size_t outsz)
 {
 	size_t n = 0;
 
@@ -82,7 +81,6 @@ static void text_value(struct session *s, const char *name, char *out,
 	snprintf(out, outsz, "%.*s", (int)n, text ? text : "");
 }
 
-
 /* Goes to the menu a flow leads to, remembering where the caller was. */
 static unsigned enter_flow_menu(struct session *s, const char *name)
 {
@@ -124,7 +122,8 @@ unsigned session_query_number_on_input(struct session *s, const char *text,
 	unsigned next;
 
 	(void)is_key;
-	if ((next = read_entry(s, text, len, entry, sizeof(entry))) != ENTRY_READY)
+	if ((next = read_entry(s, text, len, entry, sizeof(entry))) !=
+	    ENTRY_READY)
 		return next;
 	if (!account_number_is_valid(entry)) {
 		session_say(s, "bad_number");
@@ -182,7 +181,8 @@ unsigned session_query_password_on_input(struct session *s, const char *text,
 	unsigned next;
 
 	(void)is_key;
-	if ((next = read_entry(s, text, len, entry, sizeof(entry))) != ENTRY_READY)
+	if ((next = read_entry(s, text, len, entry, sizeof(entry))) !=
+	    ENTRY_READY)
 		return next;
 	memcpy(req.number, s->typed, sizeof(req.number));
 	snprintf(req.secret, sizeof(req.secret), "%s", entry);
@@ -196,8 +196,8 @@ unsigned session_query_password_on_input(struct session *s, const char *text,
 static void say_recent(struct session *s, const struct account_info *info)
 {
 	char date[VALUE_MAX], amount[VALUE_MAX], method[VALUE_MAX];
-	const char *vars[] = { "date", date, "amount", amount, "method", method,
-			       NULL };
+	const char *vars[] = { "date",   date,   "amount", amount,
+			       "method", method, NULL };
 
 	session_say(s, "account_recent");
 	if (info->nrecent == 0)
@@ -209,8 +209,9 @@ static void say_recent(struct session *s, const struct account_info *info)
 		localtime_r(&r->when, &tm);
 		strftime(date, sizeof(date), "%Y-%m-%d %H:%M", &tm);
 		account_format_fen(r->fen, amount, sizeof(amount));
-		text_value(s, strcmp(r->method, "card") == 0 ? "method_card"
-							     : "method_amount",
+		text_value(s,
+			   strcmp(r->method, "card") == 0 ? "method_card"
+							  : "method_amount",
 			   method, sizeof(method));
 		session_say_with(s, "account_recent_item", vars);
 	}
@@ -223,22 +224,28 @@ static unsigned info_done(struct session *s, const struct account_request *req)
 	char number[VALUE_MAX], balance[VALUE_MAX], fee[VALUE_MAX];
 	char data_used[VALUE_MAX], data_total[VALUE_MAX];
 	char min_used[VALUE_MAX], min_total[VALUE_MAX];
+	/* clang-format off */
 	const char *vars[] = {
 		"holder", info->holder, "number", number, "balance", balance,
 		"plan", info->plan, "plan_fee", fee,
 		"data_used", data_used, "data_total", data_total,
 		"minutes_used", min_used, "minutes_total", min_total, NULL,
 	};
+	/* clang-format on */
 
 	if (req->status != ACCOUNT_OK)
 		return busy(s);
 	account_mask_number(info->number, number, sizeof(number));
 	account_format_fen(info->balance_fen, balance, sizeof(balance));
 	account_format_fen(info->plan_fen, fee, sizeof(fee));
-	snprintf(data_used, sizeof(data_used), "%lld", (long long)info->data_used_mb);
-	snprintf(data_total, sizeof(data_total), "%lld", (long long)info->data_total_mb);
-	snprintf(min_used, sizeof(min_used), "%lld", (long long)info->minutes_used);
-	snprintf(min_total, sizeof(min_total), "%lld", (long long)info->minutes_total);
+	snprintf(data_used, sizeof(data_used), "%lld",
+		 (long long)info->data_used_mb);
+	snprintf(data_total, sizeof(data_total), "%lld",
+		 (long long)info->data_total_mb);
+	snprintf(min_used, sizeof(min_used), "%lld",
+		 (long long)info->minutes_used);
+	snprintf(min_total, sizeof(min_total), "%lld",
+		 (long long)info->minutes_total);
 	switch (s->info_flow) {
 	case MENU_FLOW_BALANCE:
 		session_say_with(s, "account_balance", vars);
@@ -268,7 +275,8 @@ void session_recharge_number_enter(struct session *s)
 }
 
 /* Whether the number to recharge is an account: then the recharge menu. */
-static unsigned exists_done(struct session *s, const struct account_request *req)
+static unsigned exists_done(struct session *s,
+			    const struct account_request *req)
 {
 	switch (req->status) {
 	case ACCOUNT_OK:
@@ -292,7 +300,8 @@ unsigned session_recharge_number_on_input(struct session *s, const char *text,
 	unsigned next;
 
 	(void)is_key;
-	if ((next = read_entry(s, text, len, entry, sizeof(entry))) != ENTRY_READY)
+	if ((next = read_entry(s, text, len, entry, sizeof(entry))) !=
+	    ENTRY_READY)
 		return next;
 	if (!account_number_is_valid(entry)) {
 		session_say(s, "bad_number");
@@ -307,26 +316,29 @@ static unsigned recharge_done(struct session *s,
 			      const struct account_request *req)
 {
 	char number[VALUE_MAX], amount[VALUE_MAX], balance[VALUE_MAX];
-	const char *vars[] = { "number", number, "amount", amount,
+	const char *vars[] = { "number",  number,  "amount", amount,
 			       "balance", balance, NULL };
-	const char *method = req->op == ACCOUNT_OP_RECHARGE_CARD ? "card" : "amount";
+	const char *method = req->op == ACCOUNT_OP_RECHARGE_CARD ? "card"
+								 : "amount";
 
 	account_mask_number(req->number, number, sizeof(number));
 	account_format_fen(req->fen, amount, sizeof(amount));
 	account_format_fen(req->balance_fen, balance, sizeof(balance));
 	switch (req->status) {
 	case ACCOUNT_OK:
-		log_info(s->id, "recharge %s +%s yuan by %s, balance %s", number,
-			 amount, method, balance);
+		log_info(s->id, "recharge %s +%s yuan by %s, balance %s",
+			 number, amount, method, balance);
 		session_say_with(s, "recharge_done", vars);
 		s->failures = 0;
 		return SESSION_MENU;
 	case ACCOUNT_CARD_USED:
-		log_info(s->id, "recharge %s by card refused: card used", number);
+		log_info(s->id, "recharge %s by card refused: card used",
+			 number);
 		session_say(s, "recharge_card_used");
 		return SESSION_MENU;
 	case ACCOUNT_CARD_UNKNOWN:
-		log_info(s->id, "recharge %s by card refused: no such card", number);
+		log_info(s->id, "recharge %s by card refused: no such card",
+			 number);
 		session_say(s, "recharge_card_unknown");
 		return session_refuse(s, SESSION_RECHARGE_CARD);
 	case ACCOUNT_NOT_FOUND:
@@ -354,7 +366,8 @@ unsigned session_recharge_card_on_input(struct session *s, const char *text,
 	unsigned next;
 
 	(void)is_key;
-	if ((next = read_entry(s, text, len, entry, sizeof(entry))) != ENTRY_READY)
+	if ((next = read_entry(s, text, len, entry, sizeof(entry))) !=
+	    ENTRY_READY)
 		return next;
 	if (!account_card_is_valid(entry)) {
 		session_say(s, "recharge_bad_card");
@@ -396,7 +409,8 @@ unsigned session_recharge_amount_on_input(struct session *s, const char *text,
 	long yuan;
 
 	(void)is_key;
-	if ((next = read_entry(s, text, len, entry, sizeof(entry))) != ENTRY_READY)
+	if ((next = read_entry(s, text, len, entry, sizeof(entry))) !=
+	    ENTRY_READY)
 		return next;
 	yuan = parse_yuan(entry);
 	if (yuan < 0) {
@@ -427,7 +441,8 @@ unsigned session_recharge_confirm_on_input(struct session *s, const char *text,
 	unsigned next;
 
 	(void)is_key;
-	if ((next = read_entry(s, text, len, entry, sizeof(entry))) != ENTRY_READY)
+	if ((next = read_entry(s, text, len, entry, sizeof(entry))) !=
+	    ENTRY_READY)
 		return next;
 	if (strcmp(entry, "1") == 0) {
 		struct account_request req = {
@@ -564,9 +579,11 @@ unsigned session_account_flow(struct session *s, enum menu_flow flow)
 		return session_submit(s, &req, info_done);
 	}
 	case MENU_FLOW_CARD:
-		return s->target[0] ? SESSION_RECHARGE_CARD : SESSION_RECHARGE_NUMBER;
+		return s->target[0] ? SESSION_RECHARGE_CARD
+				    : SESSION_RECHARGE_NUMBER;
 	case MENU_FLOW_AMOUNT:
-		return s->target[0] ? SESSION_RECHARGE_AMOUNT : SESSION_RECHARGE_NUMBER;
+		return s->target[0] ? SESSION_RECHARGE_AMOUNT
+				    : SESSION_RECHARGE_NUMBER;
 	case MENU_FLOW_CHAT:
 	case MENU_FLOW_WIRE:
 	case MENU_FLOW_COUNT:

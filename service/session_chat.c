@@ -195,8 +195,8 @@ static unsigned op_checked(struct session *s, const struct account_request *req)
 		session_say(s, "chat_op_ok");
 	} else {
 		s->op_tries++;
-		log_info(s->id, "operator password refused (%d of %d)", s->op_tries,
-			 SESSION_OP_TRIES);
+		log_info(s->id, "operator password refused (%d of %d)",
+			 s->op_tries, SESSION_OP_TRIES);
 		session_say(s, "chat_op_refused");
 	}
 	return SESSION_CHAT;
@@ -293,8 +293,9 @@ static unsigned chat_cmd_moderate(struct session *s, const char *cmd,
 	struct session *t;
 
 	if (!nick_arg(arg, n, nick, sizeof(nick)))
-		return chat_usage(s, strcmp(cmd, "/kick") == 0 ? "/kick NICK [REASON]"
-							       : "/mute NICK");
+		return chat_usage(s, strcmp(cmd, "/kick") == 0
+					     ? "/kick NICK [REASON]"
+					     : "/mute NICK");
 	t = find_target(s, nick);
 	if (t == NULL)
 		return SESSION_STAY;
@@ -304,7 +305,8 @@ static unsigned chat_cmd_moderate(struct session *s, const char *cmd,
 		strbuf_init(&reason);
 		chat_sanitize(rest, rest_len < 200 ? rest_len : 200, &reason);
 		log_info(s->id, "operator %s kicks %s (%s)",
-			 chat_member_nick(s->member), nick, reason.len ? reason.data : "-");
+			 chat_member_nick(s->member), nick,
+			 reason.len ? reason.data : "-");
 		session_chat_kicked(t, chat_member_nick(s->member),
 				    reason.len ? reason.data : "");
 		strbuf_fini(&reason);
@@ -312,7 +314,8 @@ static unsigned chat_cmd_moderate(struct session *s, const char *cmd,
 		bool mute = strcmp(cmd, "/mute") == 0;
 
 		chat_member_set_muted(t->member, mute);
-		log_info(s->id, "operator %s %s %s", chat_member_nick(s->member),
+		log_info(s->id, "operator %s %s %s",
+			 chat_member_nick(s->member),
 			 mute ? "mutes" : "unmutes", nick);
 	}
 	if (t != s)
@@ -347,8 +350,8 @@ void session_chat_kicked(struct session *s, const char *by, const char *reason)
 	if (!session_in_room_state(s))
 		return;
 	snprintf(kicker, sizeof(kicker), "%s", by);
-	snprintf(why, sizeof(why), "kicked by %s%s%s", by, reason[0] ? ": " : "",
-		 reason);
+	snprintf(why, sizeof(why), "kicked by %s%s%s", by,
+		 reason[0] ? ": " : "", reason);
 	session_chat_leave(s, why);
 	session_say_with(s, "chat_kicked", vars);
 	s->menu = s->set->start;
@@ -380,8 +383,10 @@ static unsigned chat_command(struct session *s, const char *line, size_t len)
 	if (IS("/me")) {
 		if (arg_len == 0)
 			return chat_usage(s, "/me ACTION");
-		return chat_result(s, chat_room_me(s->env->room, s->member,
-						    arg, arg_len), NULL);
+		return chat_result(s,
+				   chat_room_me(s->env->room, s->member, arg,
+						arg_len),
+				   NULL);
 	}
 	if (IS("/msg"))
 		return chat_cmd_msg(s, arg, arg_len);
@@ -435,8 +440,8 @@ static unsigned chat_command(struct session *s, const char *line, size_t len)
 }
 
 /* A line in the room: a command or a message to everyone else. */
-unsigned session_chat_on_input(struct session *s, const char *text,
-			       size_t len, bool is_key)
+unsigned session_chat_on_input(struct session *s, const char *text, size_t len,
+			       bool is_key)
 {
 	(void)is_key; /* text input: only whole lines arrive */
 	if (len == 0)

@@ -48,24 +48,26 @@ struct session {
 	/* chat */
 	struct chat_member *member; /* in the room while not NULL */
 	bool idle_warned;
-	bool op;          /* proved the operator password with /op */
-	int op_tries;     /* wrong /op passwords; SESSION_OP_TRIES ends them */
+	bool op;      /* proved the operator password with /op */
+	int op_tries; /* wrong /op passwords; SESSION_OP_TRIES ends them */
 	bool joining; /* history arriving before the banner is shown */
 	/* CHAT_HISTORY + 1 slots on session_chat_enter's stack while joining. */
 	struct chat_msg **held;
 	size_t nheld;
 	/* queries and recharge */
 	char account[ACCOUNT_NUMBER_LEN + 1]; /* logged in by the query, or "" */
-	char target[ACCOUNT_NUMBER_LEN + 1];  /* the number being recharged, or "" */
-	char typed[ACCOUNT_NUMBER_LEN + 1];   /* a number awaiting its password */
-	int64_t amount_fen;                   /* an amount awaiting confirmation */
-	enum menu_flow info_flow;             /* what an INFO request is for */
-	struct account_request *pending;      /* the request waited for, or NULL */
+	char target[ACCOUNT_NUMBER_LEN +
+		    1]; /* the number being recharged, or "" */
+	char typed[ACCOUNT_NUMBER_LEN + 1]; /* a number awaiting its password */
+	int64_t amount_fen;              /* an amount awaiting confirmation */
+	enum menu_flow info_flow;        /* what an INFO request is for */
+	struct account_request *pending; /* the request waited for, or NULL */
 	/* SESSION_QUEUE_MAX entries, allocated when input first waits; or NULL. */
 	struct session_queued *queued;
 	size_t nqueued;
 	/* Turns the store's answer into the next state. */
-	unsigned (*on_result)(struct session *s, const struct account_request *req);
+	unsigned (*on_result)(struct session *s,
+			      const struct account_request *req);
 };
 
 struct session_state_ops {
@@ -136,8 +138,8 @@ void session_chat_enter(struct session *s);
 void session_op_password_enter(struct session *s);
 unsigned session_op_password_on_input(struct session *s, const char *text,
 				      size_t len, bool is_key);
-unsigned session_chat_on_input(struct session *s, const char *text,
-			       size_t len, bool is_key);
+unsigned session_chat_on_input(struct session *s, const char *text, size_t len,
+			       bool is_key);
 unsigned session_chat_on_timeout(struct session *s);
 /* An operator took the caller out of the room: told why, back to the menu. */
 void session_chat_kicked(struct session *s, const char *by, const char *reason);

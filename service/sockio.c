@@ -168,7 +168,8 @@ static void sockio_flush(struct sockio *s)
 	} else {
 		if (s->wr == NULL) {
 			s->wr = event_new(s->group->base, s->fd,
-					  EV_WRITE | EV_PERSIST, on_writable, s);
+					  EV_WRITE | EV_PERSIST, on_writable,
+					  s);
 			if (s->wr == NULL)
 				out_of_memory("write event");
 		}
@@ -278,7 +279,8 @@ void sockio_write_reference(struct sockio *s, const void *data, size_t len,
 {
 	struct evbuffer *out = len > 0 ? sockio_out(s) : NULL;
 
-	if (out == NULL || evbuffer_add_reference(out, data, len, cleanup, arg) < 0)
+	if (out == NULL ||
+	    evbuffer_add_reference(out, data, len, cleanup, arg) < 0)
 		cleanup(data, len, arg);
 }
 

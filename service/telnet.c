@@ -54,7 +54,7 @@ enum telnet_adapter_echo {
 	TELNET_ADAPTER_ECHO_NONE,    /* not offered yet */
 	TELNET_ADAPTER_ECHO_OFFERED, /* offered, no answer yet */
 	TELNET_ADAPTER_ECHO_CHAR,    /* accepted: character mode */
-	TELNET_ADAPTER_ECHO_LINE,    /* refused: line mode, echo only for secrets */
+	TELNET_ADAPTER_ECHO_LINE, /* refused: line mode, echo only for secrets */
 };
 
 /* Just enough of libtelnet's parser state to find the byte after IAC SB. */
@@ -142,7 +142,8 @@ static void telnet_adapter_on_echo_refused(struct telnet_adapter *ta)
 /* Handles a bare IAC command: hangups, AYT, and erase keys as data. */
 static void telnet_adapter_on_iac(struct telnet_adapter *ta, unsigned char cmd)
 {
-	static const char erase_char = 0x7f; /* DEL: the line editor's backspace */
+	static const char erase_char =
+		0x7f; /* DEL: the line editor's backspace */
 	static const char erase_line = 0x15; /* Ctrl-U */
 
 	switch (cmd) {
@@ -192,8 +193,7 @@ static void telnet_adapter_on_sub(struct telnet_adapter *ta,
 }
 
 /* Keeps the terminal type: printable ASCII only, at most the limit. */
-static void telnet_adapter_on_ttype(struct telnet_adapter *ta,
-				    const char *name)
+static void telnet_adapter_on_ttype(struct telnet_adapter *ta, const char *name)
 {
 	size_t n = 0;
 
@@ -241,7 +241,8 @@ static void telnet_adapter_on_event(telnet_t *telnet, telnet_event_t *ev,
 		if (ev->neg.telopt == TELNET_TELOPT_ECHO &&
 		    ta->echo == TELNET_ADAPTER_ECHO_CHAR) {
 			ta->echo = TELNET_ADAPTER_ECHO_LINE;
-			telnet_adapter_emit(ta, TELNET_ADAPTER_EV_LINE_MODE, NULL, 0);
+			telnet_adapter_emit(ta, TELNET_ADAPTER_EV_LINE_MODE,
+					    NULL, 0);
 		}
 		break;
 	case TELNET_EV_WILL:
@@ -355,8 +356,7 @@ static bool telnet_adapter_is_sb_unsafe(unsigned char telopt)
  * IAC SB inside SB as a new SB too). The same scan notes IAC DONT ECHO,
  * because libtelnet reports no event when it refuses our offer.
  */
-void telnet_adapter_feed(struct telnet_adapter *ta, const char *buf,
-			 size_t len)
+void telnet_adapter_feed(struct telnet_adapter *ta, const char *buf, size_t len)
 {
 	char chunk[TELNET_ADAPTER_FEED_CHUNK];
 	size_t n = 0;
@@ -406,8 +406,7 @@ void telnet_adapter_feed(struct telnet_adapter *ta, const char *buf,
 }
 
 /* Sends data, escaping IAC; newlines are the caller's business. */
-void telnet_adapter_send(struct telnet_adapter *ta, const char *buf,
-			 size_t len)
+void telnet_adapter_send(struct telnet_adapter *ta, const char *buf, size_t len)
 {
 	telnet_send(ta->telnet, buf, len);
 }
@@ -443,15 +442,24 @@ bool telnet_adapter_is_char_mode(const struct telnet_adapter *ta)
 static const char *option_name(unsigned opt)
 {
 	switch (opt) {
-	case TELNET_TELOPT_BINARY: return "BINARY";
-	case TELNET_TELOPT_ECHO: return "ECHO";
-	case TELNET_TELOPT_SGA: return "SGA";
-	case TELNET_TELOPT_TTYPE: return "TTYPE";
-	case TELNET_TELOPT_NAWS: return "NAWS";
-	case TELNET_TELOPT_TSPEED: return "TSPEED";
-	case TELNET_TELOPT_LINEMODE: return "LINEMODE";
-	case TELNET_TELOPT_NEW_ENVIRON: return "NEW-ENVIRON";
-	default: return NULL;
+	case TELNET_TELOPT_BINARY:
+		return "BINARY";
+	case TELNET_TELOPT_ECHO:
+		return "ECHO";
+	case TELNET_TELOPT_SGA:
+		return "SGA";
+	case TELNET_TELOPT_TTYPE:
+		return "TTYPE";
+	case TELNET_TELOPT_NAWS:
+		return "NAWS";
+	case TELNET_TELOPT_TSPEED:
+		return "TSPEED";
+	case TELNET_TELOPT_LINEMODE:
+		return "LINEMODE";
+	case TELNET_TELOPT_NEW_ENVIRON:
+		return "NEW-ENVIRON";
+	default:
+		return NULL;
 	}
 }
 

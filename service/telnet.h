@@ -20,14 +20,14 @@
 #define TELNET_ADAPTER_MAX_TTYPE 40
 
 enum telnet_adapter_event_type {
-	TELNET_ADAPTER_EV_DATA,      /* caller's data bytes, IAC unescaped */
-	TELNET_ADAPTER_EV_SEND,      /* bytes to write to the socket */
+	TELNET_ADAPTER_EV_DATA, /* caller's data bytes, IAC unescaped */
+	TELNET_ADAPTER_EV_SEND, /* bytes to write to the socket */
 	TELNET_ADAPTER_EV_CHAR_MODE, /* the client accepted our echo: character mode */
 	TELNET_ADAPTER_EV_LINE_MODE, /* the client took the echo back ("mode line") */
-	TELNET_ADAPTER_EV_WINDOW,    /* window size from NAWS: width, height */
-	TELNET_ADAPTER_EV_HANGUP,    /* IAC IP, ABORT, SUSP, BRK or EOF: the caller wants out */
-	TELNET_ADAPTER_EV_ERROR,     /* libtelnet gave up on the stream: close it */
-	TELNET_ADAPTER_EV_WARNING,   /* protocol oddity, for the log only */
+	TELNET_ADAPTER_EV_WINDOW, /* window size from NAWS: width, height */
+	TELNET_ADAPTER_EV_HANGUP, /* IAC IP, ABORT, SUSP, BRK or EOF: the caller wants out */
+	TELNET_ADAPTER_EV_ERROR, /* libtelnet gave up on the stream: close it */
+	TELNET_ADAPTER_EV_WARNING, /* protocol oddity, for the log only */
 };
 
 struct telnet_adapter_event {

@@ -14,11 +14,13 @@
 
 static enum trace_level trace_level = TRACE_INFO;
 
+/* clang-format off */
 static const char *const trace_level_names[] = {
 	[TRACE_ERROR] = "error",
 	[TRACE_INFO] = "info",
 	[TRACE_DEBUG] = "debug",
 };
+/* clang-format on */
 
 /* Sets the most verbose level printed. */
 void trace_set_level(enum trace_level level)
@@ -138,9 +140,9 @@ void trace_bytes(struct trace_conn *t, unsigned id, enum trace_dir dir,
 		t->bytes_out += len;
 	flockfile(stderr);
 	trace_head(id);
-	fprintf(stderr, "%s%s %zu byte%s%s", wiretrace_colour(in ? WIRETRACE_IN :
-							   WIRETRACE_OUT,
-							   trace_colour),
+	fprintf(stderr, "%s%s %zu byte%s%s",
+		wiretrace_colour(in ? WIRETRACE_IN : WIRETRACE_OUT,
+				 trace_colour),
 		in ? "in" : "out", len, len == 1 ? "" : "s",
 		wiretrace_colour(WIRETRACE_RESET, trace_colour));
 	if (whole > len)
@@ -162,7 +164,8 @@ void trace_datagram(enum trace_dir dir, const char *local, const char *peer,
 	flockfile(stderr);
 	trace_head(0);
 	fprintf(stderr, "udp: %sdatagram %s %zu byte%s%s %s %s %s %s\n",
-		wiretrace_colour(in ? WIRETRACE_IN : WIRETRACE_OUT, trace_colour),
+		wiretrace_colour(in ? WIRETRACE_IN : WIRETRACE_OUT,
+				 trace_colour),
 		in ? "in" : "out", len, len == 1 ? "" : "s",
 		wiretrace_colour(WIRETRACE_RESET, trace_colour),
 		in ? "from" : "to", peer, in ? "to" : "from", local);

@@ -39,7 +39,7 @@ struct udp_server {
 	udp_status_fn status;
 	void *ctx;
 	struct timespec started;
-	double tokens;       /* replies that may go out now */
+	double tokens; /* replies that may go out now */
 	struct timespec refilled;
 	unsigned long dropped; /* requests not answered because of the rate */
 };
@@ -88,7 +88,8 @@ static void format_addr(const struct sockaddr *sa, char *out, size_t outsz)
 	char host[INET6_ADDRSTRLEN] = "?";
 
 	if (sa->sa_family == AF_INET6) {
-		const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)sa;
+		const struct sockaddr_in6 *in6 =
+			(const struct sockaddr_in6 *)sa;
 
 		inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof(host));
 		snprintf(out, outsz, "[%s]:%u", host, ntohs(in6->sin6_port));
@@ -114,8 +115,10 @@ static bool udp_take_token(struct udp_server *u)
 	u->refilled = now;
 	if (u->tokens < 1) {
 		if (u->dropped++ % 1000 == 0)
-			log_info(0, "udp: over %d replies a second; %lu requests "
-				 "dropped so far", UDP_RATE, u->dropped);
+			log_info(0,
+				 "udp: over %d replies a second; %lu requests "
+				 "dropped so far",
+				 UDP_RATE, u->dropped);
 		return false;
 	}
 	u->tokens -= 1;
@@ -195,7 +198,8 @@ size_t udp_server_reply(struct udp_server *u, const char *req, size_t len,
 		if (u->status != NULL)
 			u->status(u->ctx, &st);
 		clock_gettime(CLOCK_MONOTONIC, &now);
-		return udp_append(out, 0, "STATUS sessions=%zu chat=%zu uptime=%lds\n",
+		return udp_append(out, 0,
+				  "STATUS sessions=%zu chat=%zu uptime=%lds\n",
 				  st.sessions, st.chat,
 				  (long)elapsed(&u->started, &now));
 	}
@@ -213,14 +217,18 @@ size_t udp_server_reply(struct udp_server *u, const char *req, size_t len,
 			return udp_append(out, 0, "PONG\n");
 		if (n <= UDP_PING_DIGITS && is_digits(seq, n))
 			return udp_append(out, 0, "PONG %.*s\n", (int)n, seq);
-		return udp_append(out, 0, "ERROR PING takes a number: PING 7\n");
+		return udp_append(out, 0,
+				  "ERROR PING takes a number: PING 7\n");
 	}
 	if (len == 0)
-		return udp_append(out, 0, "ERROR empty request: try STATUS, "
+		return udp_append(out, 0,
+				  "ERROR empty request: try STATUS, "
 				  "PLANS or PING 1\n");
 	trace_escape(req, len < 32 ? len : 32, shown, sizeof(shown));
-	return udp_append(out, 0, "ERROR unknown request \"%s%s\": try STATUS, "
-			  "PLANS or PING 1\n", shown, len > 32 ? "..." : "");
+	return udp_append(out, 0,
+			  "ERROR unknown request \"%s%s\": try STATUS, "
+			  "PLANS or PING 1\n",
+			  shown, len > 32 ? "..." : "");
 }
 
 /*
@@ -292,7 +300,8 @@ static ssize_t udp_send(struct udp_socket *s, struct udp_datagram *d,
 			cm->cmsg_len = CMSG_LEN(sizeof(d->dst6));
 			memcpy(CMSG_DATA(cm), &d->dst6, sizeof(d->dst6));
 		} else {
-			struct in_pktinfo pi = { .ipi_spec_dst = d->dst4.ipi_addr };
+			struct in_pktinfo pi = { .ipi_spec_dst =
+							 d->dst4.ipi_addr };
 
 			msg.msg_controllen = CMSG_SPACE(sizeof(pi));
 			cm = CMSG_FIRSTHDR(&msg);
@@ -325,13 +334,16 @@ static void udp_answer(struct udp_socket *s, const char *buf, size_t len,
 		  from);
 	if (udp_send(s, d, reply, n) < 0) {
 		/* The socket buffer is full or the peer is unreachable: UDP drops it. */
-		log_debug(0, "udp: reply to %s lost: %s", from, strerror(errno));
+		log_debug(0, "udp: reply to %s lost: %s", from,
+			  strerror(errno));
 		return;
 	}
 	if (trace_wire) {
 		trace_datagram(TRACE_OUT, here, from, reply, n);
-		trace_event(0, WIRETRACE_CONNECT, "udp: that was all: no handshake "
-			    "before, no connection kept, nothing to close after");
+		trace_event(
+			0, WIRETRACE_CONNECT,
+			"udp: that was all: no handshake "
+			"before, no connection kept, nothing to close after");
 	}
 }
 
@@ -340,7 +352,8 @@ static void udp_find_dst(struct msghdr *msg, struct udp_datagram *d)
 {
 	for (struct cmsghdr *cm = CMSG_FIRSTHDR(msg); cm != NULL;
 	     cm = CMSG_NXTHDR(msg, cm)) {
-		if (cm->cmsg_level == IPPROTO_IP && cm->cmsg_type == IP_PKTINFO) {
+		if (cm->cmsg_level == IPPROTO_IP &&
+		    cm->cmsg_type == IP_PKTINFO) {
 			memcpy(&d->dst4, CMSG_DATA(cm), sizeof(d->dst4));
 			d->family = AF_INET;
 			d->has_dst = true;
@@ -377,13 +390,15 @@ static void udp_on_read(evutil_socket_t fd, short what, void *ctx)
 		/* MSG_TRUNC: the datagram's real size, to drop oversized ones. */
 		n = recvmsg(fd, &msg, MSG_TRUNC);
 		if (n < 0) {
-			if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
-				log_debug(0, "udp: recvmsg: %s", strerror(errno));
+			if (errno != EAGAIN && errno != EWOULDBLOCK &&
+			    errno != EINTR)
+				log_debug(0, "udp: recvmsg: %s",
+					  strerror(errno));
 			return;
 		}
 		if ((size_t)n > sizeof(buf)) {
-			log_debug(0, "udp: %zd-byte datagram ignored (over %d)", n,
-				  UDP_MAX_DATAGRAM);
+			log_debug(0, "udp: %zd-byte datagram ignored (over %d)",
+				  n, UDP_MAX_DATAGRAM);
 			continue;
 		}
 		d.peerlen = msg.msg_namelen;
@@ -405,7 +420,8 @@ static int udp_bind_one(struct udp_server *u, struct sockaddr *sa,
 	char where[INET6_ADDRSTRLEN + 8];
 
 	if (u->nsocks == UDP_MAX_SOCKETS) {
-		log_error(0, "too many UDP sockets (at most %d)", UDP_MAX_SOCKETS);
+		log_error(0, "too many UDP sockets (at most %d)",
+			  UDP_MAX_SOCKETS);
 		return -1;
 	}
 	if (sa->sa_family == AF_INET6)
@@ -413,7 +429,8 @@ static int udp_bind_one(struct udp_server *u, struct sockaddr *sa,
 	else
 		((struct sockaddr_in *)sa)->sin_port = htons((uint16_t)port);
 	format_addr(sa, where, sizeof(where));
-	fd = socket(sa->sa_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	fd = socket(sa->sa_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+		    0);
 	if (fd < 0) {
 		log_error(0, "cannot make a UDP socket for %s: %s", where,
 			  strerror(errno));
@@ -422,13 +439,16 @@ static int udp_bind_one(struct udp_server *u, struct sockaddr *sa,
 	/* Each family its own socket, as for TCP; and where each datagram went. */
 	if (sa->sa_family == AF_INET6) {
 		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
-		setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &one, sizeof(one));
+		setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &one,
+			   sizeof(one));
 	} else {
 		setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof(one));
 	}
 	if (bind(fd, sa, salen) < 0) {
-		log_error(0, "cannot listen for UDP on %s: %s (--udp-port 0 "
-			  "turns UDP off)", where, strerror(errno));
+		log_error(0,
+			  "cannot listen for UDP on %s: %s (--udp-port 0 "
+			  "turns UDP off)",
+			  where, strerror(errno));
 		close(fd);
 		return -1;
 	}
@@ -436,7 +456,8 @@ static int udp_bind_one(struct udp_server *u, struct sockaddr *sa,
 	s->server = u;
 	s->fd = fd;
 	if (getsockname(fd, (struct sockaddr *)&bound, &boundlen) == 0)
-		format_addr((struct sockaddr *)&bound, s->local, sizeof(s->local));
+		format_addr((struct sockaddr *)&bound, s->local,
+			    sizeof(s->local));
 	else
 		snprintf(s->local, sizeof(s->local), "%s", where);
 	s->ev = event_new(u->base, fd, EV_READ | EV_PERSIST, udp_on_read, s);
@@ -465,11 +486,13 @@ int udp_server_bind(struct udp_server *u, const char *addr, unsigned port)
 
 	if (addr == NULL) {
 		struct sockaddr_in in4 = { .sin_family = AF_INET,
-					   .sin_addr.s_addr = htonl(INADDR_ANY) };
+					   .sin_addr.s_addr = htonl(
+						   INADDR_ANY) };
 		struct sockaddr_in6 in6 = { .sin6_family = AF_INET6,
 					    .sin6_addr = IN6ADDR_ANY_INIT };
 
-		if (udp_bind_one(u, (struct sockaddr *)&in4, sizeof(in4), port) < 0)
+		if (udp_bind_one(u, (struct sockaddr *)&in4, sizeof(in4),
+				 port) < 0)
 			return -1;
 		/* IPv6 may be off on the machine: IPv4 alone still serves. */
 		udp_bind_one(u, (struct sockaddr *)&in6, sizeof(in6), port);

@@ -106,7 +106,8 @@ static const struct seed_case seed_cases[] = {
 	{ "account_bad_time.yaml",
 	  ":14:15: at must be a time like \"2025-05-20T09:15:33+08:00\" (got "
 	  "\"2025-02-30T10:00:00+08:00\")" },
-	{ "account_dup_card.yaml", ":6:13: duplicate card \"1111222233334444\"" },
+	{ "account_dup_card.yaml",
+	  ":6:13: duplicate card \"1111222233334444\"" },
 	{ "account_bad_card.yaml",
 	  ":4:13: card code \"11112222333344445\" is not 16 digits" },
 	{ "account_two_docs.yaml", ":5:1: only one YAML document is allowed" },
@@ -126,7 +127,8 @@ static void remove_dir(const char *dir)
 	while ((de = readdir(d)) != NULL) {
 		char *p;
 
-		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+		if (strcmp(de->d_name, ".") == 0 ||
+		    strcmp(de->d_name, "..") == 0)
 			continue;
 		p = xasprintf("%s/%s", dir, de->d_name);
 		unlink(p);
@@ -265,8 +267,8 @@ static void on_done(void *ctx, const struct account_request *req)
 
 	assert_false(r->called);
 	r->called = true;
-	r->on_loop_thread = pthread_equal(pthread_self(),
-					  r->f->loop_thread) != 0;
+	r->on_loop_thread = pthread_equal(pthread_self(), r->f->loop_thread) !=
+			    0;
 	r->status = req->status;
 	r->lock_seconds = req->lock_seconds;
 	r->balance_fen = req->balance_fen;
@@ -664,7 +666,8 @@ static void test_validation(void **state)
 	(void)state;
 	for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
 		if (account_number_is_valid(cases[i].s) != cases[i].number ||
-		    account_password_is_valid(cases[i].s) != cases[i].password ||
+		    account_password_is_valid(cases[i].s) !=
+			    cases[i].password ||
 		    account_card_is_valid(cases[i].s) != cases[i].card)
 			fail_msg("wrong verdict for \"%s\"", cases[i].s);
 	}
@@ -679,8 +682,8 @@ static void test_validation(void **state)
  */
 static void test_invalid_untouched(void **state)
 {
-	static const int64_t bad_fen[] = { 0, -100, 99, 150, 50001, 50100,
-					   INT64_MAX, INT64_MIN };
+	static const int64_t bad_fen[] = { 0,     -100,  99,        150,
+					   50001, 50100, INT64_MAX, INT64_MIN };
 	struct account_info info;
 	int64_t balance = 7;
 	unsigned lock = 7;
@@ -705,9 +708,11 @@ static void test_invalid_untouched(void **state)
 						     TEST_NOW, &balance),
 			 ACCOUNT_INVALID);
 	for (size_t i = 0; i < ARRAY_LEN(bad_fen); i++)
-		assert_int_equal(account_store_recharge_amount(
-					 NULL, "13800138000", bad_fen[i],
-					 TEST_NOW, &balance),
+		assert_int_equal(account_store_recharge_amount(NULL,
+							       "13800138000",
+							       bad_fen[i],
+							       TEST_NOW,
+							       &balance),
 				 ACCOUNT_INVALID);
 	assert_int_equal(balance, 7);
 }
@@ -1014,8 +1019,7 @@ static void test_recharge_amount(void **state)
 						       TEST_NOW, &balance),
 			 ACCOUNT_INVALID);
 	assert_int_equal(account_store_recharge_amount(f->st, "13700137000",
-						       100, TEST_NOW,
-						       &balance),
+						       100, TEST_NOW, &balance),
 			 ACCOUNT_OK);
 	assert_int_equal(balance, 100);
 	assert_int_equal(account_store_recharge_amount(f->st, "13700137000",
@@ -1028,8 +1032,7 @@ static void test_recharge_amount(void **state)
 						       &balance),
 			 ACCOUNT_INVALID);
 	assert_int_equal(account_store_recharge_amount(f->st, "13500135000",
-						       100, TEST_NOW,
-						       &balance),
+						       100, TEST_NOW, &balance),
 			 ACCOUNT_NOT_FOUND);
 	assert_int_equal(balance, 50100);
 	assert_int_equal(balance_of(f->st, "13700137000"), 50100);
@@ -1053,8 +1056,7 @@ static void test_recharge_rollback(void **state)
 						     TEST_NOW, &balance),
 			 ACCOUNT_ERROR);
 	assert_int_equal(account_store_recharge_amount(f->st, "13800138000",
-						       100, TEST_NOW,
-						       &balance),
+						       100, TEST_NOW, &balance),
 			 ACCOUNT_ERROR);
 	assert_int_equal(balance, 7);
 	assert_int_equal(side_int(f->db, "SELECT count(*) FROM cards "
@@ -1261,8 +1263,8 @@ static void test_worker_cancel(void **state)
 
 	start_worker(f);
 	login = submit(f, 0, ACCOUNT_OP_LOGIN, "13800138000", "123456", 0);
-	recharge = submit(f, 1, ACCOUNT_OP_RECHARGE_AMOUNT, "13700137000",
-			  NULL, 300);
+	recharge = submit(f, 1, ACCOUNT_OP_RECHARGE_AMOUNT, "13700137000", NULL,
+			  300);
 	account_worker_cancel(f->w, login);
 	account_worker_cancel(f->w, recharge);
 	account_worker_cancel(f->w, NULL);

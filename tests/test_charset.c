@@ -50,9 +50,11 @@ static int teardown(void **state)
 }
 
 /* Decodes a C string literal's bytes (sizeof - 1 keeps embedded NULs). */
-#define DECODE(f, lit) charset_decode((f)->cv, (lit), sizeof(lit) - 1, &(f)->out)
+#define DECODE(f, lit)                                                         \
+	charset_decode((f)->cv, (lit), sizeof(lit) - 1, &(f)->out)
 /* Encodes a C string literal's bytes. */
-#define ENCODE(f, lit) charset_encode((f)->cv, (lit), sizeof(lit) - 1, &(f)->out)
+#define ENCODE(f, lit)                                                         \
+	charset_encode((f)->cv, (lit), sizeof(lit) - 1, &(f)->out)
 
 /* Checks the output holds exactly the literal's bytes, then empties it. */
 static void expect(struct fixture *f, const char *want, size_t n)
@@ -118,7 +120,8 @@ static void test_gbk_invalid(void **state)
 {
 	struct fixture *f = *state;
 
-	DECODE(f, "a\xff" "b");
+	DECODE(f, "a\xff"
+		  "b");
 	EXPECT(f, "a" REPL "b");
 	/* A lead byte with a bad trail byte: only the lead is lost. */
 	DECODE(f, "\xc4 x");
@@ -136,7 +139,9 @@ static void test_gbk_lacks_character(void **state)
 {
 	struct fixture *f = *state;
 
-	ENCODE(f, "a\xf0\x9f\x98\x80" "b"); /* U+1F600 */
+	/* U+1F600 */
+	ENCODE(f, "a\xf0\x9f\x98\x80"
+		  "b");
 	EXPECT(f, "a?b");
 	ENCODE(f, "\xf0\x9f\x98\x80\xf0\x9f\x98\x80" NIHAO_UTF8);
 	EXPECT(f, "??" NIHAO_GBK);
@@ -147,7 +152,8 @@ static void test_gbk_invalid_utf8(void **state)
 {
 	struct fixture *f = *state;
 
-	ENCODE(f, "a\xff" "b");
+	ENCODE(f, "a\xff"
+		  "b");
 	EXPECT(f, "a?b");
 	ENCODE(f, "\xc0\x80z"); /* overlong NUL */
 	EXPECT(f, "??z");
@@ -155,7 +161,9 @@ static void test_gbk_invalid_utf8(void **state)
 	EXPECT(f, "???");
 	ENCODE(f, "x\xe4\xbd"); /* cut short at the end */
 	EXPECT(f, "x??");
-	ENCODE(f, "\xe4\xbd" "A" NIHAO_UTF8); /* cut short in the middle */
+	/* cut short in the middle */
+	ENCODE(f, "\xe4\xbd"
+		  "A" NIHAO_UTF8);
 	EXPECT(f, "??A" NIHAO_GBK);
 }
 
@@ -217,7 +225,9 @@ static void test_new_utf8_then_gbk(void **state)
 /* Input longer than the stack chunk, split at every odd place. */
 static void test_long_input(void **state)
 {
-	enum { REPS = 5000 };
+	enum {
+		REPS = 5000
+	};
 	struct fixture *f = *state;
 	struct strbuf gbk, utf8;
 	size_t off = 0, step = 1;
@@ -258,7 +268,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_names, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_gbk_round_trip, setup,
 						teardown),
-		cmocka_unit_test_setup_teardown(test_gbk_split, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_gbk_split, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_gbk_invalid, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_gbk_lacks_character, setup,
@@ -267,12 +278,14 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_utf8_passthrough, setup,
 						teardown),
-		cmocka_unit_test_setup_teardown(test_switching, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_switching, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_new_utf8_then_gbk, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_long_input, setup,
 						teardown),
-		cmocka_unit_test_setup_teardown(test_free_null, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_free_null, setup,
+						teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

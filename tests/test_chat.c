@@ -10,6 +10,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+
 #include <cmocka.h>
 
 #include <stdio.h>
@@ -168,14 +169,14 @@ static void check_got(struct recorder *r, const char *const *exp, size_t n,
 }
 
 /* Checks, then forgets, what recorder i got. */
-#define ASSERT_GOT(f, i, ...)                                              \
-	do {                                                               \
-		static const char *const exp_[] = { __VA_ARGS__ };        \
-		check_got(&(f)->rec[i], exp_, ARRAY_LEN(exp_), __FILE__,   \
-			  __LINE__);                                       \
+#define ASSERT_GOT(f, i, ...)                                                  \
+	do {                                                                   \
+		static const char *const exp_[] = { __VA_ARGS__ };             \
+		check_got(&(f)->rec[i], exp_, ARRAY_LEN(exp_), __FILE__,       \
+			  __LINE__);                                           \
 	} while (0)
 /* Checks that recorder i got nothing. */
-#define ASSERT_NOTHING(f, i) \
+#define ASSERT_NOTHING(f, i)                                                   \
 	check_got(&(f)->rec[i], NULL, 0, __FILE__, __LINE__)
 
 /* Fails unless sanitising in gives exactly exp. */
@@ -196,7 +197,7 @@ static void check_sanitize(const char *in, size_t len, const char *exp,
 }
 
 /* Sanitises a literal's bytes, NULs included. */
-#define ASSERT_SANITIZE(lit, exp) \
+#define ASSERT_SANITIZE(lit, exp)                                              \
 	check_sanitize((lit), sizeof(lit) - 1, (exp), __FILE__, __LINE__)
 
 /* A joins alone and hears nothing; B's join reaches A only. */
@@ -234,8 +235,8 @@ static void test_guest_numbering(void **state)
 			    "guest-7");
 	chat_room_leave(f->room, f->rec[0].m, NULL);
 	/* Numbers keep rising after a guest leaves. */
-	assert_string_equal(
-		chat_member_nick(join(f, 0, "abcdefghijklmnopq")), "guest-8");
+	assert_string_equal(chat_member_nick(join(f, 0, "abcdefghijklmnopq")),
+			    "guest-8");
 	/* A masked number is a fine nick at join, '*' and all. */
 	assert_string_equal(chat_member_nick(join(f, 7, "138****8000")),
 			    "138****8000");
@@ -285,8 +286,7 @@ static void test_history(void **state)
 	join(f, 2, "carol");
 	ASSERT_GOT(f, 0, "*** carol joined\r\n");
 	ASSERT_GOT(f, 1, "*** carol joined\r\n");
-	ASSERT_GOT(f, 2,
-		   "[12:35:01] alice: line 6\r\n",
+	ASSERT_GOT(f, 2, "[12:35:01] alice: line 6\r\n",
 		   "[12:35:02] alice: line 7\r\n",
 		   "[12:35:03] alice: line 8\r\n",
 		   "[12:35:04] alice: line 9\r\n",
@@ -397,6 +397,7 @@ static void test_rename_rules(void **state)
 {
 	struct fixture *f = *state;
 	struct chat_member *a = join(f, 0, "alice");
+	/* clang-format off */
 	static const char *const bad[] = {
 		"",
 		"abcdefghijklmnopq", /* 17 */
@@ -412,6 +413,8 @@ static void test_rename_rules(void **state)
 		"\xff",
 		"caf\xc3\xa9",
 	};
+	/* clang-format on */
+	/* clang-format off */
 	static const char *const good[] = {
 		"abcdefghijklmnop",
 		"一二三四五六七八九十甲乙丙丁戊己", /* 16 CJK */
@@ -421,6 +424,7 @@ static void test_rename_rules(void **state)
 		"9",
 		"张三",
 	};
+	/* clang-format on */
 
 	join(f, 1, "Bob");
 	for (size_t i = 0; i < ARRAY_LEN(bad); i++) {
@@ -477,36 +481,60 @@ static void test_sanitize(void **state)
 	ASSERT_SANITIZE("\x1b[2J\x1b[Hclear", "clear");
 	ASSERT_SANITIZE("\x1b[?25l\x1b[1;31;40mx", "x");
 	/* OSC: a window title, ended by BEL or by ST. */
-	ASSERT_SANITIZE("a\x1b]0;pwned\x07" "b", "ab");
+	ASSERT_SANITIZE("a\x1b]0;pwned\x07"
+			"b",
+			"ab");
 	ASSERT_SANITIZE("a\x1b]2;pwned\x1b\\b", "ab");
 	/* An unterminated OSC swallows the rest, as a terminal would. */
 	ASSERT_SANITIZE("a\x1b]0;title", "a");
 	/* DCS and APC strings too. */
 	ASSERT_SANITIZE("a\x1bPq#0\x1b\\b\x1b_x\x1b\\c", "abc");
 	/* ESC and one character; ESC and intermediates and a final. */
-	ASSERT_SANITIZE("a\x1b" "cb\x1b" "7c\x1b(Bd", "abcd");
+	ASSERT_SANITIZE("a\x1b"
+			"cb\x1b"
+			"7c\x1b(Bd",
+			"abcd");
 	ASSERT_SANITIZE("a\x1b", "a");
 	ASSERT_SANITIZE("a\x1b\x1b[1mb", "ab");
 	/* A control cuts off a CSI; what follows is text. */
 	ASSERT_SANITIZE("\x1b[3\n1mx", "1mx");
 	/* C1 controls as characters (U+0080..U+009F), CSI and OSC ones too. */
-	ASSERT_SANITIZE("a\xc2\x80" "b\xc2\x85" "c\xc2\x9f", "abc");
-	ASSERT_SANITIZE("a\xc2\x9b" "31mb", "ab");
-	ASSERT_SANITIZE("a\xc2\x9d" "0;t\xc2\x9c" "b", "ab");
+	ASSERT_SANITIZE("a\xc2\x80"
+			"b\xc2\x85"
+			"c\xc2\x9f",
+			"abc");
+	ASSERT_SANITIZE("a\xc2\x9b"
+			"31mb",
+			"ab");
+	ASSERT_SANITIZE("a\xc2\x9d"
+			"0;t\xc2\x9c"
+			"b",
+			"ab");
 	/* Raw C1 bytes are not UTF-8. */
-	ASSERT_SANITIZE("a\x9b" "31m", "a\xef\xbf\xbd" "31m");
+	ASSERT_SANITIZE("a\x9b"
+			"31m",
+			"a\xef\xbf\xbd"
+			"31m");
 	/* C0 controls, NUL and DEL; tab becomes a space. */
-	ASSERT_SANITIZE("a\0b\x01\x07\x08\r\nc\x7f" "d", "abcd");
+	ASSERT_SANITIZE("a\0b\x01\x07\x08\r\nc\x7f"
+			"d",
+			"abcd");
 	ASSERT_SANITIZE("a\tb", "a b");
 	/* Invalid UTF-8: each bad byte is U+FFFD. */
-	ASSERT_SANITIZE("a\xff" "b", "a\xef\xbf\xbd" "b");
+	ASSERT_SANITIZE("a\xff"
+			"b",
+			"a\xef\xbf\xbd"
+			"b");
 	ASSERT_SANITIZE("\xfe\xff", "\xef\xbf\xbd\xef\xbf\xbd");
 	ASSERT_SANITIZE("\xc0\xaf", "\xef\xbf\xbd\xef\xbf\xbd");
 	ASSERT_SANITIZE("\xed\xa0\x80", /* a surrogate */
 			"\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd");
 	ASSERT_SANITIZE("x\xe4\xbd", "x\xef\xbf\xbd\xef\xbf\xbd");
 	/* Bidi overrides and isolates go; other text stays. */
-	ASSERT_SANITIZE("a\xe2\x80\xae" "cba\xe2\x80\xac" "d", "acbad");
+	ASSERT_SANITIZE("a\xe2\x80\xae"
+			"cba\xe2\x80\xac"
+			"d",
+			"acbad");
 	ASSERT_SANITIZE("\xe2\x81\xa6x\xe2\x81\xa9", "x");
 	ASSERT_SANITIZE("你好 \xf0\x9f\x98\x80", "你好 \xf0\x9f\x98\x80");
 }
@@ -937,8 +965,8 @@ static uint64_t next_random(uint64_t *s)
 
 /* Bytes that make trouble, weighted into the random buffers. */
 static const unsigned char nasty[] = {
-	0x00, 0x07, 0x09, 0x0a, 0x0d, 0x1b, 0x1b, 0x1b, '[', '[', ']',
-	'\\', 'P', '_', 0x7f, 0x80, 0x9b, 0x9c, 0xc2, 0xc2, 0xe2, 0x80,
+	0x00, 0x07, 0x09, 0x0a, 0x0d, 0x1b, 0x1b, 0x1b, '[',  '[',  ']',
+	'\\', 'P',  '_',  0x7f, 0x80, 0x9b, 0x9c, 0xc2, 0xc2, 0xe2, 0x80,
 	0xae, 0xed, 0xf0, 0xf4, 0xf8, 0xfe, 0xff, 0xe4, 0xbd, 0xa0,
 };
 
@@ -1009,8 +1037,8 @@ static void test_say_random(void **state)
 		size_t len = next_random(&seed) % sizeof(buf);
 
 		for (size_t i = 0; i < len; i++)
-			buf[i] = (char)nasty[next_random(&seed) %
-					     sizeof(nasty)];
+			buf[i] =
+				(char)nasty[next_random(&seed) % sizeof(nasty)];
 		chat_room_say(f->room, f->rec[0].m, buf, len);
 		for (size_t i = 0; i < f->rec[1].n_got; i++)
 			check_clean(f->rec[1].got[i]->text,

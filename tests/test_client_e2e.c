@@ -43,11 +43,11 @@ struct fixture {
 	int cfd;               /* the fake server's end of the connection */
 	unsigned port;
 	char port_str[16];
-	char state_dir[64];    /* XDG_STATE_HOME for the client */
+	char state_dir[64]; /* XDG_STATE_HOME for the client */
 	char xdg_env[96];
 	struct e2e_pty pty;
-	struct strbuf got;     /* what the fake server received */
-	struct strbuf out;     /* a piped client's output */
+	struct strbuf got; /* what the fake server received */
+	struct strbuf out; /* a piped client's output */
 };
 
 static int teardown(void **state);
@@ -62,10 +62,12 @@ static struct fixture *fixture_new(void)
 	strbuf_append(&f->got, "", 0);
 	strbuf_init(&f->out);
 	strbuf_init(&f->pty.screen);
-	snprintf(f->state_dir, sizeof(f->state_dir), "/tmp/hotline-state-XXXXXX");
+	snprintf(f->state_dir, sizeof(f->state_dir),
+		 "/tmp/hotline-state-XXXXXX");
 	if (mkdtemp(f->state_dir) == NULL)
 		f->state_dir[0] = '\0';
-	snprintf(f->xdg_env, sizeof(f->xdg_env), "XDG_STATE_HOME=%s", f->state_dir);
+	snprintf(f->xdg_env, sizeof(f->xdg_env), "XDG_STATE_HOME=%s",
+		 f->state_dir);
 	return f;
 }
 
@@ -127,7 +129,8 @@ static int teardown(void **state)
 /* Runs a piped hotline against the fixture's port with a short linger. */
 static int run_pipe(struct fixture *f, const char *input)
 {
-	const char *args[] = { "--linger", "0.5", "127.0.0.1", f->port_str, NULL };
+	const char *args[] = { "--linger", "0.5", "127.0.0.1", f->port_str,
+			       NULL };
 
 	return e2e_client_run(args, input, &f->out);
 }
@@ -204,7 +207,8 @@ static void test_pipe_lingers_then_hangs_up(void **state)
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	assert_int_equal(run_pipe(f, "0"), 0); /* no newline at the end */
 	clock_gettime(CLOCK_MONOTONIC, &t1);
-	ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+	ms = (t1.tv_sec - t0.tv_sec) * 1000 +
+	     (t1.tv_nsec - t0.tv_nsec) / 1000000;
 	assert_true(ms >= 500);
 	/* "0" repeats the menu: it came twice. */
 	menu = strstr(f->out.data, "10086");
@@ -268,8 +272,10 @@ static void test_pty_masked_password(void **state)
 	start_pty(f);
 	fake_accept(f);
 	/* The greeting's character-mode offer is refused. */
-	e2e_send_str(f->cfd, IAC WILL O_ECHO IAC WILL O_SGA "Welcome\r\nName: ");
-	assert_true(e2e_expect_str(f->cfd, &f->got, IAC DONT O_ECHO IAC DONT O_SGA));
+	e2e_send_str(f->cfd,
+		     IAC WILL O_ECHO IAC WILL O_SGA "Welcome\r\nName: ");
+	assert_true(e2e_expect_str(f->cfd, &f->got,
+				   IAC DONT O_ECHO IAC DONT O_SGA));
 	assert_true(e2e_pty_expect(&f->pty, 0, "Name: "));
 	e2e_pty_type(&f->pty, "alice\r");
 	assert_true(e2e_expect_str(f->cfd, &f->got, "alice\r\n"));
@@ -297,18 +303,21 @@ static void test_pty_masked_password(void **state)
 static void test_pty_window_size(void **state)
 {
 	struct fixture *f = *state;
-	static const char naws_80x24[] =
-		IAC WILL O_NAWS IAC SB O_NAWS "\x00\x50\x00\x18" IAC SE;
-	static const char naws_100x30[] = IAC SB O_NAWS "\x00\x64\x00\x1e" IAC SE;
+	static const char naws_80x24[] = IAC WILL O_NAWS IAC SB O_NAWS
+		"\x00\x50\x00\x18" IAC SE;
+	static const char naws_100x30[] = IAC SB O_NAWS
+		"\x00\x64\x00\x1e" IAC SE;
 	struct winsize ws = { .ws_row = 30, .ws_col = 100 };
 
 	start_pty(f);
 	fake_accept(f);
 	e2e_send_str(f->cfd, IAC DO O_NAWS "hi\r\n");
-	assert_true(e2e_expect(f->cfd, &f->got, naws_80x24, sizeof(naws_80x24) - 1));
+	assert_true(e2e_expect(f->cfd, &f->got, naws_80x24,
+			       sizeof(naws_80x24) - 1));
 	assert_true(e2e_pty_expect(&f->pty, 0, "hi"));
 	assert_int_equal(ioctl(f->pty.master, TIOCSWINSZ, &ws), 0);
-	assert_true(e2e_expect(f->cfd, &f->got, naws_100x30, sizeof(naws_100x30) - 1));
+	assert_true(e2e_expect(f->cfd, &f->got, naws_100x30,
+			       sizeof(naws_100x30) - 1));
 }
 
 /* Ctrl-C drops the half-typed line; Ctrl-D on an empty line hangs up. */
@@ -390,7 +399,8 @@ static void test_connection_refused(void **state)
 	assert_int_equal(run_pipe(f, ""), 1);
 	snprintf(want, sizeof(want),
 		 "hotline: cannot connect to 127.0.0.1:%u: Connection refused"
-		 " \xe2\x80\x94 is hotlined running?\n", f->port);
+		 " \xe2\x80\x94 is hotlined running?\n",
+		 f->port);
 	assert_string_equal(f->out.data, want);
 }
 
@@ -426,16 +436,29 @@ static void test_usage(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_pipe_session, setup_server, teardown),
-		cmocka_unit_test_setup_teardown(test_pipe_lingers_then_hangs_up, setup_server, teardown),
-		cmocka_unit_test_setup_teardown(test_pipe_balance, setup_server, teardown),
-		cmocka_unit_test_setup_teardown(test_pty_message_keeps_half_typed_line, setup_fake, teardown),
-		cmocka_unit_test_setup_teardown(test_pty_masked_password, setup_fake, teardown),
-		cmocka_unit_test_setup_teardown(test_pty_window_size, setup_fake, teardown),
-		cmocka_unit_test_setup_teardown(test_pty_ctrl_c_and_ctrl_d, setup_fake, teardown),
-		cmocka_unit_test_setup_teardown(test_pty_sigterm_restores_terminal, setup_fake, teardown),
-		cmocka_unit_test_setup_teardown(test_pty_hotlined_history_across_runs, setup_server, teardown),
-		cmocka_unit_test_setup_teardown(test_connection_refused, setup_fake, teardown),
+		cmocka_unit_test_setup_teardown(test_pipe_session, setup_server,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_pipe_lingers_then_hangs_up,
+						setup_server, teardown),
+		cmocka_unit_test_setup_teardown(test_pipe_balance, setup_server,
+						teardown),
+		cmocka_unit_test_setup_teardown(
+			test_pty_message_keeps_half_typed_line, setup_fake,
+			teardown),
+		cmocka_unit_test_setup_teardown(test_pty_masked_password,
+						setup_fake, teardown),
+		cmocka_unit_test_setup_teardown(test_pty_window_size,
+						setup_fake, teardown),
+		cmocka_unit_test_setup_teardown(test_pty_ctrl_c_and_ctrl_d,
+						setup_fake, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_pty_sigterm_restores_terminal, setup_fake,
+			teardown),
+		cmocka_unit_test_setup_teardown(
+			test_pty_hotlined_history_across_runs, setup_server,
+			teardown),
+		cmocka_unit_test_setup_teardown(test_connection_refused,
+						setup_fake, teardown),
 		cmocka_unit_test(test_usage),
 	};
 

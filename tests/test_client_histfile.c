@@ -156,7 +156,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_path),
 		cmocka_unit_test_setup_teardown(test_make_dir, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_add_and_reload, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_add_and_reload, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_capped, setup, teardown),
 	};
 

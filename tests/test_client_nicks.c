@@ -181,13 +181,20 @@ static void test_completion(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_messages_and_actions, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_announcements, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_who_listing, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_not_names, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_bounded_newest_first, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_add_validates, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_completion, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_messages_and_actions,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_announcements, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_who_listing, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_not_names, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_bounded_newest_first,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_add_validates, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_completion, setup,
+						teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

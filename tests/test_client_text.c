@@ -54,7 +54,8 @@ static void feed_in(struct fixture *f, const char *s, size_t len, size_t chunk)
 	for (size_t i = 0; i < len; i += chunk) {
 		size_t n = len - i < chunk ? len - i : chunk;
 
-		strbuf_append(&f->got, out, text_in_convert(&f->in, s + i, n, out));
+		strbuf_append(&f->got, out,
+			      text_in_convert(&f->in, s + i, n, out));
 	}
 }
 
@@ -66,7 +67,8 @@ static void feed_out(struct fixture *f, const char *s, size_t len, size_t chunk)
 	for (size_t i = 0; i < len; i += chunk) {
 		size_t n = len - i < chunk ? len - i : chunk;
 
-		strbuf_append(&f->got, out, text_out_convert(&f->out, s + i, n, out));
+		strbuf_append(&f->got, out,
+			      text_out_convert(&f->out, s + i, n, out));
 	}
 }
 
@@ -207,14 +209,21 @@ static void test_prompt_truncated(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_in_line_ends, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_out_line_assembly, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_out_finish, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_out_binary_bytes, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_lines_split, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_lines_bounded, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_in_line_ends, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_out_line_assembly, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_out_finish, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_out_binary_bytes, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_lines_split, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_lines_bounded, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_prompt, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_prompt_truncated, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_prompt_truncated, setup,
+						teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

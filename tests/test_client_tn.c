@@ -35,9 +35,8 @@
 #define O_COMPRESS2 "\x56"
 
 /* What hotlined offers on connect (service/telnet.c). */
-static const char hotlined_offers[] =
-	IAC WILL O_ECHO IAC WILL O_SGA IAC WILL O_BINARY IAC DO O_BINARY
-	IAC DO O_NAWS IAC DO O_TTYPE;
+static const char hotlined_offers[] = IAC WILL O_ECHO IAC WILL O_SGA IAC WILL
+	O_BINARY IAC DO O_BINARY IAC DO O_NAWS IAC DO O_TTYPE;
 
 /* Everything the adapter reported to one test. */
 struct rec {
@@ -113,7 +112,8 @@ static void expect_sent(struct rec *r, const char *bytes, size_t len)
 	if (r->sent.len != len || memcmp(r->sent.data, bytes, len) != 0) {
 		fprintf(stderr, "sent %zu bytes:", r->sent.len);
 		for (size_t i = 0; i < r->sent.len; i++)
-			fprintf(stderr, " %02x", (unsigned char)r->sent.data[i]);
+			fprintf(stderr, " %02x",
+				(unsigned char)r->sent.data[i]);
 		fprintf(stderr, "\n");
 	}
 	assert_int_equal(r->sent.len, len);
@@ -143,11 +143,12 @@ static void test_hotlined_offers_on_a_terminal(void **state)
 	tn_set_window(r->tn, 80, 24);
 	tn_set_ttype(r->tn, "xterm-256color");
 	tn_feed(r->tn, hotlined_offers, sizeof(hotlined_offers) - 1);
-	EXPECT_SENT(r, IAC DONT O_ECHO IAC DONT O_SGA IAC DO O_BINARY
-		    IAC WILL O_BINARY IAC WILL O_NAWS
-		    IAC SB O_NAWS "\x00\x50\x00\x18" IAC SE IAC WILL O_TTYPE);
+	EXPECT_SENT(r, IAC DONT O_ECHO IAC DONT O_SGA IAC DO O_BINARY IAC WILL
+			       O_BINARY IAC WILL O_NAWS IAC SB O_NAWS
+		    "\x00\x50\x00\x18" IAC SE IAC WILL O_TTYPE);
 	FEED(r, IAC SB O_TTYPE "\x01" IAC SE);
-	EXPECT_SENT(r, IAC SB O_TTYPE "\x00" "xterm-256color" IAC SE);
+	EXPECT_SENT(r, IAC SB O_TTYPE "\x00"
+				      "xterm-256color" IAC SE);
 	assert_false(tn_is_masked(r->tn));
 }
 
@@ -157,8 +158,8 @@ static void test_hotlined_offers_in_a_pipe(void **state)
 	struct rec *r = *state;
 
 	tn_feed(r->tn, hotlined_offers, sizeof(hotlined_offers) - 1);
-	EXPECT_SENT(r, IAC DONT O_ECHO IAC DONT O_SGA IAC DO O_BINARY
-		    IAC WILL O_BINARY IAC WONT O_NAWS IAC WONT O_TTYPE);
+	EXPECT_SENT(r, IAC DONT O_ECHO IAC DONT O_SGA IAC DO O_BINARY IAC WILL
+			       O_BINARY IAC WONT O_NAWS IAC WONT O_TTYPE);
 }
 
 /* After the first text, WILL ECHO hides the input; WONT ECHO shows it again. */
@@ -257,9 +258,11 @@ static void test_ttype_reported(void **state)
 	struct rec *r = *state;
 	char longname[TN_MAX_TTYPE + 20];
 
-	tn_set_ttype(r->tn, "vt\x01" "100");
+	tn_set_ttype(r->tn, "vt\x01"
+			    "100");
 	FEED(r, IAC DO O_TTYPE IAC SB O_TTYPE "\x01" IAC SE);
-	EXPECT_SENT(r, IAC WILL O_TTYPE IAC SB O_TTYPE "\x00" "vt100" IAC SE);
+	EXPECT_SENT(r, IAC WILL O_TTYPE IAC SB O_TTYPE "\x00"
+						       "vt100" IAC SE);
 	memset(longname, 'x', sizeof(longname) - 1);
 	longname[sizeof(longname) - 1] = '\0';
 	tn_set_ttype(r->tn, longname);
@@ -274,7 +277,10 @@ static void test_iac_in_data(void **state)
 
 	FEED(r, "a" IAC IAC "b");
 	assert_int_equal(r->data.len, 3);
-	assert_memory_equal(r->data.data, "a\xff" "b", 3);
+	assert_memory_equal(r->data.data,
+			    "a\xff"
+			    "b",
+			    3);
 	tn_send(r->tn, "x\xffy", 3);
 	EXPECT_SENT(r, "x" IAC IAC "y");
 }
@@ -283,16 +289,21 @@ static void test_iac_in_data(void **state)
 static void test_split_sequences(void **state)
 {
 	struct rec *r = *state;
-	static const char wire[] = IAC WILL O_ECHO "ab" IAC IAC "c"
-		IAC SB O_TTYPE "\x01" IAC SE IAC GA IAC WILL O_ECHO "d";
+	static const char wire[] = IAC WILL O_ECHO
+		"ab" IAC IAC "c" IAC SB O_TTYPE
+		"\x01" IAC SE IAC GA IAC WILL O_ECHO "d";
 
 	tn_set_ttype(r->tn, "dumb");
 	for (size_t i = 0; i < sizeof(wire) - 1; i++)
 		tn_feed(r->tn, wire + i, 1);
-	EXPECT_SENT(r, IAC DONT O_ECHO IAC SB O_TTYPE "\x00" "dumb" IAC SE
-		    IAC DO O_ECHO);
+	EXPECT_SENT(r,
+		    IAC DONT O_ECHO IAC SB O_TTYPE "\x00"
+						   "dumb" IAC SE IAC DO O_ECHO);
 	assert_int_equal(r->data.len, 5);
-	assert_memory_equal(r->data.data, "ab\xff" "cd", 5);
+	assert_memory_equal(r->data.data,
+			    "ab\xff"
+			    "cd",
+			    5);
 	assert_string_equal(r->log.data, "ready mask ");
 }
 
@@ -301,10 +312,10 @@ static void test_unsupported_refused(void **state)
 {
 	struct rec *r = *state;
 
-	FEED(r, IAC DO O_TM IAC DO O_ECHO IAC DO O_SGA IAC WILL "\x55"
-	     IAC DO O_NEW_ENVIRON);
-	EXPECT_SENT(r, IAC WONT O_TM IAC WONT O_ECHO IAC WONT O_SGA
-		    IAC DONT "\x55" IAC WONT O_NEW_ENVIRON);
+	FEED(r, IAC DO O_TM IAC DO O_ECHO IAC DO O_SGA IAC WILL
+	     "\x55" IAC DO O_NEW_ENVIRON);
+	EXPECT_SENT(r, IAC WONT O_TM IAC WONT O_ECHO IAC WONT O_SGA IAC DONT
+		    "\x55" IAC WONT O_NEW_ENVIRON);
 }
 
 /* Subnegotiations libtelnet would parse itself are ignored, text goes on. */
@@ -312,8 +323,9 @@ static void test_unsafe_subnegotiations_ignored(void **state)
 {
 	struct rec *r = *state;
 
-	FEED(r, IAC SB O_NEW_ENVIRON "\x00" "USER" IAC SE "one "
-	     IAC SB O_COMPRESS2 IAC SE "two");
+	FEED(r, IAC SB O_NEW_ENVIRON "\x00"
+				     "USER" IAC SE
+				     "one " IAC SB O_COMPRESS2 IAC SE "two");
 	assert_string_equal(r->data.data, "one two");
 	assert_int_equal(r->errors, 0);
 }
@@ -321,19 +333,32 @@ static void test_unsafe_subnegotiations_ignored(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_refuses_initial_echo_and_sga, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_hotlined_offers_on_a_terminal, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_hotlined_offers_in_a_pipe, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_later_will_echo_masks, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_repeated_will_echo_ignored, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_end_greeting_once, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_naws_on_do_and_resize, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_naws_zero_size_refused, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_ttype_reported, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_iac_in_data, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_split_sequences, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_unsupported_refused, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_unsafe_subnegotiations_ignored, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_refuses_initial_echo_and_sga, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_hotlined_offers_on_a_terminal, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_hotlined_offers_in_a_pipe,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_later_will_echo_masks,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_repeated_will_echo_ignored,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_end_greeting_once, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_naws_on_do_and_resize,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_naws_zero_size_refused,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ttype_reported, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_iac_in_data, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_split_sequences, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_unsupported_refused, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(
+			test_unsafe_subnegotiations_ignored, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -57,7 +57,8 @@ static int setup_silent(void **state)
 	*state = f;
 	inet_pton(AF_INET, "127.0.0.1", &sa.sin_addr);
 	f->udp = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (f->udp < 0 || bind(f->udp, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+	if (f->udp < 0 ||
+	    bind(f->udp, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
 	    getsockname(f->udp, (struct sockaddr *)&sa, &len) < 0)
 		return -1;
 	snprintf(f->port, sizeof(f->port), "%u", ntohs(sa.sin_port));
@@ -106,10 +107,12 @@ static void said(struct fixture *f, const char *needle)
 static void test_requests(void **state)
 {
 	struct fixture *f = *state;
-	const char *status[] = { "--udp", "127.0.0.1", f->port, "STATUS", NULL };
+	const char *status[] = { "--udp", "127.0.0.1", f->port, "STATUS",
+				 NULL };
 	const char *plans[] = { "--udp", "127.0.0.1", f->port, "plans", NULL };
 	const char *ping[] = { "--udp", "127.0.0.1", f->port, "PING", NULL };
-	const char *ping42[] = { "--udp", "127.0.0.1", f->port, "PING 42", NULL };
+	const char *ping42[] = { "--udp", "127.0.0.1", f->port, "PING 42",
+				 NULL };
 	const char *bad[] = { "--udp", "127.0.0.1", f->port, "HELLO", NULL };
 
 	assert_int_equal(run(f, status, ""), 0);
@@ -159,8 +162,8 @@ static void test_retries_when_nothing_answers(void **state)
 static void test_port_unreachable(void **state)
 {
 	struct fixture *f = *state;
-	const char *args[] = { "--udp", "--trace", "127.0.0.1", f->port, "STATUS",
-			       NULL };
+	const char *args[] = { "--udp", "--trace", "127.0.0.1",
+			       f->port, "STATUS",  NULL };
 
 	assert_int_equal(run(f, args, ""), 1);
 	said(f, "no reply after 3 tries");
@@ -171,8 +174,8 @@ static void test_port_unreachable(void **state)
 static void test_udp_trace(void **state)
 {
 	struct fixture *f = *state;
-	const char *args[] = { "--udp", "--trace", "127.0.0.1", f->port, "PING",
-			       NULL };
+	const char *args[] = { "--udp", "--trace", "127.0.0.1",
+			       f->port, "PING",    NULL };
 
 	assert_int_equal(run(f, args, ""), 0);
 	said(f, "UDP: client 127.0.0.1:");
@@ -206,11 +209,17 @@ static void test_tcp_trace(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_requests, setup_server, teardown),
-		cmocka_unit_test_setup_teardown(test_retries_when_nothing_answers, setup_silent, teardown),
-		cmocka_unit_test_setup_teardown(test_port_unreachable, setup_nobody, teardown),
-		cmocka_unit_test_setup_teardown(test_udp_trace, setup_server, teardown),
-		cmocka_unit_test_setup_teardown(test_tcp_trace, setup_server, teardown),
+		cmocka_unit_test_setup_teardown(test_requests, setup_server,
+						teardown),
+		cmocka_unit_test_setup_teardown(
+			test_retries_when_nothing_answers, setup_silent,
+			teardown),
+		cmocka_unit_test_setup_teardown(test_port_unreachable,
+						setup_nobody, teardown),
+		cmocka_unit_test_setup_teardown(test_udp_trace, setup_server,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_tcp_trace, setup_server,
+						teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -13,11 +13,11 @@
 #include <crypt.h>
 #include <iconv.h>
 #include <poll.h>
-#include <sys/socket.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -29,12 +29,12 @@
 
 /* What inetutils telnet answers to our offers (TELNET-NOTES.md). */
 static const char telnet_answers[] =
-	"\xff\xfd\x01"                 /* DO ECHO */
-	"\xff\xfd\x03"                 /* DO SGA */
-	"\xff\xfb\x1f"                 /* WILL NAWS */
+	"\xff\xfd\x01"                         /* DO ECHO */
+	"\xff\xfd\x03"                         /* DO SGA */
+	"\xff\xfb\x1f"                         /* WILL NAWS */
 	"\xff\xfa\x1f\x00\x50\x00\x18\xff\xf0" /* SB NAWS 80x24 SE */
-	"\xff\xfd\x00"                 /* DO BINARY */
-	"\xff\xfb\x00";                /* WILL BINARY */
+	"\xff\xfd\x00"                         /* DO BINARY */
+	"\xff\xfb\x00";                        /* WILL BINARY */
 
 /* A small menu set whose timeouts are short enough to test. */
 static const char quick_menus[] =
@@ -201,8 +201,10 @@ static void test_line_mode_ctrl_c_answers_timing_mark(void **state)
 
 	dial(f, "10086");
 	strbuf_reset(&f->got);
-	e2e_send(f->fd, "\xff\xf4\xff\xfd\x06", 5); /* IAC IP, IAC DO TIMING-MARK */
-	assert_true(e2e_expect(f->fd, &f->got, "\xff\xfc\x06", 3)); /* WONT TM */
+	/* IAC IP, IAC DO TIMING-MARK */
+	e2e_send(f->fd, "\xff\xf4\xff\xfd\x06", 5);
+	/* WONT TM */
+	assert_true(e2e_expect(f->fd, &f->got, "\xff\xfc\x06", 3));
 	assert_true(e2e_expect_str(f->fd, &f->got, GOODBYE_ZH));
 	assert_true(e2e_expect_close(f->fd, &f->got));
 }
@@ -238,7 +240,8 @@ static void test_overlong_line_refused_session_goes_on(void **state)
 	memset(big, 'a', sizeof(big));
 	e2e_send(f->fd, big, sizeof(big));
 	e2e_send_str(f->fd, "\r\n");
-	assert_true(e2e_server_log_wait(&f->srv, "line over 1024 bytes refused"));
+	assert_true(
+		e2e_server_log_wait(&f->srv, "line over 1024 bytes refused"));
 	strbuf_reset(&f->got);
 	e2e_send_str(f->fd, "9\r\n");
 	assert_true(e2e_expect_str(f->fd, &f->got, "English"));
@@ -260,7 +263,8 @@ static void test_iac_escaped_and_binary_input_survives(void **state)
 	e2e_send(f->fd, "\0\0\0\0\xff\xff\xff\xf1\xff\xfa\x18", 11);
 	/* An escape sequence where a number goes, and as a chat line. */
 	e2e_send_str(f->fd, "\r\n1\r\n\x1b]0;pwned\x07\x1b[2J138\r\n*\r\n");
-	e2e_send_str(f->fd, "4\r\n\x1b[31mred\x9b" "2J\r\n/nick \x1b[2J\r\n/\x1b[1m\r\n");
+	e2e_send_str(f->fd, "4\r\n\x1b[31mred\x9b"
+			    "2J\r\n/nick \x1b[2J\r\n/\x1b[1m\r\n");
 	usleep(200000);
 	close(f->fd);
 	f->fd = -1;
@@ -354,8 +358,10 @@ static void test_sigterm_tells_callers_and_exits_zero(void **state)
 	strbuf_reset(&f->got);
 	kill(f->srv.pid, SIGTERM);
 	assert_true(e2e_expect_close(f->fd, &f->got));
-	assert_true(f->got.len > 0); /* the closing notice arrived before the close */
-	assert_int_equal(e2e_server_stop(&f->srv, 0), 0); /* already signalled */
+	/* the closing notice arrived before the close */
+	assert_true(f->got.len > 0);
+	/* already signalled */
+	assert_int_equal(e2e_server_stop(&f->srv, 0), 0);
 }
 
 static void test_check_and_dot(void **state)
@@ -375,11 +381,13 @@ static void test_check_and_dot(void **state)
 	strbuf_reset(&out);
 
 	snprintf(path, sizeof(path), "%s/bad.yaml", f->dir);
-	e2e_write_file(path, "language: zh-CN\nname: x\nstart: main\n"
-			     "texts: {goodbye: a, invalid: b, timeout: c, unavailable: d,"
-			     " too_long: e, closing: f, menu_gone: g}\n"
-			     "menus:\n  main:\n    text: hi\n    keys:\n"
-			     "      \"5\": {goto: bills}\n");
+	e2e_write_file(
+		path,
+		"language: zh-CN\nname: x\nstart: main\n"
+		"texts: {goodbye: a, invalid: b, timeout: c, unavailable: d,"
+		" too_long: e, closing: f, menu_gone: g}\n"
+		"menus:\n  main:\n    text: hi\n    keys:\n"
+		"      \"5\": {goto: bills}\n");
 	assert_int_equal(e2e_run(bad, &out), 1);
 	char expect[200];
 	snprintf(expect, sizeof(expect),
@@ -392,8 +400,8 @@ static void test_check_and_dot(void **state)
 static int setup_chat(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
-	const char *args[] = { "--menus", MENUS_DIR, "--chat-rate", "0",
-			       "--max-output", "65536", NULL };
+	const char *args[] = { "--menus",      MENUS_DIR, "--chat-rate", "0",
+			       "--max-output", "65536",   NULL };
 
 	strbuf_init(&f->got);
 	f->fd = -1;
@@ -431,7 +439,8 @@ static void test_chat_between_two_callers(void **state)
 	assert_true(e2e_expect_str(fa, &a, " joined"));
 	e2e_send_str(fa, "大家好 \x1b[2J\r\n");
 	assert_true(e2e_expect_str(fb, &b, ": 大家好 \r\n"));
-	assert_false(e2e_contains(&b, "\x1b[2J", 4)); /* escapes never reach others */
+	/* escapes never reach others */
+	assert_false(e2e_contains(&b, "\x1b[2J", 4));
 	e2e_send_str(fb, "/nick 小红\r\n");
 	assert_true(e2e_expect_str(fa, &a, "is now known as 小红"));
 	e2e_send_str(fb, "/who\r\n");
@@ -461,7 +470,7 @@ static void test_chat_redraws_half_typed_line(void **state)
 	strbuf_reset(&b);
 	e2e_send_str(fa, "hi there\r\n");
 	/* Line cleared, message, then the half-typed line drawn again. */
-	assert_true(e2e_expect_str(fb, &b, "\r\x1b[K[" ));
+	assert_true(e2e_expect_str(fb, &b, "\r\x1b[K["));
 	assert_true(e2e_expect_str(fb, &b, ": hi there\r\nhel"));
 	e2e_send_str(fb, "lo\r");
 	assert_true(e2e_expect_str(fa, &a, ": hello\r\n"));
@@ -488,7 +497,10 @@ static void test_chat_slow_reader_is_removed(void **state)
 	memset(line, 'z', sizeof(line) - 3);
 	memcpy(line + sizeof(line) - 3, "\r\n", 3);
 	/* Far more than c's socket buffers and its 64 KiB output cap can hold. */
-	for (int i = 0; i < 20000 && !e2e_server_log_contains(&f->srv, "out of the chat room"); i++) {
+	for (int i = 0;
+	     i < 20000 &&
+	     !e2e_server_log_contains(&f->srv, "out of the chat room");
+	     i++) {
 		e2e_send(fa, line, sizeof(line) - 1);
 		if (i % 64 == 0) {
 			/* b keeps reading and must keep getting every line. */
@@ -522,17 +534,22 @@ static void test_caller_not_reading_is_dropped(void **state)
 	for (size_t i = 0; i + 3 <= sizeof(burst); i += 3)
 		memcpy(burst + i, "0\r\n", 3);
 	dial(f, "10086");
-	for (int i = 0; i < 2000 && !e2e_server_log_contains(&f->srv, "(not reading)"); i++) {
+	for (int i = 0;
+	     i < 2000 && !e2e_server_log_contains(&f->srv, "(not reading)");
+	     i++) {
 		struct pollfd pfd = { .fd = f->fd, .events = POLLOUT };
 
 		/* Never read; stop writing when the server stops reading us. */
 		if (poll(&pfd, 1, 100) == 1)
-			send(f->fd, burst, sizeof(burst), MSG_DONTWAIT | MSG_NOSIGNAL);
+			send(f->fd, burst, sizeof(burst),
+			     MSG_DONTWAIT | MSG_NOSIGNAL);
 		else
 			usleep(100000);
 	}
-	assert_true(e2e_server_log_wait_ms(&f->srv, "(not reading)",
-					   (CONN_STALL_SECONDS + CONN_CLOSE_LINGER + 5) * 1000));
+	assert_true(
+		e2e_server_log_wait_ms(&f->srv, "(not reading)",
+				       (CONN_STALL_SECONDS + CONN_CLOSE_LINGER +
+					5) * 1000));
 	/* Meanwhile everyone else is served. */
 	strbuf_init(&other);
 	fd = e2e_connect(f->srv.port);
@@ -564,10 +581,13 @@ static void test_line_mode_password_hidden_by_will_echo(void **state)
 	e2e_send(f->fd, "\xff\xfe\x01\xff\xfe\x03", 6);
 	e2e_send_str(f->fd, "1\r\n13800138000\r\n");
 	strbuf_reset(&f->got);
-	assert_true(e2e_expect(f->fd, &f->got, "\xff\xfb\x01", 3)); /* WILL ECHO */
-	e2e_send(f->fd, "\xff\xfd\x01", 3); /* DO ECHO: the client stops echoing */
+	/* WILL ECHO */
+	assert_true(e2e_expect(f->fd, &f->got, "\xff\xfb\x01", 3));
+	/* DO ECHO: the client stops echoing */
+	e2e_send(f->fd, "\xff\xfd\x01", 3);
 	e2e_send_str(f->fd, "123456\r\n");
-	assert_true(e2e_expect(f->fd, &f->got, "\xff\xfc\x01", 3)); /* WONT ECHO after */
+	/* WONT ECHO after */
+	assert_true(e2e_expect(f->fd, &f->got, "\xff\xfc\x01", 3));
 	e2e_send(f->fd, "\xff\xfe\x01", 3);
 	e2e_send_str(f->fd, "1\r\n");
 	assert_true(e2e_expect_str(f->fd, &f->got, "88.50"));
@@ -578,7 +598,9 @@ static void test_line_mode_password_hidden_by_will_echo(void **state)
 static void test_no_balance_without_password(void **state)
 {
 	struct fixture *f = *state;
-	enum { CALLERS = 6 };
+	enum {
+		CALLERS = 6
+	};
 	struct strbuf got[CALLERS];
 	int fds[CALLERS];
 	struct stat st;
@@ -595,13 +617,17 @@ static void test_no_balance_without_password(void **state)
 	assert_true(e2e_expect_str(fds[3], &got[3], "88.50"));
 	for (int i = 0; i < CALLERS; i++) {
 		if (i != 3) {
-			assert_true(e2e_expect_str(fds[i], &got[i], "号码或服务密码错误"));
+			assert_true(e2e_expect_str(fds[i], &got[i],
+						   "号码或服务密码错误"));
 			/* Back, and the query asks again: no way around the password. */
 			e2e_send_str(fds[i], "*\r\n1\r\n*\r\n2\r\n");
-			assert_true(e2e_expect_str(fds[i], &got[i], "充值的 11 位"));
+			assert_true(e2e_expect_str(fds[i], &got[i],
+						   "充值的 11 位"));
 			assert_false(e2e_contains(&got[i], "88.50", 5));
-			assert_false(e2e_contains(&got[i], "张三", strlen("张三")));
-			assert_false(e2e_contains(&got[i], "飞享", strlen("飞享")));
+			assert_false(
+				e2e_contains(&got[i], "张三", strlen("张三")));
+			assert_false(
+				e2e_contains(&got[i], "飞享", strlen("飞享")));
 		}
 		close(fds[i]);
 		strbuf_fini(&got[i]);
@@ -614,7 +640,9 @@ static void test_no_balance_without_password(void **state)
 static void test_card_race_has_one_winner(void **state)
 {
 	struct fixture *f = *state;
-	enum { CALLERS = 6 };
+	enum {
+		CALLERS = 6
+	};
 	struct strbuf got[CALLERS];
 	int fds[CALLERS], wins = 0, used = 0;
 
@@ -640,7 +668,8 @@ static void test_card_race_has_one_winner(void **state)
 	assert_int_equal(wins, 1);
 	assert_int_equal(used, CALLERS - 1);
 	/* The winner's 30 yuan is the whole balance: it was counted once. */
-	assert_true(e2e_server_log_wait(&f->srv, "+30.00 yuan by card, balance 30.00"));
+	assert_true(e2e_server_log_wait(&f->srv,
+					"+30.00 yuan by card, balance 30.00"));
 }
 
 static void test_lock_survives_restart(void **state)
@@ -687,17 +716,21 @@ static void test_wire_line_and_character_mode(void **state)
 	dial(f, "10086");
 	e2e_send_str(f->fd, "8\r\n");
 	assert_true(e2e_expect_str(f->fd, &f->got, "编码:            utf-8"));
-	assert_true(e2e_contains(&f->got, "输入模式:        line", strlen("输入模式:        line")));
-	assert_true(e2e_contains(&f->got, "回车键发送字节:  0d 0a", strlen("回车键发送字节:  0d 0a")));
-	assert_true(e2e_contains(&f->got, "telnet 选项:     -", strlen("telnet 选项:     -")));
+	assert_true(e2e_contains(&f->got, "输入模式:        line",
+				 strlen("输入模式:        line")));
+	assert_true(e2e_contains(&f->got, "回车键发送字节:  0d 0a",
+				 strlen("回车键发送字节:  0d 0a")));
+	assert_true(e2e_contains(&f->got, "telnet 选项:     -",
+				 strlen("telnet 选项:     -")));
 
 	/* Like inetutils telnet: character mode, NAWS 80x24, TTYPE, bare CR. */
 	strbuf_init(&got);
 	fd = e2e_connect(f->srv.port);
 	assert_true(e2e_expect_str(fd, &got, "10086"));
 	e2e_send(fd, telnet_answers, sizeof(telnet_answers) - 1);
-	e2e_send(fd, "\xff\xfb\x18", 3);                       /* WILL TTYPE */
-	assert_true(e2e_expect(fd, &got, "\xff\xfa\x18\x01\xff\xf0", 6)); /* SEND */
+	e2e_send(fd, "\xff\xfb\x18", 3); /* WILL TTYPE */
+	/* SEND */
+	assert_true(e2e_expect(fd, &got, "\xff\xfa\x18\x01\xff\xf0", 6));
 	e2e_send(fd, "\xff\xfa\x18\x00XTERM\xff\xf0", 10);
 	e2e_send_str(fd, "9\x7f\r"); /* 9 acts at once; then Backspace, Enter */
 	e2e_send_str(fd, "#");
@@ -709,8 +742,10 @@ static void test_wire_line_and_character_mode(void **state)
 	assert_true(e2e_contains(&got, "DO NAWS", 7));
 	assert_true(e2e_contains(&got, "XTERM", 5));
 	assert_true(e2e_contains(&got, "80x24", 5));
-	assert_true(e2e_contains(&got, "回车键发送字节:  0d\r\n", strlen("回车键发送字节:  0d\r\n")));
-	assert_true(e2e_contains(&got, "退格键发送字节:  7f", strlen("退格键发送字节:  7f")));
+	assert_true(e2e_contains(&got, "回车键发送字节:  0d\r\n",
+				 strlen("回车键发送字节:  0d\r\n")));
+	assert_true(e2e_contains(&got, "退格键发送字节:  7f",
+				 strlen("退格键发送字节:  7f")));
 	close(fd);
 	strbuf_fini(&got);
 }
@@ -727,7 +762,8 @@ static int setup_operator(void **state)
 	snprintf(f->dir, sizeof(f->dir), "/tmp/hotline-menus-XXXXXX");
 	if (mkdtemp(f->dir) == NULL)
 		return -1;
-	snprintf(path, sizeof(path), "%s/test.yaml", f->dir); /* removed by teardown */
+	/* removed by teardown */
+	snprintf(path, sizeof(path), "%s/test.yaml", f->dir);
 	if (account_hash_password("s3cret teacher", hash, sizeof(hash)) < 0)
 		return -1;
 	e2e_write_file(path, hash);
@@ -753,7 +789,8 @@ static void test_operator_controls(void **state)
 	assert_true(e2e_expect_str(fa, &a, "只有管理员"));
 	e2e_send_str(fa, "/op guess\r\n");
 	assert_true(e2e_expect_str(fa, &a, "管理员密码不正确"));
-	assert_true(e2e_server_log_wait(&f->srv, "operator password refused (1 of 3)"));
+	assert_true(e2e_server_log_wait(&f->srv,
+					"operator password refused (1 of 3)"));
 	e2e_send_str(fa, "/op s3cret teacher\r\n");
 	assert_true(e2e_expect_str(fa, &a, "您现在是管理员"));
 
@@ -782,8 +819,10 @@ static void test_operator_controls(void **state)
 	e2e_send_str(fa, "/kick guest-2 phones away\r\n");
 	assert_true(e2e_expect_str(fb, &b, "请出聊天室。phones away"));
 	assert_true(e2e_expect_str(fb, &b, "请按键选择"));
-	assert_true(e2e_expect_str(fa, &a, "*** guest-2 left (kicked by guest-1: phones away)"));
-	assert_true(e2e_server_log_wait(&f->srv, "operator guest-1 kicks guest-2 (phones away)"));
+	assert_true(e2e_expect_str(
+		fa, &a, "*** guest-2 left (kicked by guest-1: phones away)"));
+	assert_true(e2e_server_log_wait(
+		&f->srv, "operator guest-1 kicks guest-2 (phones away)"));
 
 	/* Someone else is no operator. */
 	strbuf_reset(&b);
@@ -856,8 +895,9 @@ static void test_operator_password_prompt(void **state)
 static int setup_limits(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
-	const char *args[] = { "--menus", MENUS_DIR, "--max-clients", "3",
-			       "--max-per-ip", "2", NULL };
+	const char *args[] = { "--menus", MENUS_DIR,      "--max-clients",
+			       "3",       "--max-per-ip", "2",
+			       NULL };
 
 	strbuf_init(&f->got);
 	f->fd = -1;
@@ -960,26 +1000,33 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_every_enter_form, setup,
 						teardown),
-		cmocka_unit_test_setup_teardown(test_server_offers_character_mode,
-						setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_server_offers_character_mode, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_character_mode_keypad,
 						setup, teardown),
-		cmocka_unit_test_setup_teardown(test_line_mode_ctrl_c_answers_timing_mark,
-						setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_line_mode_ctrl_c_answers_timing_mark, setup,
+			teardown),
 		cmocka_unit_test_setup_teardown(test_char_mode_ctrl_c_hangs_up,
 						setup, teardown),
-		cmocka_unit_test_setup_teardown(test_are_you_there, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_overlong_line_refused_session_goes_on,
-						setup, teardown),
-		cmocka_unit_test_setup_teardown(test_iac_escaped_and_binary_input_survives,
-						setup, teardown),
-		cmocka_unit_test_setup_teardown(test_gbk_switch, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_are_you_there, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(
+			test_overlong_line_refused_session_goes_on, setup,
+			teardown),
+		cmocka_unit_test_setup_teardown(
+			test_iac_escaped_and_binary_input_survives, setup,
+			teardown),
+		cmocka_unit_test_setup_teardown(test_gbk_switch, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_timeouts_hang_up,
 						setup_quick, teardown),
-		cmocka_unit_test_setup_teardown(test_sighup_reload_and_broken_file,
-						setup_quick, teardown),
-		cmocka_unit_test_setup_teardown(test_sigterm_tells_callers_and_exits_zero,
-						setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_sighup_reload_and_broken_file, setup_quick,
+			teardown),
+		cmocka_unit_test_setup_teardown(
+			test_sigterm_tells_callers_and_exits_zero, setup,
+			teardown),
 		cmocka_unit_test_setup_teardown(test_check_and_dot, setup_quick,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_ipv6_and_ipv4_on_one_port,
@@ -987,16 +1034,19 @@ int main(void)
 		cmocka_unit_test(test_help_and_version),
 		cmocka_unit_test_setup_teardown(test_chat_between_two_callers,
 						setup_chat, teardown),
-		cmocka_unit_test_setup_teardown(test_chat_redraws_half_typed_line,
-						setup_chat, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_chat_redraws_half_typed_line, setup_chat,
+			teardown),
 		cmocka_unit_test_setup_teardown(test_chat_slow_reader_is_removed,
 						setup_chat, teardown),
-		cmocka_unit_test_setup_teardown(test_caller_not_reading_is_dropped,
-						setup_chat, teardown),
-		cmocka_unit_test_setup_teardown(test_query_balance_over_raw_socket,
-						setup, teardown),
-		cmocka_unit_test_setup_teardown(test_line_mode_password_hidden_by_will_echo,
-						setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_caller_not_reading_is_dropped, setup_chat,
+			teardown),
+		cmocka_unit_test_setup_teardown(
+			test_query_balance_over_raw_socket, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_line_mode_password_hidden_by_will_echo, setup,
+			teardown),
 		cmocka_unit_test_setup_teardown(test_no_balance_without_password,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_card_race_has_one_winner,
@@ -1005,8 +1055,8 @@ int main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_busy_past_the_caps,
 						setup_limits, teardown),
-		cmocka_unit_test_setup_teardown(test_wire_line_and_character_mode,
-						setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_wire_line_and_character_mode, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_operator_controls,
 						setup_operator, teardown),
 		cmocka_unit_test_setup_teardown(test_operator_password_prompt,

@@ -256,7 +256,8 @@ static bool read_until_close(int fd, long long deadline, struct strbuf *keep)
 static bool read_until(int fd, struct strbuf *got, const char *needle,
 		       long long deadline)
 {
-	while (!e2e_contains(got, needle, strlen(needle)) && now_ms() < deadline) {
+	while (!e2e_contains(got, needle, strlen(needle)) &&
+	       now_ms() < deadline) {
 		struct pollfd pfd = { .fd = fd, .events = POLLIN };
 		char buf[4096];
 		ssize_t n;
@@ -272,7 +273,8 @@ static bool read_until(int fd, struct strbuf *got, const char *needle,
 }
 
 /* Ends a connection the way the kind asks. */
-static void finish(int fd, enum ending how, long long deadline, struct strbuf *keep)
+static void finish(int fd, enum ending how, long long deadline,
+		   struct strbuf *keep)
 {
 	struct linger lg = { .l_onoff = 1, .l_linger = 0 };
 
@@ -432,22 +434,27 @@ static int group_setup(void **state)
 	 * (iconv's GBK module, SQLite's page cache, yescrypt, code paged in)
 	 * are paid before the baseline.
 	 */
+	/* clang-format off */
 	static const char *const chat[] = {
 		"4\r\n",         "hello\r\n", "/who\r\n", "/nick warm\r\n",
 		"/me waves\r\n", "/quit\r\n", NULL
 	};
+	/* clang-format on */
 	static const char *const gbk[] = { "9\r\n",     "2\r\n",
 					   "4\r\n",     "\xc4\xe3\xba\xc3\r\n",
 					   "/menu\r\n", "3\r\n",
 					   NULL };
+	/* clang-format off */
 	static const char *const query[] = {
 		"1\r\n", "13800138000\r\n", "123456\r\n", "1\r\n", "2\r\n",
 		"3\r\n", "4\r\n",           "#\r\n",      "3\r\n", NULL
 	};
+	/* clang-format on */
 	static const char *const recharge[] = { "2\r\n", "13900139000\r\n",
 						"2\r\n", "1\r\n",
 						"2\r\n", "#\r\n",
 						"3\r\n", NULL };
+	/* clang-format off */
 	static const char *const charmode[] = {
 		/* DO ECHO, DO SGA, NAWS 336x280 (no NUL: these are strings). */
 		("\xff\xfd\x01\xff\xfd\x03\xff\xfb\x1f"
@@ -459,6 +466,7 @@ static int group_setup(void **state)
 		"/quit\r",
 		NULL
 	};
+	/* clang-format on */
 
 	for (int round = 0; round < 2; round++) {
 		scripted_call(chat);
@@ -544,7 +552,8 @@ static void test_random_telnet(void **state)
 		uint32_t st = seed * 40503u + 7;
 
 		for (size_t i = 0; i < sizeof(buf); i++)
-			buf[i] = (char)alphabet[next_rand(&st) % sizeof(alphabet)];
+			buf[i] = (char)
+				alphabet[next_rand(&st) % sizeof(alphabet)];
 		kind(buf, sizeof(buf));
 	}
 }
@@ -730,6 +739,7 @@ static void test_floods(void **state)
 /* Broken UTF-8 of every shape, whole and split across sends. */
 static void test_bad_utf8(void **state)
 {
+	/* clang-format off */
 	static const char *const cases[] = {
 		"\x80\x80\x80\r\n",             /* stray continuation bytes */
 		"\xc0\xaf\r\n",                 /* overlong '/' */
@@ -747,6 +757,7 @@ static void test_bad_utf8(void **state)
 		 "31m\xc2\x85\r\n"),            /* C1 controls */
 		"\xef\xbb\xbf\xef\xbf\xbe\r\n", /* BOM and a noncharacter */
 	};
+	/* clang-format on */
 	char line[64];
 
 	(void)state;
@@ -778,8 +789,9 @@ static void test_bad_utf8(void **state)
 static void test_escapes(void **state)
 {
 	static char buf[64 * 1024];
-	static const char *const units[] = { "\x1b[",  "\x1b]0;", "\x1b",
-					     "\x1b[A", "\x1bO",   "\x1b[1;2;3;4" };
+	static const char *const units[] = {
+		"\x1b[", "\x1b]0;", "\x1b", "\x1b[A", "\x1bO", "\x1b[1;2;3;4"
+	};
 
 	(void)state;
 	for (size_t u = 0; u < ARRAY_LEN(units); u++) {
@@ -797,6 +809,7 @@ static void test_escapes(void **state)
 /* GBK chosen at the language menu, then bytes that are not GBK. */
 static void test_gbk(void **state)
 {
+	/* clang-format off */
 	static const char *const cases[] = {
 		"\x81\r\n",             /* a lead byte cut by Enter */
 		"\x81\x30\x81\x30\r\n", /* GB18030 four-byte, not GBK */
@@ -804,21 +817,25 @@ static void test_gbk(void **state)
 		"\x80\x80\x80\r\n",     /* never GBK */
 		"\xd6\xd0\xce\xc4\x81", /* good, then a lead at the end */
 	};
+	/* clang-format on */
 
 	(void)state;
 	for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
 		kind_with("9\r\n2\r\n", cases[i], strlen(cases[i]), END_SHUT);
-		kind_with("9\r\n2\r\n4\r\n", cases[i], strlen(cases[i]), END_SHUT);
+		kind_with("9\r\n2\r\n4\r\n", cases[i], strlen(cases[i]),
+			  END_SHUT);
 	}
 }
 
 /* Half-closed sockets: shutdown(SHUT_WR) after a partial line or command. */
 static void test_half_close(void **state)
 {
+	/* clang-format off */
 	static const char *const partial[] = {
 		"1",        "4\r\nhalf a chat line", "\xff\xfa\x1f\x00",
 		"\xe4\xbd", "1\r\n1380013",          "\xff",
 	};
+	/* clang-format on */
 
 	(void)state;
 	for (size_t i = 0; i < ARRAY_LEN(partial); i++) {
@@ -987,7 +1004,8 @@ static long rss_slack_percent(void)
 	const char *bin = getenv("HOTLINE_E2E_HOTLINED");
 	bool asan = HOSTILE_ASAN && (bin == NULL || bin[0] == '\0');
 
-	printf("hostile: %s server, RSS may grow %d%%\n", asan ? "ASan" : "plain",
+	printf("hostile: %s server, RSS may grow %d%%\n",
+	       asan ? "ASan" : "plain",
 	       asan ? RSS_SLACK_PERCENT_ASAN : RSS_SLACK_PERCENT);
 	return asan ? RSS_SLACK_PERCENT_ASAN : RSS_SLACK_PERCENT;
 }
@@ -1011,14 +1029,17 @@ static void test_still_serves_and_settles(void **state)
 	printf("hostile: server RSS %ld KiB after the warm-up's single calls "
 	       "(%+.1f%% at the end)\n",
 	       H.rss_calls_kb,
-	       100.0 * (double)(rss_end - H.rss_calls_kb) / (double)H.rss_calls_kb);
+	       100.0 * (double)(rss_end - H.rss_calls_kb) /
+		       (double)H.rss_calls_kb);
 	printf("hostile: server RSS %ld KiB after warm-up, %ld KiB after "
 	       "settling (%+.1f%%)\n",
 	       H.rss_start_kb, rss_end,
-	       100.0 * (double)(rss_end - H.rss_start_kb) / (double)H.rss_start_kb);
+	       100.0 * (double)(rss_end - H.rss_start_kb) /
+		       (double)H.rss_start_kb);
 	assert_true(H.kinds >= 200);
 	assert_true(H.rss_start_kb > 0 && rss_end > 0);
-	assert_true(rss_end * 100 <= H.rss_start_kb * (100 + rss_slack_percent()));
+	assert_true(rss_end * 100 <=
+		    H.rss_start_kb * (100 + rss_slack_percent()));
 }
 
 /* SIGTERM: the server exits 0, so ASan found no leak at exit either. */
@@ -1058,7 +1079,8 @@ int main(void)
 		cmocka_unit_test_teardown(test_slowloris, note_rss),
 		cmocka_unit_test_teardown(test_chat_flood, note_rss),
 		cmocka_unit_test_teardown(test_never_reader_dropped, note_rss),
-		cmocka_unit_test_teardown(test_still_serves_and_settles, note_rss),
+		cmocka_unit_test_teardown(test_still_serves_and_settles,
+					  note_rss),
 		cmocka_unit_test(test_clean_exit),
 	};
 

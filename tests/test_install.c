@@ -161,8 +161,8 @@ static char *wait_log(struct fixture *f, const char *needle, char **log)
 static void test_install_then_call(void **state)
 {
 	struct fixture *f = *state;
-	const char *install[] = { CMAKE_PATH, "--install", BUILD_DIR, "--prefix",
-				  f->prefix, NULL };
+	const char *install[] = { CMAKE_PATH, "--install", BUILD_DIR,
+				  "--prefix", f->prefix,   NULL };
 	char hotlined[128], *log = NULL, *port;
 	unsigned tcp;
 	int status;
@@ -188,8 +188,8 @@ static void test_install_then_call(void **state)
 			_exit(127);
 		dup2(fileno(out), STDOUT_FILENO);
 		dup2(fileno(out), STDERR_FILENO);
-		execl(hotlined, hotlined, "--listen", "127.0.0.1", "--port", "0",
-		      "--db", f->db, (char *)NULL);
+		execl(hotlined, hotlined, "--listen", "127.0.0.1", "--port",
+		      "0", "--db", f->db, (char *)NULL);
 		_exit(127);
 	}
 	port = wait_log(f, "listening on 127.0.0.1:", &log);
@@ -208,8 +208,8 @@ static void test_install_then_call(void **state)
 	/* The demo data came along: its plans, over UDP, from the installed client. */
 	{
 		char portstr[16];
-		const char *ask[] = { NULL, "--udp", "127.0.0.1", portstr, "PLANS",
-				      NULL };
+		const char *ask[] = { NULL,    "--udp", "127.0.0.1",
+				      portstr, "PLANS", NULL };
 		char client[128];
 
 		snprintf(client, sizeof(client), "%s/bin/hotline", f->prefix);
@@ -230,7 +230,8 @@ static void test_install_then_call(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_install_then_call, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_install_then_call, setup,
+						teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -11,6 +11,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+
 #include <cmocka.h>
 
 #include <stdio.h>
@@ -49,16 +50,23 @@ struct expect {
 };
 
 /* An expected event with a literal's bytes (NULs included). */
-#define EV(t, lit) { LINEEDIT_EV_##t, (lit), sizeof(lit) - 1 }
+#define EV(t, lit)                                                             \
+	{                                                                      \
+		LINEEDIT_EV_##t, (lit), sizeof(lit) - 1                        \
+	}
 /* An expected event without data. */
-#define EV0(t) { LINEEDIT_EV_##t, "", 0 }
+#define EV0(t)                                                                 \
+	{                                                                      \
+		LINEEDIT_EV_##t, "", 0                                         \
+	}
 /* Feeds a literal's bytes, NULs included. */
 #define FEED(f, lit) lineedit_feed((f)->le, (lit), sizeof(lit) - 1)
 /* Checks, then forgets, every event since the last check. */
-#define ASSERT_EVENTS(f, exp) \
+#define ASSERT_EVENTS(f, exp)                                                  \
 	check_events((f), (exp), ARRAY_LEN(exp), __FILE__, __LINE__)
 #define ASSERT_NO_EVENTS(f) check_events((f), NULL, 0, __FILE__, __LINE__)
 
+/* clang-format off */
 static const char *const event_names[] = {
 	[LINEEDIT_EV_KEY] = "KEY",
 	[LINEEDIT_EV_LINE] = "LINE",
@@ -66,6 +74,7 @@ static const char *const event_names[] = {
 	[LINEEDIT_EV_TOO_LONG] = "TOO_LONG",
 	[LINEEDIT_EV_INTERRUPT] = "INTERRUPT",
 };
+/* clang-format on */
 
 /* Prints one event for a failure message, controls as \xNN, long data cut. */
 static void print_event(const char *prefix, enum lineedit_event_type type,
@@ -107,8 +116,8 @@ static void forget_events(struct fixture *f)
 }
 
 /* Fails at the caller's line unless the events since the last check are exp. */
-static void check_events(struct fixture *f, const struct expect *exp,
-			 size_t n, const char *file, int line)
+static void check_events(struct fixture *f, const struct expect *exp, size_t n,
+			 const char *file, int line)
 {
 	bool same = !f->overflow && f->n_ev == n;
 
@@ -311,7 +320,10 @@ static void test_empty_lines(void **state)
 {
 	struct fixture *f = *state;
 	const struct expect exp[] = {
-		EV(LINE, ""), EV(LINE, ""), EV(LINE, ""), EV(LINE, ""),
+		EV(LINE, ""),
+		EV(LINE, ""),
+		EV(LINE, ""),
+		EV(LINE, ""),
 	};
 
 	FEED(f, "\r\r");
@@ -369,11 +381,13 @@ static void test_char_del_and_bs(void **state)
 {
 	struct fixture *f = *state;
 	const struct expect exp[] = {
-		EV(ECHO, "abc\b \b\b \b" "d\n"),
+		EV(ECHO, "abc\b \b\b \b"
+			 "d\n"),
 		EV(LINE, "ad"),
 	};
 
-	FEED(f, "abc\x08\x7f" "d\r");
+	FEED(f, "abc\x08\x7f"
+		"d\r");
 	ASSERT_EVENTS(f, exp);
 }
 
@@ -392,7 +406,8 @@ static void test_line_ctrl_u(void **state)
 	struct fixture *f = *state;
 	const struct expect exp[] = { EV(LINE, "xy") };
 
-	FEED(f, "abc中\x15" "xy\r\n");
+	FEED(f, "abc中\x15"
+		"xy\r\n");
 	ASSERT_EVENTS(f, exp);
 }
 
@@ -450,7 +465,8 @@ static void test_line_ctrl_c(void **state)
 	struct fixture *f = *state;
 	const struct expect exp[] = { EV0(INTERRUPT), EV(LINE, "d") };
 
-	FEED(f, "abc\x03" "d\r\n");
+	FEED(f, "abc\x03"
+		"d\r\n");
 	ASSERT_EVENTS(f, exp);
 }
 
@@ -459,10 +475,14 @@ static void test_char_ctrl_c(void **state)
 {
 	struct fixture *f = *state;
 	const struct expect exp[] = {
-		EV(ECHO, "abc"), EV0(INTERRUPT), EV(ECHO, "d\n"), EV(LINE, "d"),
+		EV(ECHO, "abc"),
+		EV0(INTERRUPT),
+		EV(ECHO, "d\n"),
+		EV(LINE, "d"),
 	};
 
-	FEED(f, "abc\x03" "d\r");
+	FEED(f, "abc\x03"
+		"d\r");
 	ASSERT_EVENTS(f, exp);
 }
 
@@ -473,8 +493,12 @@ static void test_escape_swallowed(void **state)
 	const struct expect exp[] = { EV(LINE, "abcdefgh") };
 
 	/* The last is a CSI with an intermediate byte (space). */
-	FEED(f, "a\x1b[A" "b\x1b[1;5C" "c\x1bOA" "d\x1bxe\x1b\x7f"
-		"f\x1b中g\x1b[2 q" "h\r\n");
+	FEED(f, "a\x1b[A"
+		"b\x1b[1;5C"
+		"c\x1bOA"
+		"d\x1bxe\x1b\x7f"
+		"f\x1b中g\x1b[2 q"
+		"h\r\n");
 	ASSERT_EVENTS(f, exp);
 }
 
@@ -484,7 +508,8 @@ static void test_char_escape_no_echo(void **state)
 	struct fixture *f = *state;
 	const struct expect exp[] = { EV(ECHO, "ab\n"), EV(LINE, "ab") };
 
-	FEED(f, "a\x1b[D\x1b[3~" "b\r");
+	FEED(f, "a\x1b[D\x1b[3~"
+		"b\r");
 	ASSERT_EVENTS(f, exp);
 }
 
@@ -507,7 +532,10 @@ static void test_escape_cut_by_control(void **state)
 {
 	struct fixture *f = *state;
 	const struct expect exp[] = {
-		EV(LINE, "ab"), EV0(INTERRUPT), EV0(INTERRUPT), EV(LINE, "c"),
+		EV(LINE, "ab"),
+		EV0(INTERRUPT),
+		EV0(INTERRUPT),
+		EV(LINE, "c"),
 	};
 
 	FEED(f, "ab\x1b\r");
@@ -548,20 +576,29 @@ static void test_invalid_utf8(void **state)
 {
 	struct fixture *f = *state;
 	const struct expect exp[] = {
-		EV(LINE, "a\uFFFD" "b\uFFFD\uFFFD" "c\uFFFD" "d\uFFFD" "e"
-			 "\uFFFD" "f\uFFFD" "g\uFFFD" "h\uFFFD你" "i"),
+		EV(LINE, "a\uFFFD"
+			 "b\uFFFD\uFFFD"
+			 "c\uFFFD"
+			 "d\uFFFD"
+			 "e"
+			 "\uFFFD"
+			 "f\uFFFD"
+			 "g\uFFFD"
+			 "h\uFFFD你"
+			 "i"),
 		EV(LINE, "\uFFFD"),
 	};
 
-	FEED(f, "a\x80"                       /* stray continuation */
-		"b\xc0\xff"                   /* bytes that lead nothing */
-		"c\xe4\xbd"                   /* truncated by ASCII */
-		"d\xe0\x80\x80"               /* overlong */
-		"e\xed\xa0\x80"               /* surrogate */
-		"f\xf4\x90\x80\x80"           /* past U+10FFFF */
-		"g\xc3\xe4\xbd\xa0\x7f"       /* truncated by a new lead, erased 你 */
-		"h\xf0\x9f\x98\xe4\xbd\xa0\xa0\x7f" /* cut by 你; stray, erased */
-		"i\r\n");
+	FEED(f,
+	     "a\x80"                 /* stray continuation */
+	     "b\xc0\xff"             /* bytes that lead nothing */
+	     "c\xe4\xbd"             /* truncated by ASCII */
+	     "d\xe0\x80\x80"         /* overlong */
+	     "e\xed\xa0\x80"         /* surrogate */
+	     "f\xf4\x90\x80\x80"     /* past U+10FFFF */
+	     "g\xc3\xe4\xbd\xa0\x7f" /* truncated by a new lead, erased 你 */
+	     "h\xf0\x9f\x98\xe4\xbd\xa0\xa0\x7f" /* cut by 你; stray, erased */
+	     "i\r\n");
 	FEED(f, "\xe4\r\n"); /* truncated by the Enter itself */
 	ASSERT_EVENTS(f, exp);
 }
@@ -572,7 +609,8 @@ static void test_c1_controls_dropped(void **state)
 	struct fixture *f = *state;
 	const struct expect exp[] = { EV(LINE, "ab") };
 
-	FEED(f, "a\xc2\x9b" "b\xc2\x85\r\n");
+	FEED(f, "a\xc2\x9b"
+		"b\xc2\x85\r\n");
 	ASSERT_EVENTS(f, exp);
 }
 
@@ -582,7 +620,8 @@ static void test_tab_and_controls(void **state)
 	struct fixture *f = *state;
 	const struct expect exp[] = { EV(ECHO, "a b c\n"), EV(LINE, "a b c") };
 
-	FEED(f, "a\tb\x01\x02\x07\x0b\x0c\x1a \x04" "c\r");
+	FEED(f, "a\tb\x01\x02\x07\x0b\x0c\x1a \x04"
+		"c\r");
 	ASSERT_EVENTS(f, exp);
 }
 
@@ -669,7 +708,8 @@ static void test_ctrl_u_forgives_overflow(void **state)
 
 	memset(buf, 'a', sizeof(buf));
 	lineedit_feed(f->le, buf, sizeof(buf));
-	FEED(f, "\x15" "ok\r\n");
+	FEED(f, "\x15"
+		"ok\r\n");
 	ASSERT_EVENTS(f, exp);
 }
 
@@ -679,9 +719,8 @@ static void test_char_keys_immediate(void **state)
 	struct fixture *f = *state;
 	const struct expect one[] = { EV(ECHO, "1\n"), EV(KEY, "1") };
 	const struct expect rest[] = {
-		EV(ECHO, "*\n"), EV(KEY, "*"), EV(ECHO, "#\n"), EV(KEY, "#"),
-		EV(ECHO, "你\n"), EV(KEY, "你"),
-		EV(ECHO, " \n"), EV(KEY, " "),
+		EV(ECHO, "*\n"),  EV(KEY, "*"),  EV(ECHO, "#\n"), EV(KEY, "#"),
+		EV(ECHO, "你\n"), EV(KEY, "你"), EV(ECHO, " \n"), EV(KEY, " "),
 	};
 
 	FEED(f, "1");
@@ -708,7 +747,9 @@ static void test_line_keys_are_lines(void **state)
 {
 	struct fixture *f = *state;
 	const struct expect exp[] = {
-		EV(LINE, "1"), EV(LINE, "12"), EV(LINE, ""),
+		EV(LINE, "1"),
+		EV(LINE, "12"),
+		EV(LINE, ""),
 	};
 
 	FEED(f, "1\r\n12\r\n\r\n");
@@ -723,7 +764,8 @@ static void test_char_secret(void **state)
 
 	FEED(f, "pwx中\x7f\x08");
 	ASSERT_NO_EVENTS(f);
-	FEED(f, "\x1b[A\x15" "pw\r");
+	FEED(f, "\x1b[A\x15"
+		"pw\r");
 	ASSERT_EVENTS(f, exp);
 }
 
@@ -741,9 +783,8 @@ static void test_input_switch_in_callback(void **state)
 {
 	struct fixture *f = *state;
 	const struct expect exp[] = {
-		EV(ECHO, "2\n"), EV(KEY, "2"),
-		EV(ECHO, "138\n"), EV(LINE, "138"),
-		EV(ECHO, "3\n"), EV(KEY, "3"),
+		EV(ECHO, "2\n"), EV(KEY, "2"),    EV(ECHO, "138\n"),
+		EV(LINE, "138"), EV(ECHO, "3\n"), EV(KEY, "3"),
 	};
 
 	f->hook = hook_phone;
@@ -768,7 +809,9 @@ static void test_mode_switch_in_callback(void **state)
 {
 	struct fixture *f = *state;
 	const struct expect exp[] = {
-		EV(LINE, "1"), EV(ECHO, "ab\n"), EV(LINE, "ab"),
+		EV(LINE, "1"),
+		EV(ECHO, "ab\n"),
+		EV(LINE, "ab"),
 	};
 
 	f->hook = hook_line_to_char;
@@ -844,10 +887,9 @@ static void test_notes_inetutils_char_keys(void **state)
 {
 	struct fixture *f = *state;
 	const struct expect exp[] = {
-		EV(ECHO, "1\n"), EV(KEY, "1"),
-		EV(ECHO, "你\n"), EV(KEY, "你"),
-		EV0(INTERRUPT),
-		EV(ECHO, "2\n"), EV(KEY, "2"),
+		EV(ECHO, "1\n"), EV(KEY, "1"),   EV(ECHO, "你\n"),
+		EV(KEY, "你"),   EV0(INTERRUPT), EV(ECHO, "2\n"),
+		EV(KEY, "2"),
 	};
 
 	FEED(f, "\x31");
@@ -865,9 +907,11 @@ static void test_notes_inetutils_char_text(void **state)
 {
 	struct fixture *f = *state;
 	const struct expect exp[] = {
-		EV(ECHO, "1你\b\b  \b\b\n"), EV(LINE, "1"),
+		EV(ECHO, "1你\b\b  \b\b\n"),
+		EV(LINE, "1"),
 		EV0(INTERRUPT),
-		EV(ECHO, "2\n"), EV(LINE, "2"),
+		EV(ECHO, "2\n"),
+		EV(LINE, "2"),
 	};
 
 	FEED(f, "\x31");
@@ -885,9 +929,11 @@ static void test_notes_busybox_char_text(void **state)
 {
 	struct fixture *f = *state;
 	const struct expect exp[] = {
-		EV(ECHO, "1你\b\b  \b\b\n"), EV(LINE, "1"),
+		EV(ECHO, "1你\b\b  \b\b\n"),
+		EV(LINE, "1"),
 		EV0(INTERRUPT),
-		EV(ECHO, "2\n"), EV(LINE, "2"),
+		EV(ECHO, "2\n"),
+		EV(LINE, "2"),
 	};
 
 	FEED(f, "\x31");
@@ -905,7 +951,10 @@ static void test_notes_line_mode(void **state)
 {
 	struct fixture *f = *state;
 	const struct expect exp[] = {
-		EV(LINE, "1"), EV(LINE, "2"), EV(LINE, "1"), EV(LINE, "2"),
+		EV(LINE, "1"),
+		EV(LINE, "2"),
+		EV(LINE, "1"),
+		EV(LINE, "2"),
 	};
 
 	FEED(f, "\x31\x0d\x0a");

@@ -53,8 +53,10 @@ static const struct bad_case bad_cases[] = {
 	{ "bad_missing_start.yaml", { ":1:1: missing field \"start\"" } },
 	{ "bad_start_unknown.yaml",
 	  { ":3:8: start names unknown menu \"welcome\"" } },
-	{ "bad_dup_menu.yaml", { ":17:3: duplicate menu \"main\" (first at 13:3)" } },
-	{ "bad_dup_key.yaml", { ":17:7: duplicate key \"1\" (first at 16:7)" } },
+	{ "bad_dup_menu.yaml",
+	  { ":17:3: duplicate menu \"main\" (first at 13:3)" } },
+	{ "bad_dup_key.yaml",
+	  { ":17:7: duplicate key \"1\" (first at 16:7)" } },
 	{ "bad_dup_field.yaml",
 	  { ":16:5: duplicate field \"text\" (first at 14:5)" } },
 	{ "bad_key_length.yaml",
@@ -70,7 +72,8 @@ static const struct bad_case bad_cases[] = {
 	    ":34:12: key \"4\" starts chat, which needs text \"chat_removed\"" } },
 	{ "bad_flow_menu.yaml",
 	  { ":81:13: key \"\\\"\" starts query, which needs a menu \"account\"" } },
-	{ "bad_goto.yaml", { ":16:19: key \"5\" goes to unknown menu \"bills\"" } },
+	{ "bad_goto.yaml",
+	  { ":16:19: key \"5\" goes to unknown menu \"bills\"" } },
 	{ "bad_goto_language.yaml",
 	  { ":16:25: key \"9\": goto cannot be combined with language" } },
 	{ "bad_action_field.yaml",
@@ -114,20 +117,19 @@ static const struct bad_case bad_cases[] = {
 };
 
 /* The head of a valid file with every required text, for generated files. */
-static const char file_head[] =
-	"language: xx\n"
-	"name: Test\n"
-	"start: main\n"
-	"texts:\n"
-	"  goodbye: \"Bye.\\n\"\n"
-	"  invalid: \"Invalid.\\n\"\n"
-	"  timeout: \"Timeout.\\n\"\n"
-	"  unavailable: \"Unavailable.\\n\"\n"
-	"  too_long: \"Too long.\\n\"\n"
-	"  closing: \"Closing.\\n\"\n"
-	"  menu_gone: \"Gone.\\n\"\n"
-	"menus:\n"
-	"  main:\n";
+static const char file_head[] = "language: xx\n"
+				"name: Test\n"
+				"start: main\n"
+				"texts:\n"
+				"  goodbye: \"Bye.\\n\"\n"
+				"  invalid: \"Invalid.\\n\"\n"
+				"  timeout: \"Timeout.\\n\"\n"
+				"  unavailable: \"Unavailable.\\n\"\n"
+				"  too_long: \"Too long.\\n\"\n"
+				"  closing: \"Closing.\\n\"\n"
+				"  menu_gone: \"Gone.\\n\"\n"
+				"menus:\n"
+				"  main:\n";
 
 /* Starts a test with empty errors; a bad case arrives as the prestate. */
 static int setup(void **state)
@@ -362,7 +364,8 @@ static void test_good_minimal(void **state)
 	assert_null(menu_set_find(set, "nope"));
 	assert_ptr_equal(set->start, main_menu);
 
-	assert_string_equal(main_menu->text, "Main menu\n  1 Sub menu\n  3 Quit\n");
+	assert_string_equal(main_menu->text,
+			    "Main menu\n  1 Sub menu\n  3 Quit\n");
 	assert_string_equal(main_menu->invalid, "Not on this menu.\n");
 	assert_int_equal(main_menu->timeout, 30);
 	assert_int_equal(main_menu->max_timeouts, 3);
@@ -444,9 +447,11 @@ static void test_bad_fixture(void **state)
 static void test_dir_unknown_language(void **state)
 {
 	struct fixture *f = *state;
+	/* clang-format off */
 	static const char *const want[] = {
 		":18:23: key \"2\" switches to unknown language \"fr\"",
 	};
+	/* clang-format on */
 
 	load_bad(f, TEST_DATA_DIR "/dir_unknown_lang");
 	assert_errors(f, TEST_DATA_DIR "/dir_unknown_lang/a.yaml", want, 1);
@@ -456,10 +461,12 @@ static void test_dir_unknown_language(void **state)
 static void test_dir_duplicate_language(void **state)
 {
 	struct fixture *f = *state;
+	/* clang-format off */
 	static const char *const want[] = {
 		":1:11: language \"aa\" is already defined in " TEST_DATA_DIR
 		"/dir_dup_lang/a.yaml",
 	};
+	/* clang-format on */
 
 	load_bad(f, TEST_DATA_DIR "/dir_dup_lang");
 	assert_errors(f, TEST_DATA_DIR "/dir_dup_lang/b.yaml", want, 1);
@@ -479,9 +486,11 @@ static void test_dir_empty(void **state)
 static void test_missing_file(void **state)
 {
 	struct fixture *f = *state;
+	/* clang-format off */
 	static const char *const want[] = {
 		": cannot open: No such file or directory",
 	};
+	/* clang-format on */
 
 	load_bad(f, TEST_DATA_DIR "/missing.yaml");
 	assert_errors(f, TEST_DATA_DIR "/missing.yaml", want, 1);
@@ -509,9 +518,11 @@ static void test_file_too_large(void **state)
 static void test_text_too_long(void **state)
 {
 	struct fixture *f = *state;
+	/* clang-format off */
 	static const char *const want[] = {
 		":14:11: text of menu \"main\" is longer than 16384 bytes",
 	};
+	/* clang-format on */
 	struct strbuf body;
 
 	strbuf_init(&body);
@@ -539,11 +550,12 @@ static void test_too_many_errors(void **state)
 	strbuf_fini(&body);
 	load_bad(f, f->tmp);
 	assert_int_equal(f->errs.count, 51);
-	assert_string_equal(f->errs.items[0].message,
-			    "key \"A\" has unknown action \"nothing\" (expected "
-			    "back, home, repeat, quit, query, recharge, chat, balance, usage, "
-			    "plan, recent, card, amount, wire, "
-			    "goto or language)");
+	assert_string_equal(
+		f->errs.items[0].message,
+		"key \"A\" has unknown action \"nothing\" (expected "
+		"back, home, repeat, quit, query, recharge, chat, balance, usage, "
+		"plan, recent, card, amount, wire, "
+		"goto or language)");
 	assert_int_equal(f->errs.items[0].line, 16);
 	assert_int_equal(f->errs.items[50].line, 0);
 	assert_string_equal(f->errs.items[50].message,
@@ -625,12 +637,14 @@ static void test_dot_defaults(void **state)
 	assert_contains(f, "\"zh-CN/main\" [label=\"main\", peripheries=2, "
 			   "style=bold];");
 	assert_contains(f, "\"zh-CN/language\" [label=\"language\"];");
-	assert_contains(f, "\"zh-CN/flow:query\" [label=\"query\", shape=box];");
+	assert_contains(f,
+			"\"zh-CN/flow:query\" [label=\"query\", shape=box];");
 	assert_contains(f, "\"zh-CN/main\" -> \"zh-CN/flow:query\" "
 			   "[label=\"1\"];");
 	assert_contains(f, "\"zh-CN/main\" -> \"zh-CN/action:quit\" "
 			   "[label=\"3\"];");
-	assert_contains(f, "\"zh-CN/main\" -> \"zh-CN/language\" [label=\"9\"];");
+	assert_contains(f,
+			"\"zh-CN/main\" -> \"zh-CN/language\" [label=\"9\"];");
 	assert_contains(f, "\"zh-CN/language\" -> \"zh-CN/main\" "
 			   "[label=\"2 gbk\"];");
 	assert_contains(f, "\"zh-CN/language\" -> \"en/main\" [label=\"3\"];");
@@ -647,11 +661,14 @@ static void test_dot_escapes(void **state)
 
 	load_good(f, TEST_DATA_DIR "/good_minimal.yaml");
 	write_dot(f);
-	assert_contains(f, "\"xx/main\" -> \"xx/flow:query\" [label=\"\\\"\"];");
-	assert_contains(f, "\"fr/?\" [label=\"fr (not loaded)\", style=dashed];");
+	assert_contains(f,
+			"\"xx/main\" -> \"xx/flow:query\" [label=\"\\\"\"];");
+	assert_contains(f,
+			"\"fr/?\" [label=\"fr (not loaded)\", style=dashed];");
 	assert_contains(f, "\"xx/main\" -> \"fr/?\" [label=\"8\"];");
 	assert_contains(f, "\"xx/main\" -> \"xx/main\" [label=\"9 gbk\"];");
-	assert_contains(f, "\"xx/sub\" -> \"xx/flow:recharge\" [label=\"五\"];");
+	assert_contains(f,
+			"\"xx/sub\" -> \"xx/flow:recharge\" [label=\"五\"];");
 }
 
 /* Declares a test case with the shared setup and teardown. */

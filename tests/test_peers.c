@@ -109,10 +109,14 @@ static void test_many_addresses(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_limit_per_address_not_port, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_zero_means_no_limit, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_ipv4_mapped_is_the_same_caller, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_many_addresses, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_limit_per_address_not_port,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_zero_means_no_limit, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(
+			test_ipv4_mapped_is_the_same_caller, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_many_addresses, setup,
+						teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -463,7 +463,8 @@ static void test_hangup_says_goodbye(void **state)
 static void test_reload_keeps_or_moves_caller(void **state)
 {
 	struct sink *k = *state;
-	struct menu_catalog *next = load_fixture(TEST_DATA_DIR "/session_reload");
+	struct menu_catalog *next = load_fixture(TEST_DATA_DIR
+						 "/session_reload");
 
 	/* At "lang", which still exists: silently kept, new text next time. */
 	key(k, "9");
@@ -479,7 +480,8 @@ static void test_reload_keeps_or_moves_caller(void **state)
 static void test_reload_menu_gone(void **state)
 {
 	struct sink *k = *state;
-	struct menu_catalog *next = load_fixture(TEST_DATA_DIR "/session_reload");
+	struct menu_catalog *next = load_fixture(TEST_DATA_DIR
+						 "/session_reload");
 
 	key(k, "2");
 	strbuf_reset(&k->out);
@@ -499,7 +501,8 @@ static void test_chat_enter_and_talk(void **state)
 	key(p->a, "4");
 	assert_saw(p->a, "CHAT_BANNER guest-1\n");
 	assert_int_equal(p->a->input, LINEEDIT_INPUT_TEXT);
-	assert_int_equal(p->a->timer, 540); /* the warning comes a minute early */
+	/* the warning comes a minute early */
+	assert_int_equal(p->a->timer, 540);
 	key(p->b, "4");
 	assert_saw(p->a, "*** guest-2 joined\r\n");
 	assert_saw(p->b, "CHAT_BANNER guest-2\n");
@@ -589,11 +592,17 @@ static void test_chat_hangup_announced(void **state)
 	assert_saw(p->a, "*** guest-2 left (interrupt)\r\n");
 	/* A conn torn down without a goodbye still leaves the room. */
 	session_free(p->a->session);
-	p->a->session = session_new(8, p->a->catalog, &p->a->env, &(struct session_io){
-		.ctx = p->a, .write = sink_write, .set_input = sink_set_input,
-		.set_timer = sink_set_timer, .set_charset = sink_set_charset,
-		.close = sink_close, .notify = sink_notify, .deliver = sink_deliver,
-		.describe = sink_describe });
+	p->a->session = session_new(8, p->a->catalog, &p->a->env,
+				    &(struct session_io){
+					    .ctx = p->a,
+					    .write = sink_write,
+					    .set_input = sink_set_input,
+					    .set_timer = sink_set_timer,
+					    .set_charset = sink_set_charset,
+					    .close = sink_close,
+					    .notify = sink_notify,
+					    .deliver = sink_deliver,
+					    .describe = sink_describe });
 	assert_int_equal(chat_room_count(p->room), 0);
 }
 
@@ -640,7 +649,8 @@ static void test_chat_too_long_and_flood(void **state)
 	memset(big, 'x', sizeof(big) - 1);
 	big[sizeof(big) - 1] = '\0';
 	line(p->a, big);
-	assert_saw(p->a, "CHAT_BANNER guest-1\n*** guest-2 joined\r\nCHAT_TOO_LONG\n");
+	assert_saw(p->a,
+		   "CHAT_BANNER guest-1\n*** guest-2 joined\r\nCHAT_TOO_LONG\n");
 	assert_saw(p->b, "");
 }
 
@@ -707,7 +717,8 @@ static int teardown_bank(void **state)
 /* Runs the loop until the session stops waiting for the store (bounded). */
 static void pump(struct bank *b)
 {
-	for (int i = 0; i < 500 && session_state(b->k->session) == SESSION_WAIT; i++) {
+	for (int i = 0; i < 500 && session_state(b->k->session) == SESSION_WAIT;
+	     i++) {
 		struct timeval tv = { .tv_sec = 0, .tv_usec = 10000 };
 
 		event_base_loopexit(b->base, &tv);
@@ -748,7 +759,8 @@ static void test_query_balance_usage_plan_recent(void **state)
 	key(b->k, "4");
 	pump(b);
 	char *got = take(b->k);
-	assert_non_null(strstr(got, "ACCOUNT_RECENT\nACCOUNT_RECENT_ITEM 2025-05-"));
+	assert_non_null(
+		strstr(got, "ACCOUNT_RECENT\nACCOUNT_RECENT_ITEM 2025-05-"));
 	assert_non_null(strstr(got, " 30.00 METHOD_AMOUNT\n"));
 	assert_non_null(strstr(got, " 50.00 METHOD_CARD\n"));
 	free(got);
@@ -845,7 +857,8 @@ static void test_recharge_card_once(void **state)
 	key(b->k, "1");
 	line(b->k, "1234123412341234");
 	pump(b);
-	assert_saw(b->k, "RECHARGE_CARD\nRECHARGE_CARD_UNKNOWN\nRECHARGE_CARD\n");
+	assert_saw(b->k,
+		   "RECHARGE_CARD\nRECHARGE_CARD_UNKNOWN\nRECHARGE_CARD\n");
 	line(b->k, "12");
 	assert_saw(b->k, "RECHARGE_BAD_CARD\nRECHARGE_CARD\n");
 }
@@ -857,14 +870,16 @@ static void test_recharge_amount_confirm_cancel(void **state)
 	key(b->k, "5");
 	line(b->k, "13700137001"); /* valid form, no such account */
 	pump(b);
-	assert_saw(b->k, "RECHARGE_NUMBER\nRECHARGE_NO_ACCOUNT\nRECHARGE_NUMBER\n");
+	assert_saw(b->k,
+		   "RECHARGE_NUMBER\nRECHARGE_NO_ACCOUNT\nRECHARGE_NUMBER\n");
 	line(b->k, "13700137000");
 	pump(b);
 	key(b->k, "2");
 	strbuf_reset(&b->k->out);
 	line(b->k, "501");
 	assert_saw(b->k, "RECHARGE_BAD_AMOUNT\nRECHARGE_AMOUNT\n");
-	line(b->k, "12345678901234567890"); /* the second refusal; a third would hang up */
+	/* the second refusal; a third would hang up */
+	line(b->k, "12345678901234567890");
 	assert_saw(b->k, "RECHARGE_BAD_AMOUNT\nRECHARGE_AMOUNT\n");
 	line(b->k, "500");
 	assert_saw(b->k, "RECHARGE_CONFIRM 500.00 137****7000\n");
@@ -955,8 +970,9 @@ static void test_wire_from_menu_and_chat(void **state)
 	struct pair *p = *state;
 
 	key(p->a, "8");
-	assert_saw(p->a, "WIRE 127.0.0.1:5228 127.0.0.1:40000 character "
-			 "WILL ECHO, DO NAWS - 80x24 0d - utf-8\n主菜单 10086\n");
+	assert_saw(p->a,
+		   "WIRE 127.0.0.1:5228 127.0.0.1:40000 character "
+		   "WILL ECHO, DO NAWS - 80x24 0d - utf-8\n主菜单 10086\n");
 	key(p->a, "4");
 	strbuf_reset(&p->a->out);
 	line(p->a, "/wire");
@@ -967,47 +983,95 @@ static void test_wire_from_menu_and_chat(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_start_shows_main_menu, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_quit_says_goodbye_and_closes, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_invalid_key_repeats_menu, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_max_failures_hangs_up, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_valid_key_resets_failures, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_menu_invalid_text_overrides, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_timeout_reminds_then_hangs_up, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_input_resets_timeouts, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_menu_timeout_zero_disarms, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_goto_back_home, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_lines_act_like_keys, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_flow_not_available_yet, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_language_switch, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_charset_switch, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_unknown_language_is_unavailable, setup_single_file, teardown),
-		cmocka_unit_test_setup_teardown(test_too_long_goes_on, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_hangup_and_shutdown, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_hangup_says_goodbye, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_reload_keeps_or_moves_caller, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_reload_menu_gone, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_chat_enter_and_talk, setup_pair, teardown_pair),
-		cmocka_unit_test_setup_teardown(test_chat_newcomer_sees_history_after_banner, setup_pair, teardown_pair),
-		cmocka_unit_test_setup_teardown(test_chat_commands, setup_pair, teardown_pair),
-		cmocka_unit_test_setup_teardown(test_chat_menu_and_quit, setup_pair, teardown_pair),
-		cmocka_unit_test_setup_teardown(test_chat_hangup_announced, setup_pair, teardown_pair),
-		cmocka_unit_test_setup_teardown(test_chat_idle_warning_then_goodbye, setup_pair, teardown_pair),
-		cmocka_unit_test_setup_teardown(test_chat_kick_slow_reader, setup_pair, teardown_pair),
-		cmocka_unit_test_setup_teardown(test_chat_too_long_and_flood, setup_pair, teardown_pair),
-		cmocka_unit_test_setup_teardown(test_notice_reaches_menu_and_chat, setup_pair, teardown_pair),
-		cmocka_unit_test_setup_teardown(test_wire_from_menu_and_chat, setup_pair, teardown_pair),
-		cmocka_unit_test_setup_teardown(test_query_balance_usage_plan_recent, setup_bank, teardown_bank),
-		cmocka_unit_test_setup_teardown(test_low_balance_reminder, setup_bank, teardown_bank),
-		cmocka_unit_test_setup_teardown(test_wrong_password_then_lock, setup_bank, teardown_bank),
-		cmocka_unit_test_setup_teardown(test_lock_after_three_wrong, setup_bank, teardown_bank),
-		cmocka_unit_test_setup_teardown(test_bad_number_and_navigation, setup_bank, teardown_bank),
-		cmocka_unit_test_setup_teardown(test_recharge_card_once, setup_bank, teardown_bank),
-		cmocka_unit_test_setup_teardown(test_recharge_amount_confirm_cancel, setup_bank, teardown_bank),
-		cmocka_unit_test_setup_teardown(test_typed_ahead_input_is_kept, setup_bank, teardown_bank),
-		cmocka_unit_test_setup_teardown(test_typed_ahead_hang_up_drops_the_rest, setup_bank, teardown_bank),
-		cmocka_unit_test_setup_teardown(test_hangup_while_waiting, setup_bank, teardown_bank),
-		cmocka_unit_test_setup_teardown(test_chat_nick_after_login, setup_bank, teardown_bank),
+		cmocka_unit_test_setup_teardown(test_start_shows_main_menu,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_quit_says_goodbye_and_closes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_invalid_key_repeats_menu,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_max_failures_hangs_up,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_valid_key_resets_failures,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_menu_invalid_text_overrides,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_timeout_reminds_then_hangs_up, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_input_resets_timeouts,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_menu_timeout_zero_disarms,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_goto_back_home, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_lines_act_like_keys, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_flow_not_available_yet,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_language_switch, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_charset_switch, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(
+			test_unknown_language_is_unavailable, setup_single_file,
+			teardown),
+		cmocka_unit_test_setup_teardown(test_too_long_goes_on, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_hangup_and_shutdown, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_hangup_says_goodbye, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(
+			test_reload_keeps_or_moves_caller, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reload_menu_gone, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_chat_enter_and_talk,
+						setup_pair, teardown_pair),
+		cmocka_unit_test_setup_teardown(
+			test_chat_newcomer_sees_history_after_banner,
+			setup_pair, teardown_pair),
+		cmocka_unit_test_setup_teardown(test_chat_commands, setup_pair,
+						teardown_pair),
+		cmocka_unit_test_setup_teardown(test_chat_menu_and_quit,
+						setup_pair, teardown_pair),
+		cmocka_unit_test_setup_teardown(test_chat_hangup_announced,
+						setup_pair, teardown_pair),
+		cmocka_unit_test_setup_teardown(
+			test_chat_idle_warning_then_goodbye, setup_pair,
+			teardown_pair),
+		cmocka_unit_test_setup_teardown(test_chat_kick_slow_reader,
+						setup_pair, teardown_pair),
+		cmocka_unit_test_setup_teardown(test_chat_too_long_and_flood,
+						setup_pair, teardown_pair),
+		cmocka_unit_test_setup_teardown(
+			test_notice_reaches_menu_and_chat, setup_pair,
+			teardown_pair),
+		cmocka_unit_test_setup_teardown(test_wire_from_menu_and_chat,
+						setup_pair, teardown_pair),
+		cmocka_unit_test_setup_teardown(
+			test_query_balance_usage_plan_recent, setup_bank,
+			teardown_bank),
+		cmocka_unit_test_setup_teardown(test_low_balance_reminder,
+						setup_bank, teardown_bank),
+		cmocka_unit_test_setup_teardown(test_wrong_password_then_lock,
+						setup_bank, teardown_bank),
+		cmocka_unit_test_setup_teardown(test_lock_after_three_wrong,
+						setup_bank, teardown_bank),
+		cmocka_unit_test_setup_teardown(test_bad_number_and_navigation,
+						setup_bank, teardown_bank),
+		cmocka_unit_test_setup_teardown(test_recharge_card_once,
+						setup_bank, teardown_bank),
+		cmocka_unit_test_setup_teardown(
+			test_recharge_amount_confirm_cancel, setup_bank,
+			teardown_bank),
+		cmocka_unit_test_setup_teardown(test_typed_ahead_input_is_kept,
+						setup_bank, teardown_bank),
+		cmocka_unit_test_setup_teardown(
+			test_typed_ahead_hang_up_drops_the_rest, setup_bank,
+			teardown_bank),
+		cmocka_unit_test_setup_teardown(test_hangup_while_waiting,
+						setup_bank, teardown_bank),
+		cmocka_unit_test_setup_teardown(test_chat_nick_after_login,
+						setup_bank, teardown_bank),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

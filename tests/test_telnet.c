@@ -66,6 +66,7 @@ struct rec {
 	char msg[256]; /* last ERROR or WARNING message */
 };
 
+/* clang-format off */
 static const char *const ev_names[EV_COUNT] = {
 	[TELNET_ADAPTER_EV_DATA] = "data",
 	[TELNET_ADAPTER_EV_SEND] = "send",
@@ -76,6 +77,7 @@ static const char *const ev_names[EV_COUNT] = {
 	[TELNET_ADAPTER_EV_ERROR] = "error",
 	[TELNET_ADAPTER_EV_WARNING] = "warning",
 };
+/* clang-format on */
 
 /* Records one event. */
 static void rec_cb(void *ctx, const struct telnet_adapter_event *ev)
@@ -157,28 +159,28 @@ static int teardown(void **state)
 }
 
 /* Feeds bytes given as a list of numbers. */
-#define FEED(r, ...)                                                  \
-	do {                                                          \
-		static const unsigned char feed_[] = { __VA_ARGS__ }; \
-		telnet_adapter_feed((r)->ta, (const char *)feed_,     \
-				    sizeof(feed_));                   \
+#define FEED(r, ...)                                                           \
+	do {                                                                   \
+		static const unsigned char feed_[] = { __VA_ARGS__ };          \
+		telnet_adapter_feed((r)->ta, (const char *)feed_,              \
+				    sizeof(feed_));                            \
 	} while (0)
 
 /* Checks that a buffer holds exactly the bytes listed. */
-#define ASSERT_BYTES(sb, ...)                                         \
-	do {                                                          \
-		static const unsigned char want_[] = { __VA_ARGS__ }; \
-		assert_int_equal((sb).len, sizeof(want_));            \
-		assert_memory_equal((sb).data, want_, sizeof(want_)); \
+#define ASSERT_BYTES(sb, ...)                                                  \
+	do {                                                                   \
+		static const unsigned char want_[] = { __VA_ARGS__ };          \
+		assert_int_equal((sb).len, sizeof(want_));                     \
+		assert_memory_equal((sb).data, want_, sizeof(want_));          \
 	} while (0)
 
 /* Checks that a buffer contains the bytes listed somewhere. */
-#define ASSERT_CONTAINS(sb, ...)                                       \
-	do {                                                           \
-		static const unsigned char want_[] = { __VA_ARGS__ };  \
-		assert_non_null((sb).data);                            \
-		assert_non_null(memmem((sb).data, (sb).len, want_,     \
-				       sizeof(want_)));                \
+#define ASSERT_CONTAINS(sb, ...)                                               \
+	do {                                                                   \
+		static const unsigned char want_[] = { __VA_ARGS__ };          \
+		assert_non_null((sb).data);                                    \
+		assert_non_null(                                               \
+			memmem((sb).data, (sb).len, want_, sizeof(want_)));    \
 	} while (0)
 
 /* Starts the adapter and forgets the offers it sent. */
@@ -308,10 +310,10 @@ static void test_putty_offers_refused(void **state)
 	struct rec *r = *state;
 
 	start(r);
-	FEED(r, IAC, WILL, O_NAWS, IAC, WILL, O_TSPEED, IAC, WILL, O_TTYPE,
-	     IAC, WILL, O_NEW_ENVIRON);
-	ASSERT_BYTES(r->sent, IAC, DONT, O_TSPEED, IAC, SB, O_TTYPE, 1, IAC,
-		     SE, IAC, DONT, O_NEW_ENVIRON);
+	FEED(r, IAC, WILL, O_NAWS, IAC, WILL, O_TSPEED, IAC, WILL, O_TTYPE, IAC,
+	     WILL, O_NEW_ENVIRON);
+	ASSERT_BYTES(r->sent, IAC, DONT, O_TSPEED, IAC, SB, O_TTYPE, 1, IAC, SE,
+		     IAC, DONT, O_NEW_ENVIRON);
 	rec_clear(r);
 	FEED(r, IAC, DO, O_ECHO, IAC, WILL, O_SGA, IAC, DO, O_SGA);
 	FEED(r, IAC, SB, O_NAWS, 0, 100, 0, 30, IAC, SE);
@@ -480,7 +482,10 @@ static void test_hangup_commands(void **state)
  */
 static void test_sb_without_se(void **state)
 {
-	enum { TOTAL = 100000, CAP = 16384 };
+	enum {
+		TOTAL = 100000,
+		CAP = 16384
+	};
 	struct rec *r = *state;
 	char chunk[4096];
 	size_t left = TOTAL;
@@ -674,8 +679,8 @@ static void test_ttype_sanitised(void **state)
 	unsigned char sb[3 + 1 + 60 + 2] = { IAC, SB, O_TTYPE, 0 };
 	char want[TELNET_ADAPTER_MAX_TTYPE + 1];
 
-	FEED(r, IAC, SB, O_TTYPE, 0, 'v', 't', 0x1b, '1', 0x80, '0', 0xe4,
-	     '0', IAC, SE);
+	FEED(r, IAC, SB, O_TTYPE, 0, 'v', 't', 0x1b, '1', 0x80, '0', 0xe4, '0',
+	     IAC, SE);
 	assert_string_equal(telnet_adapter_ttype(r->ta), "vt100");
 
 	for (size_t i = 0; i < 60; i++)
@@ -702,9 +707,12 @@ static void test_ttype_sanitised(void **state)
  */
 static void test_environ_not_parsed(void **state)
 {
-	enum { REPS = 20000 };
-	static const unsigned char one[] = { IAC, SB, O_NEW_ENVIRON, 0, IAC,
-					     SE };
+	enum {
+		REPS = 20000
+	};
+	static const unsigned char one[] = {
+		IAC, SB, O_NEW_ENVIRON, 0, IAC, SE
+	};
 	struct rec *r = *state;
 	struct strbuf many;
 
@@ -744,7 +752,9 @@ static void test_compress2_not_started(void **state)
 /* MSSP filling libtelnet's whole 16 KiB buffer, and ZMP, are ignored. */
 static void test_mssp_zmp_not_parsed(void **state)
 {
-	enum { CAP = 16384 };
+	enum {
+		CAP = 16384
+	};
 	struct rec *r = *state;
 	struct strbuf sb;
 
@@ -778,9 +788,12 @@ static uint32_t fuzz_next(uint32_t *s)
 static unsigned char fuzz_byte(uint32_t *s)
 {
 	static const unsigned char hot[] = {
-		IAC, IAC, IAC, SB, SE, WILL, WONT, DO, DONT, IP, AYT, EC, EL,
-		TEOF, O_ECHO, O_TTYPE, O_NAWS, O_TM, O_ENVIRON, O_NEW_ENVIRON,
-		O_MSSP, O_COMPRESS2, O_ZMP, 0, 1, 2, 3, 200,
+		IAC,     IAC,         IAC,   SB,        SE,
+		WILL,    WONT,        DO,    DONT,      IP,
+		AYT,     EC,          EL,    TEOF,      O_ECHO,
+		O_TTYPE, O_NAWS,      O_TM,  O_ENVIRON, O_NEW_ENVIRON,
+		O_MSSP,  O_COMPRESS2, O_ZMP, 0,         1,
+		2,       3,           200,
 	};
 	uint32_t v = fuzz_next(s);
 
@@ -809,7 +822,11 @@ static void fuzz_check(const struct rec *r)
 /* 10,000 random buffers with a fixed seed: no crash, invariants hold. */
 static void test_fuzz(void **state)
 {
-	enum { ITERATIONS = 10000, MAX_LEN = 96, PER_ADAPTER = 200 };
+	enum {
+		ITERATIONS = 10000,
+		MAX_LEN = 96,
+		PER_ADAPTER = 200
+	};
 	struct rec *r = *state;
 	uint32_t seed = 0x10086u;
 	char buf[MAX_LEN];
@@ -873,8 +890,8 @@ int main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_nc_stays_line_mode, setup,
 						teardown),
-		cmocka_unit_test_setup_teardown(test_putty_offers_refused, setup,
-						teardown),
+		cmocka_unit_test_setup_teardown(test_putty_offers_refused,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_putty_eof_hangs_up, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_iac_iac_is_one_byte, setup,
@@ -911,8 +928,8 @@ int main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dont_echo_after_char_mode,
 						setup, teardown),
-		cmocka_unit_test_setup_teardown(test_do_echo_before_start, setup,
-						teardown),
+		cmocka_unit_test_setup_teardown(test_do_echo_before_start,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_client_will_echo_refused,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_send_escapes_iac, setup,

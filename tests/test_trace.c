@@ -213,10 +213,14 @@ static void test_caller_closes_first(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_character_mode_query, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_line_mode_all_at_once, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_op_password_masked, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_caller_closes_first, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_character_mode_query,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_line_mode_all_at_once,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_op_password_masked, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_caller_closes_first, setup,
+						teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -121,8 +121,9 @@ static void test_reply_errors(void **state)
 	assert_string_equal(reply_to(f, "FOO", 3),
 			    "ERROR unknown request \"FOO\": try STATUS, PLANS "
 			    "or PING 1\n");
-	assert_string_equal(reply_to(f, "", 0),
-			    "ERROR empty request: try STATUS, PLANS or PING 1\n");
+	assert_string_equal(
+		reply_to(f, "", 0),
+		"ERROR empty request: try STATUS, PLANS or PING 1\n");
 	assert_string_equal(reply_to(f, "STATUSX", 7),
 			    "ERROR unknown request \"STATUSX\": try STATUS, "
 			    "PLANS or PING 1\n");
@@ -153,7 +154,8 @@ static int setup_server(void **state)
 	if (start(state, args) < 0)
 		return -1;
 	return e2e_server_log_wait(&((struct fixture *)*state)->srv, "udp on ")
-		       ? 0 : -1;
+		       ? 0
+		       : -1;
 }
 
 static int setup_udp_off(void **state)
@@ -264,12 +266,14 @@ static void test_trace_shows_datagrams(void **state)
 	struct fixture *f = *state;
 
 	assert_string_equal(ask_str(f, "PING 9"), "PONG 9\n");
-	assert_true(e2e_server_log_wait(&f->srv, "no handshake before, no "
+	assert_true(e2e_server_log_wait(&f->srv,
+					"no handshake before, no "
 					"connection kept, nothing to close"));
-	assert_true(e2e_server_log_contains(&f->srv,
-					    "udp: datagram in 6 bytes from 127.0.0.1:"));
+	assert_true(e2e_server_log_contains(
+		&f->srv, "udp: datagram in 6 bytes from 127.0.0.1:"));
 	assert_true(e2e_server_log_contains(&f->srv, "|PING 9|"));
-	assert_true(e2e_server_log_contains(&f->srv, "udp: datagram out 7 bytes to "
+	assert_true(e2e_server_log_contains(&f->srv,
+					    "udp: datagram out 7 bytes to "
 					    "127.0.0.1:"));
 	/* No session: UDP opens none. */
 	assert_false(e2e_server_log_contains(&f->srv, "accept:"));
@@ -286,16 +290,26 @@ static void test_udp_off(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_reply_status, setup_unit, teardown_unit),
-		cmocka_unit_test_setup_teardown(test_reply_plans, setup_unit, teardown_unit),
-		cmocka_unit_test_setup_teardown(test_reply_ping, setup_unit, teardown_unit),
-		cmocka_unit_test_setup_teardown(test_reply_errors, setup_unit, teardown_unit),
-		cmocka_unit_test_setup_teardown(test_status_counts_callers, setup_server, teardown_server),
-		cmocka_unit_test_setup_teardown(test_plans_from_the_database, setup_server, teardown_server),
-		cmocka_unit_test_setup_teardown(test_ping_and_bad_requests, setup_server, teardown_server),
-		cmocka_unit_test_setup_teardown(test_oversized_datagram_ignored, setup_server, teardown_server),
-		cmocka_unit_test_setup_teardown(test_trace_shows_datagrams, setup_server, teardown_server),
-		cmocka_unit_test_setup_teardown(test_udp_off, setup_udp_off, teardown_server),
+		cmocka_unit_test_setup_teardown(test_reply_status, setup_unit,
+						teardown_unit),
+		cmocka_unit_test_setup_teardown(test_reply_plans, setup_unit,
+						teardown_unit),
+		cmocka_unit_test_setup_teardown(test_reply_ping, setup_unit,
+						teardown_unit),
+		cmocka_unit_test_setup_teardown(test_reply_errors, setup_unit,
+						teardown_unit),
+		cmocka_unit_test_setup_teardown(test_status_counts_callers,
+						setup_server, teardown_server),
+		cmocka_unit_test_setup_teardown(test_plans_from_the_database,
+						setup_server, teardown_server),
+		cmocka_unit_test_setup_teardown(test_ping_and_bad_requests,
+						setup_server, teardown_server),
+		cmocka_unit_test_setup_teardown(test_oversized_datagram_ignored,
+						setup_server, teardown_server),
+		cmocka_unit_test_setup_teardown(test_trace_shows_datagrams,
+						setup_server, teardown_server),
+		cmocka_unit_test_setup_teardown(test_udp_off, setup_udp_off,
+						teardown_server),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

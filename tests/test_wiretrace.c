@@ -58,8 +58,8 @@ static const char *dump(struct fixture *f, const char *buf, size_t len,
 static void test_negotiation_named(void **state)
 {
 	struct fixture *f = *state;
-	const char *t = dump(f, "\xff\xfb\x01\xff\xfd\x1f\xff\xfe\x18\xff\xf4", 11,
-			     false);
+	const char *t = dump(f, "\xff\xfb\x01\xff\xfd\x1f\xff\xfe\x18\xff\xf4",
+			     11, false);
 
 	assert_non_null(strstr(t, "telnet: IAC WILL ECHO\n"));
 	assert_non_null(strstr(t, "telnet: IAC DO NAWS\n"));
@@ -74,8 +74,8 @@ static void test_split_across_chunks(void **state)
 
 	assert_null(strstr(dump(f, "\xff", 1, false), "telnet:"));
 	assert_null(strstr(dump(f, "\xfb", 1, false), "telnet:"));
-	assert_non_null(strstr(dump(f, "\x03hi", 3, false),
-			       "telnet: IAC WILL SGA\n"));
+	assert_non_null(
+		strstr(dump(f, "\x03hi", 3, false), "telnet: IAC WILL SGA\n"));
 	/* The data after it is data again. */
 	assert_non_null(strstr(f->text, "|.hi|"));
 }
@@ -92,7 +92,8 @@ static void test_subnegotiations(void **state)
 	/* Split in the middle of the name. */
 	dump(f, "\xff\xfa\x18\x00XTE", 7, false);
 	t = dump(f, "RM\xff\xf0", 4, false);
-	assert_non_null(strstr(t, "telnet: IAC SB TTYPE IS \"XTERM\" IAC SE\n"));
+	assert_non_null(
+		strstr(t, "telnet: IAC SB TTYPE IS \"XTERM\" IAC SE\n"));
 	/* An escaped 255 inside, and an option without a name. */
 	t = dump(f, "\xff\xfa\xc8\x01\xff\xff\xff\xf0", 8, false);
 	assert_non_null(strstr(t, "telnet: IAC SB 200 1 255 IAC SE\n"));
@@ -101,7 +102,10 @@ static void test_subnegotiations(void **state)
 static void test_escaped_iac_is_data(void **state)
 {
 	struct fixture *f = *state;
-	const char *t = dump(f, "a\xff\xff" "b", 4, false);
+	const char *t = dump(f,
+			     "a\xff\xff"
+			     "b",
+			     4, false);
 
 	assert_null(strstr(t, "telnet:"));
 }
@@ -118,7 +122,10 @@ static void test_password_masked(void **state)
 	assert_non_null(strstr(t, "** ** ** ** ** ** 0d 0a"));
 	assert_non_null(strstr(t, "|******..|"));
 	/* Telnet commands stay visible inside a secret. */
-	t = dump(f, "\xff\xfd\x01" "9\r\0", 6, true);
+	t = dump(f,
+		 "\xff\xfd\x01"
+		 "9\r\0",
+		 6, true);
 	assert_non_null(strstr(t, "ff fd 01 ** 0d 00"));
 	assert_non_null(strstr(t, "telnet: IAC DO ECHO"));
 }
@@ -151,14 +158,21 @@ static void test_line_span(void **state)
 	struct fixture *f = *state;
 
 	assert_int_equal(wiretrace_line_span(&f->dir, "1\r\n2\r\n", 6), 3);
-	assert_int_equal(wiretrace_line_span(&f->dir, "1\r\0" "2", 4), 3);
+	assert_int_equal(wiretrace_line_span(&f->dir,
+					     "1\r\0"
+					     "2",
+					     4),
+			 3);
 	assert_int_equal(wiretrace_line_span(&f->dir, "1\n2", 3), 2);
 	assert_int_equal(wiretrace_line_span(&f->dir, "12\r", 3), 3);
 	assert_int_equal(wiretrace_line_span(&f->dir, "12", 2), 2);
 	/* A 13 inside a subnegotiation is no line end. */
-	assert_int_equal(wiretrace_line_span(&f->dir,
-					     "\xff\xfa\x1f\x00\x0d\x00\x0a\xff\xf0"
-					     "x\r\n", 12), 12);
+	assert_int_equal(
+		wiretrace_line_span(&f->dir,
+				    "\xff\xfa\x1f\x00\x0d\x00\x0a\xff\xf0"
+				    "x\r\n",
+				    12),
+		12);
 }
 
 static void test_rows(void **state)
@@ -166,8 +180,10 @@ static void test_rows(void **state)
 	struct fixture *f = *state;
 	const char *t = dump(f, "0123456789abcdefXY", 18, false);
 
-	assert_non_null(strstr(t, WIRETRACE_INDENT "0000  30 31 32 33 34 35 36 37  "
-				  "38 39 61 62 63 64 65 66  |0123456789abcdef|\n"));
+	assert_non_null(
+		strstr(t, WIRETRACE_INDENT
+		       "0000  30 31 32 33 34 35 36 37  "
+		       "38 39 61 62 63 64 65 66  |0123456789abcdef|\n"));
 	assert_non_null(strstr(t, WIRETRACE_INDENT "0010  58 59 "));
 	assert_non_null(strstr(t, "|XY|\n"));
 }
@@ -213,17 +229,27 @@ static void test_colour_only_when_asked(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_negotiation_named, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_split_across_chunks, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_subnegotiations, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_escaped_iac_is_data, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_password_masked, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_op_line_masked, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_line_span, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_negotiation_named, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_split_across_chunks, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_subnegotiations, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_escaped_iac_is_data, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_password_masked, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_op_line_masked, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_line_span, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_rows, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_utf8_text_column, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_no_decoder_for_datagrams, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_colour_only_when_asked, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_utf8_text_column, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_no_decoder_for_datagrams,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_colour_only_when_asked,
+						setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

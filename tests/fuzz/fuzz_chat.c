@@ -188,8 +188,9 @@ static void check_sanitize(const char *in, size_t len)
 	check_clean(once.data ? once.data : "", once.len);
 	chat_sanitize(once.data ? once.data : "", once.len, &twice);
 	FUZZ_CHECK(once.len == twice.len);
-	FUZZ_CHECK(once.len == 0 || (twice.data != NULL &&
-				     memcmp(once.data, twice.data, once.len) == 0));
+	FUZZ_CHECK(once.len == 0 ||
+		   (twice.data != NULL &&
+		    memcmp(once.data, twice.data, once.len) == 0));
 	strbuf_fini(&once);
 	strbuf_fini(&twice);
 }
@@ -300,7 +301,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 			strbuf_init(&sb);
 			chat_room_who(room, &sb);
-			FUZZ_CHECK(sb.len > 0 && utf8_is_valid(sb.data, sb.len));
+			FUZZ_CHECK(sb.len > 0 &&
+				   utf8_is_valid(sb.data, sb.len));
 			strbuf_fini(&sb);
 			break;
 		}

@@ -145,7 +145,8 @@ static void client_send_line(struct client *c, const uint8_t *line, size_t len)
 	tn_send(c->tn, conv, n);
 	c->capture = false;
 	for (size_t i = 0; i < n; i++) {
-		FUZZ_CHECK(want < c->sent_len && c->sent[want] == (uint8_t)conv[i]);
+		FUZZ_CHECK(want < c->sent_len &&
+			   c->sent[want] == (uint8_t)conv[i]);
 		want++;
 		if ((uint8_t)conv[i] == 0xff) {
 			FUZZ_CHECK(want < c->sent_len && c->sent[want] == 0xff);
@@ -160,7 +161,8 @@ static void client_send_line(struct client *c, const uint8_t *line, size_t len)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static const char *const ttypes[] = { "XTERM-256COLOR", "", "vt100\x1b" };
+	static const char *const ttypes[] = { "XTERM-256COLOR", "",
+					      "vt100\x1b" };
 	struct client c = { 0 };
 	uint32_t state = 0x12345678;
 	size_t pos = 0;

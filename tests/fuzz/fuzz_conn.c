@@ -248,7 +248,8 @@ static void io_describe(void *ctx, struct session_wire *w)
 	snprintf(w->local, sizeof(w->local), "127.0.0.1:5228");
 	snprintf(w->peer, sizeof(w->peer), "127.0.0.1:%u", 40000 + c->id);
 	w->char_mode = lineedit_mode(c->lineedit) == LINEEDIT_MODE_CHAR;
-	snprintf(w->ttype, sizeof(w->ttype), "%s", telnet_adapter_ttype(c->telnet));
+	snprintf(w->ttype, sizeof(w->ttype), "%s",
+		 telnet_adapter_ttype(c->telnet));
 	w->width = c->width;
 	w->height = c->height;
 	snprintf(w->enter, sizeof(w->enter), "%s", c->enter);
@@ -260,7 +261,8 @@ static void hub_wall(void *ctx, const char *text)
 {
 	(void)ctx;
 	for (size_t i = 0; i < ARRAY_LEN(callers); i++)
-		if (callers[i] != NULL && !callers[i]->gone && !callers[i]->closing)
+		if (callers[i] != NULL && !callers[i]->gone &&
+		    !callers[i]->closing)
 			session_wall(callers[i]->session, text);
 }
 
@@ -327,9 +329,8 @@ static void fconn_note_keys(struct fconn *c, const char *data, size_t len)
 		unsigned char b = (unsigned char)data[i];
 
 		if (b == '\r') {
-			unsigned char next = i + 1 < len
-						     ? (unsigned char)data[i + 1]
-						     : 0xff;
+			unsigned char next =
+				i + 1 < len ? (unsigned char)data[i + 1] : 0xff;
 
 			if (next == '\n' || next == '\0') {
 				snprintf(c->enter, sizeof(c->enter), "0d %02x",
@@ -613,7 +614,8 @@ void fuzz_conn_run(const uint8_t *data, size_t size,
 	env.chat_idle = (h[0] & 4) ? 30 : 1800;
 	/* The fake store knows this operator password: "teacher". */
 	env.operator_hash = accounts != NULL ? "$y$fake$teacher" : NULL;
-	env.room = chat_room_new(fake_clock, CHAT_RATE_DEFAULT, CHAT_BURST_DEFAULT);
+	env.room = chat_room_new(fake_clock, CHAT_RATE_DEFAULT,
+				 CHAT_BURST_DEFAULT);
 
 	a = fconn_new("A", 1, &env, (h[0] & 8) ? 4096 : 256 * 1024);
 	b = fconn_new("B", 2, &env, 4096);

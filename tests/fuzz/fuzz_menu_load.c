@@ -101,7 +101,8 @@ static void check_set(const struct menu_set *set)
 		const struct menu_text *t = &set->texts[i];
 
 		FUZZ_CHECK(utf8_is_valid(t->text, strlen(t->text)));
-		FUZZ_CHECK(i == 0 || strcmp(set->texts[i - 1].name, t->name) < 0);
+		FUZZ_CHECK(i == 0 ||
+			   strcmp(set->texts[i - 1].name, t->name) < 0);
 		FUZZ_CHECK(menu_set_text(set, t->name) == t->text);
 	}
 	for (size_t i = 0; i < menu_required_texts_count; i++)
@@ -109,11 +110,13 @@ static void check_set(const struct menu_set *set)
 	for (size_t m = 0; m < set->nmenus; m++) {
 		const struct menu *menu = &set->menus[m];
 		struct strbuf sb;
-		const char *vars[] = { "nick", "fuzz", "balance", "1.00", NULL };
+		const char *vars[] = { "nick", "fuzz", "balance", "1.00",
+				       NULL };
 
 		FUZZ_CHECK(menu_set_find(set, menu->name) == menu);
 		FUZZ_CHECK(utf8_is_valid(menu->text, strlen(menu->text)));
-		FUZZ_CHECK(menu->timeout >= 0 && menu->timeout <= MENU_TIMEOUT_MAX);
+		FUZZ_CHECK(menu->timeout >= 0 &&
+			   menu->timeout <= MENU_TIMEOUT_MAX);
 		FUZZ_CHECK(menu->max_failures >= 1 &&
 			   menu->max_failures <= MENU_COUNT_MAX);
 		FUZZ_CHECK(menu->max_timeouts >= 1 &&
@@ -130,7 +133,8 @@ static void check_set(const struct menu_set *set)
 			FUZZ_CHECK(a->type < MENU_ACTION_COUNT);
 			if (a->type == MENU_ACTION_GOTO)
 				FUZZ_CHECK(a->target >= set->menus &&
-					   a->target < set->menus + set->nmenus);
+					   a->target <
+						   set->menus + set->nmenus);
 			if (a->type == MENU_ACTION_FLOW)
 				FUZZ_CHECK(a->flow < MENU_FLOW_COUNT);
 		}

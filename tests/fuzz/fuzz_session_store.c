@@ -95,7 +95,8 @@ static void fake_credit(struct fake_account *a, int64_t fen, const char *method,
 		(ACCOUNT_RECENT - 1) * sizeof(a->recent[0]));
 	a->recent[0].when = fake_time;
 	a->recent[0].fen = fen;
-	snprintf(a->recent[0].method, sizeof(a->recent[0].method), "%s", method);
+	snprintf(a->recent[0].method, sizeof(a->recent[0].method), "%s",
+		 method);
 	if (a->nrecent < ACCOUNT_RECENT)
 		a->nrecent++;
 	req->balance_fen = a->balance_fen;
@@ -143,13 +144,15 @@ static void fake_answer(struct account_request *req)
 	case ACCOUNT_OP_LOGIN:
 		if (a->locked_until > fake_time) {
 			req->status = ACCOUNT_LOCKED;
-			req->lock_seconds = (unsigned)(a->locked_until - fake_time);
+			req->lock_seconds = (unsigned)(a->locked_until -
+						       fake_time);
 		} else if (!account_password_is_valid(req->secret) ||
 			   strcmp(req->secret, a->password) != 0) {
 			req->status = ACCOUNT_BAD_PASSWORD;
 			if (++a->failures >= ACCOUNT_MAX_FAILURES) {
 				a->failures = 0;
-				a->locked_until = fake_time + ACCOUNT_LOCK_SECONDS;
+				a->locked_until = fake_time +
+						  ACCOUNT_LOCK_SECONDS;
 			}
 		} else {
 			a->failures = 0;
@@ -189,7 +192,8 @@ static void fake_answer(struct account_request *req)
 		}
 		break;
 	case ACCOUNT_OP_RECHARGE_AMOUNT:
-		if (req->fen % 100 != 0 || req->fen < ACCOUNT_AMOUNT_MIN * 100 ||
+		if (req->fen % 100 != 0 ||
+		    req->fen < ACCOUNT_AMOUNT_MIN * 100 ||
 		    req->fen > ACCOUNT_AMOUNT_MAX * 100) {
 			req->status = ACCOUNT_INVALID;
 			break;
@@ -218,7 +222,8 @@ struct account_request *account_worker_submit(struct account_worker *w,
 }
 
 /* The session went away: the request completes without calling back. */
-void account_worker_cancel(struct account_worker *w, struct account_request *handle)
+void account_worker_cancel(struct account_worker *w,
+			   struct account_request *handle)
 {
 	if (w != &fake_worker)
 		abort();

@@ -98,13 +98,15 @@ int e2e_server_start(struct e2e_server *srv, const char *const *args)
 		has_db |= strcmp(args[i], "--db") == 0;
 		argv[argc++] = args[i];
 	}
-	snprintf(srv->log_path, sizeof(srv->log_path), "/tmp/hotline-e2e-XXXXXX");
+	snprintf(srv->log_path, sizeof(srv->log_path),
+		 "/tmp/hotline-e2e-XXXXXX");
 	fd = mkstemp(srv->log_path);
 	if (fd < 0)
 		return -1;
 	srv->db_path[0] = '\0';
 	if (!has_db) {
-		snprintf(srv->db_path, sizeof(srv->db_path), "%s.db", srv->log_path);
+		snprintf(srv->db_path, sizeof(srv->db_path), "%s.db",
+			 srv->log_path);
 		argv[argc++] = "--db";
 		argv[argc++] = srv->db_path;
 	}
@@ -126,7 +128,8 @@ int e2e_server_start(struct e2e_server *srv, const char *const *args)
 		int status;
 
 		if (p != NULL) {
-			srv->port = (unsigned)atoi(p + strlen("listening on 127.0.0.1:"));
+			srv->port = (unsigned)atoi(
+				p + strlen("listening on 127.0.0.1:"));
 			free(log);
 			return 0;
 		}
@@ -165,7 +168,8 @@ int e2e_server_stop(struct e2e_server *srv, int sig)
 		if (waitpid(srv->pid, &status, WNOHANG) == srv->pid) {
 			srv->pid = 0;
 			e2e_server_cleanup(srv);
-			return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+			return WIFEXITED(status) ? WEXITSTATUS(status)
+						 : 128 + WTERMSIG(status);
 		}
 		usleep(10000);
 	}
@@ -250,7 +254,8 @@ void e2e_send_str(int fd, const char *s)
 
 bool e2e_contains(const struct strbuf *hay, const void *needle, size_t len)
 {
-	return hay->len >= len && memmem(hay->data, hay->len, needle, len) != NULL;
+	return hay->len >= len &&
+	       memmem(hay->data, hay->len, needle, len) != NULL;
 }
 
 /* Reads what is there within the remaining time; 0 on close, -1 on timeout. */

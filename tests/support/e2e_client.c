@@ -205,7 +205,8 @@ static bool pty_has(const struct e2e_pty *p, size_t from, const char *needle)
 	size_t len = strlen(needle);
 
 	return p->screen.len >= from &&
-	       memmem(p->screen.data + from, p->screen.len - from, needle, len) != NULL;
+	       memmem(p->screen.data + from, p->screen.len - from, needle,
+		      len) != NULL;
 }
 
 /* Reads until needle shows up after from. */
