@@ -33,6 +33,7 @@
 #include <unistd.h>
 
 #include "e2e.h"
+#include "xorshift.h"
 
 #define MAIN_MENU_ZH "10086"
 #define GOODBYE_ZH "感谢您的来电,再见!"
@@ -114,18 +115,6 @@ static long long now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* A deterministic byte stream for the random families. */
-static uint32_t next_rand(uint32_t *state)
-{
-	uint32_t x = *state;
-
-	x ^= x << 13;
-	x ^= x >> 17;
-	x ^= x << 5;
-	*state = x;
-	return x;
 }
 
 /* One field of /proc/PID/status in KiB ("VmRSS", "RssAnon"); -1 if unknown. */
@@ -527,10 +516,10 @@ static void test_random_bytes(void **state)
 	(void)state;
 	for (uint32_t seed = 1; seed <= 48; seed++) {
 		uint32_t st = seed * 2654435761u;
-		size_t len = 512 + next_rand(&st) % (sizeof(buf) - 512);
+		size_t len = 512 + xorshift32(&st) % (sizeof(buf) - 512);
 
 		for (size_t i = 0; i < len; i++)
-			buf[i] = (char)next_rand(&st);
+			buf[i] = (char)xorshift32(&st);
 		kind_with(seed % 2 ? "4\r\n" : NULL, buf, len,
 			  seed % 5 == 0 ? END_RESET : END_SHUT);
 	}
@@ -553,7 +542,7 @@ static void test_random_telnet(void **state)
 
 		for (size_t i = 0; i < sizeof(buf); i++)
 			buf[i] = (char)
-				alphabet[next_rand(&st) % sizeof(alphabet)];
+				alphabet[xorshift32(&st) % sizeof(alphabet)];
 		kind(buf, sizeof(buf));
 	}
 }

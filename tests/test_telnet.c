@@ -16,6 +16,7 @@
 
 #include "telnet.h"
 #include "util.h"
+#include "xorshift.h"
 
 /* Option and command bytes, spelled out so tests read like the wire. */
 enum {
@@ -772,18 +773,6 @@ static void test_mssp_zmp_not_parsed(void **state)
 	assert_int_equal(r->count[TELNET_ADAPTER_EV_ERROR], 0);
 }
 
-/* A small fixed-seed generator, so the fuzz run is the same everywhere. */
-static uint32_t fuzz_next(uint32_t *s)
-{
-	uint32_t x = *s;
-
-	x ^= x << 13;
-	x ^= x >> 17;
-	x ^= x << 5;
-	*s = x;
-	return x;
-}
-
 /* A byte biased towards what makes the parser change state. */
 static unsigned char fuzz_byte(uint32_t *s)
 {
@@ -795,7 +784,7 @@ static unsigned char fuzz_byte(uint32_t *s)
 		O_MSSP,  O_COMPRESS2, O_ZMP, 0,         1,
 		2,       3,           200,
 	};
-	uint32_t v = fuzz_next(s);
+	uint32_t v = xorshift32(s);
 
 	if (v % 2 == 0)
 		return hot[(v >> 8) % ARRAY_LEN(hot)];
@@ -832,22 +821,22 @@ static void test_fuzz(void **state)
 	char buf[MAX_LEN];
 
 	for (unsigned it = 0; it < ITERATIONS; it++) {
-		size_t len = fuzz_next(&seed) % (MAX_LEN + 1);
+		size_t len = xorshift32(&seed) % (MAX_LEN + 1);
 
 		if (it % PER_ADAPTER == 0) {
 			telnet_adapter_free(r->ta);
 			r->ta = telnet_adapter_new(rec_cb, r);
 			rec_clear(r);
-			if (fuzz_next(&seed) % 4 != 0)
+			if (xorshift32(&seed) % 4 != 0)
 				telnet_adapter_start(r->ta);
 		}
 		for (size_t i = 0; i < len; i++)
 			buf[i] = (char)fuzz_byte(&seed);
 		/* Feed in one or two pieces to cross read boundaries. */
-		size_t cut = len ? fuzz_next(&seed) % (len + 1) : 0;
+		size_t cut = len ? xorshift32(&seed) % (len + 1) : 0;
 		telnet_adapter_feed(r->ta, buf, cut);
 		telnet_adapter_feed(r->ta, buf + cut, len - cut);
-		switch (fuzz_next(&seed) % 16) {
+		switch (xorshift32(&seed) % 16) {
 		case 0:
 			telnet_adapter_set_secret(r->ta, true);
 			break;

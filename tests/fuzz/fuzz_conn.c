@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../support/xorshift.h"
 #include "charset.h"
 #include "chat.h"
 #include "fuzz_check.h"
@@ -505,18 +506,6 @@ static void neighbour_act(struct fconn *c, uint32_t r)
 
 /* --- the schedule ------------------------------------------------------ */
 
-/* xorshift32: the schedule's randomness, all from the input's header. */
-static uint32_t next_rand(uint32_t *state)
-{
-	uint32_t x = *state;
-
-	x ^= x << 13;
-	x ^= x >> 17;
-	x ^= x << 5;
-	*state = x;
-	return x;
-}
-
 /* Loads a catalog or aborts: the fixtures are part of the build. */
 static struct menu_catalog *load_or_die(const char *path)
 {
@@ -629,7 +618,7 @@ void fuzz_conn_run(const uint8_t *data, size_t size,
 	fconn_drain(c);
 
 	while (pos < size && !a->closing) {
-		uint32_t r = next_rand(&state);
+		uint32_t r = xorshift32(&state);
 		size_t n = 1 + r % max_chunk;
 
 		if (n > size - pos)
@@ -639,7 +628,7 @@ void fuzz_conn_run(const uint8_t *data, size_t size,
 
 		/* A loop turn: deferred events, then what the schedule adds. */
 		loop_turn(hooks, false);
-		r = next_rand(&state);
+		r = xorshift32(&state);
 		if (r % 4 != 0)
 			continue;
 		r >>= 2;
