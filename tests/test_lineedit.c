@@ -1,7 +1,7 @@
 /*
  * test_lineedit: drives the line editor with plain byte buffers and checks
  * the exact events it reports (type and bytes), echo included. Byte vectors
- * marked "notes" come from /work/shared/TELNET-NOTES.md.
+ * marked "notes" come from TELNET-NOTES.md in the project's shared notes.
  *
  * Adjacent ECHO events are recorded as one: what matters is the byte
  * stream the caller sees and where it falls between keys and lines, not

@@ -102,10 +102,10 @@ static struct menu_catalog *load_fixture(const char *path)
 	return cat;
 }
 
-static struct sink *sink_new(const char *path, struct chat_room *room)
+/* The sink's side of a session, as conn.c's is for a socket. */
+static struct session_io sink_io(struct sink *k)
 {
-	struct sink *k = xcalloc(1, sizeof(*k));
-	struct session_io io = {
+	return (struct session_io){
 		.ctx = k,
 		.write = sink_write,
 		.set_input = sink_set_input,
@@ -116,6 +116,12 @@ static struct sink *sink_new(const char *path, struct chat_room *room)
 		.deliver = sink_deliver,
 		.describe = sink_describe,
 	};
+}
+
+static struct sink *sink_new(const char *path, struct chat_room *room)
+{
+	struct sink *k = xcalloc(1, sizeof(*k));
+	struct session_io io = sink_io(k);
 
 	strbuf_init(&k->out);
 	strbuf_init(&k->notices);
@@ -584,6 +590,7 @@ static void test_chat_menu_and_quit(void **state)
 static void test_chat_hangup_announced(void **state)
 {
 	struct pair *p = *state;
+	struct session_io io = sink_io(p->a);
 
 	key(p->a, "4");
 	key(p->b, "4");
@@ -592,17 +599,7 @@ static void test_chat_hangup_announced(void **state)
 	assert_saw(p->a, "*** guest-2 left (interrupt)\r\n");
 	/* A conn torn down without a goodbye still leaves the room. */
 	session_free(p->a->session);
-	p->a->session = session_new(8, p->a->catalog, &p->a->env,
-				    &(struct session_io){
-					    .ctx = p->a,
-					    .write = sink_write,
-					    .set_input = sink_set_input,
-					    .set_timer = sink_set_timer,
-					    .set_charset = sink_set_charset,
-					    .close = sink_close,
-					    .notify = sink_notify,
-					    .deliver = sink_deliver,
-					    .describe = sink_describe });
+	p->a->session = session_new(8, p->a->catalog, &p->a->env, &io);
 	assert_int_equal(chat_room_count(p->room), 0);
 }
 
