@@ -69,13 +69,18 @@ struct chat_room {
 	size_t n_live;
 	size_t n_gone;
 	/*
-	 * Posts not yet delivered. Empty between calls; it only holds what
-	 * callbacks post during a delivery, so it never grows per message.
+	 * Posts not yet delivered: what callbacks post during a delivery, and
+	 * the lines held for the owner's flush. Empty after every flush, so
+	 * it holds at most one loop pass's lines.
 	 */
 	struct chat_post *posts;
 	size_t n_posts;
 	size_t cap_posts;
 	bool delivering;
+	/* Set by chat_room_defer; scheduled while a flush is asked for. */
+	chat_schedule_fn schedule;
+	void *schedule_ctx;
+	bool scheduled;
 	/* The last CHAT_HISTORY say and /me lines, oldest at hist_first. */
 	struct chat_msg *history[CHAT_HISTORY];
 	size_t hist_first;
@@ -636,32 +641,70 @@ static void room_compact(struct chat_room *room)
 	room->n_gone = 0;
 }
 
-/*
- * Delivers every queued post in order, unless a delivery further up the
- * stack is already doing so. Callbacks may post, join and leave; the
- * array only grows meanwhile, and gone members are freed at the end.
- */
-static void room_drain(struct chat_room *room)
+/* Delivers the broadcast posts [first, last) to member i, in order. */
+static void member_drain(struct chat_room *room, size_t i, size_t first,
+			 size_t last)
 {
-	if (room->delivering)
-		return;
-	room->delivering = true;
-	/* posts moves as callbacks queue more: index it, hold no pointer. */
-	for (size_t q = 0; q < room->n_posts; q++) {
+	struct chat_member *m = room->members[i];
+
+	for (size_t q = first; q < last && !m->gone; q++) {
+		/* A callback may queue a post and move the array: copy. */
 		struct chat_post p = room->posts[q];
+
+		if (i < p.limit && m != p.skip)
+			m->deliver(m->ctx, p.msg);
+	}
+}
+
+/*
+ * Delivers the posts [first, last): a post for one member directly, and
+ * each run of broadcasts member by member, so a member's data is fetched
+ * once per run rather than once per line (ten thousand members do not fit
+ * in a cache). Every member still gets its posts in queue order.
+ */
+static void room_deliver(struct chat_room *room, size_t first, size_t last)
+{
+	/* No post queued so far is for a member who joins during this. */
+	size_t n = room->n_members;
+
+	while (first < last) {
+		struct chat_post p = room->posts[first];
+		size_t end = first + 1;
 
 		if (p.only != NULL) {
 			if (!p.only->gone)
 				p.only->deliver(p.only->ctx, p.msg);
-		} else {
-			for (size_t i = 0; i < p.limit; i++) {
-				struct chat_member *m = room->members[i];
-
-				if (m != p.skip && !m->gone)
-					m->deliver(m->ctx, p.msg);
-			}
+			first = end;
+			continue;
 		}
-		chat_msg_unref(p.msg);
+		while (end < last && room->posts[end].only == NULL)
+			end++;
+		for (size_t i = 0; i < n; i++)
+			member_drain(room, i, first, end);
+		first = end;
+	}
+}
+
+/*
+ * Delivers every queued post, unless a delivery further up the stack is
+ * already doing so. Posts that callbacks queue meanwhile form the next
+ * batch. Callbacks may post, join and leave; the arrays only grow
+ * meanwhile, and gone members are freed at the end.
+ */
+static void room_drain(struct chat_room *room)
+{
+	size_t first = 0;
+
+	if (room->delivering)
+		return;
+	room->delivering = true;
+	while (first < room->n_posts) {
+		size_t last = room->n_posts;
+
+		room_deliver(room, first, last);
+		for (size_t q = first; q < last; q++)
+			chat_msg_unref(room->posts[q].msg);
+		first = last;
 	}
 	room->n_posts = 0;
 	room->delivering = false;
@@ -673,6 +716,36 @@ static void room_post(struct chat_room *room, struct chat_msg *msg,
 		      struct chat_member *only, struct chat_member *skip)
 {
 	room_queue(room, msg, only, skip);
+	room_drain(room);
+}
+
+/* Queues a member's line (taking the reference): held if deferring. */
+static void room_post_line(struct chat_room *room, struct chat_msg *msg,
+			   struct chat_member *from)
+{
+	if (room->schedule == NULL) {
+		room_post(room, msg, NULL, from);
+		return;
+	}
+	room_queue(room, msg, NULL, from);
+	if (!room->scheduled && !room->delivering) {
+		room->scheduled = true;
+		room->schedule(room->schedule_ctx);
+	}
+}
+
+/* Holds members' lines for the owner's flush; see chat.h. */
+void chat_room_defer(struct chat_room *room, chat_schedule_fn schedule,
+		     void *ctx)
+{
+	room->schedule = schedule;
+	room->schedule_ctx = ctx;
+}
+
+/* Delivers the lines held; see chat.h. */
+void chat_room_flush(struct chat_room *room)
+{
+	room->scheduled = false;
 	room_drain(room);
 }
 
@@ -732,6 +805,8 @@ void chat_room_leave(struct chat_room *room, struct chat_member *m,
 	if (m == NULL)
 		return;
 	assert(!m->gone);
+	/* What was said before it left still reaches it. */
+	room_drain(room);
 	m->gone = true;
 	room->n_live--;
 	room->n_gone++;
@@ -804,7 +879,7 @@ enum chat_result chat_room_say(struct chat_room *room, struct chat_member *m,
 		return r;
 	msg = format_say(room, now, m->nick, room->text.data, room->text.len);
 	history_add(room, msg);
-	room_post(room, msg, NULL, m);
+	room_post_line(room, msg, m);
 	return CHAT_OK;
 }
 
@@ -820,7 +895,7 @@ enum chat_result chat_room_me(struct chat_room *room, struct chat_member *m,
 		return r;
 	msg = format_me(room, now, m->nick, room->text.data, room->text.len);
 	history_add(room, msg);
-	room_post(room, msg, NULL, m);
+	room_post_line(room, msg, m);
 	return CHAT_OK;
 }
 

@@ -69,6 +69,22 @@ typedef double (*chat_clock_fn)(void);
  */
 struct chat_room *chat_room_new(chat_clock_fn clock, unsigned rate,
 				unsigned burst);
+/* Asks the room's owner to call chat_room_flush soon (see below). */
+typedef void (*chat_schedule_fn)(void *ctx);
+
+/*
+ * From now on the room holds members' lines (say and /me) and calls
+ * schedule once for a batch of them; the owner calls chat_room_flush,
+ * typically at the end of the event loop's pass. Every other event
+ * (joins, leaves, nicks, private lines, notices) first delivers what is
+ * held, so everyone still sees one order. Without it (the default) every
+ * line is delivered at once.
+ */
+void chat_room_defer(struct chat_room *room, chat_schedule_fn schedule,
+		     void *ctx);
+/* Delivers every line the room holds. */
+void chat_room_flush(struct chat_room *room);
+
 /*
  * Frees the room. Members should have left; any still in it are freed
  * without an announcement and their contexts are not touched.

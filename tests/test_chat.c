@@ -1047,6 +1047,108 @@ static void test_say_random(void **state)
 	}
 }
 
+/* Flushes the deferring room asked its owner for. */
+static unsigned flushes_asked;
+
+/* chat_schedule_fn: the owner's loop, reduced to a count. */
+static void count_schedule(void *ctx)
+{
+	assert_null(ctx);
+	flushes_asked++;
+}
+
+/* A room that holds lines for the owner's flush, without a flood limit. */
+static int setup_deferred(void **state)
+{
+	struct fixture *f;
+
+	setup_with(state, 0, 0);
+	f = *state;
+	flushes_asked = 0;
+	chat_room_defer(f->room, count_schedule, NULL);
+	return 0;
+}
+
+/* Held lines wait for the flush, asked for once per batch; one order. */
+static void test_deferred_lines(void **state)
+{
+	struct fixture *f = *state;
+
+	join(f, 0, "alice");
+	join(f, 1, "bob");
+	join(f, 2, "carol");
+	for (size_t i = 0; i < 3; i++)
+		forget(&f->rec[i]);
+	assert_int_equal(flushes_asked, 0);
+	assert_int_equal(say(f, 0, "one"), CHAT_OK);
+	assert_int_equal(chat_room_me(f->room, f->rec[1].m, "waves", 5),
+			 CHAT_OK);
+	assert_int_equal(say(f, 2, "two"), CHAT_OK);
+	assert_int_equal(flushes_asked, 1);
+	for (size_t i = 0; i < 3; i++)
+		ASSERT_NOTHING(f, i);
+
+	chat_room_flush(f->room);
+	ASSERT_GOT(f, 0, "[12:34:56] * bob waves\r\n",
+		   "[12:34:56] carol: two\r\n");
+	ASSERT_GOT(f, 1, "[12:34:56] alice: one\r\n",
+		   "[12:34:56] carol: two\r\n");
+	ASSERT_GOT(f, 2, "[12:34:56] alice: one\r\n",
+		   "[12:34:56] * bob waves\r\n");
+	/* A flush with nothing held delivers nothing. */
+	chat_room_flush(f->room);
+	for (size_t i = 0; i < 3; i++)
+		ASSERT_NOTHING(f, i);
+	assert_int_equal(say(f, 1, "three"), CHAT_OK);
+	assert_int_equal(flushes_asked, 2);
+	chat_room_flush(f->room);
+	ASSERT_GOT(f, 0, "[12:34:56] bob: three\r\n");
+	ASSERT_GOT(f, 2, "[12:34:56] bob: three\r\n");
+	ASSERT_NOTHING(f, 1);
+}
+
+/*
+ * Every other event delivers the held lines first: a newcomer gets them
+ * once, in the history; a leaver still gets what was said before it left;
+ * a private line comes after them. Lines still held when the room is
+ * freed are freed with it (ASan would report them).
+ */
+static void test_deferred_then_events(void **state)
+{
+	struct fixture *f = *state;
+
+	join(f, 0, "alice");
+	join(f, 1, "bob");
+	join(f, 2, "carol");
+	for (size_t i = 0; i < 3; i++)
+		forget(&f->rec[i]);
+
+	assert_int_equal(say(f, 0, "before"), CHAT_OK);
+	join(f, 3, "dave");
+	ASSERT_GOT(f, 0, "*** dave joined\r\n");
+	ASSERT_GOT(f, 1, "[12:34:56] alice: before\r\n", "*** dave joined\r\n");
+	ASSERT_GOT(f, 2, "[12:34:56] alice: before\r\n", "*** dave joined\r\n");
+	ASSERT_GOT(f, 3, "[12:34:56] alice: before\r\n");
+
+	assert_int_equal(say(f, 0, "bye bob"), CHAT_OK);
+	chat_room_leave(f->room, f->rec[1].m, NULL);
+	ASSERT_GOT(f, 1, "[12:34:56] alice: bye bob\r\n");
+	ASSERT_GOT(f, 2, "[12:34:56] alice: bye bob\r\n", "*** bob left\r\n");
+	ASSERT_GOT(f, 0, "*** bob left\r\n");
+	forget(&f->rec[3]);
+
+	assert_int_equal(say(f, 2, "public"), CHAT_OK);
+	assert_int_equal(chat_room_msg(f->room, f->rec[2].m, "alice", "psst",
+				       4),
+			 CHAT_OK);
+	ASSERT_GOT(f, 0, "[12:34:56] carol: public\r\n",
+		   "[12:34:56] carol (private): psst\r\n");
+	ASSERT_GOT(f, 3, "[12:34:56] carol: public\r\n");
+
+	assert_int_equal(say(f, 3, "never flushed"), CHAT_OK);
+	ASSERT_NOTHING(f, 0);
+}
+
 /* A case with its own setup and the common teardown. */
 #define CASE(test, setup) cmocka_unit_test_setup_teardown(test, setup, teardown)
 
@@ -1080,6 +1182,8 @@ int main(void)
 		CASE(test_stamp_local_time, setup),
 		CASE(test_sanitize_random, setup),
 		CASE(test_say_random, setup_unlimited),
+		CASE(test_deferred_lines, setup_deferred),
+		CASE(test_deferred_then_events, setup_deferred),
 	};
 
 	setenv("TZ", "UTC", 1);

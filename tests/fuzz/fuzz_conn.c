@@ -561,9 +561,24 @@ static void reap(struct fconn *c)
 	}
 }
 
-/* One turn of the event loop for everyone but A. */
+/* The room, when it holds lines for the loop's flush as the server's does. */
+static struct chat_room *flush_room;
+static bool flush_asked;
+
+/* chat_schedule_fn: as main.c's, a flush at the end of the pass. */
+static void schedule_flush(void *ctx)
+{
+	FUZZ_CHECK(ctx == NULL && !flush_asked);
+	flush_asked = true;
+}
+
+/* One turn of the event loop: the room's flush, then everyone but A. */
 static void loop_turn(const struct fuzz_conn_hooks *hooks, bool accounts)
 {
+	if (flush_asked) {
+		flush_asked = false;
+		chat_room_flush(flush_room);
+	}
 	for (size_t i = 0; i < ARRAY_LEN(callers); i++)
 		fconn_loop_turn(callers[i]);
 	for (size_t i = 1; i < ARRAY_LEN(callers); i++)
@@ -605,6 +620,11 @@ void fuzz_conn_run(const uint8_t *data, size_t size,
 	env.operator_hash = accounts != NULL ? "$y$fake$teacher" : NULL;
 	env.room = chat_room_new(fake_clock, CHAT_RATE_DEFAULT,
 				 CHAT_BURST_DEFAULT);
+	/* Half the inputs hold lines for the loop's flush, as hotlined does. */
+	flush_room = env.room;
+	flush_asked = false;
+	if (h[0] & 16)
+		chat_room_defer(env.room, schedule_flush, NULL);
 
 	a = fconn_new("A", 1, &env, (h[0] & 8) ? 4096 : 256 * 1024);
 	b = fconn_new("B", 2, &env, 4096);
