@@ -32,6 +32,7 @@ static const char replacement[] = "\xef\xbf\xbd";
 
 struct chat_member {
 	void (*deliver)(void *ctx, struct chat_msg *msg);
+	void (*delivered)(void *ctx); /* NULL: nothing to do after a batch */
 	void *ctx;
 	/* Left while a delivery ran: skipped, freed once the queue is empty. */
 	bool gone;
@@ -81,6 +82,12 @@ struct chat_room {
 	chat_schedule_fn schedule;
 	void *schedule_ctx;
 	bool scheduled;
+	/*
+	 * In the owner's flush: members are told when their batch is queued.
+	 * Not for other deliveries: a join storm would write to every member
+	 * once per join instead of once per pass.
+	 */
+	bool flushing;
 	/* The last CHAT_HISTORY say and /me lines, oldest at hist_first. */
 	struct chat_msg *history[CHAT_HISTORY];
 	size_t hist_first;
@@ -646,14 +653,19 @@ static void member_drain(struct chat_room *room, size_t i, size_t first,
 			 size_t last)
 {
 	struct chat_member *m = room->members[i];
+	bool any = false;
 
 	for (size_t q = first; q < last && !m->gone; q++) {
 		/* A callback may queue a post and move the array: copy. */
 		struct chat_post p = room->posts[q];
 
-		if (i < p.limit && m != p.skip)
+		if (i < p.limit && m != p.skip) {
 			m->deliver(m->ctx, p.msg);
+			any = true;
+		}
 	}
+	if (any && room->flushing && !m->gone && m->delivered != NULL)
+		m->delivered(m->ctx);
 }
 
 /*
@@ -746,7 +758,9 @@ void chat_room_defer(struct chat_room *room, chat_schedule_fn schedule,
 void chat_room_flush(struct chat_room *room)
 {
 	room->scheduled = false;
+	room->flushing = true;
 	room_drain(room);
+	room->flushing = false;
 }
 
 /* Writes the next free "guest-N" into nick. */
@@ -766,6 +780,7 @@ struct chat_member *chat_room_join(struct chat_room *room, const char *nick,
 	double now = room->clock();
 
 	m->deliver = ops->deliver;
+	m->delivered = ops->delivered;
 	m->ctx = ctx;
 	m->tokens = room->burst;
 	m->refilled = now;

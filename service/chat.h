@@ -55,6 +55,12 @@ void chat_msg_unref(struct chat_msg *msg);
  */
 struct chat_member_ops {
 	void (*deliver)(void *ctx, struct chat_msg *msg);
+	/*
+	 * Optional: in chat_room_flush, the room has handed this member every
+	 * line of the batch, so they may go out now (while its buffers are
+	 * still in cache).
+	 */
+	void (*delivered)(void *ctx);
 };
 
 struct chat_room;

@@ -261,6 +261,18 @@ static void io_deliver(void *ctx, struct chat_msg *msg)
 	conn_async_end(c);
 }
 
+/*
+ * session_io.send_now: a chat batch for this caller is composed. Writing
+ * it at once, member after member, keeps one member's buffers in use at a
+ * time, instead of every member's until the end of the pass.
+ */
+static void io_send_now(void *ctx)
+{
+	struct conn *c = ctx;
+
+	sockio_send_now(c->io);
+}
+
 /* session_io.write */
 static void io_write(void *ctx, const char *text, size_t len)
 {
@@ -337,6 +349,7 @@ static const struct session_io conn_session_io = {
 	.close = io_close,
 	.notify = io_notify,
 	.deliver = io_deliver,
+	.send_now = io_send_now,
 	.describe = io_describe,
 };
 

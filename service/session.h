@@ -87,6 +87,8 @@ struct session_io {
 	void (*notify)(void *ctx, const char *text, size_t len);
 	/* Shows a chat message, like notify; takes a reference to keep it. */
 	void (*deliver)(void *ctx, struct chat_msg *msg);
+	/* Sends what is queued now rather than at the end of the loop pass. */
+	void (*send_now)(void *ctx);
 	/* Fills in what the connection knows of itself. */
 	void (*describe)(void *ctx, struct session_wire *wire);
 };

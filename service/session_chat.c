@@ -24,8 +24,18 @@ static void chat_deliver(void *ctx, struct chat_msg *msg)
 	s->io.deliver(s->io.ctx, msg);
 }
 
+/* The room's batch for this caller is queued: it leaves in one write. */
+static void chat_delivered(void *ctx)
+{
+	struct session *s = ctx;
+
+	if (!s->joining)
+		s->io.send_now(s->io.ctx);
+}
+
 static const struct chat_member_ops session_chat_member_ops = {
 	.deliver = chat_deliver,
+	.delivered = chat_delivered,
 };
 
 /* Leaves the room, if in it. */

@@ -284,6 +284,15 @@ void sockio_write_reference(struct sockio *s, const void *data, size_t len,
 		cleanup(data, len, arg);
 }
 
+void sockio_send_now(struct sockio *s)
+{
+	/* Not queued: nothing new, or waiting for the kernel to take more. */
+	if (!s->queued)
+		return;
+	sockio_unqueue(s);
+	sockio_flush(s);
+}
+
 size_t sockio_pending(const struct sockio *s)
 {
 	return s->out != NULL ? evbuffer_get_length(s->out) : 0;

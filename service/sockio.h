@@ -48,6 +48,8 @@ void sockio_write(struct sockio *s, const void *data, size_t len);
 /* Queues bytes by reference; cleanup runs once they are sent or dropped. */
 void sockio_write_reference(struct sockio *s, const void *data, size_t len,
 			    evbuffer_ref_cleanup_cb cleanup, void *arg);
+/* Writes what is queued now, not at the end of the pass. */
+void sockio_send_now(struct sockio *s);
 /* Bytes queued and not yet taken by the kernel. */
 size_t sockio_pending(const struct sockio *s);
 

@@ -36,6 +36,8 @@ struct recorder {
 	struct chat_msg *got[MAX_RECEIVED];
 	size_t n_got;
 	size_t n_total;
+	/* delivered calls: batches the room said were complete. */
+	unsigned batches;
 	/* Runs after a message is recorded, to act like a session. */
 	void (*hook)(struct recorder *r, struct chat_msg *msg);
 	unsigned hook_runs;
@@ -76,7 +78,16 @@ static void record(void *ctx, struct chat_msg *msg)
 	}
 }
 
-static const struct chat_member_ops recorder_ops = { .deliver = record };
+/* The delivered callback: counts batches. */
+static void record_batch(void *ctx)
+{
+	((struct recorder *)ctx)->batches++;
+}
+
+static const struct chat_member_ops recorder_ops = {
+	.deliver = record,
+	.delivered = record_batch,
+};
 
 /* A fresh room with the given flood limit and no members. */
 static int setup_with(void **state, unsigned rate, unsigned burst)
@@ -1089,6 +1100,9 @@ static void test_deferred_lines(void **state)
 		ASSERT_NOTHING(f, i);
 
 	chat_room_flush(f->room);
+	/* One batch each, after its lines; none for the joins before. */
+	for (size_t i = 0; i < 3; i++)
+		assert_int_equal(f->rec[i].batches, 1);
 	ASSERT_GOT(f, 0, "[12:34:56] * bob waves\r\n",
 		   "[12:34:56] carol: two\r\n");
 	ASSERT_GOT(f, 1, "[12:34:56] alice: one\r\n",
@@ -1097,14 +1111,20 @@ static void test_deferred_lines(void **state)
 		   "[12:34:56] * bob waves\r\n");
 	/* A flush with nothing held delivers nothing. */
 	chat_room_flush(f->room);
-	for (size_t i = 0; i < 3; i++)
+	for (size_t i = 0; i < 3; i++) {
 		ASSERT_NOTHING(f, i);
+		assert_int_equal(f->rec[i].batches, 1);
+	}
 	assert_int_equal(say(f, 1, "three"), CHAT_OK);
 	assert_int_equal(flushes_asked, 2);
 	chat_room_flush(f->room);
 	ASSERT_GOT(f, 0, "[12:34:56] bob: three\r\n");
 	ASSERT_GOT(f, 2, "[12:34:56] bob: three\r\n");
 	ASSERT_NOTHING(f, 1);
+	/* The sender got nothing, so no batch either. */
+	assert_int_equal(f->rec[0].batches, 2);
+	assert_int_equal(f->rec[1].batches, 1);
+	assert_int_equal(f->rec[2].batches, 2);
 }
 
 /*

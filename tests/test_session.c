@@ -29,6 +29,7 @@ struct sink {
 	int timer_sets;
 	enum charset charset;
 	int closes;
+	int sends; /* send_now calls: a chat batch composed */
 	const char *reason;
 	struct menu_catalog *catalog;
 	struct session *session;
@@ -65,6 +66,11 @@ static void sink_notify(void *ctx, const char *text, size_t len)
 static void sink_deliver(void *ctx, struct chat_msg *msg)
 {
 	strbuf_append(&((struct sink *)ctx)->out, msg->text, msg->len);
+}
+
+static void sink_send_now(void *ctx)
+{
+	((struct sink *)ctx)->sends++;
 }
 
 static void sink_describe(void *ctx, struct session_wire *w)
@@ -114,6 +120,7 @@ static struct session_io sink_io(struct sink *k)
 		.close = sink_close,
 		.notify = sink_notify,
 		.deliver = sink_deliver,
+		.send_now = sink_send_now,
 		.describe = sink_describe,
 	};
 }
@@ -519,6 +526,41 @@ static void test_chat_enter_and_talk(void **state)
 	assert_saw(p->a, "[12:00:00] * guest-2 waves\r\n");
 	line(p->a, "");
 	assert_saw(p->b, "");
+}
+
+/* chat_schedule_fn: the loop, reduced to a flag. */
+static void note_flush(void *ctx)
+{
+	*(bool *)ctx = true;
+}
+
+/*
+ * With the room holding lines for the loop's flush, as hotlined runs it: a
+ * line reaches the other member at the flush, and the session then asks
+ * its connection to send the batch at once; joins are not held.
+ */
+static void test_chat_deferred_batch_sent(void **state)
+{
+	struct pair *p = *state;
+	bool asked = false;
+
+	chat_room_defer(p->room, note_flush, &asked);
+	key(p->a, "4");
+	key(p->b, "4");
+	assert_saw(p->a, "CHAT_BANNER guest-1\n*** guest-2 joined\r\n");
+	assert_saw(p->b, "CHAT_BANNER guest-2\n");
+	assert_false(asked);
+	line(p->a, "one");
+	line(p->a, "two");
+	assert_true(asked);
+	assert_saw(p->b, "");
+	assert_int_equal(p->b->sends, 0);
+	chat_room_flush(p->room);
+	assert_saw(p->b, "[12:00:00] guest-1: one\r\n"
+			 "[12:00:00] guest-1: two\r\n");
+	assert_int_equal(p->b->sends, 1);
+	assert_int_equal(p->a->sends, 0);
+	assert_saw(p->a, "");
 }
 
 static void test_chat_newcomer_sees_history_after_banner(void **state)
@@ -1026,6 +1068,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(
 			test_chat_newcomer_sees_history_after_banner,
 			setup_pair, teardown_pair),
+		cmocka_unit_test_setup_teardown(test_chat_deferred_batch_sent,
+						setup_pair, teardown_pair),
 		cmocka_unit_test_setup_teardown(test_chat_commands, setup_pair,
 						teardown_pair),
 		cmocka_unit_test_setup_teardown(test_chat_menu_and_quit,

@@ -142,6 +142,36 @@ static void test_a_pass_goes_out_in_one_flush(void **state)
 	strbuf_fini(&seen);
 }
 
+/* send_now writes the queue at once; the pass's flush then has nothing. */
+static void test_send_now(void **state)
+{
+	struct fixture *f = *state;
+	struct strbuf seen;
+
+	strbuf_init(&seen);
+	/* Nothing queued: nothing written. */
+	sockio_send_now(f->io);
+	assert_int_equal(f->written, 0);
+	sockio_write(f->io, "chat ", 5);
+	sockio_write(f->io, "batch", 5);
+	sockio_send_now(f->io);
+	assert_int_equal(sockio_pending(f->io), 0);
+	assert_int_equal(f->written, 1);
+	peer_read(f, &seen);
+	assert_int_equal(seen.len, 10);
+	assert_memory_equal(seen.data, "chat batch", 10);
+	pass(f);
+	assert_int_equal(f->written, 1);
+	/* What is queued after it waits for the pass again. */
+	sockio_write(f->io, "!", 1);
+	assert_int_equal(sockio_pending(f->io), 1);
+	pass(f);
+	assert_int_equal(f->written, 2);
+	peer_read(f, &seen);
+	assert_int_equal(seen.len, 11);
+	strbuf_fini(&seen);
+}
+
 static void test_full_kernel_buffer_loses_nothing(void **state)
 {
 	struct fixture *f = *state;
@@ -270,6 +300,7 @@ int main(void)
 			test_a_pass_goes_out_in_one_flush, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 			test_full_kernel_buffer_loses_nothing, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_send_now, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_data_then_end_of_input,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(

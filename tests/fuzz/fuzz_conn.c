@@ -218,6 +218,18 @@ static void io_deliver(void *ctx, struct chat_msg *msg)
 	fconn_async_end(c);
 }
 
+/* The room, when it holds lines for the loop's flush as the server's does. */
+static struct chat_room *flush_room;
+static bool flush_asked, in_flush;
+
+/* conn.c sends the queue now: only ever asked for in the room's flush. */
+static void io_send_now(void *ctx)
+{
+	struct fconn *c = ctx;
+
+	FUZZ_CHECK(in_flush && !c->gone);
+}
+
 static void io_set_input(void *ctx, enum lineedit_input input)
 {
 	struct fconn *c = ctx;
@@ -289,6 +301,7 @@ static const struct session_io fconn_session_io = {
 	.close = io_close,
 	.notify = io_notify,
 	.deliver = io_deliver,
+	.send_now = io_send_now,
 	.describe = io_describe,
 };
 
@@ -561,10 +574,6 @@ static void reap(struct fconn *c)
 	}
 }
 
-/* The room, when it holds lines for the loop's flush as the server's does. */
-static struct chat_room *flush_room;
-static bool flush_asked;
-
 /* chat_schedule_fn: as main.c's, a flush at the end of the pass. */
 static void schedule_flush(void *ctx)
 {
@@ -577,7 +586,9 @@ static void loop_turn(const struct fuzz_conn_hooks *hooks, bool accounts)
 {
 	if (flush_asked) {
 		flush_asked = false;
+		in_flush = true;
 		chat_room_flush(flush_room);
+		in_flush = false;
 	}
 	for (size_t i = 0; i < ARRAY_LEN(callers); i++)
 		fconn_loop_turn(callers[i]);
@@ -621,9 +632,9 @@ void fuzz_conn_run(const uint8_t *data, size_t size,
 	env.room = chat_room_new(fake_clock, CHAT_RATE_DEFAULT,
 				 CHAT_BURST_DEFAULT);
 	/* Half the inputs hold lines for the loop's flush, as hotlined does. */
-	flush_room = env.room;
+	flush_room = (h[0] & 16) ? env.room : NULL;
 	flush_asked = false;
-	if (h[0] & 16)
+	if (flush_room != NULL)
 		chat_room_defer(env.room, schedule_flush, NULL);
 
 	a = fconn_new("A", 1, &env, (h[0] & 8) ? 4096 : 256 * 1024);

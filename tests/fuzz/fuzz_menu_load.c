@@ -181,6 +181,11 @@ static void sink_deliver(void *ctx, struct chat_msg *msg)
 	(void)msg;
 }
 
+static void sink_send_now(void *ctx)
+{
+	(void)ctx;
+}
+
 /* Walks a session through every key of the start menu, then back home. */
 static void walk(struct menu_catalog *cat)
 {
@@ -195,6 +200,7 @@ static void walk(struct menu_catalog *cat)
 		.close = sink_close,
 		.notify = sink_write,
 		.deliver = sink_deliver,
+		.send_now = sink_send_now,
 	};
 	struct session *s = session_new(1, cat, &env, &io);
 	const struct menu *start;
