@@ -145,6 +145,16 @@ static struct chat_member *join(struct fixture *f, size_t i, const char *nick)
 	return f->rec[i].m;
 }
 
+/* Joins alice, bob and carol as recorders 0 to 2, then forgets the joins. */
+static void join_abc(struct fixture *f)
+{
+	join(f, 0, "alice");
+	join(f, 1, "bob");
+	join(f, 2, "carol");
+	for (size_t i = 0; i < 3; i++)
+		forget(&f->rec[i]);
+}
+
 /* Recorder i says a C string. */
 static enum chat_result say(struct fixture *f, size_t i, const char *text)
 {
@@ -760,11 +770,7 @@ static void test_notice_to_all(void **state)
 {
 	struct fixture *f = *state;
 
-	join(f, 0, "alice");
-	join(f, 1, "bob");
-	join(f, 2, "carol");
-	for (size_t i = 0; i < 3; i++)
-		forget(&f->rec[i]);
+	join_abc(f);
 	chat_room_notice(f->room, "Server restarting\x1b[5m now");
 	for (size_t i = 0; i < 3; i++) {
 		ASSERT_GOT(f, i, "*** Server restarting now\r\n");
@@ -778,11 +784,7 @@ static void test_leave(void **state)
 {
 	struct fixture *f = *state;
 
-	join(f, 0, "alice");
-	join(f, 1, "bob");
-	join(f, 2, "carol");
-	for (size_t i = 0; i < 3; i++)
-		forget(&f->rec[i]);
+	join_abc(f);
 	chat_room_leave(f->room, f->rec[1].m, "hung up");
 	ASSERT_GOT(f, 0, "*** bob left (hung up)\r\n");
 	ASSERT_GOT(f, 2, "*** bob left (hung up)\r\n");
@@ -887,11 +889,7 @@ static void test_say_inside_deliver(void **state)
 {
 	struct fixture *f = *state;
 
-	join(f, 0, "alice");
-	join(f, 1, "bob");
-	join(f, 2, "carol");
-	for (size_t i = 0; i < 3; i++)
-		forget(&f->rec[i]);
+	join_abc(f);
 	f->rec[1].hook = reply;
 	assert_int_equal(say(f, 0, "ping"), CHAT_OK);
 	ASSERT_GOT(f, 0, "[12:34:56] bob: pong\r\n");
@@ -913,11 +911,7 @@ static void test_join_inside_deliver(void **state)
 {
 	struct fixture *f = *state;
 
-	join(f, 0, "alice");
-	join(f, 1, "bob");
-	join(f, 2, "carol");
-	for (size_t i = 0; i < 3; i++)
-		forget(&f->rec[i]);
+	join_abc(f);
 	f->rec[1].hook = join_other;
 	assert_int_equal(say(f, 0, "hi"), CHAT_OK);
 	ASSERT_GOT(f, 0, "*** dave joined\r\n");
@@ -1085,11 +1079,7 @@ static void test_deferred_lines(void **state)
 {
 	struct fixture *f = *state;
 
-	join(f, 0, "alice");
-	join(f, 1, "bob");
-	join(f, 2, "carol");
-	for (size_t i = 0; i < 3; i++)
-		forget(&f->rec[i]);
+	join_abc(f);
 	assert_int_equal(flushes_asked, 0);
 	assert_int_equal(say(f, 0, "one"), CHAT_OK);
 	assert_int_equal(chat_room_me(f->room, f->rec[1].m, "waves", 5),
@@ -1137,11 +1127,7 @@ static void test_deferred_then_events(void **state)
 {
 	struct fixture *f = *state;
 
-	join(f, 0, "alice");
-	join(f, 1, "bob");
-	join(f, 2, "carol");
-	for (size_t i = 0; i < 3; i++)
-		forget(&f->rec[i]);
+	join_abc(f);
 
 	assert_int_equal(say(f, 0, "before"), CHAT_OK);
 	join(f, 3, "dave");
