@@ -462,9 +462,9 @@ static double wall_clock(void)
 }
 
 /*
- * The room's lines wait for the end of the loop's pass: the members' lines
- * read in one pass reach each member together, in one write (sockio's
- * flush runs after this: it is activated later, or again).
+ * The room's lines wait for the end of the loop's pass: the lines read in
+ * one pass reach each member together, in one write made as soon as that
+ * member's batch is composed (session_io.send_now).
  */
 static void on_chat_flush(evutil_socket_t fd, short what, void *arg)
 {
