@@ -286,7 +286,7 @@ void sockio_write_reference(struct sockio *s, const void *data, size_t len,
 
 void sockio_send_now(struct sockio *s)
 {
-	/* Not queued: nothing new, or waiting for the kernel to take more. */
+	/* Not queued: nothing was written since the last flush. */
 	if (!s->queued)
 		return;
 	sockio_unqueue(s);
