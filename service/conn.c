@@ -1,9 +1,10 @@
 /*
- * conn: the glue between one socket and one session. Data flows one way
- * through the layers it owns; each layer reports up through the callback
- * it was created with. A conn is never freed inside a callback of its own
- * parsers: closing marks it, stops reading, lets the output drain (so the
- * goodbye arrives) and frees it on a later turn of the loop.
+ * conn: one socket driving one core (core.c). It feeds the core what the
+ * socket reads and implements the core's sink: bytes to the socket, the
+ * silence timer, backpressure and the close. A conn is never freed inside
+ * a callback of its core: closing marks it, stops reading, lets the
+ * output drain (so the goodbye arrives) and frees it on a later turn of
+ * the loop.
  */
 #include "conn.h"
 
@@ -16,12 +17,9 @@
 #include <sys/socket.h>
 #include <time.h>
 
-#include "charset.h"
 #include "chat.h"
-#include "lineedit.h"
-#include "session.h"
+#include "core.h"
 #include "sockio.h"
-#include "telnet.h"
 #include "trace.h"
 #include "util.h"
 
@@ -36,9 +34,6 @@ struct conn {
 	unsigned id;
 	char peer[INET6_ADDRSTRLEN + 8]; /* "addr:port" or "[addr]:port" */
 	union peer_addr peer_addr;
-	unsigned width, height; /* from NAWS; 0 until the client says */
-	char enter[16];         /* the last Enter's bytes in hex, for /wire */
-	char erase[8];          /* the last Backspace byte in hex */
 	struct timespec started;
 	struct timespec last_input; /* for an operator's /who */
 	struct event_base *base;
@@ -50,12 +45,8 @@ struct conn {
 	struct event *kick;   /* takes a slow reader out of the chat room */
 	struct event *stall; /* drops a caller that stays over its output cap */
 	const struct conn_env *env;
-	struct telnet_adapter *telnet;
-	struct charset_conv *charset;
-	struct lineedit *lineedit;
-	struct session *session;
+	struct core *core; /* the caller's protocol stack */
 	const char *close_reason;
-	struct trace_conn *trace; /* --trace view; NULL when tracing is off */
 	const char *closed_first; /* --trace: who closed first */
 	bool closing;
 	bool reading_paused;
@@ -92,43 +83,6 @@ static void format_peer(const struct sockaddr *sa, char *out, size_t outsz)
 	}
 }
 
-/* --trace: bytes handed to the socket; the echo of a password stays masked. */
-static void conn_trace_out(struct conn *c, const void *data, size_t len)
-{
-	if (trace_wire)
-		trace_bytes(c->trace, c->id, TRACE_OUT, data, len,
-			    c->trace->mask_out, 0);
-}
-
-/* --- output: session text -> charset -> telnet -> socket --------------- */
-
-static void conn_output_text(struct conn *c, const char *text, size_t len);
-
-/*
- * What the caller typed, sent back: the echo of a key, or (redraw) the
- * half-typed line drawn again. --trace masks it if it is a password.
- */
-static void conn_output_echo(struct conn *c, const char *text, size_t len,
-			     bool redraw)
-{
-	if (!trace_wire) {
-		conn_output_text(c, text, len);
-		return;
-	}
-	c->trace->mask_out = redraw ? wiretrace_is_masking(&c->trace->in)
-				    : c->trace->feeding_secret;
-	conn_output_text(c, text, len);
-	c->trace->mask_out = false;
-}
-
-/*
- * Scratch buffers shared by every conn (one loop thread, and no conn's
- * decoding or encoding runs inside another's): a conn keeps no buffer of
- * its own between reads and writes.
- */
-static struct strbuf conn_decoded; /* caller's bytes as UTF-8 */
-static struct strbuf conn_encoded; /* text on its way out */
-
 static void on_reap(evutil_socket_t fd, short what, void *ctx);
 static void on_kick(evutil_socket_t fd, short what, void *ctx);
 static void on_stall(evutil_socket_t fd, short what, void *ctx);
@@ -142,59 +96,21 @@ static struct event *conn_event(struct conn *c, struct event **slot,
 	return *slot;
 }
 
-/* Sends UTF-8 text to the caller: "\n" becomes CR LF, then the caller's charset. */
-static void conn_output_text(struct conn *c, const char *text, size_t len)
-{
-	struct strbuf *sb = &conn_encoded;
-	size_t start = 0;
-
-	strbuf_reset(sb);
-	for (size_t i = 0; i < len; i++) {
-		if (text[i] != '\n' || (i > 0 && text[i - 1] == '\r'))
-			continue;
-		charset_encode(c->charset, text + start, i - start, sb);
-		strbuf_append(sb, "\r\n", 2);
-		start = i + 1;
-	}
-	charset_encode(c->charset, text + start, len - start, sb);
-	telnet_adapter_send(c->telnet, sb->data, sb->len);
-}
-
 /* Bytes queued for the caller and not yet sent. */
 static size_t conn_pending_output(const struct conn *c)
 {
 	return sockio_pending(c->io);
 }
 
-/*
- * In character mode the caller may be halfway through a line: clear it
- * before text that arrives on its own...
- */
-static void conn_async_begin(struct conn *c)
+/* --- core_sink: what the core asks of the socket ----------------------- */
+
+/* core_sink.send */
+static int sink_send(void *ctx, const void *data, size_t len)
 {
-	size_t len;
+	struct conn *c = ctx;
 
-	if (lineedit_mode(c->lineedit) != LINEEDIT_MODE_CHAR)
-		return;
-	lineedit_pending(c->lineedit, &len);
-	if (len > 0) {
-		conn_trace_out(c, "\r\033[K", 4);
-		sockio_write(c->io, "\r\033[K", 4);
-	}
-}
-
-/* ...and draw it again after, so nothing typed is garbled or lost. */
-static void conn_async_end(struct conn *c)
-{
-	size_t len;
-	const char *pending;
-
-	if (lineedit_mode(c->lineedit) != LINEEDIT_MODE_CHAR ||
-	    lineedit_input(c->lineedit) != LINEEDIT_INPUT_TEXT)
-		return;
-	pending = lineedit_pending(c->lineedit, &len);
-	if (len > 0)
-		conn_output_echo(c, pending, len, true);
+	sockio_write(c->io, data, len);
+	return 0;
 }
 
 /* Unshares a chat message once the socket has sent it. */
@@ -205,91 +121,49 @@ static void conn_msg_sent(const void *data, size_t len, void *arg)
 	chat_msg_unref(arg);
 }
 
-/* Queues a chat message's bytes: UTF-8 as formatted, GBK converted once. */
-static void conn_queue_msg(struct conn *c, struct chat_msg *msg)
-{
-	const char *bytes = msg->text;
-	size_t len = msg->len;
-
-	if (charset_conv_charset(c->charset) != CHARSET_UTF8) {
-		if (msg->alt == NULL) {
-			struct strbuf sb;
-
-			strbuf_init(&sb);
-			charset_encode(c->charset, msg->text, msg->len, &sb);
-			msg->alt = sb.data ? sb.data : xstrdup("");
-			msg->alt_len = sb.len;
-		}
-		bytes = msg->alt;
-		len = msg->alt_len;
-	}
-	/* The text holds no 0xff byte (sanitised), so no telnet escaping. */
-	conn_trace_out(c, bytes, len);
-	if (len <= CONN_COPY_MAX)
-		sockio_write(c->io, bytes, len);
-	else
-		sockio_write_reference(c->io, bytes, len, conn_msg_sent,
-				       chat_msg_ref(msg));
-}
-
-/* --- session_io -------------------------------------------------------- */
-
-/* session_io.notify */
-static void io_notify(void *ctx, const char *text, size_t len)
+/* core_sink.send_shared */
+static int sink_send_shared(void *ctx, struct chat_msg *msg, const void *data,
+			    size_t len)
 {
 	struct conn *c = ctx;
 
-	conn_async_begin(c);
-	conn_output_text(c, text, len);
-	conn_async_end(c);
-}
-
-/* session_io.deliver: a chat message, unless the caller stopped reading. */
-static void io_deliver(void *ctx, struct chat_msg *msg)
-{
-	struct conn *c = ctx;
-
-	if (c->closing)
-		return;
-	if (conn_pending_output(c) > c->env->max_output) {
-		/* Not here: the room is looping over its members right now. */
-		event_active(conn_event(c, &c->kick, on_kick), EV_TIMEOUT, 0);
-		return;
-	}
-	conn_async_begin(c);
-	conn_queue_msg(c, msg);
-	conn_async_end(c);
+	sockio_write_reference(c->io, data, len, conn_msg_sent,
+			       chat_msg_ref(msg));
+	return 0;
 }
 
 /*
- * session_io.send_now: a chat batch for this caller is composed. Writing
+ * core_sink.send_now: a chat batch for this caller is composed. Writing
  * it at once, member after member, keeps one member's buffers in use at a
  * time, instead of every member's until the end of the pass.
  */
-static void io_send_now(void *ctx)
+static void sink_send_now(void *ctx)
 {
 	struct conn *c = ctx;
 
 	sockio_send_now(c->io);
 }
 
-/* session_io.write */
-static void io_write(void *ctx, const char *text, size_t len)
+/* core_sink.close */
+static void sink_close(void *ctx, const char *reason)
 {
-	conn_output_text(ctx, text, len);
+	conn_close(ctx, reason);
 }
 
-/* session_io.set_input: menu keys, text, or a secret the client must not echo. */
-static void io_set_input(void *ctx, enum lineedit_input input)
+/*
+ * core_sink.set_reading: the core stops reading once it has closed. It
+ * never resumes a socket that backpressure or the close has paused.
+ */
+static void sink_set_reading(void *ctx, bool on)
 {
 	struct conn *c = ctx;
 
-	lineedit_set_input(c->lineedit, input);
-	telnet_adapter_set_secret(c->telnet, input == LINEEDIT_INPUT_SECRET);
+	if (!on || (!c->closing && !c->reading_paused))
+		sockio_set_reading(c->io, on);
 }
 
-/* session_io.set_timer */
-static void io_set_timer(void *ctx, unsigned seconds)
+/* core_sink.set_timer: the session's silence timer. */
+static void sink_set_timer(void *ctx, unsigned seconds)
 {
 	struct conn *c = ctx;
 
@@ -301,196 +175,49 @@ static void io_set_timer(void *ctx, unsigned seconds)
 	evtimer_add(c->idle_timer, &tv);
 }
 
-/* session_io.set_charset */
-static void io_set_charset(void *ctx, enum charset cs)
+/* core_sink.is_full: over the output cap, chat lines stop. */
+static bool sink_is_full(void *ctx)
 {
 	struct conn *c = ctx;
 
-	charset_conv_set(c->charset, cs);
+	return conn_pending_output(c) > c->env->max_output;
 }
 
-/* session_io.close */
-static void io_close(void *ctx, const char *reason)
+/* core_sink.later: a slow reader leaves the room on a later turn. */
+static void sink_later(void *ctx)
 {
-	conn_close(ctx, reason);
+	struct conn *c = ctx;
+
+	event_active(conn_event(c, &c->kick, on_kick), EV_TIMEOUT, 0);
 }
 
-/* session_io.describe: the connection as the server sees it, for /wire. */
-static void io_describe(void *ctx, struct session_wire *w)
+/* core_sink.addresses: both ends of the socket, for /wire. */
+static void sink_addresses(void *ctx, char *local, size_t local_size,
+			   char *peer, size_t peer_size)
 {
 	struct conn *c = ctx;
 	/* Zeroed for the analyzer, which cannot see getsockname fill it. */
-	struct sockaddr_storage local = { 0 };
-	socklen_t len = sizeof(local);
-	struct strbuf sb;
+	struct sockaddr_storage here = { 0 };
+	socklen_t len = sizeof(here);
 
-	if (getsockname(sockio_fd(c->io), (struct sockaddr *)&local, &len) == 0)
-		format_peer((struct sockaddr *)&local, w->local,
-			    sizeof(w->local));
-	snprintf(w->peer, sizeof(w->peer), "%s", c->peer);
-	w->char_mode = lineedit_mode(c->lineedit) == LINEEDIT_MODE_CHAR;
-	strbuf_init(&sb);
-	telnet_adapter_describe(c->telnet, &sb);
-	snprintf(w->options, sizeof(w->options), "%s", sb.data ? sb.data : "");
-	strbuf_fini(&sb);
-	snprintf(w->ttype, sizeof(w->ttype), "%s",
-		 telnet_adapter_ttype(c->telnet));
-	w->width = c->width;
-	w->height = c->height;
-	snprintf(w->enter, sizeof(w->enter), "%s", c->enter);
-	snprintf(w->erase, sizeof(w->erase), "%s", c->erase);
+	if (getsockname(sockio_fd(c->io), (struct sockaddr *)&here, &len) == 0)
+		format_peer((struct sockaddr *)&here, local, local_size);
+	snprintf(peer, peer_size, "%s", c->peer);
 }
 
-static const struct session_io conn_session_io = {
-	.write = io_write,
-	.set_input = io_set_input,
-	.set_timer = io_set_timer,
-	.set_charset = io_set_charset,
-	.close = io_close,
-	.notify = io_notify,
-	.deliver = io_deliver,
-	.send_now = io_send_now,
-	.describe = io_describe,
+static const struct core_sink conn_sink = {
+	.send = sink_send,
+	.send_shared = sink_send_shared,
+	.send_now = sink_send_now,
+	.close = sink_close,
+	.set_reading = sink_set_reading,
+	.set_timer = sink_set_timer,
+	.is_full = sink_is_full,
+	.later = sink_later,
+	.addresses = sink_addresses,
 };
 
-/* --- input: lineedit -> session ------------------------------------------ */
-
-/* Line editor results go to the session; echo goes back out. */
-static void on_lineedit(void *ctx, const struct lineedit_event *ev)
-{
-	struct conn *c = ctx;
-
-	switch (ev->type) {
-	case LINEEDIT_EV_KEY:
-		session_on_key(c->session, ev->data, ev->len);
-		break;
-	case LINEEDIT_EV_LINE:
-		session_on_line(c->session, ev->data, ev->len);
-		break;
-	case LINEEDIT_EV_ECHO:
-		conn_output_echo(c, ev->data, ev->len, false);
-		break;
-	case LINEEDIT_EV_TOO_LONG:
-		log_info(c->id, "line over %d bytes refused",
-			 LINEEDIT_MAX_LINE);
-		session_on_too_long(c->session);
-		break;
-	case LINEEDIT_EV_INTERRUPT:
-		session_hangup(c->session, "ctrl-c");
-		break;
-	}
-}
-
-/*
- * Notes the bytes of the caller's Enter and Backspace keys, for /wire:
- * the class compares what each client sends. CR LF in one chunk is one
- * Enter.
- */
-static void conn_note_keys(struct conn *c, const char *data, size_t len)
-{
-	for (size_t i = 0; i < len; i++) {
-		unsigned char b = (unsigned char)data[i];
-
-		if (b == '\r') {
-			unsigned char next =
-				i + 1 < len ? (unsigned char)data[i + 1] : 0xff;
-
-			if (next == '\n' || next == '\0') {
-				snprintf(c->enter, sizeof(c->enter), "0d %02x",
-					 next);
-				i++;
-			} else {
-				snprintf(c->enter, sizeof(c->enter), "0d");
-			}
-		} else if (b == '\n') {
-			snprintf(c->enter, sizeof(c->enter), "0a");
-		} else if (b == 0x7f || b == 0x08) {
-			snprintf(c->erase, sizeof(c->erase), "%02x", b);
-		}
-	}
-}
-
-/* --- input: telnet -> charset -> lineedit -------------------------------- */
-
-/* Telnet adapter results: data onwards, bytes to the socket, mode changes. */
-static void on_telnet(void *ctx, const struct telnet_adapter_event *ev)
-{
-	struct conn *c = ctx;
-
-	switch (ev->type) {
-	case TELNET_ADAPTER_EV_DATA:
-		if (c->closing)
-			break;
-		conn_note_keys(c, ev->data, ev->len);
-		strbuf_reset(&conn_decoded);
-		charset_decode(c->charset, ev->data, ev->len, &conn_decoded);
-		lineedit_feed(c->lineedit, conn_decoded.data, conn_decoded.len);
-		break;
-	case TELNET_ADAPTER_EV_SEND:
-		conn_trace_out(c, ev->data, ev->len);
-		sockio_write(c->io, ev->data, ev->len);
-		break;
-	case TELNET_ADAPTER_EV_CHAR_MODE:
-		log_debug(c->id, "character mode");
-		lineedit_set_mode(c->lineedit, LINEEDIT_MODE_CHAR);
-		break;
-	case TELNET_ADAPTER_EV_LINE_MODE:
-		log_debug(c->id, "line mode");
-		lineedit_set_mode(c->lineedit, LINEEDIT_MODE_LINE);
-		break;
-	case TELNET_ADAPTER_EV_WINDOW:
-		log_debug(c->id, "window %ux%u", ev->width, ev->height);
-		c->width = ev->width;
-		c->height = ev->height;
-		break;
-	case TELNET_ADAPTER_EV_HANGUP:
-		if (!c->closing)
-			session_hangup(c->session, "interrupt");
-		break;
-	case TELNET_ADAPTER_EV_ERROR:
-		log_info(c->id, "telnet error: %.*s", (int)ev->len, ev->data);
-		conn_close(c, "telnet protocol error");
-		break;
-	case TELNET_ADAPTER_EV_WARNING:
-		log_debug(c->id, "telnet warning: %.*s", (int)ev->len,
-			  ev->data);
-		break;
-	}
-}
-
 /* --- socket events ------------------------------------------------------- */
-
-/*
- * Feeds a read to the telnet adapter. Under --trace it goes line by line,
- * each traced first, so a password that starts after one line of a read
- * is masked from the next.
- */
-static void conn_feed(struct conn *c, const char *buf, size_t len)
-{
-	size_t whole = len;
-
-	if (!trace_wire) {
-		telnet_adapter_feed(c->telnet, buf, len);
-		return;
-	}
-	while (len > 0) {
-		size_t n = wiretrace_line_span(&c->trace->in, buf, len), typed;
-		bool secret = lineedit_input(c->lineedit) ==
-			      LINEEDIT_INPUT_SECRET;
-
-		/* After a menu key (no line end) the next byte starts a line too. */
-		lineedit_pending(c->lineedit, &typed);
-		if (typed == 0)
-			wiretrace_line_start(&c->trace->in);
-		c->trace->feeding_secret = wiretrace_masked(&c->trace->in, buf,
-							    n, secret) > 0;
-		trace_bytes(c->trace, c->id, TRACE_IN, buf, n, secret, whole);
-		telnet_adapter_feed(c->telnet, buf, n);
-		c->trace->feeding_secret = false;
-		buf += n;
-		len -= n;
-	}
-}
 
 /* Feeds what arrived; stops reading a caller who does not read our output. */
 static void on_data(void *ctx, const char *data, size_t len)
@@ -500,7 +227,7 @@ static void on_data(void *ctx, const char *data, size_t len)
 	clock_gettime(CLOCK_MONOTONIC, &c->last_input);
 	if (c->closing)
 		return;
-	conn_feed(c, data, len);
+	core_feed(c->core, data, len);
 	if (!c->closing && conn_pending_output(c) > c->env->max_output) {
 		sockio_set_reading(c->io, false);
 		c->reading_paused = true;
@@ -544,7 +271,7 @@ static void on_eof(void *ctx)
 			    "end of its bytes");
 	}
 	if (!c->closing)
-		session_hangup(c->session, "end of input");
+		core_end_of_input(c->core);
 }
 
 /* Reading or writing failed (a reset, most often): the call is over. */
@@ -581,7 +308,7 @@ static void on_idle_timer(evutil_socket_t fd, short what, void *ctx)
 
 	(void)fd;
 	(void)what;
-	session_on_timeout(c->session);
+	core_timer(c->core);
 }
 
 /* Starts the clock on a caller over its output cap, once. */
@@ -619,7 +346,7 @@ static void on_kick(evutil_socket_t fd, short what, void *ctx)
 		return;
 	log_info(c->id, "%zu bytes unsent: out of the chat room",
 		 conn_pending_output(c));
-	session_chat_kick(c->session);
+	core_later(c->core);
 	conn_watch_stall(c);
 }
 
@@ -637,7 +364,8 @@ static void conn_destroy(struct conn *c)
 		trace_event(c->id, WIRETRACE_CONNECT,
 			    "closed after %.1fs: %llu bytes in, %llu bytes out; "
 			    "%s closed first",
-			    secs, c->trace->bytes_in, c->trace->bytes_out,
+			    secs, core_trace(c->core)->bytes_in,
+			    core_trace(c->core)->bytes_out,
 			    c->closed_first ? c->closed_first : "the server");
 
 	if (c->prev != NULL)
@@ -648,10 +376,7 @@ static void conn_destroy(struct conn *c)
 		c->next->prev = c->prev;
 	c->list->count--;
 
-	session_free(c->session);
-	lineedit_free(c->lineedit);
-	charset_conv_free(c->charset);
-	telnet_adapter_free(c->telnet);
+	core_free(c->core);
 	sockio_free(c->io);
 	event_free(c->idle_timer);
 	if (c->reaper != NULL)
@@ -662,7 +387,6 @@ static void conn_destroy(struct conn *c)
 		event_free(c->kick);
 	if (c->stall != NULL)
 		event_free(c->stall);
-	free(c->trace);
 	free(c);
 }
 
@@ -744,7 +468,6 @@ static void conn_trace_accept(struct conn *c, evutil_socket_t fd)
 	socklen_t len = sizeof(local);
 	char here[sizeof(c->peer)] = "?";
 
-	c->trace = trace_conn_new();
 	if (getsockname(fd, (struct sockaddr *)&local, &len) == 0)
 		format_peer((struct sockaddr *)&local, here, sizeof(here));
 	trace_event(c->id, WIRETRACE_CONNECT,
@@ -761,7 +484,6 @@ struct conn *conn_new(struct event_base *base, evutil_socket_t fd,
 		      struct conn_list *list, conn_gone_cb on_gone, void *ctx)
 {
 	struct conn *c;
-	struct session_io io = conn_session_io;
 
 	evutil_make_socket_nonblocking(fd);
 	tune_socket(fd);
@@ -786,11 +508,7 @@ struct conn *conn_new(struct event_base *base, evutil_socket_t fd,
 	c->last_input = c->started;
 	c->idle_timer = evtimer_new(base, on_idle_timer, c);
 	c->env = env;
-	c->telnet = telnet_adapter_new(on_telnet, c);
-	c->charset = charset_conv_new(CHARSET_UTF8);
-	c->lineedit = lineedit_new(on_lineedit, c);
-	io.ctx = c;
-	c->session = session_new(id, catalog, &env->session, &io);
+	c->core = core_new(id, catalog, &env->session, &conn_sink, c);
 	c->list = list;
 	c->on_gone = on_gone;
 	c->gone_ctx = ctx;
@@ -801,8 +519,7 @@ struct conn *conn_new(struct event_base *base, evutil_socket_t fd,
 	list->count++;
 
 	log_info(id, "connect from %s", c->peer);
-	telnet_adapter_start(c->telnet);
-	session_start(c->session);
+	core_start(c->core);
 	return c;
 }
 
@@ -822,28 +539,28 @@ bool conn_is_closing(const struct conn *c)
 void conn_set_catalog(struct conn *c, struct menu_catalog *catalog)
 {
 	if (!c->closing)
-		session_set_catalog(c->session, catalog);
+		core_set_catalog(c->core, catalog);
 }
 
 /* Service shutdown: the session says so, then the conn closes. */
 void conn_shutdown(struct conn *c)
 {
 	if (!c->closing)
-		session_shutdown(c->session);
+		core_shutdown(c->core);
 }
 
 /* A notice in the caller's language, drawn around a half-typed line. */
 void conn_notice(struct conn *c, const char *text_name)
 {
 	if (!c->closing)
-		session_notice(c->session, text_name);
+		core_notice(c->core, text_name);
 }
 
 /* An operator's broadcast, drawn around a half-typed line. */
 void conn_wall(struct conn *c, const char *text)
 {
 	if (!c->closing)
-		session_wall(c->session, text);
+		core_wall(c->core, text);
 }
 
 /* "  #3 127.0.0.1:5555  MENU main, 0 failures  idle 12s" */
@@ -853,7 +570,7 @@ void conn_summary(const struct conn *c, struct strbuf *out)
 
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	strbuf_printf(out, "  #%u %s  ", c->id, c->peer);
-	session_summary(c->session, out);
+	core_summary(c->core, out);
 	strbuf_printf(out, "  idle %lds\n",
 		      (long)(now.tv_sec - c->last_input.tv_sec));
 }

@@ -1,9 +1,8 @@
 /*
- * conn: one per client. Owns the socket's I/O, the telnet adapter, the
- * charset converter, the line editor and the session, and wires them in
- * one direction: socket -> telnet -> charset -> lineedit -> session, and
- * session text -> charset -> telnet -> socket. The only module that
- * touches sockets. Knows nothing of menus beyond handing the catalog on.
+ * conn: one per client. Owns the socket (through sockio), its libevent
+ * events, the output cap and the close, and one core (core.h), the
+ * caller's protocol stack, which it feeds and whose sink it is. The only
+ * module that touches sockets. Knows nothing of telnet, lines or menus.
  */
 #ifndef HOTLINE_CONN_H
 #define HOTLINE_CONN_H
@@ -23,8 +22,6 @@
 #define CONN_MAX_OUTPUT_DEFAULT (256 * 1024)
 /* Seconds a caller may stay over the output cap before the line is dropped. */
 #define CONN_STALL_SECONDS 10
-/* Chat messages up to this size are copied; larger ones are shared by reference. */
-#define CONN_COPY_MAX 256
 /* Seconds a closing conn waits for its output to drain before dropping it. */
 #define CONN_CLOSE_LINGER 5
 

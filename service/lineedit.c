@@ -43,6 +43,8 @@ struct lineedit {
 	size_t utf8_need;
 	/* The line went past LINEEDIT_MAX_LINE: it is refused at Enter. */
 	bool too_long;
+	/* A key, line, refusal or interrupt was reported: lineedit_step stops. */
+	bool reported;
 	/*
 	 * The line typed so far: valid UTF-8, NUL-terminated while len > 0.
 	 * Grown on demand up to LINEEDIT_MAX_LINE + 1 bytes and kept: an idle
@@ -66,6 +68,8 @@ static void lineedit_emit(struct lineedit *le, enum lineedit_event_type type,
 		.len = len,
 	};
 
+	if (type != LINEEDIT_EV_ECHO)
+		le->reported = true;
 	le->cb(le->ctx, &ev);
 }
 
@@ -456,13 +460,27 @@ enum lineedit_input lineedit_input(const struct lineedit *le)
 	return le->input;
 }
 
+/* Feeds bytes until one is reported on; returns how many were used. */
+size_t lineedit_step(struct lineedit *le, const char *buf, size_t len)
+{
+	const unsigned char *u = (const unsigned char *)buf;
+	size_t i = 0;
+
+	le->reported = false;
+	while (i < len && !le->reported)
+		lineedit_byte(le, u[i++]);
+	return i;
+}
+
 /* Feeds bytes; each is handled with the settings current at its turn. */
 void lineedit_feed(struct lineedit *le, const char *buf, size_t len)
 {
-	const unsigned char *u = (const unsigned char *)buf;
+	while (len > 0) {
+		size_t n = lineedit_step(le, buf, len);
 
-	for (size_t i = 0; i < len; i++)
-		lineedit_byte(le, u[i]);
+		buf += n;
+		len -= n;
+	}
 }
 
 /* Drops the partly typed line without echo. */

@@ -63,6 +63,14 @@ enum lineedit_input lineedit_input(const struct lineedit *le);
 
 /* Feeds bytes from the caller (already decoded from telnet and the charset). */
 void lineedit_feed(struct lineedit *le, const char *buf, size_t len);
+/*
+ * Feeds bytes up to and including the first one that ends in a KEY, LINE,
+ * TOO_LONG or INTERRUPT event, and returns how many it used. Its caller
+ * acts on the event after the editor returned, so nothing above re-enters
+ * the editor while it parses. Event data is valid only during the callback,
+ * as with lineedit_feed.
+ */
+size_t lineedit_step(struct lineedit *le, const char *buf, size_t len);
 
 /* Drops the partly typed line (without echo). */
 void lineedit_clear(struct lineedit *le);

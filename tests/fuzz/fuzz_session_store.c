@@ -16,7 +16,7 @@
 #include <string.h>
 
 #include "account.h"
-#include "fuzz_conn.h"
+#include "fuzz_callers.h"
 #include "util.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
@@ -122,7 +122,7 @@ static void fake_answer(struct account_request *req)
 	default:
 		/*
 		 * Requests about no account: an operator's password against
-		 * the hash fuzz_conn puts in the session env.
+		 * the hash fuzz_callers puts in the session env.
 		 */
 		req->status = strcmp(req->secret, "teacher") == 0
 				      ? ACCOUNT_OK
@@ -253,7 +253,7 @@ static void fake_loop_turn(void)
 	}
 }
 
-static const struct fuzz_conn_hooks fake_hooks = {
+static const struct fuzz_callers_hooks fake_hooks = {
 	.loop_turn = fake_loop_turn,
 };
 
@@ -261,14 +261,14 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	(void)argc;
 	(void)argv;
-	fuzz_conn_init();
+	fuzz_callers_init();
 	return 0;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	fake_reset();
-	fuzz_conn_run(data, size, &fake_worker, &fake_hooks);
+	fuzz_callers_run(data, size, &fake_worker, &fake_hooks);
 	/* Whatever is left (cancelled by session_free) completes now. */
 	while (npending > 0)
 		fake_loop_turn();

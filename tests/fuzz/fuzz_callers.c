@@ -1,17 +1,17 @@
 /*
- * fuzz_conn: service/conn.c's glue over plain buffers (see fuzz_conn.h).
+ * fuzz_callers: three callers, each a real core (service/core.c) whose
+ * sink is a bounded buffer (see fuzz_callers.h).
  *
  * Three callers share the chat room, as in a classroom: A gets the fuzz
  * input; B is a GBK caller that walked into the room (9, 2, 4), so what A
  * says is converted for B through the shared message's alt cache; C is a
  * UTF-8 caller in character mode who types lines (hostile ones too) when
- * the schedule says so. Every member of the room is a real session, as in
- * the server (an operator's /kick finds the session behind a nickname).
- * Invariants of every layer are checked on the way (lines and keys from
- * the line editor, text the session writes, chat messages): a broken one
- * aborts.
+ * the schedule says so. The core checks its own layers' contracts with
+ * assertions (keys and lines from the line editor, text the session
+ * writes); this file checks what reaches the sink (chat lines, bytes, the
+ * close) and the core's refusals: a broken one aborts.
  */
-#include "fuzz_conn.h"
+#include "fuzz_callers.h"
 
 #include <stdbool.h>
 #include <stdio.h>
@@ -19,48 +19,35 @@
 #include <string.h>
 
 #include "../support/xorshift.h"
-#include "charset.h"
 #include "chat.h"
+#include "core.h"
 #include "fuzz_check.h"
-#include "lineedit.h"
 #include "menu_load.h"
 #include "session.h"
-#include "telnet.h"
 #include "trace.h"
 #include "util.h"
 
 /* Bytes of caller output kept before the "socket" must drain them. */
 #define FUZZ_OUT_KEEP (1024 * 1024)
 
+/* One caller: a core and, as its sink, a "socket" that is a buffer. */
 struct fconn {
 	const char *name;
-	struct telnet_adapter *telnet;
-	struct charset_conv *charset;
-	struct lineedit *lineedit;
-	struct session *session;
+	struct core *core; /* NULL once reaped */
 	struct strbuf out; /* the socket's output buffer */
 	size_t max_output;
 	unsigned timer; /* seconds the idle timer is armed for; 0: not */
-	bool closing;
-	bool kick;  /* conn.c's event_active(kick) */
-	bool stall; /* conn.c's stall timer is pending */
-	bool gone;  /* reaped */
+	bool closing;   /* the sink heard close */
+	bool reading;   /* the core wants input */
+	bool later;     /* the core asked for core_later */
+	bool stall;     /* conn.c's stall timer is pending */
+	bool gone;      /* reaped */
 	const char *close_reason;
 	unsigned id;
-	char enter[16]; /* conn.c's /wire notes */
-	char erase[8];
-	unsigned width, height;
 };
 
 /* The callers of one run, for the operator's hub. */
 static struct fconn *callers[3];
-
-/*
- * Scratch buffers shared by every caller, as in conn.c: if one caller's
- * conversion ever ran inside another's, ASan would see the reuse.
- */
-static struct strbuf fuzz_decoded; /* caller's bytes as UTF-8 */
-static struct strbuf fuzz_encoded; /* text on its way out */
 
 static struct menu_catalog *catalog_main;   /* menus/ */
 static struct menu_catalog *catalog_reload; /* a reload that drops menus */
@@ -104,179 +91,108 @@ static void check_chat_msg(const struct chat_msg *msg)
 	check_clean_text(msg->text, msg->len - 2);
 }
 
-/* --- output: session text -> charset -> telnet -> "socket" -------------- */
-
-/* conn_output_text: "\n" becomes CR LF, then the caller's charset. */
-static void fconn_output_text(struct fconn *c, const char *text, size_t len)
-{
-	struct strbuf *sb = &fuzz_encoded;
-	size_t start = 0;
-
-	/* Inside, the server works in UTF-8 only. */
-	FUZZ_CHECK(utf8_is_valid(text, len));
-	strbuf_reset(sb);
-	for (size_t i = 0; i < len; i++) {
-		if (text[i] != '\n' || (i > 0 && text[i - 1] == '\r'))
-			continue;
-		charset_encode(c->charset, text + start, i - start, sb);
-		strbuf_append(sb, "\r\n", 2);
-		start = i + 1;
-	}
-	charset_encode(c->charset, text + start, len - start, sb);
-	telnet_adapter_send(c->telnet, sb->data, sb->len);
-}
-
-/* conn_async_begin: clears a half-typed line in character mode. */
-static void fconn_async_begin(struct fconn *c)
-{
-	size_t len;
-
-	if (lineedit_mode(c->lineedit) != LINEEDIT_MODE_CHAR)
-		return;
-	lineedit_pending(c->lineedit, &len);
-	if (len > 0)
-		strbuf_append(&c->out, "\r\033[K", 4);
-}
-
-/* conn_async_end: draws the half-typed line again. */
-static void fconn_async_end(struct fconn *c)
-{
-	size_t len;
-	const char *pending;
-
-	if (lineedit_mode(c->lineedit) != LINEEDIT_MODE_CHAR ||
-	    lineedit_input(c->lineedit) != LINEEDIT_INPUT_TEXT)
-		return;
-	pending = lineedit_pending(c->lineedit, &len);
-	if (len > 0)
-		fconn_output_text(c, pending, len);
-}
-
-/* conn_queue_msg: UTF-8 as formatted, GBK converted once into msg->alt. */
-static void fconn_queue_msg(struct fconn *c, struct chat_msg *msg)
-{
-	const char *bytes = msg->text;
-	size_t len = msg->len;
-
-	if (charset_conv_charset(c->charset) != CHARSET_UTF8) {
-		if (msg->alt == NULL) {
-			struct strbuf sb;
-
-			strbuf_init(&sb);
-			charset_encode(c->charset, msg->text, msg->len, &sb);
-			msg->alt = sb.data ? sb.data : xstrdup("");
-			msg->alt_len = sb.len;
-		}
-		bytes = msg->alt;
-		len = msg->alt_len;
-	}
-	/* Sent without telnet escaping: there must be no IAC in it. */
-	FUZZ_CHECK(memchr(bytes, 0xff, len) == NULL);
-	strbuf_append(&c->out, bytes, len);
-}
-
-/* Marks the conn closing, as conn_close does; the loop reaps it. */
-static void fconn_close(struct fconn *c, const char *reason)
-{
-	if (c->closing)
-		return;
-	c->closing = true;
-	c->close_reason = reason;
-	c->timer = 0;
-	c->stall = false;
-}
-
-/* --- session_io ------------------------------------------------------- */
-
-static void io_write(void *ctx, const char *text, size_t len)
-{
-	fconn_output_text(ctx, text, len);
-}
-
-static void io_notify(void *ctx, const char *text, size_t len)
-{
-	struct fconn *c = ctx;
-
-	fconn_async_begin(c);
-	fconn_output_text(c, text, len);
-	fconn_async_end(c);
-}
-
-static void io_deliver(void *ctx, struct chat_msg *msg)
-{
-	struct fconn *c = ctx;
-
-	check_chat_msg(msg);
-	if (c->closing)
-		return;
-	if (c->out.len > c->max_output) {
-		c->kick = true;
-		return;
-	}
-	fconn_async_begin(c);
-	fconn_queue_msg(c, msg);
-	fconn_async_end(c);
-}
+/* --- the sink: a "socket" that is a bounded buffer ---------------------- */
 
 /* The room, when it holds lines for the loop's flush as the server's does. */
 static struct chat_room *flush_room;
 static bool flush_asked, in_flush;
 
-/* conn.c sends the queue now: only ever asked for in the room's flush. */
-static void io_send_now(void *ctx)
+/* core_sink.send: bytes on the wire, never after the close. */
+static int sink_send(void *ctx, const void *data, size_t len)
+{
+	struct fconn *c = ctx;
+
+	FUZZ_CHECK(!c->closing && !c->gone && len > 0);
+	strbuf_append(&c->out, data, len);
+	return 0;
+}
+
+/* core_sink.send_shared: a long chat line, shared by every member. */
+static int sink_send_shared(void *ctx, struct chat_msg *msg, const void *data,
+			    size_t len)
+{
+	struct fconn *c = ctx;
+
+	check_chat_msg(msg);
+	FUZZ_CHECK(!c->closing && !c->gone);
+	/* The line or its converted copy, sent without telnet escaping. */
+	FUZZ_CHECK((data == msg->text && len == msg->len) ||
+		   (data == msg->alt && len == msg->alt_len));
+	FUZZ_CHECK(memchr(data, 0xff, len) == NULL);
+	strbuf_append(&c->out, data, len);
+	return 0;
+}
+
+/* core_sink.send_now: only ever asked for in the room's flush. */
+static void sink_send_now(void *ctx)
 {
 	struct fconn *c = ctx;
 
 	FUZZ_CHECK(in_flush && !c->gone);
 }
 
-static void io_set_input(void *ctx, enum lineedit_input input)
+/* core_sink.close: once, with a reason. */
+static void sink_close(void *ctx, const char *reason)
 {
 	struct fconn *c = ctx;
 
-	lineedit_set_input(c->lineedit, input);
-	telnet_adapter_set_secret(c->telnet, input == LINEEDIT_INPUT_SECRET);
+	FUZZ_CHECK(!c->closing && reason != NULL);
+	c->closing = true;
+	c->close_reason = reason;
+	c->timer = 0;
+	c->stall = false;
 }
 
-static void io_set_timer(void *ctx, unsigned seconds)
+static void sink_set_reading(void *ctx, bool on)
+{
+	((struct fconn *)ctx)->reading = on;
+}
+
+static void sink_set_timer(void *ctx, unsigned seconds)
 {
 	((struct fconn *)ctx)->timer = seconds;
 }
 
-static void io_set_charset(void *ctx, enum charset cs)
-{
-	charset_conv_set(((struct fconn *)ctx)->charset, cs);
-}
-
-static void io_close(void *ctx, const char *reason)
-{
-	fconn_close(ctx, reason);
-}
-
-/* io_describe, without the socket's addresses. */
-static void io_describe(void *ctx, struct session_wire *w)
+static bool sink_is_full(void *ctx)
 {
 	struct fconn *c = ctx;
 
-	snprintf(w->local, sizeof(w->local), "127.0.0.1:5228");
-	snprintf(w->peer, sizeof(w->peer), "127.0.0.1:%u", 40000 + c->id);
-	w->char_mode = lineedit_mode(c->lineedit) == LINEEDIT_MODE_CHAR;
-	snprintf(w->ttype, sizeof(w->ttype), "%s",
-		 telnet_adapter_ttype(c->telnet));
-	w->width = c->width;
-	w->height = c->height;
-	snprintf(w->enter, sizeof(w->enter), "%s", c->enter);
-	snprintf(w->erase, sizeof(w->erase), "%s", c->erase);
+	return c->out.len > c->max_output;
 }
+
+static void sink_later(void *ctx)
+{
+	((struct fconn *)ctx)->later = true;
+}
+
+static void sink_addresses(void *ctx, char *local, size_t local_size,
+			   char *peer, size_t peer_size)
+{
+	struct fconn *c = ctx;
+
+	snprintf(local, local_size, "127.0.0.1:5228");
+	snprintf(peer, peer_size, "127.0.0.1:%u", 40000 + c->id);
+}
+
+static const struct core_sink fconn_sink = {
+	.send = sink_send,
+	.send_shared = sink_send_shared,
+	.send_now = sink_send_now,
+	.close = sink_close,
+	.set_reading = sink_set_reading,
+	.set_timer = sink_set_timer,
+	.is_full = sink_is_full,
+	.later = sink_later,
+	.addresses = sink_addresses,
+};
 
 /* session_hub.wall: an operator's text to every live caller. */
 static void hub_wall(void *ctx, const char *text)
 {
 	(void)ctx;
 	for (size_t i = 0; i < ARRAY_LEN(callers); i++)
-		if (callers[i] != NULL && !callers[i]->gone &&
-		    !callers[i]->closing)
-			session_wall(callers[i]->session, text);
+		if (callers[i] != NULL && !callers[i]->gone)
+			core_wall(callers[i]->core, text);
 }
 
 /* session_hub.list: every caller, for an operator's /who. */
@@ -288,164 +204,61 @@ static void hub_list(void *ctx, struct strbuf *out)
 			continue;
 		strbuf_printf(out, "  #%u 127.0.0.1:%u  ", callers[i]->id,
 			      40000 + callers[i]->id);
-		session_summary(callers[i]->session, out);
+		core_summary(callers[i]->core, out);
 		strbuf_printf(out, "  idle 0s\n");
 	}
 }
 
-static const struct session_io fconn_session_io = {
-	.write = io_write,
-	.set_input = io_set_input,
-	.set_timer = io_set_timer,
-	.set_charset = io_set_charset,
-	.close = io_close,
-	.notify = io_notify,
-	.deliver = io_deliver,
-	.send_now = io_send_now,
-	.describe = io_describe,
-};
-
-/* --- input: telnet -> charset -> lineedit -> session -------------------- */
-
-static void on_lineedit(void *ctx, const struct lineedit_event *ev)
-{
-	struct fconn *c = ctx;
-	uint32_t cp;
-
-	switch (ev->type) {
-	case LINEEDIT_EV_KEY:
-		FUZZ_CHECK(ev->len > 0 && ev->len < MENU_KEY_MAX);
-		FUZZ_CHECK(utf8_decode(ev->data, ev->len, &cp) == ev->len);
-		check_clean_text(ev->data, ev->len);
-		session_on_key(c->session, ev->data, ev->len);
-		break;
-	case LINEEDIT_EV_LINE:
-		FUZZ_CHECK(ev->len <= LINEEDIT_MAX_LINE);
-		check_clean_text(ev->data, ev->len);
-		session_on_line(c->session, ev->data, ev->len);
-		break;
-	case LINEEDIT_EV_ECHO:
-		fconn_output_text(c, ev->data, ev->len);
-		break;
-	case LINEEDIT_EV_TOO_LONG:
-		session_on_too_long(c->session);
-		break;
-	case LINEEDIT_EV_INTERRUPT:
-		session_hangup(c->session, "ctrl-c");
-		break;
-	}
-}
-
-/* conn_note_keys: the bytes of the caller's Enter and Backspace. */
-static void fconn_note_keys(struct fconn *c, const char *data, size_t len)
-{
-	for (size_t i = 0; i < len; i++) {
-		unsigned char b = (unsigned char)data[i];
-
-		if (b == '\r') {
-			unsigned char next =
-				i + 1 < len ? (unsigned char)data[i + 1] : 0xff;
-
-			if (next == '\n' || next == '\0') {
-				snprintf(c->enter, sizeof(c->enter), "0d %02x",
-					 next);
-				i++;
-			} else {
-				snprintf(c->enter, sizeof(c->enter), "0d");
-			}
-		} else if (b == '\n') {
-			snprintf(c->enter, sizeof(c->enter), "0a");
-		} else if (b == 0x7f || b == 0x08) {
-			snprintf(c->erase, sizeof(c->erase), "%02x", b);
-		}
-	}
-}
-
-static void on_telnet(void *ctx, const struct telnet_adapter_event *ev)
-{
-	struct fconn *c = ctx;
-
-	switch (ev->type) {
-	case TELNET_ADAPTER_EV_DATA:
-		if (c->closing)
-			break;
-		fconn_note_keys(c, ev->data, ev->len);
-		strbuf_reset(&fuzz_decoded);
-		charset_decode(c->charset, ev->data, ev->len, &fuzz_decoded);
-		lineedit_feed(c->lineedit, fuzz_decoded.data, fuzz_decoded.len);
-		break;
-	case TELNET_ADAPTER_EV_SEND:
-		strbuf_append(&c->out, ev->data, ev->len);
-		break;
-	case TELNET_ADAPTER_EV_CHAR_MODE:
-		lineedit_set_mode(c->lineedit, LINEEDIT_MODE_CHAR);
-		break;
-	case TELNET_ADAPTER_EV_LINE_MODE:
-		lineedit_set_mode(c->lineedit, LINEEDIT_MODE_LINE);
-		break;
-	case TELNET_ADAPTER_EV_WINDOW:
-		FUZZ_CHECK(ev->width <= 0xffff && ev->height <= 0xffff);
-		c->width = ev->width;
-		c->height = ev->height;
-		break;
-	case TELNET_ADAPTER_EV_HANGUP:
-		if (!c->closing)
-			session_hangup(c->session, "interrupt");
-		break;
-	case TELNET_ADAPTER_EV_ERROR:
-		fconn_close(c, "telnet protocol error");
-		break;
-	case TELNET_ADAPTER_EV_WARNING:
-		FUZZ_CHECK(ev->data != NULL);
-		break;
-	}
-}
-
-/* conn_new without the socket: greets the caller. */
+/* A caller as conn_new makes one: the core, greeted. */
 static struct fconn *fconn_new(const char *name, unsigned id,
 			       const struct session_env *env, size_t max_output)
 {
 	struct fconn *c = xcalloc(1, sizeof(*c));
-	struct session_io io = fconn_session_io;
 
 	c->name = name;
 	c->id = id;
 	c->max_output = max_output;
+	c->reading = true;
 	strbuf_init(&c->out);
-	c->telnet = telnet_adapter_new(on_telnet, c);
-	c->charset = charset_conv_new(CHARSET_UTF8);
-	c->lineedit = lineedit_new(on_lineedit, c);
-	io.ctx = c;
-	c->session = session_new(id, catalog_main, env, &io);
-	telnet_adapter_start(c->telnet);
-	session_start(c->session);
+	c->core = core_new(id, catalog_main, env, &fconn_sink, c);
+	core_start(c->core);
+	FUZZ_CHECK(c->out.len > 0); /* the offers and the start menu */
 	return c;
 }
 
-/* conn_destroy: frees in the same order. */
 static void fconn_free(struct fconn *c)
 {
 	if (c == NULL)
 		return;
-	session_free(c->session);
-	lineedit_free(c->lineedit);
-	charset_conv_free(c->charset);
-	telnet_adapter_free(c->telnet);
+	core_free(c->core);
 	strbuf_fini(&c->out);
 	free(c);
 }
 
-/* on_read: bytes in, unless closing; a full output stops reading. */
+/* on_data: bytes in, unless closing; a full output stops reading. */
 static void fconn_read(struct fconn *c, const uint8_t *buf, size_t len)
 {
-	if (c->closing || c->gone)
+	if (c->gone)
 		return;
+	if (c->closing) {
+		/* A closed core refuses input, and sends nothing for it. */
+		size_t before = c->out.len;
+
+		FUZZ_CHECK(core_is_closed(c->core));
+		FUZZ_CHECK(core_feed(c->core, buf, len) == -1);
+		FUZZ_CHECK(c->out.len == before);
+		return;
+	}
 	if (c->out.len > c->max_output) {
 		/* Reading pauses until the socket drains; it drains now. */
 		c->stall = true;
 		strbuf_reset(&c->out);
 	}
-	telnet_adapter_feed(c->telnet, (const char *)buf, len);
+	FUZZ_CHECK(c->reading);
+	FUZZ_CHECK(core_feed(c->core, buf, len) == 0);
+	/* A core that closed told the sink, and stopped reading, at once. */
+	FUZZ_CHECK(core_is_closed(c->core) == c->closing);
+	FUZZ_CHECK(!c->closing || !c->reading);
 }
 
 /* The socket sent everything queued. */
@@ -468,7 +281,7 @@ static void fconn_fire_timer(struct fconn *c)
 		return;
 	fake_now += c->timer;
 	c->timer = 0;
-	session_on_timeout(c->session);
+	core_timer(c->core);
 }
 
 /* on_kick and on_stall, run on a later loop turn. */
@@ -476,10 +289,10 @@ static void fconn_loop_turn(struct fconn *c)
 {
 	if (c->gone)
 		return;
-	if (c->kick) {
-		c->kick = false;
+	if (c->later) {
+		c->later = false;
 		if (!c->closing) {
-			session_chat_kick(c->session);
+			core_later(c->core);
 			c->stall = true;
 		}
 	}
@@ -535,7 +348,7 @@ static struct menu_catalog *load_or_die(const char *path)
 	return cat;
 }
 
-void fuzz_conn_init(void)
+void fuzz_callers_init(void)
 {
 	/* Timestamps in chat lines must not depend on the machine. */
 	setenv("TZ", "UTC", 1);
@@ -552,16 +365,16 @@ static void swap_catalog(bool reload)
 	struct menu_catalog *cat = reload ? catalog_reload : catalog_main;
 
 	for (size_t i = 0; i < ARRAY_LEN(callers); i++)
-		if (!callers[i]->gone && !callers[i]->closing)
-			session_set_catalog(callers[i]->session, cat);
+		if (!callers[i]->gone)
+			core_set_catalog(callers[i]->core, cat);
 }
 
 /* listener_notice: a named text to every caller. */
 static void notice_all(const char *name)
 {
 	for (size_t i = 0; i < ARRAY_LEN(callers); i++)
-		if (!callers[i]->gone && !callers[i]->closing)
-			session_notice(callers[i]->session, name);
+		if (!callers[i]->gone)
+			core_notice(callers[i]->core, name);
 }
 
 /* Reaps a closing caller whose goodbye went out (or was dropped). */
@@ -569,8 +382,8 @@ static void reap(struct fconn *c)
 {
 	if (c->closing && !c->gone) {
 		c->gone = true;
-		session_free(c->session);
-		c->session = NULL;
+		core_free(c->core);
+		c->core = NULL;
 	}
 }
 
@@ -582,7 +395,7 @@ static void schedule_flush(void *ctx)
 }
 
 /* One turn of the event loop: the room's flush, then everyone but A. */
-static void loop_turn(const struct fuzz_conn_hooks *hooks, bool accounts)
+static void loop_turn(const struct fuzz_callers_hooks *hooks, bool accounts)
 {
 	if (flush_asked) {
 		flush_asked = false;
@@ -598,9 +411,9 @@ static void loop_turn(const struct fuzz_conn_hooks *hooks, bool accounts)
 		hooks->loop_turn();
 }
 
-void fuzz_conn_run(const uint8_t *data, size_t size,
-		   struct account_worker *accounts,
-		   const struct fuzz_conn_hooks *hooks)
+void fuzz_callers_run(const uint8_t *data, size_t size,
+		      struct account_worker *accounts,
+		      const struct fuzz_callers_hooks *hooks)
 {
 	static const size_t chunk_max[] = { 1, 7, 64, 4096 };
 	/* inetutils telnet accepting character mode, then the chat room. */
@@ -608,7 +421,7 @@ void fuzz_conn_run(const uint8_t *data, size_t size,
 					  "\xff\xfa\x1f\x00\x50\x00\x18\xff\xf0"
 					  "4";
 	static const uint8_t b_enters[] = "9\r\n2\r\n4\r\n";
-	uint8_t h[FUZZ_CONN_HEADER] = { 0 };
+	uint8_t h[FUZZ_CALLERS_HEADER] = { 0 };
 	uint32_t state;
 	struct session_env env = {
 		.accounts = accounts,
@@ -695,8 +508,7 @@ void fuzz_conn_run(const uint8_t *data, size_t size,
 			if ((r >> 4) % 16 == 0)
 				for (size_t i = 0; i < ARRAY_LEN(callers); i++)
 					if (!callers[i]->gone)
-						session_shutdown(
-							callers[i]->session);
+						core_shutdown(callers[i]->core);
 			break;
 		case 10:
 		case 11:
@@ -705,11 +517,11 @@ void fuzz_conn_run(const uint8_t *data, size_t size,
 		}
 		/* A stall still over the cap ten seconds on drops the caller. */
 		if (a->stall && a->out.len > a->max_output && (r & 0x100))
-			fconn_close(a, "not reading");
+			break; /* conn.c drops the socket; the core is freed */
 	}
 	/* The caller hangs up: end of input, then the loop runs dry. */
 	if (!a->closing)
-		session_hangup(a->session, "end of input");
+		core_end_of_input(a->core);
 	loop_turn(hooks, true);
 
 	for (size_t i = 0; i < ARRAY_LEN(callers); i++) {
