@@ -348,6 +348,10 @@ static char *store_configure(struct account_store *st)
 	sqlite3_stmt *stmt = NULL;
 	char *err = NULL;
 	const char *mode;
+	/* A database in memory has no journal file to keep. */
+	const char *want = strcmp(st->path, ACCOUNT_STORE_MEMORY) == 0
+				   ? "memory"
+				   : "wal";
 
 	sqlite3_extended_result_codes(st->db, 1);
 	sqlite3_busy_timeout(st->db, ACCOUNT_BUSY_TIMEOUT_MS);
@@ -360,7 +364,7 @@ static char *store_configure(struct account_store *st)
 		goto out;
 	}
 	mode = (const char *)sqlite3_column_text(stmt, 0);
-	if (mode == NULL || strcmp(mode, "wal") != 0) {
+	if (mode == NULL || strcmp(mode, want) != 0) {
 		err = xasprintf("%s: cannot switch to WAL journal mode (got %s)",
 				st->path, mode != NULL ? mode : "nothing");
 		goto out;
@@ -479,7 +483,8 @@ struct account_store *account_store_open(const char *path,
 
 	*err = NULL;
 	st->path = xstrdup(path);
-	*err = create_private_file(path, &created);
+	if (strcmp(path, ACCOUNT_STORE_MEMORY) != 0)
+		*err = create_private_file(path, &created);
 	if (*err != NULL)
 		goto out;
 	rc = sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE, NULL);

@@ -94,7 +94,10 @@ struct account_store;
  * the file (and line:col for a broken seed file) in *err (the caller
  * frees it); a database this call created is removed again then. Call it
  * before the worker starts: a store is used by one thread at a time.
+ * ACCOUNT_STORE_MEMORY as path: a database in memory, gone when closed
+ * (for tests that need a seeded store and no file).
  */
+#define ACCOUNT_STORE_MEMORY ":memory:"
 struct account_store *account_store_open(const char *path,
 					 const char *seed_path, char **err);
 void account_store_close(struct account_store *st);
