@@ -159,6 +159,15 @@ static void core_flush(struct core *c)
 	call->len = 0;
 }
 
+/* Marks the core closed; the sink hears it when the call ends. */
+static void core_close(struct core *c, const char *reason)
+{
+	if (c->closed)
+		return;
+	c->closed = true;
+	c->close_reason = reason;
+}
+
 /*
  * Ends the call that call started: its output goes to the sink, then, if
  * the core closed meanwhile, the sink hears it once. A failed sink closes
@@ -168,24 +177,19 @@ static void core_leave(struct core *c, struct core_call *call)
 {
 	if (c->call != call)
 		return;
-	if (c->failed && !c->closed)
-		session_hangup(c->session, "output failed");
 	core_flush(c);
+	if (c->failed && !c->closed) {
+		/* The goodbye and all else this says go nowhere now. */
+		session_hangup(c->session, "output failed");
+		core_close(c, "output failed");
+		core_flush(c);
+	}
 	c->call = NULL;
 	if (c->closed && !c->told_close) {
 		c->told_close = true;
 		c->sink->set_reading(c->sink_ctx, false);
 		c->sink->close(c->sink_ctx, c->close_reason);
 	}
-}
-
-/* Marks the core closed; the sink hears it when the call ends. */
-static void core_close(struct core *c, const char *reason)
-{
-	if (c->closed)
-		return;
-	c->closed = true;
-	c->close_reason = reason;
 }
 
 /* Queues bytes as they go on the wire; --trace sees each chunk. */
@@ -554,24 +558,28 @@ static void core_act(struct core *c, const struct core_step *step)
 	}
 }
 
-/* Text in UTF-8 through the line editor, acting on each result in turn. */
-static void core_edit(struct core *c, const char *text, size_t len)
+/*
+ * Text in UTF-8 through the line editor, acting on each result in turn.
+ * Returns the bytes used: it stops early when a result switched the
+ * caller's charset, so the rest is decoded in the new one.
+ */
+static size_t core_edit(struct core *c, const char *text, size_t len)
 {
+	enum charset cs = charset_conv_charset(c->charset);
 	struct core_step *step;
+	size_t used = 0;
 
 	assert(c->call != NULL); /* only core_feed reaches here */
 	step = &c->call->step;
-
-	while (len > 0) {
-		size_t n;
-
+	/* After the goodbye nothing more is acted on, nor echoed. */
+	while (used < len && !c->closed &&
+	       charset_conv_charset(c->charset) == cs) {
 		step->reported = false;
-		n = lineedit_step(c->lineedit, text, len);
-		text += n;
-		len -= n;
+		used += lineedit_step(c->lineedit, text + used, len - used);
 		if (step->reported)
 			core_act(c, step);
 	}
+	return used;
 }
 
 /*
@@ -608,16 +616,28 @@ static void core_note_keys(struct core *c, const char *data, size_t len)
 static void core_data(struct core *c, const char *data, size_t len)
 {
 	core_note_keys(c, data, len);
-	if (charset_conv_charset(c->charset) == CHARSET_UTF8) {
-		core_edit(c, data, len);
-		return;
-	}
-	struct strbuf *sb = &core_scratch(c)->in;
+	while (len > 0 && !c->closed) {
+		struct strbuf *sb;
+		size_t n;
 
-	strbuf_reset(sb);
-	charset_decode(c->charset, data, len, sb);
-	/* Only one span is fed at a time, so sb is not reused under us. */
-	core_edit(c, sb->data, sb->len);
+		if (charset_conv_charset(c->charset) == CHARSET_UTF8) {
+			n = core_edit(c, data, len);
+			data += n;
+			len -= n;
+			continue;
+		}
+		/*
+		 * Another charset: a byte at a time, so that a key switching
+		 * charsets (the language menu) changes how the next byte is
+		 * read. One span at a time is fed, so sb is ours here.
+		 */
+		sb = &core_scratch(c)->in;
+		strbuf_reset(sb);
+		charset_decode(c->charset, data, 1, sb);
+		data++;
+		len--;
+		core_edit(c, sb->data, sb->len);
+	}
 }
 
 /* --- input: telnet -> charset -> lineedit -------------------------------- */
