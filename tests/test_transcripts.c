@@ -39,6 +39,7 @@
 #include <cmocka.h>
 
 #include "account.h"
+#include "charset.h"
 #include "chat.h"
 #include "core.h"
 #include "menu_load.h"
@@ -324,29 +325,20 @@ static size_t render_command(const unsigned char *p, size_t len,
 	return 1;
 }
 
-/* Appends what c got, a line of the transcript per line on the wire. */
-static void render(char who, const char *data, size_t len, struct strbuf *out)
+/* Appends one line on the wire as one line of the transcript. */
+static void render_line(char who, const char *data, size_t len, bool gbk,
+			struct strbuf *out)
 {
 	const unsigned char *p = (const unsigned char *)data;
-	bool at_start = true;
 	size_t i = 0;
 
+	strbuf_printf(out, "%c< %s", who, gbk ? "(gbk) " : "");
 	while (i < len) {
 		uint32_t cp;
 		size_t n;
 
-		if (at_start) {
-			strbuf_printf(out, "%c< ", who);
-			at_start = false;
-		}
 		if (p[i] == 255) {
 			i += 1 + render_command(p + i + 1, len - i - 1, out);
-			continue;
-		}
-		if (p[i] == '\r' && i + 1 < len && p[i + 1] == '\n') {
-			strbuf_printf(out, "\\r\\n\n");
-			at_start = true;
-			i += 2;
 			continue;
 		}
 		switch (p[i]) {
@@ -355,8 +347,7 @@ static void render(char who, const char *data, size_t len, struct strbuf *out)
 			i++;
 			continue;
 		case '\n':
-			strbuf_printf(out, "\\n\n");
-			at_start = true;
+			strbuf_printf(out, "\\n");
 			i++;
 			continue;
 		case '\t':
@@ -387,8 +378,46 @@ static void render(char who, const char *data, size_t len, struct strbuf *out)
 		strbuf_append(out, data + i, n);
 		i += n;
 	}
-	if (!at_start)
-		strbuf_printf(out, "\n");
+	strbuf_printf(out, "\n");
+}
+
+/*
+ * Decodes a line a GBK caller got into gbk; false unless all of it is
+ * GBK text (no telnet command, nothing undecodable).
+ */
+static bool decode_gbk(const char *data, size_t len, struct strbuf *gbk)
+{
+	struct charset_conv *cv;
+
+	if (memchr(data, 0xff, len) != NULL)
+		return false;
+	cv = charset_conv_new(CHARSET_GBK);
+	charset_decode(cv, data, len, gbk);
+	charset_conv_free(cv);
+	return gbk->len > 0 &&
+	       memmem(gbk->data, gbk->len, "\xef\xbf\xbd", 3) == NULL;
+}
+
+/*
+ * Appends what a caller got, a transcript line per line on the wire. A
+ * line that is not UTF-8 but GBK is shown decoded, marked "(gbk)".
+ */
+static void render(char who, const char *data, size_t len, struct strbuf *out)
+{
+	while (len > 0) {
+		const char *nl = memchr(data, '\n', len);
+		size_t n = nl != NULL ? (size_t)(nl - data) + 1 : len;
+		struct strbuf gbk;
+
+		strbuf_init(&gbk);
+		if (!utf8_is_valid(data, n) && decode_gbk(data, n, &gbk))
+			render_line(who, gbk.data, gbk.len, true, out);
+		else
+			render_line(who, data, n, false, out);
+		strbuf_fini(&gbk);
+		data += n;
+		len -= n;
+	}
 }
 
 /* Writes what every caller got in this step, in the order they got it. */
@@ -873,6 +902,7 @@ static const char *const names[] = {
 	"english",
 	"enter_bytes",
 	"gbk",
+	"gbk_typed_ahead",
 	"hangup_and_closed",
 	"main_menu_char",
 	"main_menu_line",
