@@ -19,12 +19,12 @@
 #include "util.h"
 
 static void menu_enter(struct session *s);
-static unsigned menu_on_input(struct session *s, const char *text, size_t len,
-			      bool is_key);
+static enum session_state menu_on_input(struct session *s, const char *text,
+					size_t len, bool is_key);
 static void closing_enter(struct session *s);
-static unsigned closing_on_input(struct session *s, const char *text,
-				 size_t len, bool is_key);
-static unsigned closing_on_timeout(struct session *s);
+static enum session_state closing_on_input(struct session *s, const char *text,
+					   size_t len, bool is_key);
+static enum session_state closing_on_timeout(struct session *s);
 
 static const struct session_state_ops session_states[] = {
 	[SESSION_MENU] = {
@@ -136,7 +136,7 @@ void session_say_with(struct session *s, const char *name,
 }
 
 /* --trace: "MENU main -> QUERY_NUMBER", naming the menus on either side. */
-static void session_trace_state(struct session *s, unsigned next)
+static void session_trace_state(struct session *s, enum session_state next)
 {
 	bool was_menu = s->state == SESSION_MENU && s->shown != NULL;
 	bool is_menu = next == SESSION_MENU;
@@ -153,7 +153,7 @@ static void session_trace_state(struct session *s, unsigned next)
 }
 
 /* The only place the state changes: logs old -> new, then enters. */
-static void session_set_state(struct session *s, unsigned next)
+static void session_set_state(struct session *s, enum session_state next)
 {
 	if (next == SESSION_STAY)
 		return;
@@ -170,7 +170,7 @@ static void session_set_state(struct session *s, unsigned next)
 }
 
 /* Moves to a state from outside an input handler, e.g. on a store result. */
-void session_goto(struct session *s, unsigned next)
+void session_goto(struct session *s, enum session_state next)
 {
 	session_set_state(s, next);
 }
@@ -208,7 +208,7 @@ void session_say_wire(struct session *s)
 }
 
 /* Counts a refused entry; after the menu's max_failures, goodbye. */
-unsigned session_refuse(struct session *s, unsigned again)
+enum session_state session_refuse(struct session *s, enum session_state again)
 {
 	if (++s->failures >= s->menu->max_failures) {
 		log_info(s->id, "%d invalid entries in a row", s->failures);
@@ -479,8 +479,8 @@ void session_push_back(struct session *s)
 }
 
 /* Switches language and/or charset, then shows the set's start menu. */
-static unsigned menu_switch_language(struct session *s,
-				     const struct menu_action *action)
+static enum session_state menu_switch_language(struct session *s,
+					       const struct menu_action *action)
 {
 	const struct menu_set *set = s->set;
 
@@ -507,7 +507,8 @@ static unsigned menu_switch_language(struct session *s,
 }
 
 /* Carries out the action bound to a valid key. */
-static unsigned menu_act(struct session *s, const struct menu_action *action)
+static enum session_state menu_act(struct session *s,
+				   const struct menu_action *action)
 {
 	switch (action->type) {
 	case MENU_ACTION_GOTO:
@@ -551,7 +552,7 @@ static unsigned menu_act(struct session *s, const struct menu_action *action)
 }
 
 /* An invalid key: the invalid text and the menu again, or goodbye after too many. */
-static unsigned menu_invalid(struct session *s)
+static enum session_state menu_invalid(struct session *s)
 {
 	if (s->menu->invalid != NULL)
 		session_write(s, s->menu->invalid);
@@ -579,8 +580,8 @@ static void trim_spaces(const char **text, size_t *len)
 }
 
 /* A key, or a line that must hold exactly one key, at a menu. */
-static unsigned menu_on_input(struct session *s, const char *text, size_t len,
-			      bool is_key)
+static enum session_state menu_on_input(struct session *s, const char *text,
+					size_t len, bool is_key)
 {
 	const struct menu_key *key;
 
@@ -597,7 +598,7 @@ static unsigned menu_on_input(struct session *s, const char *text, size_t len,
 }
 
 /* A silence at a menu or prompt: remind and ask again, or goodbye after too many. */
-unsigned session_prompt_on_timeout(struct session *s)
+enum session_state session_prompt_on_timeout(struct session *s)
 {
 	if (++s->timeouts >= s->menu->max_timeouts) {
 		log_info(s->id, "%d silences in a row", s->timeouts);
@@ -621,8 +622,8 @@ static void closing_enter(struct session *s)
 }
 
 /* Input after goodbye is ignored. */
-static unsigned closing_on_input(struct session *s, const char *text,
-				 size_t len, bool is_key)
+static enum session_state closing_on_input(struct session *s, const char *text,
+					   size_t len, bool is_key)
 {
 	(void)s;
 	(void)text;
@@ -632,7 +633,7 @@ static unsigned closing_on_input(struct session *s, const char *text,
 }
 
 /* No timer runs while closing. */
-static unsigned closing_on_timeout(struct session *s)
+static enum session_state closing_on_timeout(struct session *s)
 {
 	(void)s;
 	return SESSION_STAY;

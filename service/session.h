@@ -34,6 +34,8 @@ enum session_state {
 	SESSION_OP_PASSWORD, /* in the room, typing the /op password, unseen */
 	SESSION_CLOSING, /* goodbye said; output drains, then the line drops */
 	SESSION_STATE_COUNT,
+	/* Not a state: a handler's answer for "no transition, nothing re-entered". */
+	SESSION_STAY,
 };
 
 /* Reaching every session, for an operator; filled in by the listener. */

@@ -42,7 +42,7 @@ static size_t clean_entry(const char *text, size_t len, char *out, size_t outsz)
  * "*" goes back to the menu the flow started from, "#" to the main menu.
  * Returns the next state, or SESSION_STAY if the entry is neither.
  */
-static unsigned navigation(struct session *s, const char *entry)
+static enum session_state navigation(struct session *s, const char *entry)
 {
 	if (strcmp(entry, "*") == 0)
 		return SESSION_MENU;
@@ -54,21 +54,20 @@ static unsigned navigation(struct session *s, const char *entry)
 	return SESSION_STAY;
 }
 
-/* read_entry's answer when the entry is there to be checked. */
-#define ENTRY_READY (SESSION_STAY + 1)
-
 /*
- * Cleans what the caller typed into entry. Returns ENTRY_READY to go on
- * with it, SESSION_STAY for an empty line, or where "*" and "#" lead.
+ * Cleans what the caller typed into entry. Returns true to go on with it;
+ * false with *next set for an empty line (SESSION_STAY) or where "*" and
+ * "#" lead.
  */
-static unsigned read_entry(struct session *s, const char *text, size_t len,
-			   char *entry, size_t size)
+static bool read_entry(struct session *s, const char *text, size_t len,
+		       char *entry, size_t size, enum session_state *next)
 {
-	if (clean_entry(text, len, entry, size) == 0)
-		return SESSION_STAY;
-	unsigned next = navigation(s, entry);
-
-	return next != SESSION_STAY ? next : ENTRY_READY;
+	if (clean_entry(text, len, entry, size) == 0) {
+		*next = SESSION_STAY;
+		return false;
+	}
+	*next = navigation(s, entry);
+	return *next == SESSION_STAY;
 }
 
 /* A text of the set without its final newline, for use as a {value}. */
@@ -82,7 +81,7 @@ static void text_value(struct session *s, const char *name, char *out,
 }
 
 /* Goes to the menu a flow leads to, remembering where the caller was. */
-static unsigned enter_flow_menu(struct session *s, const char *name)
+static enum session_state enter_flow_menu(struct session *s, const char *name)
 {
 	const struct menu *m = menu_set_find(s->set, name);
 
@@ -99,7 +98,7 @@ static unsigned enter_flow_menu(struct session *s, const char *name)
 }
 
 /* The store failed: say so and go back to the menu. */
-static unsigned busy(struct session *s)
+static enum session_state busy(struct session *s)
 {
 	session_say(s, "service_busy");
 	return SESSION_MENU;
@@ -115,15 +114,15 @@ void session_query_number_enter(struct session *s)
 }
 
 /* A number to query: checked here, then the password is asked for. */
-unsigned session_query_number_on_input(struct session *s, const char *text,
-				       size_t len, bool is_key)
+enum session_state session_query_number_on_input(struct session *s,
+						 const char *text, size_t len,
+						 bool is_key)
 {
 	char entry[ACCOUNT_NUMBER_LEN + 2];
-	unsigned next;
+	enum session_state next;
 
 	(void)is_key;
-	if ((next = read_entry(s, text, len, entry, sizeof(entry))) !=
-	    ENTRY_READY)
+	if (!read_entry(s, text, len, entry, sizeof(entry), &next))
 		return next;
 	if (!account_number_is_valid(entry)) {
 		session_say(s, "bad_number");
@@ -141,7 +140,8 @@ void session_query_password_enter(struct session *s)
 }
 
 /* The login's answer: the account menu, or why not. */
-static unsigned login_done(struct session *s, const struct account_request *req)
+static enum session_state login_done(struct session *s,
+				     const struct account_request *req)
 {
 	char masked[VALUE_MAX], minutes[VALUE_MAX];
 	const char *vars[] = { "minutes", minutes, NULL };
@@ -173,16 +173,16 @@ static unsigned login_done(struct session *s, const struct account_request *req)
 }
 
 /* A password: off to the worker, which hashes it away from the event loop. */
-unsigned session_query_password_on_input(struct session *s, const char *text,
-					 size_t len, bool is_key)
+enum session_state session_query_password_on_input(struct session *s,
+						   const char *text, size_t len,
+						   bool is_key)
 {
 	struct account_request req = { .op = ACCOUNT_OP_LOGIN };
 	char entry[ACCOUNT_PASSWORD_LEN + 2];
-	unsigned next;
+	enum session_state next;
 
 	(void)is_key;
-	if ((next = read_entry(s, text, len, entry, sizeof(entry))) !=
-	    ENTRY_READY)
+	if (!read_entry(s, text, len, entry, sizeof(entry), &next))
 		return next;
 	memcpy(req.number, s->typed, sizeof(req.number));
 	snprintf(req.secret, sizeof(req.secret), "%s", entry);
@@ -218,7 +218,8 @@ static void say_recent(struct session *s, const struct account_info *info)
 }
 
 /* The account's details, shown for the key that asked for them. */
-static unsigned info_done(struct session *s, const struct account_request *req)
+static enum session_state info_done(struct session *s,
+				    const struct account_request *req)
 {
 	const struct account_info *info = &req->info;
 	char number[VALUE_MAX], balance[VALUE_MAX], fee[VALUE_MAX];
@@ -275,8 +276,8 @@ void session_recharge_number_enter(struct session *s)
 }
 
 /* Whether the number to recharge is an account: then the recharge menu. */
-static unsigned exists_done(struct session *s,
-			    const struct account_request *req)
+static enum session_state exists_done(struct session *s,
+				      const struct account_request *req)
 {
 	switch (req->status) {
 	case ACCOUNT_OK:
@@ -292,16 +293,16 @@ static unsigned exists_done(struct session *s,
 }
 
 /* A number to recharge: any valid account, no password, as on the real hotline. */
-unsigned session_recharge_number_on_input(struct session *s, const char *text,
-					  size_t len, bool is_key)
+enum session_state session_recharge_number_on_input(struct session *s,
+						    const char *text,
+						    size_t len, bool is_key)
 {
 	struct account_request req = { .op = ACCOUNT_OP_EXISTS };
 	char entry[ACCOUNT_NUMBER_LEN + 2];
-	unsigned next;
+	enum session_state next;
 
 	(void)is_key;
-	if ((next = read_entry(s, text, len, entry, sizeof(entry))) !=
-	    ENTRY_READY)
+	if (!read_entry(s, text, len, entry, sizeof(entry), &next))
 		return next;
 	if (!account_number_is_valid(entry)) {
 		session_say(s, "bad_number");
@@ -312,8 +313,8 @@ unsigned session_recharge_number_on_input(struct session *s, const char *text,
 }
 
 /* A committed recharge, said only now that it is durable. */
-static unsigned recharge_done(struct session *s,
-			      const struct account_request *req)
+static enum session_state recharge_done(struct session *s,
+					const struct account_request *req)
 {
 	char number[VALUE_MAX], amount[VALUE_MAX], balance[VALUE_MAX];
 	const char *vars[] = { "number",  number,  "amount", amount,
@@ -358,16 +359,16 @@ void session_recharge_card_enter(struct session *s)
 }
 
 /* A card code: spent, credited and logged in one transaction by the worker. */
-unsigned session_recharge_card_on_input(struct session *s, const char *text,
-					size_t len, bool is_key)
+enum session_state session_recharge_card_on_input(struct session *s,
+						  const char *text, size_t len,
+						  bool is_key)
 {
 	struct account_request req = { .op = ACCOUNT_OP_RECHARGE_CARD };
 	char entry[ACCOUNT_CARD_LEN + 2];
-	unsigned next;
+	enum session_state next;
 
 	(void)is_key;
-	if ((next = read_entry(s, text, len, entry, sizeof(entry))) !=
-	    ENTRY_READY)
+	if (!read_entry(s, text, len, entry, sizeof(entry), &next))
 		return next;
 	if (!account_card_is_valid(entry)) {
 		session_say(s, "recharge_bad_card");
@@ -401,16 +402,16 @@ static long parse_yuan(const char *entry)
 }
 
 /* An amount: shown back for confirmation first. */
-unsigned session_recharge_amount_on_input(struct session *s, const char *text,
-					  size_t len, bool is_key)
+enum session_state session_recharge_amount_on_input(struct session *s,
+						    const char *text,
+						    size_t len, bool is_key)
 {
 	char entry[8];
-	unsigned next;
+	enum session_state next;
 	long yuan;
 
 	(void)is_key;
-	if ((next = read_entry(s, text, len, entry, sizeof(entry))) !=
-	    ENTRY_READY)
+	if (!read_entry(s, text, len, entry, sizeof(entry), &next))
 		return next;
 	yuan = parse_yuan(entry);
 	if (yuan < 0) {
@@ -434,15 +435,15 @@ void session_recharge_confirm_enter(struct session *s)
 }
 
 /* 1 sends the recharge, 2 cancels it. */
-unsigned session_recharge_confirm_on_input(struct session *s, const char *text,
-					   size_t len, bool is_key)
+enum session_state session_recharge_confirm_on_input(struct session *s,
+						     const char *text,
+						     size_t len, bool is_key)
 {
 	char entry[8];
-	unsigned next;
+	enum session_state next;
 
 	(void)is_key;
-	if ((next = read_entry(s, text, len, entry, sizeof(entry))) !=
-	    ENTRY_READY)
+	if (!read_entry(s, text, len, entry, sizeof(entry), &next))
 		return next;
 	if (strcmp(entry, "1") == 0) {
 		struct account_request req = {
@@ -495,9 +496,10 @@ static void on_account_done(void *ctx, const struct account_request *req)
 }
 
 /* Sends a request to the worker and waits for its answer in SESSION_WAIT. */
-unsigned session_submit(struct session *s, struct account_request *req,
-			unsigned (*on_result)(struct session *,
-					      const struct account_request *))
+enum session_state session_submit(
+	struct session *s, struct account_request *req,
+	enum session_state (*on_result)(struct session *,
+					const struct account_request *))
 {
 	req->done = on_account_done;
 	req->ctx = s;
@@ -513,8 +515,8 @@ void session_wait_enter(struct session *s)
 }
 
 /* Input while waiting is kept for after the answer (bounded). */
-unsigned session_wait_on_input(struct session *s, const char *text, size_t len,
-			       bool is_key)
+enum session_state session_wait_on_input(struct session *s, const char *text,
+					 size_t len, bool is_key)
 {
 	struct session_queued *q;
 
@@ -536,7 +538,7 @@ unsigned session_wait_on_input(struct session *s, const char *text, size_t len,
  * No answer in SESSION_WAIT_TIMEOUT: give up on it. A recharge may still
  * commit; the caller is told the system is busy, never that it failed.
  */
-unsigned session_wait_on_timeout(struct session *s)
+enum session_state session_wait_on_timeout(struct session *s)
 {
 	log_error(s->id, "no answer from the account store in %ds",
 		  SESSION_WAIT_TIMEOUT);
@@ -557,7 +559,7 @@ void session_account_cancel(struct session *s)
 }
 
 /* A flow key at a menu: where it leads. */
-unsigned session_account_flow(struct session *s, enum menu_flow flow)
+enum session_state session_account_flow(struct session *s, enum menu_flow flow)
 {
 	switch (flow) {
 	case MENU_FLOW_QUERY:

@@ -94,8 +94,8 @@ void session_chat_enter(struct session *s)
 }
 
 /* Tells the caller what went wrong with a line, if anything. */
-static unsigned chat_result(struct session *s, enum chat_result r,
-			    const char *nick)
+static enum session_state chat_result(struct session *s, enum chat_result r,
+				      const char *nick)
 {
 	const char *vars[] = { "nick", nick, NULL };
 
@@ -143,7 +143,7 @@ static size_t split_word(const char *text, size_t len, const char **rest,
 }
 
 /* Says how to use a command given without its arguments. */
-static unsigned chat_usage(struct session *s, const char *usage)
+static enum session_state chat_usage(struct session *s, const char *usage)
 {
 	const char *vars[] = { "usage", usage, NULL };
 
@@ -152,7 +152,8 @@ static unsigned chat_usage(struct session *s, const char *usage)
 }
 
 /* /msg NICK TEXT */
-static unsigned chat_cmd_msg(struct session *s, const char *arg, size_t len)
+static enum session_state chat_cmd_msg(struct session *s, const char *arg,
+				       size_t len)
 {
 	char nick[SESSION_NICK_MAX];
 	const char *text;
@@ -180,7 +181,8 @@ static unsigned chat_cmd_msg(struct session *s, const char *arg, size_t len)
 }
 
 /* /nick NAME */
-static unsigned chat_cmd_nick(struct session *s, const char *arg, size_t len)
+static enum session_state chat_cmd_nick(struct session *s, const char *arg,
+					size_t len)
 {
 	char nick[SESSION_NICK_MAX];
 
@@ -197,7 +199,8 @@ static unsigned chat_cmd_nick(struct session *s, const char *arg, size_t len)
 /* --- the teacher's controls ------------------------------------------- */
 
 /* The worker's verdict on an /op password. */
-static unsigned op_checked(struct session *s, const struct account_request *req)
+static enum session_state op_checked(struct session *s,
+				     const struct account_request *req)
 {
 	if (req->status == ACCOUNT_OK) {
 		s->op = true;
@@ -220,10 +223,11 @@ static bool op_may_try(const struct session *s)
 }
 
 /* Hands a password to the worker thread: never hashed on the event loop. */
-static unsigned op_check(struct session *s, const char *password, size_t len)
+static enum session_state op_check(struct session *s, const char *password,
+				   size_t len)
 {
 	struct account_request req = { .op = ACCOUNT_OP_CHECK_HASH };
-	unsigned next;
+	enum session_state next;
 
 	if (!op_may_try(s) || len > ACCOUNT_SECRET_MAX) {
 		session_say(s, "chat_op_refused");
@@ -240,7 +244,8 @@ static unsigned op_check(struct session *s, const char *password, size_t len)
  * /op asks for the password with the echo off, so it never shows on a
  * projected screen; /op PASSWORD (for scripts and pipes) checks at once.
  */
-static unsigned chat_cmd_op(struct session *s, const char *arg, size_t len)
+static enum session_state chat_cmd_op(struct session *s, const char *arg,
+				      size_t len)
 {
 	if (len > 0)
 		return op_check(s, arg, len);
@@ -260,8 +265,9 @@ void session_op_password_enter(struct session *s)
 }
 
 /* The password line; an empty one goes back to the room. */
-unsigned session_op_password_on_input(struct session *s, const char *text,
-				      size_t len, bool is_key)
+enum session_state session_op_password_on_input(struct session *s,
+						const char *text, size_t len,
+						bool is_key)
 {
 	(void)is_key;
 	if (len == 0)
@@ -293,8 +299,8 @@ static struct session *find_target(struct session *s, const char *nick)
 }
 
 /* An operator's command on someone: /kick NICK [REASON], /mute, /unmute. */
-static unsigned chat_cmd_moderate(struct session *s, const char *cmd,
-				  const char *arg, size_t len)
+static enum session_state chat_cmd_moderate(struct session *s, const char *cmd,
+					    const char *arg, size_t len)
 {
 	char nick[SESSION_NICK_MAX];
 	const char *rest;
@@ -334,7 +340,8 @@ static unsigned chat_cmd_moderate(struct session *s, const char *cmd,
 }
 
 /* /wall TEXT: to every session, menus included. */
-static unsigned chat_cmd_wall(struct session *s, const char *arg, size_t len)
+static enum session_state chat_cmd_wall(struct session *s, const char *arg,
+					size_t len)
 {
 	struct strbuf clean;
 
@@ -370,7 +377,8 @@ void session_chat_kicked(struct session *s, const char *by, const char *reason)
 }
 
 /* A line starting with '/': one of the room's commands. */
-static unsigned chat_command(struct session *s, const char *line, size_t len)
+static enum session_state chat_command(struct session *s, const char *line,
+				       size_t len)
 {
 	const char *arg;
 	size_t arg_len, n = split_word(line, len, &arg, &arg_len);
@@ -450,8 +458,8 @@ static unsigned chat_command(struct session *s, const char *line, size_t len)
 }
 
 /* A line in the room: a command or a message to everyone else. */
-unsigned session_chat_on_input(struct session *s, const char *text, size_t len,
-			       bool is_key)
+enum session_state session_chat_on_input(struct session *s, const char *text,
+					 size_t len, bool is_key)
 {
 	(void)is_key; /* text input: only whole lines arrive */
 	if (len == 0)
@@ -463,7 +471,7 @@ unsigned session_chat_on_input(struct session *s, const char *text, size_t len,
 }
 
 /* Quiet too long: a warning first, then the goodbye. */
-unsigned session_chat_on_timeout(struct session *s)
+enum session_state session_chat_on_timeout(struct session *s)
 {
 	if (!s->idle_warned && s->env->chat_idle > 60) {
 		s->idle_warned = true;

@@ -8,8 +8,6 @@
 
 #include "session.h"
 
-/* Returned by a handler to stay in the current state without re-entering it. */
-#define SESSION_STAY SESSION_STATE_COUNT
 /* Bytes of a nickname kept for the chat room (16 CJK characters and NUL). */
 #define SESSION_NICK_MAX (CHAT_NICK_MAX * 4 + 1)
 
@@ -66,17 +64,17 @@ struct session {
 	struct session_queued *queued;
 	size_t nqueued;
 	/* Turns the store's answer into the next state. */
-	unsigned (*on_result)(struct session *s,
-			      const struct account_request *req);
+	enum session_state (*on_result)(struct session *s,
+					const struct account_request *req);
 };
 
 struct session_state_ops {
 	const char *name;
 	void (*enter)(struct session *s);
 	/* A key (is_key) or a line; returns the next state or SESSION_STAY. */
-	unsigned (*on_input)(struct session *s, const char *text, size_t len,
-			     bool is_key);
-	unsigned (*on_timeout)(struct session *s);
+	enum session_state (*on_input)(struct session *s, const char *text,
+				       size_t len, bool is_key);
+	enum session_state (*on_timeout)(struct session *s);
 };
 
 /* The states in which the session is a member of the chat room. */
@@ -94,9 +92,9 @@ void session_say_wire(struct session *s);
 void session_replay(struct session *s, const char *text, size_t len,
 		    bool is_key);
 /* Moves to another state from outside an input handler (a store result). */
-void session_goto(struct session *s, unsigned next);
+void session_goto(struct session *s, enum session_state next);
 /* An entry that was refused: the menu's invalid count, goodbye after too many. */
-unsigned session_refuse(struct session *s, unsigned again);
+enum session_state session_refuse(struct session *s, enum session_state again);
 void session_write(struct session *s, const char *text);
 void session_say(struct session *s, const char *name);
 /* Says a text with "{name}" placeholders filled (name, value, ..., NULL). */
@@ -105,51 +103,59 @@ void session_say_with(struct session *s, const char *name,
 
 /* session_account.c: the query and recharge rows of the state table */
 void session_query_number_enter(struct session *s);
-unsigned session_query_number_on_input(struct session *s, const char *text,
-				       size_t len, bool is_key);
+enum session_state session_query_number_on_input(struct session *s,
+						 const char *text, size_t len,
+						 bool is_key);
 void session_query_password_enter(struct session *s);
-unsigned session_query_password_on_input(struct session *s, const char *text,
-					 size_t len, bool is_key);
+enum session_state session_query_password_on_input(struct session *s,
+						   const char *text, size_t len,
+						   bool is_key);
 void session_recharge_number_enter(struct session *s);
-unsigned session_recharge_number_on_input(struct session *s, const char *text,
-					  size_t len, bool is_key);
+enum session_state session_recharge_number_on_input(struct session *s,
+						    const char *text,
+						    size_t len, bool is_key);
 void session_recharge_card_enter(struct session *s);
-unsigned session_recharge_card_on_input(struct session *s, const char *text,
-					size_t len, bool is_key);
+enum session_state session_recharge_card_on_input(struct session *s,
+						  const char *text, size_t len,
+						  bool is_key);
 void session_recharge_amount_enter(struct session *s);
-unsigned session_recharge_amount_on_input(struct session *s, const char *text,
-					  size_t len, bool is_key);
+enum session_state session_recharge_amount_on_input(struct session *s,
+						    const char *text,
+						    size_t len, bool is_key);
 void session_recharge_confirm_enter(struct session *s);
-unsigned session_recharge_confirm_on_input(struct session *s, const char *text,
-					   size_t len, bool is_key);
+enum session_state session_recharge_confirm_on_input(struct session *s,
+						     const char *text,
+						     size_t len, bool is_key);
 void session_wait_enter(struct session *s);
-unsigned session_wait_on_input(struct session *s, const char *text, size_t len,
-			       bool is_key);
-unsigned session_wait_on_timeout(struct session *s);
+enum session_state session_wait_on_input(struct session *s, const char *text,
+					 size_t len, bool is_key);
+enum session_state session_wait_on_timeout(struct session *s);
 /* A prompt left unanswered: remind and ask again, goodbye after too many. */
-unsigned session_prompt_on_timeout(struct session *s);
+enum session_state session_prompt_on_timeout(struct session *s);
 /* A flow key at a menu: the next state. */
-unsigned session_account_flow(struct session *s, enum menu_flow flow);
+enum session_state session_account_flow(struct session *s, enum menu_flow flow);
 /* Forgets the request waited for, if any, and the input queued behind it. */
 void session_account_cancel(struct session *s);
 
 /* session_chat.c: the SESSION_CHAT row of the state table */
 void session_chat_enter(struct session *s);
 void session_op_password_enter(struct session *s);
-unsigned session_op_password_on_input(struct session *s, const char *text,
-				      size_t len, bool is_key);
-unsigned session_chat_on_input(struct session *s, const char *text, size_t len,
-			       bool is_key);
-unsigned session_chat_on_timeout(struct session *s);
+enum session_state session_op_password_on_input(struct session *s,
+						const char *text, size_t len,
+						bool is_key);
+enum session_state session_chat_on_input(struct session *s, const char *text,
+					 size_t len, bool is_key);
+enum session_state session_chat_on_timeout(struct session *s);
 /* An operator took the caller out of the room: told why, back to the menu. */
 void session_chat_kicked(struct session *s, const char *by, const char *reason);
 /*
  * Sends a request to the account worker; the session waits in
  * SESSION_WAIT, then on_result decides the next state. Returns SESSION_WAIT.
  */
-unsigned session_submit(struct session *s, struct account_request *req,
-			unsigned (*on_result)(struct session *,
-					      const struct account_request *));
+enum session_state session_submit(
+	struct session *s, struct account_request *req,
+	enum session_state (*on_result)(struct session *,
+					const struct account_request *));
 /* Leaves the room if in it, telling the others why. */
 void session_chat_leave(struct session *s, const char *reason);
 /* Arms the room's idle timer (the warning comes a minute early). */
