@@ -9,7 +9,7 @@
  * it only writes UTF-8 text through struct session_io.
  */
 #include "session.h"
-#include "session_internal.h"
+#include "session_base.h"
 
 #include <assert.h>
 #include <stdlib.h>

@@ -10,7 +10,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "session_internal.h"
+#include "session_base.h"
 #include "trace.h"
 #include "util.h"
 

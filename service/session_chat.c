@@ -6,7 +6,7 @@
  */
 #include <string.h>
 
-#include "session_internal.h"
+#include "session_base.h"
 #include "trace.h"
 #include "util.h"
 

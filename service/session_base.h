@@ -1,10 +1,10 @@
 /*
- * session_internal: what the files of the session state machine share
+ * session_base: what the files of the session state machine share
  * (session.c for the machine and the menus, session_chat.c for the chat
  * room). Nothing outside the session includes it.
  */
-#ifndef HOTLINE_SESSION_INTERNAL_H
-#define HOTLINE_SESSION_INTERNAL_H
+#ifndef HOTLINE_SESSION_BASE_H
+#define HOTLINE_SESSION_BASE_H
 
 #include "session.h"
 
