@@ -533,18 +533,6 @@ struct chat_member *chat_room_find(const struct chat_room *room,
 	return room_find(room, nick);
 }
 
-/* The context the member joined with. */
-void *chat_member_ctx(const struct chat_member *m)
-{
-	return m->ctx;
-}
-
-/* Mutes or unmutes a member. */
-void chat_member_set_muted(struct chat_member *m, bool muted)
-{
-	m->muted = muted;
-}
-
 /* An operator's mute or unmute of the member called nick. */
 enum chat_result chat_room_mute(struct chat_room *room, const char *nick,
 				bool muted)

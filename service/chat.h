@@ -178,10 +178,6 @@ enum chat_result chat_room_kick(struct chat_room *room,
  */
 enum chat_result chat_room_mute(struct chat_room *room, const char *nick,
 				bool muted);
-/* The ctx the member joined with. */
-void *chat_member_ctx(const struct chat_member *m);
-/* An operator's mute: a muted member's say, me and msg return CHAT_MUTED. */
-void chat_member_set_muted(struct chat_member *m, bool muted);
 bool chat_member_is_muted(const struct chat_member *m);
 /* Members in the room. */
 size_t chat_room_count(const struct chat_room *room);

@@ -1,16 +1,19 @@
 /*
  * session_account: the query and recharge flows. The caller types a
  * number, a password, a card code or an amount; each entry is checked
- * here, then handed to the account worker, and the session waits in
- * SESSION_WAIT until the answer comes back on the event loop. Every text
- * comes from the menu set, with {placeholders} filled in. It knows the
- * account API, never SQLite, threads or sockets.
+ * here, then handed to the account worker through session_submit, and
+ * the machine (session.c) waits in SESSION_WAIT until the answer comes
+ * back on the event loop and a *_done function here names the next
+ * state. Every text comes from the menu set, with {placeholders} filled
+ * in. It calls only down into session_base, never up into session.c or
+ * into the chat flow; it knows the account API, never SQLite, threads or
+ * sockets.
  */
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include "session_base.h"
+#include "session_account.h"
 #include "trace.h"
 #include "util.h"
 
@@ -46,11 +49,8 @@ static enum session_state navigation(struct session *s, const char *entry)
 {
 	if (strcmp(entry, "*") == 0)
 		return SESSION_MENU;
-	if (strcmp(entry, "#") == 0) {
-		s->menu = s->set->start;
-		s->depth = 0;
-		return SESSION_MENU;
-	}
+	if (strcmp(entry, "#") == 0)
+		return session_home(s);
 	return SESSION_STAY;
 }
 
@@ -94,13 +94,6 @@ static enum session_state enter_flow_menu(struct session *s, const char *name)
 		session_push_back(s);
 		s->menu = m;
 	}
-	return SESSION_MENU;
-}
-
-/* The store failed: say so and go back to the menu. */
-static enum session_state busy(struct session *s)
-{
-	session_say(s, "service_busy");
 	return SESSION_MENU;
 }
 
@@ -161,7 +154,7 @@ static enum session_state login_done(struct session *s,
 		session_say_with(s, "query_locked", vars);
 		return SESSION_MENU;
 	case ACCOUNT_ERROR:
-		return busy(s);
+		return session_busy(s);
 	default:
 		/* Unknown number, wrong or malformed password: one answer for all. */
 		log_info(s->id, "login %s failed: %s", masked,
@@ -235,7 +228,7 @@ static enum session_state info_done(struct session *s,
 	/* clang-format on */
 
 	if (req->status != ACCOUNT_OK)
-		return busy(s);
+		return session_busy(s);
 	account_mask_number(info->number, number, sizeof(number));
 	account_format_fen(info->balance_fen, balance, sizeof(balance));
 	account_format_fen(info->plan_fen, fee, sizeof(fee));
@@ -288,7 +281,7 @@ static enum session_state exists_done(struct session *s,
 		session_say(s, "recharge_no_account");
 		return session_refuse(s, SESSION_RECHARGE_NUMBER);
 	default:
-		return busy(s);
+		return session_busy(s);
 	}
 }
 
@@ -347,7 +340,7 @@ static enum session_state recharge_done(struct session *s,
 		return SESSION_MENU;
 	default:
 		log_error(s->id, "recharge %s by %s failed", number, method);
-		return busy(s);
+		return session_busy(s);
 	}
 }
 
@@ -460,102 +453,6 @@ enum session_state session_recharge_confirm_on_input(struct session *s,
 	}
 	session_say(s, "invalid");
 	return session_refuse(s, SESSION_RECHARGE_CONFIRM);
-}
-
-/* --- waiting for the store ------------------------------------------------ */
-
-/* Frees queued input, wiping it first: it may hold a password. */
-static void queued_free(struct session_queued *q)
-{
-	memset(q->text, 0, q->len);
-	free(q->text);
-	q->text = NULL;
-}
-
-/*
- * The worker's answer, on the event loop: the flow decides what comes
- * next, then what the caller typed meanwhile is handled in order. The
- * queue is taken out first: an entry that sends the session waiting again
- * queues the rest anew, and one that hangs up makes the rest go nowhere.
- */
-static void on_account_done(void *ctx, const struct account_request *req)
-{
-	struct session *s = ctx;
-	struct session_queued batch[SESSION_QUEUE_MAX];
-	size_t n = s->nqueued;
-
-	if (n > 0)
-		memcpy(batch, s->queued, n * sizeof(batch[0]));
-	s->nqueued = 0;
-	s->pending = NULL;
-	session_goto(s, s->on_result(s, req));
-	for (size_t i = 0; i < n; i++) {
-		session_replay(s, batch[i].text, batch[i].len, batch[i].is_key);
-		queued_free(&batch[i]);
-	}
-}
-
-/* Sends a request to the worker and waits for its answer in SESSION_WAIT. */
-enum session_state session_submit(
-	struct session *s, struct account_request *req,
-	enum session_state (*on_result)(struct session *,
-					const struct account_request *))
-{
-	req->done = on_account_done;
-	req->ctx = s;
-	s->on_result = on_result;
-	s->pending = account_worker_submit(s->env->accounts, req);
-	return SESSION_WAIT;
-}
-
-/* Waits for the store; the input kind stays what the flow asked for. */
-void session_wait_enter(struct session *s)
-{
-	s->io.set_timer(s->io.ctx, SESSION_WAIT_TIMEOUT);
-}
-
-/* Input while waiting is kept for after the answer (bounded). */
-enum session_state session_wait_on_input(struct session *s, const char *text,
-					 size_t len, bool is_key)
-{
-	struct session_queued *q;
-
-	if (s->nqueued == SESSION_QUEUE_MAX) {
-		log_info(s->id, "typed-ahead input over %d entries dropped",
-			 SESSION_QUEUE_MAX);
-		return SESSION_STAY;
-	}
-	if (s->queued == NULL)
-		s->queued = xcalloc(SESSION_QUEUE_MAX, sizeof(*s->queued));
-	q = &s->queued[s->nqueued++];
-	q->is_key = is_key;
-	q->text = xstrndup(text, len);
-	q->len = len;
-	return SESSION_STAY;
-}
-
-/*
- * No answer in SESSION_WAIT_TIMEOUT: give up on it. A recharge may still
- * commit; the caller is told the system is busy, never that it failed.
- */
-enum session_state session_wait_on_timeout(struct session *s)
-{
-	log_error(s->id, "no answer from the account store in %ds",
-		  SESSION_WAIT_TIMEOUT);
-	session_account_cancel(s);
-	return busy(s);
-}
-
-/* Forgets the pending request (the worker finishes it but will not call back) and the input queued behind it. */
-void session_account_cancel(struct session *s)
-{
-	for (size_t i = 0; i < s->nqueued; i++)
-		queued_free(&s->queued[i]);
-	s->nqueued = 0;
-	if (s->pending == NULL)
-		return;
-	account_worker_cancel(s->env->accounts, s->pending);
-	s->pending = NULL;
 }
 
 /* A flow key at a menu: where it leads. */

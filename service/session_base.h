@@ -1,7 +1,13 @@
 /*
- * session_base: what the files of the session state machine share
- * (session.c for the machine and the menus, session_chat.c for the chat
- * room). Nothing outside the session includes it.
+ * session_base: the helper layer under the session's flows. It holds
+ * struct session and what every flow does to it: say a text, refuse an
+ * entry, go home, remember a menu for "back", say goodbye, wait for the
+ * account worker. session.c (the machine) and the flow files
+ * (session_account.c, session_chat.c) call down into it; it calls none
+ * of them, so the session files form no circle. Answers that arrive on
+ * their own (the worker's, the room's kick) come back through callbacks
+ * session.c registers in struct session. Nothing outside the session
+ * includes it.
  */
 #ifndef HOTLINE_SESSION_BASE_H
 #define HOTLINE_SESSION_BASE_H
@@ -27,6 +33,10 @@ struct session_queued {
 	char *text; /* owned, wiped when freed: it may be a password */
 	size_t len;
 };
+
+/* Turns the account worker's answer into the next state. */
+typedef enum session_state (*session_result_fn)(
+	struct session *s, const struct account_request *req);
 
 struct session {
 	unsigned id;
@@ -64,17 +74,14 @@ struct session {
 	struct session_queued *queued;
 	size_t nqueued;
 	/* Turns the store's answer into the next state. */
-	enum session_state (*on_result)(struct session *s,
-					const struct account_request *req);
-};
-
-struct session_state_ops {
-	const char *name;
-	void (*enter)(struct session *s);
-	/* A key (is_key) or a line; returns the next state or SESSION_STAY. */
-	enum session_state (*on_input)(struct session *s, const char *text,
-				       size_t len, bool is_key);
-	enum session_state (*on_timeout)(struct session *s);
+	session_result_fn on_result;
+	/*
+	 * Registered by session.c: where the worker's answers and the room's
+	 * calls for this member go, so that they reach the state machine
+	 * without a flow calling up into it.
+	 */
+	account_done_fn account_done;
+	const struct chat_member_ops *member_ops;
 };
 
 /* The states in which the session is a member of the chat room. */
@@ -83,82 +90,32 @@ static inline bool session_in_room_state(const struct session *s)
 	return s->state == SESSION_CHAT || s->state == SESSION_OP_PASSWORD;
 }
 
-/* session.c */
-/* Remembers the current menu for "back" (the oldest go past SESSION_MAX_DEPTH). */
-void session_push_back(struct session *s);
-/* Shows the caller their connection as the server sees it (/wire). */
-void session_say_wire(struct session *s);
-/* Handles one key or line as if it had just arrived. */
-void session_replay(struct session *s, const char *text, size_t len,
-		    bool is_key);
-/* Moves to another state from outside an input handler (a store result). */
-void session_goto(struct session *s, enum session_state next);
-/* An entry that was refused: the menu's invalid count, goodbye after too many. */
-enum session_state session_refuse(struct session *s, enum session_state again);
+/* Writes a NUL-terminated UTF-8 string to the caller. */
 void session_write(struct session *s, const char *text);
+/* Writes one of the set's named texts; a missing one writes nothing. */
 void session_say(struct session *s, const char *name);
 /* Says a text with "{name}" placeholders filled (name, value, ..., NULL). */
 void session_say_with(struct session *s, const char *name,
 		      const char *const *vars);
-
-/* session_account.c: the query and recharge rows of the state table */
-void session_query_number_enter(struct session *s);
-enum session_state session_query_number_on_input(struct session *s,
-						 const char *text, size_t len,
-						 bool is_key);
-void session_query_password_enter(struct session *s);
-enum session_state session_query_password_on_input(struct session *s,
-						   const char *text, size_t len,
-						   bool is_key);
-void session_recharge_number_enter(struct session *s);
-enum session_state session_recharge_number_on_input(struct session *s,
-						    const char *text,
-						    size_t len, bool is_key);
-void session_recharge_card_enter(struct session *s);
-enum session_state session_recharge_card_on_input(struct session *s,
-						  const char *text, size_t len,
-						  bool is_key);
-void session_recharge_amount_enter(struct session *s);
-enum session_state session_recharge_amount_on_input(struct session *s,
-						    const char *text,
-						    size_t len, bool is_key);
-void session_recharge_confirm_enter(struct session *s);
-enum session_state session_recharge_confirm_on_input(struct session *s,
-						     const char *text,
-						     size_t len, bool is_key);
-void session_wait_enter(struct session *s);
-enum session_state session_wait_on_input(struct session *s, const char *text,
-					 size_t len, bool is_key);
-enum session_state session_wait_on_timeout(struct session *s);
-/* A prompt left unanswered: remind and ask again, goodbye after too many. */
-enum session_state session_prompt_on_timeout(struct session *s);
-/* A flow key at a menu: the next state. */
-enum session_state session_account_flow(struct session *s, enum menu_flow flow);
-/* Forgets the request waited for, if any, and the input queued behind it. */
-void session_account_cancel(struct session *s);
-
-/* session_chat.c: the SESSION_CHAT row of the state table */
-void session_chat_enter(struct session *s);
-void session_op_password_enter(struct session *s);
-enum session_state session_op_password_on_input(struct session *s,
-						const char *text, size_t len,
-						bool is_key);
-enum session_state session_chat_on_input(struct session *s, const char *text,
-					 size_t len, bool is_key);
-enum session_state session_chat_on_timeout(struct session *s);
-/* An operator took the caller out of the room: told why, back to the menu. */
-void session_chat_kicked(struct session *s, const char *by, const char *reason);
+/* Shows the caller their connection as the server sees it (/wire). */
+void session_say_wire(struct session *s);
+/* Remembers the current menu for "back" (the oldest go past SESSION_MAX_DEPTH). */
+void session_push_back(struct session *s);
+/* Forgets the way back and returns SESSION_MENU at the set's start menu. */
+enum session_state session_home(struct session *s);
+/* Says goodbye and returns SESSION_CLOSING; reason is for the log. */
+enum session_state session_goodbye(struct session *s, const char *reason);
+/* An entry that was refused: the menu's invalid count, goodbye after too many. */
+enum session_state session_refuse(struct session *s, enum session_state again);
+/* The store failed or did not answer: say so, back to the menu. */
+enum session_state session_busy(struct session *s);
 /*
  * Sends a request to the account worker; the session waits in
- * SESSION_WAIT, then on_result decides the next state. Returns SESSION_WAIT.
+ * SESSION_WAIT, then on_result decides the next state. Returns
+ * SESSION_WAIT.
  */
-enum session_state session_submit(
-	struct session *s, struct account_request *req,
-	enum session_state (*on_result)(struct session *,
-					const struct account_request *));
-/* Leaves the room if in it, telling the others why. */
-void session_chat_leave(struct session *s, const char *reason);
-/* Arms the room's idle timer (the warning comes a minute early). */
-void session_chat_arm_timer(struct session *s);
+enum session_state session_submit(struct session *s,
+				  struct account_request *req,
+				  session_result_fn on_result);
 
 #endif

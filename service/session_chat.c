@@ -1,17 +1,22 @@
 /*
  * session_chat: the SESSION_CHAT state. A member's lines become messages
  * to the room, or /commands; the room's messages reach the caller through
- * session_io.deliver. Every text the caller sees comes from the menu set.
- * It knows the chat room's API, not its insides, and no sockets.
+ * session_io.deliver. An operator acts on other members only through the
+ * room's API (chat_room_kick, chat_room_mute); the member's own session
+ * hears of it through the callbacks session.c registered and changes its
+ * own state. Every text the caller sees comes from the menu set. It calls
+ * only down into session_base, never up into session.c or into the
+ * account flow; it knows the chat room's API, not its insides, and no
+ * sockets.
  */
 #include <string.h>
 
-#include "session_base.h"
+#include "session_chat.h"
 #include "trace.h"
 #include "util.h"
 
 /* Passes a room message to the connection, or holds it while joining. */
-static void chat_deliver(void *ctx, struct chat_msg *msg)
+void session_chat_deliver(void *ctx, struct chat_msg *msg)
 {
 	struct session *s = ctx;
 
@@ -25,7 +30,7 @@ static void chat_deliver(void *ctx, struct chat_msg *msg)
 }
 
 /* The room's batch for this caller is queued: it leaves in one write. */
-static void chat_delivered(void *ctx)
+void session_chat_delivered(void *ctx)
 {
 	struct session *s = ctx;
 
@@ -33,13 +38,12 @@ static void chat_delivered(void *ctx)
 		s->io.send_now(s->io.ctx);
 }
 
-static const struct chat_member_ops session_chat_member_ops = {
-	.deliver = chat_deliver,
-	.delivered = chat_delivered,
-};
-
-/* Leaves the room, if in it. */
-void session_chat_leave(struct session *s, const char *reason)
+/*
+ * Leaves the room, if in it. The exit hook is the usual way out; a caller
+ * taken out calls it before saying why, so that the room's last lines
+ * (which leaving delivers) come before the reason.
+ */
+static void session_chat_leave(struct session *s, const char *reason)
 {
 	if (s->member == NULL)
 		return;
@@ -80,7 +84,7 @@ void session_chat_enter(struct session *s)
 		account_mask_number(s->account, masked, sizeof(masked));
 	s->member = chat_room_join(s->env->room,
 				   s->account[0] != '\0' ? masked : NULL,
-				   &session_chat_member_ops, s);
+				   s->member_ops, s);
 	s->joining = false;
 	vars[1] = chat_member_nick(s->member);
 	log_info(s->id, "joined the chat room as %s", vars[1]);
@@ -285,19 +289,6 @@ static bool nick_arg(const char *arg, size_t len, char *out, size_t outsz)
 	return true;
 }
 
-/* The session behind a member's nickname, or NULL after saying so. */
-static struct session *find_target(struct session *s, const char *nick)
-{
-	struct chat_member *m = chat_room_find(s->env->room, nick);
-	const char *vars[] = { "nick", nick, NULL };
-
-	if (m == NULL) {
-		session_say_with(s, "chat_no_such_nick", vars);
-		return NULL;
-	}
-	return chat_member_ctx(m);
-}
-
 /* An operator's command on someone: /kick NICK [REASON], /mute, /unmute. */
 static enum session_state chat_cmd_moderate(struct session *s, const char *cmd,
 					    const char *arg, size_t len)
@@ -306,15 +297,22 @@ static enum session_state chat_cmd_moderate(struct session *s, const char *cmd,
 	const char *rest;
 	size_t rest_len, n = split_word(arg, len, &rest, &rest_len);
 	const char *vars[] = { "action", cmd, "nick", nick, NULL };
-	struct session *t;
+	const struct chat_member *target;
+	bool self;
 
 	if (!nick_arg(arg, n, nick, sizeof(nick)))
 		return chat_usage(s, strcmp(cmd, "/kick") == 0
 					     ? "/kick NICK [REASON]"
 					     : "/mute NICK");
-	t = find_target(s, nick);
-	if (t == NULL)
+	target = chat_room_find(s->env->room, nick);
+	if (target == NULL) {
+		const char *none[] = { "nick", nick, NULL };
+
+		session_say_with(s, "chat_no_such_nick", none);
 		return SESSION_STAY;
+	}
+	/* An operator kicking themself is back at the menu when this returns. */
+	self = target == s->member;
 	if (strcmp(cmd, "/kick") == 0) {
 		struct strbuf reason;
 
@@ -323,18 +321,18 @@ static enum session_state chat_cmd_moderate(struct session *s, const char *cmd,
 		log_info(s->id, "operator %s kicks %s (%s)",
 			 chat_member_nick(s->member), nick,
 			 reason.len ? reason.data : "-");
-		session_chat_kicked(t, chat_member_nick(s->member),
-				    reason.len ? reason.data : "");
+		chat_room_kick(s->env->room, s->member, nick,
+			       reason.len ? reason.data : "");
 		strbuf_fini(&reason);
 	} else {
 		bool mute = strcmp(cmd, "/mute") == 0;
 
-		chat_member_set_muted(t->member, mute);
+		chat_room_mute(s->env->room, nick, mute);
 		log_info(s->id, "operator %s %s %s",
 			 chat_member_nick(s->member),
 			 mute ? "mutes" : "unmutes", nick);
 	}
-	if (t != s)
+	if (!self)
 		session_say_with(s, "chat_op_done", vars);
 	return SESSION_STAY;
 }
@@ -356,24 +354,50 @@ static enum session_state chat_cmd_wall(struct session *s, const char *arg,
 	return SESSION_STAY;
 }
 
-/* Taken out of the room by an operator: told why, back to the main menu. */
-void session_chat_kicked(struct session *s, const char *by, const char *reason)
+/*
+ * Taken out of the room by an operator (the room's kicked callback, which
+ * session.c passes on): told why, back to the main menu.
+ */
+enum session_state session_chat_kicked(struct session *s, const char *by,
+				       const char *reason)
 {
 	char why[CHAT_MAX_LINE];
 	/* by may be s's own nick, freed when s leaves: keep a copy. */
 	char kicker[SESSION_NICK_MAX];
 	const char *vars[] = { "nick", kicker, "reason", reason, NULL };
 
-	if (!session_in_room_state(s))
-		return;
+	if (s->member == NULL)
+		return SESSION_STAY;
 	snprintf(kicker, sizeof(kicker), "%s", by);
 	snprintf(why, sizeof(why), "kicked by %s%s%s", by,
 		 reason[0] ? ": " : "", reason);
 	session_chat_leave(s, why);
 	session_say_with(s, "chat_kicked", vars);
-	s->menu = s->set->start;
-	s->depth = 0;
-	session_goto(s, SESSION_MENU);
+	return session_home(s);
+}
+
+/* Too slow a reader for the room: out of it and back to the main menu. */
+enum session_state session_chat_too_slow(struct session *s)
+{
+	if (s->member == NULL)
+		return SESSION_STAY;
+	session_chat_leave(s, "too slow");
+	session_say(s, "chat_removed");
+	return session_home(s);
+}
+
+/* Leaving the room's states for another: out of the room, saying why. */
+void session_chat_exit(struct session *s, enum session_state next)
+{
+	/* The room's states, and waiting for an /op password's check. */
+	if (next == SESSION_CHAT || next == SESSION_OP_PASSWORD ||
+	    next == SESSION_WAIT)
+		return;
+	if (next == SESSION_CLOSING)
+		session_chat_leave(s, s->close_reason ? s->close_reason
+						      : "hung up");
+	else
+		session_chat_leave(s, NULL);
 }
 
 /* A line starting with '/': one of the room's commands. */
@@ -430,17 +454,10 @@ static enum session_state chat_command(struct session *s, const char *line,
 		session_say(s, "chat_help");
 		return SESSION_STAY;
 	}
-	if (IS("/menu")) {
-		session_chat_leave(s, NULL);
-		s->menu = s->set->start;
-		s->depth = 0;
-		return SESSION_MENU;
-	}
-	if (IS("/quit")) {
-		session_say(s, "goodbye");
-		s->close_reason = "quit";
-		return SESSION_CLOSING;
-	}
+	if (IS("/menu"))
+		return session_home(s); /* the exit hook leaves the room */
+	if (IS("/quit"))
+		return session_goodbye(s, "quit");
 #undef IS
 	{
 		char cmd[CHAT_NICK_MAX * 4 + 8];
@@ -479,7 +496,5 @@ enum session_state session_chat_on_timeout(struct session *s)
 		session_chat_arm_timer(s);
 		return SESSION_STAY;
 	}
-	session_say(s, "goodbye");
-	s->close_reason = "idle";
-	return SESSION_CLOSING;
+	return session_goodbye(s, "idle");
 }
