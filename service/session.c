@@ -257,7 +257,7 @@ void session_on_too_long(struct session *s)
 {
 	if (s->state == SESSION_CLOSING)
 		return;
-	session_say(s, "too_long");
+	session_say(s, MENU_TEXT_TOO_LONG);
 	session_set_state(s, s->state);
 }
 
@@ -268,12 +268,12 @@ void session_on_timeout(struct session *s)
 }
 
 /* Says goodbye and closes, unless already closing. */
-static void session_close_with(struct session *s, const char *text_name,
+static void session_close_with(struct session *s, enum menu_text_id text,
 			       const char *reason)
 {
 	if (s->state == SESSION_CLOSING)
 		return;
-	session_say(s, text_name);
+	session_say(s, text);
 	s->close_reason = reason;
 	session_set_state(s, SESSION_CLOSING);
 }
@@ -281,13 +281,13 @@ static void session_close_with(struct session *s, const char *text_name,
 /* The caller hung up. */
 void session_hangup(struct session *s, const char *reason)
 {
-	session_close_with(s, "goodbye", reason);
+	session_close_with(s, MENU_TEXT_GOODBYE, reason);
 }
 
 /* The service is going down. */
 void session_shutdown(struct session *s)
 {
-	session_close_with(s, "closing", "shutdown");
+	session_close_with(s, MENU_TEXT_CLOSING, "shutdown");
 }
 
 /* A notice from the server, in the caller's language. */
@@ -302,7 +302,7 @@ void session_notice(struct session *s, const char *text_name)
 /* An operator's broadcast reaches a caller wherever they are. */
 void session_wall(struct session *s, const char *text)
 {
-	const char *frame = menu_set_text(s->set, "chat_wall");
+	const char *frame = menu_set_text_of(s->set, MENU_TEXT_CHAT_WALL);
 	const char *vars[] = { "text", text, NULL };
 	struct strbuf sb;
 
@@ -371,7 +371,7 @@ void session_set_catalog(struct session *s, struct menu_catalog *catalog)
 	s->menu = set->start;
 	s->depth = 0;
 	if (s->state == SESSION_MENU) {
-		session_say(s, "menu_gone");
+		session_say(s, MENU_TEXT_MENU_GONE);
 		session_set_state(s, SESSION_MENU);
 	}
 }
@@ -426,7 +426,7 @@ static enum session_state menu_switch_language(struct session *s,
 		set = menu_catalog_find(s->catalog, action->language);
 		if (set == NULL) {
 			/* Possible when a single menu file was loaded. */
-			session_say(s, "unavailable");
+			session_say(s, MENU_TEXT_UNAVAILABLE);
 			return SESSION_MENU;
 		}
 	}
@@ -477,7 +477,7 @@ static enum session_state menu_act(struct session *s,
 		/* No room or no store in this server: say so honestly and stay. */
 		log_info(s->id, "flow %s is not available here",
 			 menu_flow_name(action->flow));
-		session_say(s, "unavailable");
+		session_say(s, MENU_TEXT_UNAVAILABLE);
 		return SESSION_MENU;
 	case MENU_ACTION_COUNT:
 		break;
@@ -491,7 +491,7 @@ static enum session_state menu_invalid(struct session *s)
 	if (s->menu->invalid != NULL)
 		session_write(s, s->menu->invalid);
 	else
-		session_say(s, "invalid");
+		session_say(s, MENU_TEXT_INVALID);
 	if (++s->failures >= s->menu->max_failures) {
 		log_info(s->id, "%d invalid keys in a row", s->failures);
 		return session_goodbye(s, "too many invalid keys");
@@ -536,7 +536,7 @@ static enum session_state prompt_on_timeout(struct session *s)
 		log_info(s->id, "%d silences in a row", s->timeouts);
 		return session_goodbye(s, "timeout");
 	}
-	session_say(s, "timeout");
+	session_say(s, MENU_TEXT_TIMEOUT);
 	return s->state;
 }
 

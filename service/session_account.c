@@ -71,10 +71,10 @@ static bool read_entry(struct session *s, const char *text, size_t len,
 }
 
 /* A text of the set without its final newline, for use as a {value}. */
-static void text_value(struct session *s, const char *name, char *out,
+static void text_value(struct session *s, enum menu_text_id id, char *out,
 		       size_t outsz)
 {
-	const char *text = menu_set_text(s->set, name);
+	const char *text = menu_set_text_of(s->set, id);
 	size_t n = text ? strcspn(text, "\n") : 0;
 
 	snprintf(out, outsz, "%.*s", (int)n, text ? text : "");
@@ -87,7 +87,7 @@ static enum session_state enter_flow_menu(struct session *s, const char *name)
 
 	if (m == NULL) {
 		/* Only with a menu file the loader did not see whole. */
-		session_say(s, "unavailable");
+		session_say(s, MENU_TEXT_UNAVAILABLE);
 		return SESSION_MENU;
 	}
 	if (s->menu != m) {
@@ -103,7 +103,7 @@ static enum session_state enter_flow_menu(struct session *s, const char *name)
 void session_query_number_enter(struct session *s)
 {
 	s->io.set_input(s->io.ctx, LINEEDIT_INPUT_TEXT);
-	session_say(s, "query_number");
+	session_say(s, MENU_TEXT_QUERY_NUMBER);
 }
 
 /* A number to query: checked here, then the password is asked for. */
@@ -118,7 +118,7 @@ enum session_state session_query_number_on_input(struct session *s,
 	if (!read_entry(s, text, len, entry, sizeof(entry), &next))
 		return next;
 	if (!account_number_is_valid(entry)) {
-		session_say(s, "bad_number");
+		session_say(s, MENU_TEXT_BAD_NUMBER);
 		return session_refuse(s, SESSION_QUERY_NUMBER);
 	}
 	memcpy(s->typed, entry, sizeof(s->typed));
@@ -129,7 +129,7 @@ enum session_state session_query_number_on_input(struct session *s,
 void session_query_password_enter(struct session *s)
 {
 	s->io.set_input(s->io.ctx, LINEEDIT_INPUT_SECRET);
-	session_say(s, "query_password");
+	session_say(s, MENU_TEXT_QUERY_PASSWORD);
 }
 
 /* The login's answer: the account menu, or why not. */
@@ -151,7 +151,7 @@ static enum session_state login_done(struct session *s,
 			 req->lock_seconds);
 		snprintf(minutes, sizeof(minutes), "%u",
 			 (req->lock_seconds + 59) / 60);
-		session_say_with(s, "query_locked", vars);
+		session_say_with(s, MENU_TEXT_QUERY_LOCKED, vars);
 		return SESSION_MENU;
 	case ACCOUNT_ERROR:
 		return session_busy(s);
@@ -160,7 +160,7 @@ static enum session_state login_done(struct session *s,
 		log_info(s->id, "login %s failed: %s", masked,
 			 req->status == ACCOUNT_NOT_FOUND ? "no such account"
 							  : "wrong password");
-		session_say(s, "query_wrong");
+		session_say(s, MENU_TEXT_QUERY_WRONG);
 		return session_refuse(s, SESSION_QUERY_NUMBER);
 	}
 }
@@ -192,9 +192,9 @@ static void say_recent(struct session *s, const struct account_info *info)
 	const char *vars[] = { "date",   date,   "amount", amount,
 			       "method", method, NULL };
 
-	session_say(s, "account_recent");
+	session_say(s, MENU_TEXT_ACCOUNT_RECENT);
 	if (info->nrecent == 0)
-		session_say(s, "account_recent_none");
+		session_say(s, MENU_TEXT_ACCOUNT_RECENT_NONE);
 	for (size_t i = 0; i < info->nrecent; i++) {
 		const struct account_recharge *r = &info->recent[i];
 		struct tm tm;
@@ -203,10 +203,11 @@ static void say_recent(struct session *s, const struct account_info *info)
 		strftime(date, sizeof(date), "%Y-%m-%d %H:%M", &tm);
 		account_format_fen(r->fen, amount, sizeof(amount));
 		text_value(s,
-			   strcmp(r->method, "card") == 0 ? "method_card"
-							  : "method_amount",
+			   strcmp(r->method, "card") == 0
+				   ? MENU_TEXT_METHOD_CARD
+				   : MENU_TEXT_METHOD_AMOUNT,
 			   method, sizeof(method));
-		session_say_with(s, "account_recent_item", vars);
+		session_say_with(s, MENU_TEXT_ACCOUNT_RECENT_ITEM, vars);
 	}
 }
 
@@ -242,15 +243,15 @@ static enum session_state info_done(struct session *s,
 		 (long long)info->minutes_total);
 	switch (s->info_flow) {
 	case MENU_FLOW_BALANCE:
-		session_say_with(s, "account_balance", vars);
+		session_say_with(s, MENU_TEXT_ACCOUNT_BALANCE, vars);
 		if (info->balance_fen < LOW_BALANCE_FEN)
-			session_say(s, "account_low_balance");
+			session_say(s, MENU_TEXT_ACCOUNT_LOW_BALANCE);
 		break;
 	case MENU_FLOW_USAGE:
-		session_say_with(s, "account_usage", vars);
+		session_say_with(s, MENU_TEXT_ACCOUNT_USAGE, vars);
 		break;
 	case MENU_FLOW_PLAN:
-		session_say_with(s, "account_plan", vars);
+		session_say_with(s, MENU_TEXT_ACCOUNT_PLAN, vars);
 		break;
 	default:
 		say_recent(s, info);
@@ -265,7 +266,7 @@ static enum session_state info_done(struct session *s,
 void session_recharge_number_enter(struct session *s)
 {
 	s->io.set_input(s->io.ctx, LINEEDIT_INPUT_TEXT);
-	session_say(s, "recharge_number");
+	session_say(s, MENU_TEXT_RECHARGE_NUMBER);
 }
 
 /* Whether the number to recharge is an account: then the recharge menu. */
@@ -278,7 +279,7 @@ static enum session_state exists_done(struct session *s,
 		s->failures = 0;
 		return enter_flow_menu(s, MENU_RECHARGE_MENU);
 	case ACCOUNT_NOT_FOUND:
-		session_say(s, "recharge_no_account");
+		session_say(s, MENU_TEXT_RECHARGE_NO_ACCOUNT);
 		return session_refuse(s, SESSION_RECHARGE_NUMBER);
 	default:
 		return session_busy(s);
@@ -298,7 +299,7 @@ enum session_state session_recharge_number_on_input(struct session *s,
 	if (!read_entry(s, text, len, entry, sizeof(entry), &next))
 		return next;
 	if (!account_number_is_valid(entry)) {
-		session_say(s, "bad_number");
+		session_say(s, MENU_TEXT_BAD_NUMBER);
 		return session_refuse(s, SESSION_RECHARGE_NUMBER);
 	}
 	memcpy(req.number, entry, sizeof(req.number));
@@ -322,21 +323,21 @@ static enum session_state recharge_done(struct session *s,
 	case ACCOUNT_OK:
 		log_info(s->id, "recharge %s +%s yuan by %s, balance %s",
 			 number, amount, method, balance);
-		session_say_with(s, "recharge_done", vars);
+		session_say_with(s, MENU_TEXT_RECHARGE_DONE, vars);
 		s->failures = 0;
 		return SESSION_MENU;
 	case ACCOUNT_CARD_USED:
 		log_info(s->id, "recharge %s by card refused: card used",
 			 number);
-		session_say(s, "recharge_card_used");
+		session_say(s, MENU_TEXT_RECHARGE_CARD_USED);
 		return SESSION_MENU;
 	case ACCOUNT_CARD_UNKNOWN:
 		log_info(s->id, "recharge %s by card refused: no such card",
 			 number);
-		session_say(s, "recharge_card_unknown");
+		session_say(s, MENU_TEXT_RECHARGE_CARD_UNKNOWN);
 		return session_refuse(s, SESSION_RECHARGE_CARD);
 	case ACCOUNT_NOT_FOUND:
-		session_say(s, "recharge_no_account");
+		session_say(s, MENU_TEXT_RECHARGE_NO_ACCOUNT);
 		return SESSION_MENU;
 	default:
 		log_error(s->id, "recharge %s by %s failed", number, method);
@@ -348,7 +349,7 @@ static enum session_state recharge_done(struct session *s,
 void session_recharge_card_enter(struct session *s)
 {
 	s->io.set_input(s->io.ctx, LINEEDIT_INPUT_TEXT);
-	session_say(s, "recharge_card");
+	session_say(s, MENU_TEXT_RECHARGE_CARD);
 }
 
 /* A card code: spent, credited and logged in one transaction by the worker. */
@@ -364,7 +365,7 @@ enum session_state session_recharge_card_on_input(struct session *s,
 	if (!read_entry(s, text, len, entry, sizeof(entry), &next))
 		return next;
 	if (!account_card_is_valid(entry)) {
-		session_say(s, "recharge_bad_card");
+		session_say(s, MENU_TEXT_RECHARGE_BAD_CARD);
 		return session_refuse(s, SESSION_RECHARGE_CARD);
 	}
 	memcpy(req.number, s->target, sizeof(req.number));
@@ -376,7 +377,7 @@ enum session_state session_recharge_card_on_input(struct session *s,
 void session_recharge_amount_enter(struct session *s)
 {
 	s->io.set_input(s->io.ctx, LINEEDIT_INPUT_TEXT);
-	session_say(s, "recharge_amount");
+	session_say(s, MENU_TEXT_RECHARGE_AMOUNT);
 }
 
 /* Parses whole yuan from ACCOUNT_AMOUNT_MIN to _MAX; -1 if it is not that. */
@@ -408,7 +409,7 @@ enum session_state session_recharge_amount_on_input(struct session *s,
 		return next;
 	yuan = parse_yuan(entry);
 	if (yuan < 0) {
-		session_say(s, "recharge_bad_amount");
+		session_say(s, MENU_TEXT_RECHARGE_BAD_AMOUNT);
 		return session_refuse(s, SESSION_RECHARGE_AMOUNT);
 	}
 	s->amount_fen = (int64_t)yuan * 100;
@@ -424,7 +425,7 @@ void session_recharge_confirm_enter(struct session *s)
 	s->io.set_input(s->io.ctx, LINEEDIT_INPUT_KEYS);
 	account_mask_number(s->target, number, sizeof(number));
 	account_format_fen(s->amount_fen, amount, sizeof(amount));
-	session_say_with(s, "recharge_confirm", vars);
+	session_say_with(s, MENU_TEXT_RECHARGE_CONFIRM, vars);
 }
 
 /* 1 sends the recharge, 2 cancels it. */
@@ -448,10 +449,10 @@ enum session_state session_recharge_confirm_on_input(struct session *s,
 		return session_submit(s, &req, recharge_done);
 	}
 	if (strcmp(entry, "2") == 0) {
-		session_say(s, "recharge_cancelled");
+		session_say(s, MENU_TEXT_RECHARGE_CANCELLED);
 		return SESSION_MENU;
 	}
-	session_say(s, "invalid");
+	session_say(s, MENU_TEXT_INVALID);
 	return session_refuse(s, SESSION_RECHARGE_CONFIRM);
 }
 
@@ -488,6 +489,6 @@ enum session_state session_account_flow(struct session *s, enum menu_flow flow)
 	case MENU_FLOW_COUNT:
 		break;
 	}
-	session_say(s, "unavailable");
+	session_say(s, MENU_TEXT_UNAVAILABLE);
 	return SESSION_MENU;
 }

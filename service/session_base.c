@@ -19,20 +19,23 @@ void session_write(struct session *s, const char *text)
 	s->io.write(s->io.ctx, text, strlen(text));
 }
 
-/* Writes one of the set's named texts; a missing one writes nothing. */
-void session_say(struct session *s, const char *name)
+/*
+ * Writes one of the set's texts. Only a set that does not offer the flow
+ * can lack it (the loader checks the rest): then it writes nothing.
+ */
+void session_say(struct session *s, enum menu_text_id id)
 {
-	const char *text = menu_set_text(s->set, name);
+	const char *text = menu_set_text_of(s->set, id);
 
 	if (text != NULL)
 		session_write(s, text);
 }
 
 /* Writes a named text with its placeholders filled. */
-void session_say_with(struct session *s, const char *name,
+void session_say_with(struct session *s, enum menu_text_id id,
 		      const char *const *vars)
 {
-	const char *text = menu_set_text(s->set, name);
+	const char *text = menu_set_text_of(s->set, id);
 	struct strbuf sb;
 
 	if (text == NULL)
@@ -72,7 +75,7 @@ void session_say_wire(struct session *s)
 	else
 		snprintf(window, sizeof(window), "-");
 	snprintf(mode, sizeof(mode), "%s", w.char_mode ? "character" : "line");
-	session_say_with(s, "wire", vars);
+	session_say_with(s, MENU_TEXT_WIRE, vars);
 }
 
 /*
@@ -104,7 +107,7 @@ enum session_state session_home(struct session *s)
 /* Says goodbye; the close reason is what the log and the conn record. */
 enum session_state session_goodbye(struct session *s, const char *reason)
 {
-	session_say(s, "goodbye");
+	session_say(s, MENU_TEXT_GOODBYE);
 	s->close_reason = reason;
 	return SESSION_CLOSING;
 }
@@ -122,7 +125,7 @@ enum session_state session_refuse(struct session *s, enum session_state again)
 /* The store failed: say so and go back to the menu. */
 enum session_state session_busy(struct session *s)
 {
-	session_say(s, "service_busy");
+	session_say(s, MENU_TEXT_SERVICE_BUSY);
 	return SESSION_MENU;
 }
 

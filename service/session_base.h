@@ -92,10 +92,10 @@ static inline bool session_in_room_state(const struct session *s)
 
 /* Writes a NUL-terminated UTF-8 string to the caller. */
 void session_write(struct session *s, const char *text);
-/* Writes one of the set's named texts; a missing one writes nothing. */
-void session_say(struct session *s, const char *name);
+/* Writes one of the set's texts; one the set lacks writes nothing. */
+void session_say(struct session *s, enum menu_text_id id);
 /* Says a text with "{name}" placeholders filled (name, value, ..., NULL). */
-void session_say_with(struct session *s, const char *name,
+void session_say_with(struct session *s, enum menu_text_id id,
 		      const char *const *vars);
 /* Shows the caller their connection as the server sees it (/wire). */
 void session_say_wire(struct session *s);

@@ -88,7 +88,7 @@ void session_chat_enter(struct session *s)
 	s->joining = false;
 	vars[1] = chat_member_nick(s->member);
 	log_info(s->id, "joined the chat room as %s", vars[1]);
-	session_say_with(s, "chat_banner", vars);
+	session_say_with(s, MENU_TEXT_CHAT_BANNER, vars);
 	for (size_t i = 0; i < s->nheld; i++) {
 		s->io.deliver(s->io.ctx, s->held[i]);
 		chat_msg_unref(s->held[i]);
@@ -108,22 +108,22 @@ static enum session_state chat_result(struct session *s, enum chat_result r,
 	case CHAT_EMPTY:
 		break;
 	case CHAT_TOO_LONG:
-		session_say(s, "chat_too_long");
+		session_say(s, MENU_TEXT_CHAT_TOO_LONG);
 		break;
 	case CHAT_RATE_LIMITED:
-		session_say(s, "chat_slow_down");
+		session_say(s, MENU_TEXT_CHAT_SLOW_DOWN);
 		break;
 	case CHAT_BAD_NICK:
-		session_say(s, "chat_bad_nick");
+		session_say(s, MENU_TEXT_CHAT_BAD_NICK);
 		break;
 	case CHAT_NICK_TAKEN:
-		session_say_with(s, "chat_nick_taken", vars);
+		session_say_with(s, MENU_TEXT_CHAT_NICK_TAKEN, vars);
 		break;
 	case CHAT_NO_SUCH_NICK:
-		session_say_with(s, "chat_no_such_nick", vars);
+		session_say_with(s, MENU_TEXT_CHAT_NO_SUCH_NICK, vars);
 		break;
 	case CHAT_MUTED:
-		session_say(s, "chat_muted");
+		session_say(s, MENU_TEXT_CHAT_MUTED);
 		break;
 	}
 	return SESSION_STAY;
@@ -151,7 +151,7 @@ static enum session_state chat_usage(struct session *s, const char *usage)
 {
 	const char *vars[] = { "usage", usage, NULL };
 
-	session_say_with(s, "chat_usage", vars);
+	session_say_with(s, MENU_TEXT_CHAT_USAGE, vars);
 	return SESSION_STAY;
 }
 
@@ -178,7 +178,7 @@ static enum session_state chat_cmd_msg(struct session *s, const char *arg,
 	if (r == CHAT_OK) {
 		const char *vars[] = { "nick", nick, NULL };
 
-		session_say_with(s, "chat_sent", vars);
+		session_say_with(s, MENU_TEXT_CHAT_SENT, vars);
 		return SESSION_STAY;
 	}
 	return chat_result(s, r, nick);
@@ -209,12 +209,12 @@ static enum session_state op_checked(struct session *s,
 	if (req->status == ACCOUNT_OK) {
 		s->op = true;
 		log_info(s->id, "operator: %s", chat_member_nick(s->member));
-		session_say(s, "chat_op_ok");
+		session_say(s, MENU_TEXT_CHAT_OP_OK);
 	} else {
 		s->op_tries++;
 		log_info(s->id, "operator password refused (%d of %d)",
 			 s->op_tries, SESSION_OP_TRIES);
-		session_say(s, "chat_op_refused");
+		session_say(s, MENU_TEXT_CHAT_OP_REFUSED);
 	}
 	return SESSION_CHAT;
 }
@@ -234,7 +234,7 @@ static enum session_state op_check(struct session *s, const char *password,
 	enum session_state next;
 
 	if (!op_may_try(s) || len > ACCOUNT_SECRET_MAX) {
-		session_say(s, "chat_op_refused");
+		session_say(s, MENU_TEXT_CHAT_OP_REFUSED);
 		return s->state == SESSION_CHAT ? SESSION_STAY : SESSION_CHAT;
 	}
 	memcpy(req.secret, password, len);
@@ -254,7 +254,7 @@ static enum session_state chat_cmd_op(struct session *s, const char *arg,
 	if (len > 0)
 		return op_check(s, arg, len);
 	if (!op_may_try(s)) {
-		session_say(s, "chat_op_refused");
+		session_say(s, MENU_TEXT_CHAT_OP_REFUSED);
 		return SESSION_STAY;
 	}
 	return SESSION_OP_PASSWORD;
@@ -265,7 +265,7 @@ void session_op_password_enter(struct session *s)
 {
 	s->io.set_input(s->io.ctx, LINEEDIT_INPUT_SECRET);
 	session_chat_arm_timer(s);
-	session_say(s, "chat_op_password");
+	session_say(s, MENU_TEXT_CHAT_OP_PASSWORD);
 }
 
 /* The password line; an empty one goes back to the room. */
@@ -308,7 +308,7 @@ static enum session_state chat_cmd_moderate(struct session *s, const char *cmd,
 	if (target == NULL) {
 		const char *none[] = { "nick", nick, NULL };
 
-		session_say_with(s, "chat_no_such_nick", none);
+		session_say_with(s, MENU_TEXT_CHAT_NO_SUCH_NICK, none);
 		return SESSION_STAY;
 	}
 	/* An operator kicking themself is back at the menu when this returns. */
@@ -333,7 +333,7 @@ static enum session_state chat_cmd_moderate(struct session *s, const char *cmd,
 			 mute ? "mutes" : "unmutes", nick);
 	}
 	if (!self)
-		session_say_with(s, "chat_op_done", vars);
+		session_say_with(s, MENU_TEXT_CHAT_OP_DONE, vars);
 	return SESSION_STAY;
 }
 
@@ -372,7 +372,7 @@ enum session_state session_chat_kicked(struct session *s, const char *by,
 	snprintf(why, sizeof(why), "kicked by %s%s%s", by,
 		 reason[0] ? ": " : "", reason);
 	session_chat_leave(s, why);
-	session_say_with(s, "chat_kicked", vars);
+	session_say_with(s, MENU_TEXT_CHAT_KICKED, vars);
 	return session_home(s);
 }
 
@@ -382,7 +382,7 @@ enum session_state session_chat_too_slow(struct session *s)
 	if (s->member == NULL)
 		return SESSION_STAY;
 	session_chat_leave(s, "too slow");
-	session_say(s, "chat_removed");
+	session_say(s, MENU_TEXT_CHAT_REMOVED);
 	return session_home(s);
 }
 
@@ -438,7 +438,7 @@ static enum session_state chat_command(struct session *s, const char *line,
 		char cmd[8];
 
 		if (!s->op) {
-			session_say(s, "chat_not_op");
+			session_say(s, MENU_TEXT_CHAT_NOT_OP);
 			return SESSION_STAY;
 		}
 		if (IS("/wall"))
@@ -451,7 +451,7 @@ static enum session_state chat_command(struct session *s, const char *line,
 		return SESSION_STAY;
 	}
 	if (IS("/help")) {
-		session_say(s, "chat_help");
+		session_say(s, MENU_TEXT_CHAT_HELP);
 		return SESSION_STAY;
 	}
 	if (IS("/menu"))
@@ -469,7 +469,7 @@ static enum session_state chat_command(struct session *s, const char *line,
 		chat_sanitize(line, n < 64 ? n : 64, &clean);
 		snprintf(cmd, sizeof(cmd), "%s", clean.data ? clean.data : "/");
 		strbuf_fini(&clean);
-		session_say_with(s, "chat_unknown", vars);
+		session_say_with(s, MENU_TEXT_CHAT_UNKNOWN, vars);
 	}
 	return SESSION_STAY;
 }
@@ -492,7 +492,7 @@ enum session_state session_chat_on_timeout(struct session *s)
 {
 	if (!s->idle_warned && s->env->chat_idle > 60) {
 		s->idle_warned = true;
-		session_say(s, "chat_idle_warning");
+		session_say(s, MENU_TEXT_CHAT_IDLE_WARNING);
 		session_chat_arm_timer(s);
 		return SESSION_STAY;
 	}
