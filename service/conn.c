@@ -619,7 +619,7 @@ static void on_kick(evutil_socket_t fd, short what, void *ctx)
 		return;
 	log_info(c->id, "%zu bytes unsent: out of the chat room",
 		 conn_pending_output(c));
-	session_chat_kick(c->session);
+	session_drop_slow_reader(c->session);
 	conn_watch_stall(c);
 }
 

@@ -330,7 +330,7 @@ void session_summary(const struct session *s, struct strbuf *out)
 }
 
 /* Too slow for the room: out of it and back to the main menu. */
-void session_chat_kick(struct session *s)
+void session_drop_slow_reader(struct session *s)
 {
 	session_set_state(s, session_chat_too_slow(s));
 }

@@ -664,7 +664,7 @@ static void test_chat_idle_warning_then_goodbye(void **state)
 	assert_string_equal(p->a->reason, "idle");
 }
 
-static void test_chat_kick_slow_reader(void **state)
+static void test_chat_drop_slow_reader(void **state)
 {
 	struct pair *p = *state;
 
@@ -672,7 +672,7 @@ static void test_chat_kick_slow_reader(void **state)
 	key(p->b, "4");
 	strbuf_reset(&p->a->out);
 	strbuf_reset(&p->b->out);
-	session_chat_kick(p->b->session);
+	session_drop_slow_reader(p->b->session);
 	assert_saw(p->a, "*** guest-2 left (too slow)\r\n");
 	assert_saw(p->b, "CHAT_REMOVED\n主菜单 10086\n");
 	assert_int_equal(session_state(p->b->session), SESSION_MENU);
@@ -1103,7 +1103,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(
 			test_chat_idle_warning_then_goodbye, setup_pair,
 			teardown_pair),
-		cmocka_unit_test_setup_teardown(test_chat_kick_slow_reader,
+		cmocka_unit_test_setup_teardown(test_chat_drop_slow_reader,
 						setup_pair, teardown_pair),
 		cmocka_unit_test_setup_teardown(test_chat_too_long_and_flood,
 						setup_pair, teardown_pair),

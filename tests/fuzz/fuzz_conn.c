@@ -479,7 +479,7 @@ static void fconn_loop_turn(struct fconn *c)
 	if (c->kick) {
 		c->kick = false;
 		if (!c->closing) {
-			session_chat_kick(c->session);
+			session_drop_slow_reader(c->session);
 			c->stall = true;
 		}
 	}
