@@ -137,6 +137,12 @@ const char *session_state_name(enum session_state state)
 	return session_states[state].name;
 }
 
+/* The states in which the caller types into the chat room. */
+static bool session_in_room_state(const struct session *s)
+{
+	return s->state == SESSION_CHAT || s->state == SESSION_OP_PASSWORD;
+}
+
 /* The row of a state, for the test that every row is whole. */
 const struct session_state_ops *session_state_row(enum session_state state)
 {

@@ -84,12 +84,6 @@ struct session {
 	const struct chat_member_ops *member_ops;
 };
 
-/* The states in which the session is a member of the chat room. */
-static inline bool session_in_room_state(const struct session *s)
-{
-	return s->state == SESSION_CHAT || s->state == SESSION_OP_PASSWORD;
-}
-
 /* Writes a NUL-terminated UTF-8 string to the caller. */
 void session_write(struct session *s, const char *text);
 /* Writes one of the set's texts; one the set lacks writes nothing. */
