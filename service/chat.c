@@ -43,6 +43,8 @@ struct chat_member {
 	double active;
 	/* An operator muted them: their lines go nowhere. */
 	bool muted;
+	/* NULL: an operator's kick removes them with no word to them. */
+	void (*kicked)(void *ctx, const char *by, const char *reason);
 	char nick[CHAT_NICK_BYTES + 1];
 };
 
@@ -531,16 +533,16 @@ struct chat_member *chat_room_find(const struct chat_room *room,
 	return room_find(room, nick);
 }
 
-/* The context the member joined with. */
-void *chat_member_ctx(const struct chat_member *m)
+/* An operator's mute or unmute of the member called nick. */
+enum chat_result chat_room_mute(struct chat_room *room, const char *nick,
+				bool muted)
 {
-	return m->ctx;
-}
+	struct chat_member *m = room_find(room, nick);
 
-/* Mutes or unmutes a member. */
-void chat_member_set_muted(struct chat_member *m, bool muted)
-{
+	if (m == NULL)
+		return CHAT_NO_SUCH_NICK;
 	m->muted = muted;
+	return CHAT_OK;
 }
 
 /* Whether an operator muted the member. */
@@ -781,6 +783,7 @@ struct chat_member *chat_room_join(struct chat_room *room, const char *nick,
 
 	m->deliver = ops->deliver;
 	m->delivered = ops->delivered;
+	m->kicked = ops->kicked;
 	m->ctx = ctx;
 	m->tokens = room->burst;
 	m->refilled = now;
@@ -836,6 +839,31 @@ void chat_room_leave(struct chat_room *room, struct chat_member *m,
 	msg = format_leave(m->nick, room->text.data, room->text.len);
 	/* m is gone, so skipped; posting also frees it if nothing runs. */
 	room_post(room, msg, NULL, NULL);
+}
+
+/* An operator's kick: the member is told and leaves (see chat.h). */
+enum chat_result chat_room_kick(struct chat_room *room,
+				const struct chat_member *by, const char *nick,
+				const char *reason)
+{
+	struct chat_member *m = room_find(room, nick);
+	/* by may be m, gone once it leaves: keep its nick. */
+	char kicker[CHAT_NICK_BYTES + 1];
+	struct strbuf why;
+
+	if (m == NULL)
+		return CHAT_NO_SUCH_NICK;
+	memcpy(kicker, by->nick, sizeof(kicker));
+	if (m->kicked != NULL) {
+		m->kicked(m->ctx, kicker, reason);
+		return CHAT_OK;
+	}
+	strbuf_init(&why);
+	strbuf_printf(&why, "kicked by %s%s%s", kicker, reason[0] ? ": " : "",
+		      reason);
+	chat_room_leave(room, m, why.data);
+	strbuf_fini(&why);
+	return CHAT_OK;
 }
 
 /*

@@ -61,6 +61,13 @@ struct chat_member_ops {
 	 * still in cache).
 	 */
 	void (*delivered)(void *ctx);
+	/*
+	 * Optional: an operator kicked this member with chat_room_kick (by is
+	 * the operator's nick, reason maybe ""). It must leave the room with
+	 * chat_room_leave before it returns; without it the room removes the
+	 * member itself, telling the others "kicked by NICK: REASON".
+	 */
+	void (*kicked)(void *ctx, const char *by, const char *reason);
 };
 
 struct chat_room;
@@ -157,10 +164,20 @@ const char *chat_member_nick(const struct chat_member *m);
 /* The member called nick (ignoring ASCII case), or NULL. */
 struct chat_member *chat_room_find(const struct chat_room *room,
 				   const char *nick);
-/* The ctx the member joined with. */
-void *chat_member_ctx(const struct chat_member *m);
-/* An operator's mute: a muted member's say, me and msg return CHAT_MUTED. */
-void chat_member_set_muted(struct chat_member *m, bool muted);
+/*
+ * An operator (by, a member) takes the member called nick out of the
+ * room: its kicked callback hears it and leaves. Returns CHAT_OK or
+ * CHAT_NO_SUCH_NICK.
+ */
+enum chat_result chat_room_kick(struct chat_room *room,
+				const struct chat_member *by, const char *nick,
+				const char *reason);
+/*
+ * An operator mutes (or unmutes) the member called nick: a muted member's
+ * say, me and msg return CHAT_MUTED. Returns CHAT_OK or CHAT_NO_SUCH_NICK.
+ */
+enum chat_result chat_room_mute(struct chat_room *room, const char *nick,
+				bool muted);
 bool chat_member_is_muted(const struct chat_member *m);
 /* Members in the room. */
 size_t chat_room_count(const struct chat_room *room);

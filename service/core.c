@@ -885,7 +885,7 @@ void core_later(struct core *c)
 		return;
 	c->slow_reader = false;
 	core_enter(c, &call);
-	session_chat_kick(c->session);
+	session_drop_slow_reader(c->session);
 	core_leave(c, &call);
 }
 

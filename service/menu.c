@@ -7,107 +7,117 @@
 #include "charset.h"
 #include "util.h"
 
+#include <assert.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
-const char *const menu_required_texts[] = {
-	"goodbye",     /* "3" and every hang-up the service decides */
-	"invalid",     /* a key the menu does not have */
-	"timeout",     /* a silence at a menu */
-	"unavailable", /* a flow that is not built yet */
-	"too_long",    /* a line over the line editor's limit */
-	"closing",     /* the service is shutting down */
-	"menu_gone",   /* a reload removed the caller's menu */
+/* A text's name in menu files and the sets that must carry it. */
+struct menu_text_row {
+	const char *name;
+	unsigned needed_by; /* a bit per enum menu_text_need */
 };
-const size_t menu_required_texts_count = ARRAY_LEN(menu_required_texts);
 
-static const char *const menu_chat_texts[] = {
-	"chat_banner",       /* on entering: name, commands, how to leave */
-	"chat_help",         /* /help */
-	"chat_too_long",     /* a line over the chat limit */
-	"chat_slow_down",    /* over the flood limit */
-	"chat_bad_nick",     /* /nick with a name not allowed */
-	"chat_nick_taken",   /* /nick with a name in use */
-	"chat_no_such_nick", /* /msg to nobody: {nick} */
-	"chat_sent",         /* /msg delivered: {nick} */
-	"chat_unknown",      /* an unknown /command: {command} */
-	"chat_usage",        /* a command without its arguments: {usage} */
-	"chat_idle_warning", /* a minute before the idle limit */
-	"chat_removed",      /* dropped from the room for not reading */
-	"chat_op_password",  /* a bare /op asks for the password */
-	"chat_op_ok",        /* /op accepted */
-	"chat_op_refused",   /* /op refused, or no operators on this server */
-	"chat_not_op",       /* an operator's command from someone else */
-	"chat_wall",         /* an operator's broadcast: {text} */
-	"chat_kicked",       /* taken out of the room: {nick} {reason} */
-	"chat_muted",        /* a muted member's line went nowhere */
-	"chat_op_done",      /* {action} {nick} done */
-	NULL,
+/* The bit of one enum menu_text_need in menu_text_row.needed_by. */
+#define NEED(n) (1u << (n))
+/* clang-format off */
+static const struct menu_text_row menu_texts[] = {
+	[MENU_TEXT_GOODBYE] = { "goodbye", NEED(MENU_TEXT_NEED_EVERY_SET) },
+	[MENU_TEXT_INVALID] = { "invalid", NEED(MENU_TEXT_NEED_EVERY_SET) },
+	[MENU_TEXT_TIMEOUT] = { "timeout", NEED(MENU_TEXT_NEED_EVERY_SET) },
+	[MENU_TEXT_UNAVAILABLE] = { "unavailable", NEED(MENU_TEXT_NEED_EVERY_SET) },
+	[MENU_TEXT_TOO_LONG] = { "too_long", NEED(MENU_TEXT_NEED_EVERY_SET) },
+	[MENU_TEXT_CLOSING] = { "closing", NEED(MENU_TEXT_NEED_EVERY_SET) },
+	[MENU_TEXT_MENU_GONE] = { "menu_gone", NEED(MENU_TEXT_NEED_EVERY_SET) },
+	[MENU_TEXT_QUERY_NUMBER] = { "query_number", NEED(MENU_TEXT_NEED_QUERY) },
+	[MENU_TEXT_BAD_NUMBER] = { "bad_number", NEED(MENU_TEXT_NEED_QUERY) | NEED(MENU_TEXT_NEED_RECHARGE) },
+	[MENU_TEXT_QUERY_PASSWORD] = { "query_password", NEED(MENU_TEXT_NEED_QUERY) },
+	[MENU_TEXT_QUERY_WRONG] = { "query_wrong", NEED(MENU_TEXT_NEED_QUERY) },
+	[MENU_TEXT_QUERY_LOCKED] = { "query_locked", NEED(MENU_TEXT_NEED_QUERY) },
+	[MENU_TEXT_ACCOUNT_BALANCE] = { "account_balance", NEED(MENU_TEXT_NEED_QUERY) },
+	[MENU_TEXT_ACCOUNT_LOW_BALANCE] = { "account_low_balance", NEED(MENU_TEXT_NEED_QUERY) },
+	[MENU_TEXT_ACCOUNT_USAGE] = { "account_usage", NEED(MENU_TEXT_NEED_QUERY) },
+	[MENU_TEXT_ACCOUNT_PLAN] = { "account_plan", NEED(MENU_TEXT_NEED_QUERY) },
+	[MENU_TEXT_ACCOUNT_RECENT] = { "account_recent", NEED(MENU_TEXT_NEED_QUERY) },
+	[MENU_TEXT_ACCOUNT_RECENT_ITEM] = { "account_recent_item", NEED(MENU_TEXT_NEED_QUERY) },
+	[MENU_TEXT_ACCOUNT_RECENT_NONE] = { "account_recent_none", NEED(MENU_TEXT_NEED_QUERY) },
+	[MENU_TEXT_METHOD_CARD] = { "method_card", NEED(MENU_TEXT_NEED_QUERY) },
+	[MENU_TEXT_METHOD_AMOUNT] = { "method_amount", NEED(MENU_TEXT_NEED_QUERY) },
+	[MENU_TEXT_SERVICE_BUSY] = { "service_busy", NEED(MENU_TEXT_NEED_QUERY) | NEED(MENU_TEXT_NEED_RECHARGE) },
+	[MENU_TEXT_RECHARGE_NUMBER] = { "recharge_number", NEED(MENU_TEXT_NEED_RECHARGE) },
+	[MENU_TEXT_RECHARGE_NO_ACCOUNT] = { "recharge_no_account", NEED(MENU_TEXT_NEED_RECHARGE) },
+	[MENU_TEXT_RECHARGE_CARD] = { "recharge_card", NEED(MENU_TEXT_NEED_RECHARGE) },
+	[MENU_TEXT_RECHARGE_BAD_CARD] = { "recharge_bad_card", NEED(MENU_TEXT_NEED_RECHARGE) },
+	[MENU_TEXT_RECHARGE_CARD_UNKNOWN] = { "recharge_card_unknown", NEED(MENU_TEXT_NEED_RECHARGE) },
+	[MENU_TEXT_RECHARGE_CARD_USED] = { "recharge_card_used", NEED(MENU_TEXT_NEED_RECHARGE) },
+	[MENU_TEXT_RECHARGE_AMOUNT] = { "recharge_amount", NEED(MENU_TEXT_NEED_RECHARGE) },
+	[MENU_TEXT_RECHARGE_BAD_AMOUNT] = { "recharge_bad_amount", NEED(MENU_TEXT_NEED_RECHARGE) },
+	[MENU_TEXT_RECHARGE_CONFIRM] = { "recharge_confirm", NEED(MENU_TEXT_NEED_RECHARGE) },
+	[MENU_TEXT_RECHARGE_CANCELLED] = { "recharge_cancelled", NEED(MENU_TEXT_NEED_RECHARGE) },
+	[MENU_TEXT_RECHARGE_DONE] = { "recharge_done", NEED(MENU_TEXT_NEED_RECHARGE) },
+	[MENU_TEXT_CHAT_BANNER] = { "chat_banner", NEED(MENU_TEXT_NEED_CHAT) },
+	[MENU_TEXT_CHAT_HELP] = { "chat_help", NEED(MENU_TEXT_NEED_CHAT) },
+	[MENU_TEXT_CHAT_TOO_LONG] = { "chat_too_long", NEED(MENU_TEXT_NEED_CHAT) },
+	[MENU_TEXT_CHAT_SLOW_DOWN] = { "chat_slow_down", NEED(MENU_TEXT_NEED_CHAT) },
+	[MENU_TEXT_CHAT_BAD_NICK] = { "chat_bad_nick", NEED(MENU_TEXT_NEED_CHAT) },
+	[MENU_TEXT_CHAT_NICK_TAKEN] = { "chat_nick_taken", NEED(MENU_TEXT_NEED_CHAT) },
+	[MENU_TEXT_CHAT_NO_SUCH_NICK] = { "chat_no_such_nick", NEED(MENU_TEXT_NEED_CHAT) },
+	[MENU_TEXT_CHAT_SENT] = { "chat_sent", NEED(MENU_TEXT_NEED_CHAT) },
+	[MENU_TEXT_CHAT_UNKNOWN] = { "chat_unknown", NEED(MENU_TEXT_NEED_CHAT) },
+	[MENU_TEXT_CHAT_USAGE] = { "chat_usage", NEED(MENU_TEXT_NEED_CHAT) },
+	[MENU_TEXT_CHAT_IDLE_WARNING] = { "chat_idle_warning", NEED(MENU_TEXT_NEED_CHAT) },
+	[MENU_TEXT_CHAT_REMOVED] = { "chat_removed", NEED(MENU_TEXT_NEED_CHAT) },
+	[MENU_TEXT_CHAT_OP_PASSWORD] = { "chat_op_password", NEED(MENU_TEXT_NEED_CHAT) },
+	[MENU_TEXT_CHAT_OP_OK] = { "chat_op_ok", NEED(MENU_TEXT_NEED_CHAT) },
+	[MENU_TEXT_CHAT_OP_REFUSED] = { "chat_op_refused", NEED(MENU_TEXT_NEED_CHAT) },
+	[MENU_TEXT_CHAT_NOT_OP] = { "chat_not_op", NEED(MENU_TEXT_NEED_CHAT) },
+	[MENU_TEXT_CHAT_WALL] = { "chat_wall", NEED(MENU_TEXT_NEED_CHAT) },
+	[MENU_TEXT_CHAT_KICKED] = { "chat_kicked", NEED(MENU_TEXT_NEED_CHAT) },
+	[MENU_TEXT_CHAT_MUTED] = { "chat_muted", NEED(MENU_TEXT_NEED_CHAT) },
+	[MENU_TEXT_CHAT_OP_DONE] = { "chat_op_done", NEED(MENU_TEXT_NEED_CHAT) },
+	[MENU_TEXT_WIRE] = { "wire", NEED(MENU_TEXT_NEED_WIRE) },
 };
-static const char *const menu_no_texts[] = { NULL };
-static const char *const menu_wire_texts[] = {
-	"wire", /* {local} {peer} {mode} {options} {ttype} {window} {enter} {backspace} {charset} */
-	NULL,
-};
+/* clang-format on */
+static_assert(ARRAY_LEN(menu_texts) == MENU_TEXT_COUNT,
+	      "every text the service says needs its name");
+/* The name of a text in menu files. */
+const char *menu_text_name(enum menu_text_id id)
+{
+	if ((unsigned)id >= MENU_TEXT_COUNT)
+		return NULL;
+	return menu_texts[id].name;
+}
+
+/* Whether a set with this need must carry the text. */
+bool menu_text_needed(enum menu_text_id id, enum menu_text_need need)
+{
+	if ((unsigned)id >= MENU_TEXT_COUNT)
+		return false;
+	return (menu_texts[id].needed_by & NEED(need)) != 0;
+}
+
 /* The account flows all start with the query when nobody is logged in. */
-static const char *const menu_query_texts[] = {
-	"query_number",        /* ask for the phone number */
-	"bad_number",          /* not an 11-digit mobile number */
-	"query_password",      /* ask for the 6-digit service password */
-	"query_wrong",         /* wrong number or password */
-	"query_locked",        /* locked: {minutes} */
-	"account_balance",     /* {holder} {number} {balance} */
-	"account_low_balance", /* a balance under 10 yuan */
-	"account_usage", /* {data_used} {data_total} {minutes_used} {minutes_total} */
-	"account_plan",        /* {plan} {plan_fee} */
-	"account_recent",      /* heading of the last recharges */
-	"account_recent_item", /* {date} {amount} {method} */
-	"account_recent_none",
-	"method_card",   /* {method} for a card recharge */
-	"method_amount", /* {method} for one by amount */
-	"service_busy",  /* the database failed */
-	NULL,
-};
-static const char *const menu_recharge_texts[] = {
-	"recharge_number", /* ask for the number to recharge */
-	"bad_number",
-	"recharge_no_account", /* no such account */
-	"recharge_card",       /* ask for the 16-digit card code */
-	"recharge_bad_card",
-	"recharge_card_unknown",
-	"recharge_card_used",
-	"recharge_amount", /* ask for whole yuan, 1-500 */
-	"recharge_bad_amount",
-	"recharge_confirm", /* {amount} {number}: 1 confirm, 2 cancel */
-	"recharge_cancelled",
-	"recharge_done", /* {amount} {number} {balance} */
-	"service_busy",
-	NULL,
-};
-
-/* Texts each flow needs from a set that uses it. */
-const char *const *menu_flow_texts(enum menu_flow flow)
+enum menu_text_need menu_flow_text_need(enum menu_flow flow)
 {
 	switch (flow) {
 	case MENU_FLOW_CHAT:
-		return menu_chat_texts;
+		return MENU_TEXT_NEED_CHAT;
 	case MENU_FLOW_WIRE:
-		return menu_wire_texts;
+		return MENU_TEXT_NEED_WIRE;
 	case MENU_FLOW_QUERY:
 	case MENU_FLOW_BALANCE:
 	case MENU_FLOW_USAGE:
 	case MENU_FLOW_PLAN:
 	case MENU_FLOW_RECENT:
-		return menu_query_texts;
+		return MENU_TEXT_NEED_QUERY;
 	case MENU_FLOW_RECHARGE:
 	case MENU_FLOW_CARD:
 	case MENU_FLOW_AMOUNT:
-		return menu_recharge_texts;
+		return MENU_TEXT_NEED_RECHARGE;
 	case MENU_FLOW_COUNT:
 		break;
 	}
-	return menu_no_texts;
+	return MENU_TEXT_NEED_COUNT; /* no text carries this need */
 }
 
 /* The menu a flow leads to, which a set using it must have; NULL if none. */
@@ -230,6 +240,14 @@ const char *menu_set_text(const struct menu_set *set, const char *name)
 	t = bsearch(&probe, set->texts, set->ntexts, sizeof(set->texts[0]),
 		    menu_text_compare);
 	return t != NULL ? t->text : NULL;
+}
+
+/* One of the service's texts in the set, by its declared id. */
+const char *menu_set_text_of(const struct menu_set *set, enum menu_text_id id)
+{
+	const char *name = menu_text_name(id);
+
+	return name != NULL ? menu_set_text(set, name) : NULL;
 }
 
 /* Linear search over the menu's keys, comparing len bytes exactly. */

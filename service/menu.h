@@ -44,6 +44,80 @@ enum menu_flow {
 	MENU_FLOW_COUNT,
 };
 
+/*
+ * The texts the service says, declared once: the flows name them by
+ * these constants (a misspelt one does not compile), and the loader
+ * requires a set to carry each one its flows need (menu_text_needed), so
+ * the two cannot disagree. menu.c holds the YAML names.
+ */
+enum menu_text_id {
+	MENU_TEXT_GOODBYE,      /* "3" and every hang-up the service decides */
+	MENU_TEXT_INVALID,      /* a key the menu does not have */
+	MENU_TEXT_TIMEOUT,      /* a silence at a menu */
+	MENU_TEXT_UNAVAILABLE,  /* a flow that is not built yet */
+	MENU_TEXT_TOO_LONG,     /* a line over the line editor's limit */
+	MENU_TEXT_CLOSING,      /* the service is shutting down */
+	MENU_TEXT_MENU_GONE,    /* a reload removed the caller's menu */
+	MENU_TEXT_QUERY_NUMBER, /* ask for the phone number */
+	MENU_TEXT_BAD_NUMBER,   /* not an 11-digit mobile number */
+	MENU_TEXT_QUERY_PASSWORD,  /* ask for the 6-digit service password */
+	MENU_TEXT_QUERY_WRONG,     /* wrong number or password */
+	MENU_TEXT_QUERY_LOCKED,    /* locked: {minutes} */
+	MENU_TEXT_ACCOUNT_BALANCE, /* {holder} {number} {balance} */
+	MENU_TEXT_ACCOUNT_LOW_BALANCE, /* a balance under 10 yuan */
+	MENU_TEXT_ACCOUNT_USAGE, /* {data_used} {data_total} {minutes_used} {minutes_total} */
+	MENU_TEXT_ACCOUNT_PLAN,          /* {plan} {plan_fee} */
+	MENU_TEXT_ACCOUNT_RECENT,        /* heading of the last recharges */
+	MENU_TEXT_ACCOUNT_RECENT_ITEM,   /* {date} {amount} {method} */
+	MENU_TEXT_ACCOUNT_RECENT_NONE,   /* no recharges yet */
+	MENU_TEXT_METHOD_CARD,           /* {method} for a card recharge */
+	MENU_TEXT_METHOD_AMOUNT,         /* {method} for one by amount */
+	MENU_TEXT_SERVICE_BUSY,          /* the database failed */
+	MENU_TEXT_RECHARGE_NUMBER,       /* ask for the number to recharge */
+	MENU_TEXT_RECHARGE_NO_ACCOUNT,   /* no such account */
+	MENU_TEXT_RECHARGE_CARD,         /* ask for the 16-digit card code */
+	MENU_TEXT_RECHARGE_BAD_CARD,     /* not a card code */
+	MENU_TEXT_RECHARGE_CARD_UNKNOWN, /* no such card */
+	MENU_TEXT_RECHARGE_CARD_USED,    /* the card was spent */
+	MENU_TEXT_RECHARGE_AMOUNT,       /* ask for whole yuan, 1-500 */
+	MENU_TEXT_RECHARGE_BAD_AMOUNT,   /* not an amount allowed */
+	MENU_TEXT_RECHARGE_CONFIRM, /* {amount} {number}: 1 confirm, 2 cancel */
+	MENU_TEXT_RECHARGE_CANCELLED, /* 2 at the confirmation */
+	MENU_TEXT_RECHARGE_DONE,      /* {amount} {number} {balance} */
+	MENU_TEXT_CHAT_BANNER,   /* on entering: name, commands, how to leave */
+	MENU_TEXT_CHAT_HELP,     /* /help */
+	MENU_TEXT_CHAT_TOO_LONG, /* a line over the chat limit */
+	MENU_TEXT_CHAT_SLOW_DOWN,    /* over the flood limit */
+	MENU_TEXT_CHAT_BAD_NICK,     /* /nick with a name not allowed */
+	MENU_TEXT_CHAT_NICK_TAKEN,   /* /nick with a name in use */
+	MENU_TEXT_CHAT_NO_SUCH_NICK, /* /msg to nobody: {nick} */
+	MENU_TEXT_CHAT_SENT,         /* /msg delivered: {nick} */
+	MENU_TEXT_CHAT_UNKNOWN,      /* an unknown /command: {command} */
+	MENU_TEXT_CHAT_USAGE, /* a command without its arguments: {usage} */
+	MENU_TEXT_CHAT_IDLE_WARNING, /* a minute before the idle limit */
+	MENU_TEXT_CHAT_REMOVED,      /* dropped from the room for not reading */
+	MENU_TEXT_CHAT_OP_PASSWORD,  /* a bare /op asks for the password */
+	MENU_TEXT_CHAT_OP_OK,        /* /op accepted */
+	MENU_TEXT_CHAT_OP_REFUSED, /* /op refused, or no operators on this server */
+	MENU_TEXT_CHAT_NOT_OP,     /* an operator's command from someone else */
+	MENU_TEXT_CHAT_WALL,       /* an operator's broadcast: {text} */
+	MENU_TEXT_CHAT_KICKED,     /* taken out of the room: {nick} {reason} */
+	MENU_TEXT_CHAT_MUTED,      /* a muted member's line went nowhere */
+	MENU_TEXT_CHAT_OP_DONE, /* {action} {nick} done */
+	MENU_TEXT_WIRE, /* {local} {peer} {mode} {options} {ttype} {window} {enter} {backspace} {charset} */
+	MENU_TEXT_COUNT,
+};
+
+/* Who needs a text: every set, or a set offering one of these flows. */
+enum menu_text_need {
+	MENU_TEXT_NEED_EVERY_SET,
+	MENU_TEXT_NEED_QUERY,    /* query, balance, usage, plan, recent */
+	MENU_TEXT_NEED_RECHARGE, /* recharge, card, amount */
+	MENU_TEXT_NEED_CHAT,
+	MENU_TEXT_NEED_WIRE,
+	MENU_TEXT_NEED_COUNT,
+};
+
 /* Menus the query and recharge flows lead to, by name. */
 #define MENU_ACCOUNT_MENU "account"
 #define MENU_RECHARGE_MENU "recharge"
@@ -96,15 +170,12 @@ struct menu_catalog {
 	size_t nsets;
 };
 
-/* Texts every set must define; flows add their own. */
-extern const char *const menu_required_texts[];
-extern const size_t menu_required_texts_count;
-
-/*
- * Texts a set must define when one of its keys starts the flow: a
- * NULL-terminated list (empty for flows not built yet).
- */
-const char *const *menu_flow_texts(enum menu_flow flow);
+/* The name of a text in menu files, e.g. "goodbye"; NULL past the count. */
+const char *menu_text_name(enum menu_text_id id);
+/* Whether a set that needs (every set, or one offering a flow) must carry id. */
+bool menu_text_needed(enum menu_text_id id, enum menu_text_need need);
+/* Which texts a flow needs from a set whose keys start it. */
+enum menu_text_need menu_flow_text_need(enum menu_flow flow);
 /* The menu a flow leads to, which a set using it must have; NULL if none. */
 const char *menu_flow_menu(enum menu_flow flow);
 
@@ -123,6 +194,8 @@ const char *menu_flow_name(enum menu_flow flow);
 const struct menu *menu_set_find(const struct menu_set *set, const char *name);
 /* Text of that name in the set, or NULL. */
 const char *menu_set_text(const struct menu_set *set, const char *name);
+/* One of the service's texts in the set, or NULL if the set lacks it. */
+const char *menu_set_text_of(const struct menu_set *set, enum menu_text_id id);
 /* Key entry for a key (one UTF-8 character), or NULL. */
 const struct menu_key *menu_find_key(const struct menu *menu, const char *key,
 				     size_t len);

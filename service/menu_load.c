@@ -161,9 +161,7 @@ struct loader {
 	yaml_mark_t *menu_marks;  /* where each of set->menus was named */
 	const yaml_node_t *menus; /* the menus mapping, once it is read */
 	int defaults[NUMBER_COUNT];
-	const char *const
-		*texts_checked[MENU_FLOW_COUNT]; /* flow text lists done */
-	size_t ntexts_checked;
+	bool texts_checked[MENU_TEXT_NEED_COUNT]; /* a flow's texts, done */
 	bool flow_used[MENU_FLOW_COUNT];
 	yaml_mark_t flow_mark[MENU_FLOW_COUNT]; /* first key starting each flow */
 	char flow_key[MENU_FLOW_COUNT][MENU_LOAD_QUOTE_BUF];
@@ -655,7 +653,7 @@ static void unknown_action(struct loader *ld, const char *key,
 static void check_flow_texts(struct loader *ld, const char *key,
 			     const yaml_node_t *node, enum menu_flow flow)
 {
-	const char *const *names = menu_flow_texts(flow);
+	enum menu_text_need need = menu_flow_text_need(flow);
 
 	if (!ld->flow_used[flow]) {
 		ld->flow_used[flow] = true;
@@ -666,15 +664,16 @@ static void check_flow_texts(struct loader *ld, const char *key,
 	/* No texts at all is reported once already, as a missing field. */
 	if (ld->set->ntexts == 0)
 		return;
-	for (size_t i = 0; i < ld->ntexts_checked; i++)
-		if (ld->texts_checked[i] == names)
-			return;
-	ld->texts_checked[ld->ntexts_checked++] = names;
-	for (size_t i = 0; names[i] != NULL; i++)
-		if (menu_set_text(ld->set, names[i]) == NULL)
+	if (need == MENU_TEXT_NEED_COUNT || ld->texts_checked[need])
+		return;
+	ld->texts_checked[need] = true;
+	for (unsigned i = 0; i < MENU_TEXT_COUNT; i++)
+		if (menu_text_needed(i, need) &&
+		    menu_set_text_of(ld->set, i) == NULL)
 			load_error(ld, &node->start_mark,
 				   "key %s starts %s, which needs text \"%s\"",
-				   key, menu_flow_name(flow), names[i]);
+				   key, menu_flow_name(flow),
+				   menu_text_name(i));
 }
 
 /* Parses a bare action name. */
@@ -1138,11 +1137,11 @@ static void parse_texts(struct loader *ld, const struct field *f)
 	if (set->ntexts > 0)
 		qsort(set->texts, set->ntexts, sizeof(set->texts[0]),
 		      text_compare);
-	for (size_t i = 0; i < menu_required_texts_count; i++)
-		if (menu_set_text(set, menu_required_texts[i]) == NULL)
+	for (unsigned i = 0; i < MENU_TEXT_COUNT; i++)
+		if (menu_text_needed(i, MENU_TEXT_NEED_EVERY_SET) &&
+		    menu_set_text_of(set, i) == NULL)
 			load_error(ld, &f->key->start_mark,
-				   "missing text \"%s\"",
-				   menu_required_texts[i]);
+				   "missing text \"%s\"", menu_text_name(i));
 }
 
 /* Parses the defaults mapping into ld->defaults. */

@@ -1,15 +1,25 @@
 /*
  * session: one explicit state machine per caller. Each state has a row in
- * session_states: a name, an enter hook that shows its menu or prompt, and
- * input and timeout handlers that return the next state. Every transition
- * goes through session_set_state. Menus are data, so "at a menu" is one
- * state pointing at the current menu of the current set.
+ * session_states: a name, an enter hook that shows its menu or prompt,
+ * input and timeout handlers that return the next state, and an optional
+ * exit hook (leaving the room, giving up on the account worker). Every
+ * transition goes through session_set_state. Menus are data, so "at a
+ * menu" is one state pointing at the current menu of the current set.
+ *
+ * This file holds the table, the menu, wait and closing states and the
+ * public API; it is the only one that calls into the flow files
+ * (session_account.c, session_chat.c), which call down into session_base
+ * and never back. Answers that arrive later (the account worker's, an
+ * operator's kick through the room) come here through the callbacks
+ * registered in session_new, which ask the flow for the next state.
  *
  * It must not know about bytes, telnet, charsets on the wire or sockets:
  * it only writes UTF-8 text through struct session_io.
  */
 #include "session.h"
-#include "session_internal.h"
+#include "session_account.h"
+#include "session_chat.h"
+#include "session_table.h"
 
 #include <assert.h>
 #include <stdlib.h>
@@ -19,73 +29,95 @@
 #include "util.h"
 
 static void menu_enter(struct session *s);
-static unsigned menu_on_input(struct session *s, const char *text, size_t len,
-			      bool is_key);
+static enum session_state menu_on_input(struct session *s, const char *text,
+					size_t len, bool is_key);
+static void wait_enter(struct session *s);
+static enum session_state session_wait_on_input(struct session *s,
+						const char *text, size_t len,
+						bool is_key);
+static enum session_state session_wait_on_timeout(struct session *s);
+static void wait_exit(struct session *s, enum session_state next);
+static enum session_state prompt_on_timeout(struct session *s);
 static void closing_enter(struct session *s);
-static unsigned closing_on_input(struct session *s, const char *text,
-				 size_t len, bool is_key);
-static unsigned closing_on_timeout(struct session *s);
+static enum session_state closing_on_input(struct session *s, const char *text,
+					   size_t len, bool is_key);
+static enum session_state closing_on_timeout(struct session *s);
+static void session_account_done(void *ctx, const struct account_request *req);
+static void session_member_kicked(void *ctx, const char *by,
+				  const char *reason);
+static void session_input(struct session *s, const char *text, size_t len,
+			  bool is_key);
+
+/* How the room reaches a member's session; registered in session_new. */
+static const struct chat_member_ops session_member_ops = {
+	.deliver = session_chat_deliver,
+	.delivered = session_chat_delivered,
+	.kicked = session_member_kicked,
+};
 
 static const struct session_state_ops session_states[] = {
 	[SESSION_MENU] = {
 		.name = "MENU",
 		.enter = menu_enter,
 		.on_input = menu_on_input,
-		.on_timeout = session_prompt_on_timeout,
+		.on_timeout = prompt_on_timeout,
 	},
 	[SESSION_QUERY_NUMBER] = {
 		.name = "QUERY_NUMBER",
 		.enter = session_query_number_enter,
 		.on_input = session_query_number_on_input,
-		.on_timeout = session_prompt_on_timeout,
+		.on_timeout = prompt_on_timeout,
 	},
 	[SESSION_QUERY_PASSWORD] = {
 		.name = "QUERY_PASSWORD",
 		.enter = session_query_password_enter,
 		.on_input = session_query_password_on_input,
-		.on_timeout = session_prompt_on_timeout,
+		.on_timeout = prompt_on_timeout,
 	},
 	[SESSION_RECHARGE_NUMBER] = {
 		.name = "RECHARGE_NUMBER",
 		.enter = session_recharge_number_enter,
 		.on_input = session_recharge_number_on_input,
-		.on_timeout = session_prompt_on_timeout,
+		.on_timeout = prompt_on_timeout,
 	},
 	[SESSION_RECHARGE_CARD] = {
 		.name = "RECHARGE_CARD",
 		.enter = session_recharge_card_enter,
 		.on_input = session_recharge_card_on_input,
-		.on_timeout = session_prompt_on_timeout,
+		.on_timeout = prompt_on_timeout,
 	},
 	[SESSION_RECHARGE_AMOUNT] = {
 		.name = "RECHARGE_AMOUNT",
 		.enter = session_recharge_amount_enter,
 		.on_input = session_recharge_amount_on_input,
-		.on_timeout = session_prompt_on_timeout,
+		.on_timeout = prompt_on_timeout,
 	},
 	[SESSION_RECHARGE_CONFIRM] = {
 		.name = "RECHARGE_CONFIRM",
 		.enter = session_recharge_confirm_enter,
 		.on_input = session_recharge_confirm_on_input,
-		.on_timeout = session_prompt_on_timeout,
+		.on_timeout = prompt_on_timeout,
 	},
 	[SESSION_WAIT] = {
 		.name = "WAIT",
-		.enter = session_wait_enter,
+		.enter = wait_enter,
 		.on_input = session_wait_on_input,
 		.on_timeout = session_wait_on_timeout,
+		.exit = wait_exit,
 	},
 	[SESSION_CHAT] = {
 		.name = "CHAT",
 		.enter = session_chat_enter,
 		.on_input = session_chat_on_input,
 		.on_timeout = session_chat_on_timeout,
+		.exit = session_chat_exit,
 	},
 	[SESSION_OP_PASSWORD] = {
 		.name = "OP_PASSWORD",
 		.enter = session_op_password_enter,
 		.on_input = session_op_password_on_input,
 		.on_timeout = session_chat_on_timeout,
+		.exit = session_chat_exit,
 	},
 	[SESSION_CLOSING] = {
 		.name = "CLOSING",
@@ -105,38 +137,22 @@ const char *session_state_name(enum session_state state)
 	return session_states[state].name;
 }
 
-/* Writes a NUL-terminated UTF-8 string to the caller. */
-void session_write(struct session *s, const char *text)
+/* The states in which the caller types into the chat room. */
+static bool session_in_room_state(const struct session *s)
 {
-	s->io.write(s->io.ctx, text, strlen(text));
+	return s->state == SESSION_CHAT || s->state == SESSION_OP_PASSWORD;
 }
 
-/* Writes one of the set's named texts; a missing one writes nothing. */
-void session_say(struct session *s, const char *name)
+/* The row of a state, for the test that every row is whole. */
+const struct session_state_ops *session_state_row(enum session_state state)
 {
-	const char *text = menu_set_text(s->set, name);
-
-	if (text != NULL)
-		session_write(s, text);
-}
-
-/* Writes a named text with its placeholders filled. */
-void session_say_with(struct session *s, const char *name,
-		      const char *const *vars)
-{
-	const char *text = menu_set_text(s->set, name);
-	struct strbuf sb;
-
-	if (text == NULL)
-		return;
-	strbuf_init(&sb);
-	menu_expand(text, vars, &sb);
-	s->io.write(s->io.ctx, sb.data, sb.len);
-	strbuf_fini(&sb);
+	if ((unsigned)state >= SESSION_STATE_COUNT)
+		return NULL;
+	return &session_states[state];
 }
 
 /* --trace: "MENU main -> QUERY_NUMBER", naming the menus on either side. */
-static void session_trace_state(struct session *s, unsigned next)
+static void session_trace_state(struct session *s, enum session_state next)
 {
 	bool was_menu = s->state == SESSION_MENU && s->shown != NULL;
 	bool is_menu = next == SESSION_MENU;
@@ -152,8 +168,12 @@ static void session_trace_state(struct session *s, unsigned next)
 	s->shown = is_menu ? xstrdup(s->menu->name) : NULL;
 }
 
-/* The only place the state changes: logs old -> new, then enters. */
-static void session_set_state(struct session *s, unsigned next)
+/*
+ * The only place the state changes: logs old -> new, runs the old state's
+ * exit hook if the state changes, then enters the new one (re-entering the
+ * same state shows its prompt again and keeps what it holds).
+ */
+static void session_set_state(struct session *s, enum session_state next)
 {
 	if (next == SESSION_STAY)
 		return;
@@ -165,58 +185,10 @@ static void session_set_state(struct session *s, unsigned next)
 			  session_states[next].name,
 			  next == SESSION_MENU ? " " : "",
 			  next == SESSION_MENU ? s->menu->name : "");
+	if (next != s->state && session_states[s->state].exit != NULL)
+		session_states[s->state].exit(s, next);
 	s->state = next;
 	session_states[next].enter(s);
-}
-
-/* Moves to a state from outside an input handler, e.g. on a store result. */
-void session_goto(struct session *s, unsigned next)
-{
-	session_set_state(s, next);
-}
-
-/* Shows the caller their own connection as the server sees it. */
-void session_say_wire(struct session *s)
-{
-	struct session_wire w = { 0 };
-	char window[32], mode[32];
-	/* clang-format off */
-	const char *vars[] = {
-		"local", w.local, "peer", w.peer, "mode", mode,
-		"options", w.options, "ttype", w.ttype, "window", window,
-		"enter", w.enter, "backspace", w.erase,
-		"charset", charset_name(s->charset), NULL,
-	};
-	/* clang-format on */
-
-	s->io.describe(s->io.ctx, &w);
-	/* What the client never said shows as "-". */
-	if (w.options[0] == '\0')
-		snprintf(w.options, sizeof(w.options), "-");
-	if (w.ttype[0] == '\0')
-		snprintf(w.ttype, sizeof(w.ttype), "-");
-	if (w.enter[0] == '\0')
-		snprintf(w.enter, sizeof(w.enter), "-");
-	if (w.erase[0] == '\0')
-		snprintf(w.erase, sizeof(w.erase), "-");
-	if (w.width > 0)
-		snprintf(window, sizeof(window), "%ux%u", w.width, w.height);
-	else
-		snprintf(window, sizeof(window), "-");
-	snprintf(mode, sizeof(mode), "%s", w.char_mode ? "character" : "line");
-	session_say_with(s, "wire", vars);
-}
-
-/* Counts a refused entry; after the menu's max_failures, goodbye. */
-unsigned session_refuse(struct session *s, unsigned again)
-{
-	if (++s->failures >= s->menu->max_failures) {
-		log_info(s->id, "%d invalid entries in a row", s->failures);
-		session_say(s, "goodbye");
-		s->close_reason = "too many invalid entries";
-		return SESSION_CLOSING;
-	}
-	return again;
 }
 
 /* Creates a session at the start menu of the default set. */
@@ -234,6 +206,8 @@ struct session *session_new(unsigned id, struct menu_catalog *catalog,
 	s->menu = s->set->start;
 	s->state = SESSION_MENU;
 	s->charset = CHARSET_UTF8;
+	s->account_done = session_account_done;
+	s->member_ops = &session_member_ops;
 	return s;
 }
 
@@ -242,8 +216,9 @@ void session_free(struct session *s)
 {
 	if (s == NULL)
 		return;
-	session_account_cancel(s);
-	session_chat_leave(s, "hung up");
+	/* Gone without a goodbye: out of the room, the worker not awaited. */
+	if (session_states[s->state].exit != NULL)
+		session_states[s->state].exit(s, SESSION_CLOSING);
 	menu_catalog_unref(s->catalog);
 	free(s->queued);
 	free(s->back);
@@ -271,13 +246,6 @@ static void session_input(struct session *s, const char *text, size_t len,
 							       is_key));
 }
 
-/* Handles a key or line that was queued while the session waited. */
-void session_replay(struct session *s, const char *text, size_t len,
-		    bool is_key)
-{
-	session_input(s, text, len, is_key);
-}
-
 /* A key pressed in character mode. */
 void session_on_key(struct session *s, const char *key, size_t len)
 {
@@ -295,7 +263,7 @@ void session_on_too_long(struct session *s)
 {
 	if (s->state == SESSION_CLOSING)
 		return;
-	session_say(s, "too_long");
+	session_say(s, MENU_TEXT_TOO_LONG);
 	session_set_state(s, s->state);
 }
 
@@ -306,12 +274,12 @@ void session_on_timeout(struct session *s)
 }
 
 /* Says goodbye and closes, unless already closing. */
-static void session_close_with(struct session *s, const char *text_name,
+static void session_close_with(struct session *s, enum menu_text_id text,
 			       const char *reason)
 {
 	if (s->state == SESSION_CLOSING)
 		return;
-	session_say(s, text_name);
+	session_say(s, text);
 	s->close_reason = reason;
 	session_set_state(s, SESSION_CLOSING);
 }
@@ -319,13 +287,13 @@ static void session_close_with(struct session *s, const char *text_name,
 /* The caller hung up. */
 void session_hangup(struct session *s, const char *reason)
 {
-	session_close_with(s, "goodbye", reason);
+	session_close_with(s, MENU_TEXT_GOODBYE, reason);
 }
 
 /* The service is going down. */
 void session_shutdown(struct session *s)
 {
-	session_close_with(s, "closing", "shutdown");
+	session_close_with(s, MENU_TEXT_CLOSING, "shutdown");
 }
 
 /* A notice from the server, in the caller's language. */
@@ -340,7 +308,7 @@ void session_notice(struct session *s, const char *text_name)
 /* An operator's broadcast reaches a caller wherever they are. */
 void session_wall(struct session *s, const char *text)
 {
-	const char *frame = menu_set_text(s->set, "chat_wall");
+	const char *frame = menu_set_text_of(s->set, MENU_TEXT_CHAT_WALL);
 	const char *vars[] = { "text", text, NULL };
 	struct strbuf sb;
 
@@ -368,15 +336,9 @@ void session_summary(const struct session *s, struct strbuf *out)
 }
 
 /* Too slow for the room: out of it and back to the main menu. */
-void session_chat_kick(struct session *s)
+void session_drop_slow_reader(struct session *s)
 {
-	if (!session_in_room_state(s))
-		return;
-	session_chat_leave(s, "too slow");
-	session_say(s, "chat_removed");
-	s->menu = s->set->start;
-	s->depth = 0;
-	session_set_state(s, SESSION_MENU);
+	session_set_state(s, session_chat_too_slow(s));
 }
 
 /* Finds a menu of the same name in set, or NULL. */
@@ -415,7 +377,7 @@ void session_set_catalog(struct session *s, struct menu_catalog *catalog)
 	s->menu = set->start;
 	s->depth = 0;
 	if (s->state == SESSION_MENU) {
-		session_say(s, "menu_gone");
+		session_say(s, MENU_TEXT_MENU_GONE);
 		session_set_state(s, SESSION_MENU);
 	}
 }
@@ -460,27 +422,9 @@ static void menu_enter(struct session *s)
 	s->io.set_timer(s->io.ctx, (unsigned)s->menu->timeout);
 }
 
-/*
- * Remembers the current menu for "back", forgetting the oldest when full.
- * The stack grows on first use: a caller at the start menu holds none.
- */
-void session_push_back(struct session *s)
-{
-	if (s->depth == SESSION_MAX_DEPTH) {
-		memmove(&s->back[0], &s->back[1],
-			(SESSION_MAX_DEPTH - 1) * sizeof(s->back[0]));
-		s->depth--;
-	}
-	if (s->depth == s->back_cap) {
-		s->back_cap = s->back_cap ? s->back_cap * 2 : 4;
-		s->back = xrealloc(s->back, s->back_cap * sizeof(*s->back));
-	}
-	s->back[s->depth++] = s->menu;
-}
-
 /* Switches language and/or charset, then shows the set's start menu. */
-static unsigned menu_switch_language(struct session *s,
-				     const struct menu_action *action)
+static enum session_state menu_switch_language(struct session *s,
+					       const struct menu_action *action)
 {
 	const struct menu_set *set = s->set;
 
@@ -488,7 +432,7 @@ static unsigned menu_switch_language(struct session *s,
 		set = menu_catalog_find(s->catalog, action->language);
 		if (set == NULL) {
 			/* Possible when a single menu file was loaded. */
-			session_say(s, "unavailable");
+			session_say(s, MENU_TEXT_UNAVAILABLE);
 			return SESSION_MENU;
 		}
 	}
@@ -507,7 +451,8 @@ static unsigned menu_switch_language(struct session *s,
 }
 
 /* Carries out the action bound to a valid key. */
-static unsigned menu_act(struct session *s, const struct menu_action *action)
+static enum session_state menu_act(struct session *s,
+				   const struct menu_action *action)
 {
 	switch (action->type) {
 	case MENU_ACTION_GOTO:
@@ -519,15 +464,11 @@ static unsigned menu_act(struct session *s, const struct menu_action *action)
 			s->menu = s->back[--s->depth];
 		return SESSION_MENU;
 	case MENU_ACTION_HOME:
-		s->menu = s->set->start;
-		s->depth = 0;
-		return SESSION_MENU;
+		return session_home(s);
 	case MENU_ACTION_REPEAT:
 		return SESSION_MENU;
 	case MENU_ACTION_QUIT:
-		session_say(s, "goodbye");
-		s->close_reason = "quit";
-		return SESSION_CLOSING;
+		return session_goodbye(s, "quit");
 	case MENU_ACTION_LANGUAGE:
 		return menu_switch_language(s, action);
 	case MENU_ACTION_FLOW:
@@ -542,7 +483,7 @@ static unsigned menu_act(struct session *s, const struct menu_action *action)
 		/* No room or no store in this server: say so honestly and stay. */
 		log_info(s->id, "flow %s is not available here",
 			 menu_flow_name(action->flow));
-		session_say(s, "unavailable");
+		session_say(s, MENU_TEXT_UNAVAILABLE);
 		return SESSION_MENU;
 	case MENU_ACTION_COUNT:
 		break;
@@ -551,17 +492,15 @@ static unsigned menu_act(struct session *s, const struct menu_action *action)
 }
 
 /* An invalid key: the invalid text and the menu again, or goodbye after too many. */
-static unsigned menu_invalid(struct session *s)
+static enum session_state menu_invalid(struct session *s)
 {
 	if (s->menu->invalid != NULL)
 		session_write(s, s->menu->invalid);
 	else
-		session_say(s, "invalid");
+		session_say(s, MENU_TEXT_INVALID);
 	if (++s->failures >= s->menu->max_failures) {
 		log_info(s->id, "%d invalid keys in a row", s->failures);
-		session_say(s, "goodbye");
-		s->close_reason = "too many invalid keys";
-		return SESSION_CLOSING;
+		return session_goodbye(s, "too many invalid keys");
 	}
 	return SESSION_MENU;
 }
@@ -579,8 +518,8 @@ static void trim_spaces(const char **text, size_t *len)
 }
 
 /* A key, or a line that must hold exactly one key, at a menu. */
-static unsigned menu_on_input(struct session *s, const char *text, size_t len,
-			      bool is_key)
+static enum session_state menu_on_input(struct session *s, const char *text,
+					size_t len, bool is_key)
 {
 	const struct menu_key *key;
 
@@ -597,32 +536,129 @@ static unsigned menu_on_input(struct session *s, const char *text, size_t len,
 }
 
 /* A silence at a menu or prompt: remind and ask again, or goodbye after too many. */
-unsigned session_prompt_on_timeout(struct session *s)
+static enum session_state prompt_on_timeout(struct session *s)
 {
 	if (++s->timeouts >= s->menu->max_timeouts) {
 		log_info(s->id, "%d silences in a row", s->timeouts);
-		session_say(s, "goodbye");
-		s->close_reason = "timeout";
-		return SESSION_CLOSING;
+		return session_goodbye(s, "timeout");
 	}
-	session_say(s, "timeout");
+	session_say(s, MENU_TEXT_TIMEOUT);
 	return s->state;
+}
+
+/* --- SESSION_WAIT ---------------------------------------------------- */
+
+/* Frees queued input, wiping it first: it may hold a password. */
+static void queued_free(struct session_queued *q)
+{
+	memset(q->text, 0, q->len);
+	free(q->text);
+	q->text = NULL;
+}
+
+/*
+ * The worker's answer, on the event loop: the flow's on_result names the
+ * next state, then what the caller typed meanwhile is handled in order.
+ * The queue is taken out first: an entry that sends the session waiting
+ * again queues the rest anew, and one that hangs up makes the rest go
+ * nowhere.
+ */
+static void session_account_done(void *ctx, const struct account_request *req)
+{
+	struct session *s = ctx;
+	struct session_queued batch[SESSION_QUEUE_MAX];
+	size_t n = s->nqueued;
+
+	if (n > 0)
+		memcpy(batch, s->queued, n * sizeof(batch[0]));
+	s->nqueued = 0;
+	s->pending = NULL;
+	session_set_state(s, s->on_result(s, req));
+	for (size_t i = 0; i < n; i++) {
+		session_input(s, batch[i].text, batch[i].len, batch[i].is_key);
+		queued_free(&batch[i]);
+	}
+}
+
+/* Waits for the store; the input kind stays what the flow asked for. */
+static void wait_enter(struct session *s)
+{
+	s->io.set_timer(s->io.ctx, SESSION_WAIT_TIMEOUT);
+}
+
+/* Input while waiting is kept for after the answer (bounded). */
+static enum session_state session_wait_on_input(struct session *s,
+						const char *text, size_t len,
+						bool is_key)
+{
+	struct session_queued *q;
+
+	if (s->nqueued == SESSION_QUEUE_MAX) {
+		log_info(s->id, "typed-ahead input over %d entries dropped",
+			 SESSION_QUEUE_MAX);
+		return SESSION_STAY;
+	}
+	if (s->queued == NULL)
+		s->queued = xcalloc(SESSION_QUEUE_MAX, sizeof(*s->queued));
+	q = &s->queued[s->nqueued++];
+	q->is_key = is_key;
+	q->text = xstrndup(text, len);
+	q->len = len;
+	return SESSION_STAY;
+}
+
+/*
+ * No answer in SESSION_WAIT_TIMEOUT: give up on it (the exit hook cancels
+ * it). A recharge may still commit; the caller is told the system is
+ * busy, never that it failed.
+ */
+static enum session_state session_wait_on_timeout(struct session *s)
+{
+	log_error(s->id, "no answer from the account store in %ds",
+		  SESSION_WAIT_TIMEOUT);
+	return session_busy(s);
+}
+
+/*
+ * Leaving the wait however it ends: the pending request is forgotten (the
+ * worker finishes it but will not call back) with the input queued
+ * behind it, and a member waiting on an /op check leaves the room unless
+ * it goes back there.
+ */
+static void wait_exit(struct session *s, enum session_state next)
+{
+	for (size_t i = 0; i < s->nqueued; i++)
+		queued_free(&s->queued[i]);
+	s->nqueued = 0;
+	if (s->pending != NULL) {
+		account_worker_cancel(s->env->accounts, s->pending);
+		s->pending = NULL;
+	}
+	session_chat_exit(s, next);
+}
+
+/* --- the room's calls ------------------------------------------------ */
+
+/* An operator kicked this member: the chat flow says where to go. */
+static void session_member_kicked(void *ctx, const char *by, const char *reason)
+{
+	struct session *s = ctx;
+
+	session_set_state(s, session_chat_kicked(s, by, reason));
 }
 
 /* --- SESSION_CLOSING ------------------------------------------------- */
 
-/* Stops the timer, leaves the room, hangs up once flushed. */
+/* Stops the timer and hangs up once flushed (the exit hooks left the room). */
 static void closing_enter(struct session *s)
 {
 	s->io.set_timer(s->io.ctx, 0);
-	session_account_cancel(s);
-	session_chat_leave(s, s->close_reason ? s->close_reason : "hung up");
 	s->io.close(s->io.ctx, s->close_reason ? s->close_reason : "closed");
 }
 
 /* Input after goodbye is ignored. */
-static unsigned closing_on_input(struct session *s, const char *text,
-				 size_t len, bool is_key)
+static enum session_state closing_on_input(struct session *s, const char *text,
+					   size_t len, bool is_key)
 {
 	(void)s;
 	(void)text;
@@ -632,7 +668,7 @@ static unsigned closing_on_input(struct session *s, const char *text,
 }
 
 /* No timer runs while closing. */
-static unsigned closing_on_timeout(struct session *s)
+static enum session_state closing_on_timeout(struct session *s)
 {
 	(void)s;
 	return SESSION_STAY;

@@ -34,6 +34,8 @@ enum session_state {
 	SESSION_OP_PASSWORD, /* in the room, typing the /op password, unseen */
 	SESSION_CLOSING, /* goodbye said; output drains, then the line drops */
 	SESSION_STATE_COUNT,
+	/* Not a state: a handler's answer for "no transition, nothing re-entered". */
+	SESSION_STAY,
 };
 
 /* Reaching every session, for an operator; filled in by the listener. */
@@ -129,7 +131,7 @@ void session_notice(struct session *s, const char *text_name);
  * The caller does not read fast enough for the chat room: they leave it
  * (the others are told) and go back to the main menu.
  */
-void session_chat_kick(struct session *s);
+void session_drop_slow_reader(struct session *s);
 /*
  * Moves the session to a reloaded catalog (taking a reference, dropping
  * the old one). A caller whose menu is gone hears so and goes to the

@@ -1,16 +1,19 @@
 /*
  * session_account: the query and recharge flows. The caller types a
  * number, a password, a card code or an amount; each entry is checked
- * here, then handed to the account worker, and the session waits in
- * SESSION_WAIT until the answer comes back on the event loop. Every text
- * comes from the menu set, with {placeholders} filled in. It knows the
- * account API, never SQLite, threads or sockets.
+ * here, then handed to the account worker through session_submit, and
+ * the machine (session.c) waits in SESSION_WAIT until the answer comes
+ * back on the event loop and a *_done function here names the next
+ * state. Every text comes from the menu set, with {placeholders} filled
+ * in. It calls only down into session_base, never up into session.c or
+ * into the chat flow; it knows the account API, never SQLite, threads or
+ * sockets.
  */
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include "session_internal.h"
+#include "session_account.h"
 #include "trace.h"
 #include "util.h"
 
@@ -42,53 +45,49 @@ static size_t clean_entry(const char *text, size_t len, char *out, size_t outsz)
  * "*" goes back to the menu the flow started from, "#" to the main menu.
  * Returns the next state, or SESSION_STAY if the entry is neither.
  */
-static unsigned navigation(struct session *s, const char *entry)
+static enum session_state navigation(struct session *s, const char *entry)
 {
 	if (strcmp(entry, "*") == 0)
 		return SESSION_MENU;
-	if (strcmp(entry, "#") == 0) {
-		s->menu = s->set->start;
-		s->depth = 0;
-		return SESSION_MENU;
-	}
+	if (strcmp(entry, "#") == 0)
+		return session_home(s);
 	return SESSION_STAY;
 }
 
-/* read_entry's answer when the entry is there to be checked. */
-#define ENTRY_READY (SESSION_STAY + 1)
-
 /*
- * Cleans what the caller typed into entry. Returns ENTRY_READY to go on
- * with it, SESSION_STAY for an empty line, or where "*" and "#" lead.
+ * Cleans what the caller typed into entry. Returns true to go on with it;
+ * false with *next set for an empty line (SESSION_STAY) or where "*" and
+ * "#" lead.
  */
-static unsigned read_entry(struct session *s, const char *text, size_t len,
-			   char *entry, size_t size)
+static bool read_entry(struct session *s, const char *text, size_t len,
+		       char *entry, size_t size, enum session_state *next)
 {
-	if (clean_entry(text, len, entry, size) == 0)
-		return SESSION_STAY;
-	unsigned next = navigation(s, entry);
-
-	return next != SESSION_STAY ? next : ENTRY_READY;
+	if (clean_entry(text, len, entry, size) == 0) {
+		*next = SESSION_STAY;
+		return false;
+	}
+	*next = navigation(s, entry);
+	return *next == SESSION_STAY;
 }
 
 /* A text of the set without its final newline, for use as a {value}. */
-static void text_value(struct session *s, const char *name, char *out,
+static void text_value(struct session *s, enum menu_text_id id, char *out,
 		       size_t outsz)
 {
-	const char *text = menu_set_text(s->set, name);
+	const char *text = menu_set_text_of(s->set, id);
 	size_t n = text ? strcspn(text, "\n") : 0;
 
 	snprintf(out, outsz, "%.*s", (int)n, text ? text : "");
 }
 
 /* Goes to the menu a flow leads to, remembering where the caller was. */
-static unsigned enter_flow_menu(struct session *s, const char *name)
+static enum session_state enter_flow_menu(struct session *s, const char *name)
 {
 	const struct menu *m = menu_set_find(s->set, name);
 
 	if (m == NULL) {
 		/* Only with a menu file the loader did not see whole. */
-		session_say(s, "unavailable");
+		session_say(s, MENU_TEXT_UNAVAILABLE);
 		return SESSION_MENU;
 	}
 	if (s->menu != m) {
@@ -98,35 +97,28 @@ static unsigned enter_flow_menu(struct session *s, const char *name)
 	return SESSION_MENU;
 }
 
-/* The store failed: say so and go back to the menu. */
-static unsigned busy(struct session *s)
-{
-	session_say(s, "service_busy");
-	return SESSION_MENU;
-}
-
 /* --- query: number, password, then the account menu ------------------- */
 
 /* Asks for the number to query. */
 void session_query_number_enter(struct session *s)
 {
 	s->io.set_input(s->io.ctx, LINEEDIT_INPUT_TEXT);
-	session_say(s, "query_number");
+	session_say(s, MENU_TEXT_QUERY_NUMBER);
 }
 
 /* A number to query: checked here, then the password is asked for. */
-unsigned session_query_number_on_input(struct session *s, const char *text,
-				       size_t len, bool is_key)
+enum session_state session_query_number_on_input(struct session *s,
+						 const char *text, size_t len,
+						 bool is_key)
 {
 	char entry[ACCOUNT_NUMBER_LEN + 2];
-	unsigned next;
+	enum session_state next;
 
 	(void)is_key;
-	if ((next = read_entry(s, text, len, entry, sizeof(entry))) !=
-	    ENTRY_READY)
+	if (!read_entry(s, text, len, entry, sizeof(entry), &next))
 		return next;
 	if (!account_number_is_valid(entry)) {
-		session_say(s, "bad_number");
+		session_say(s, MENU_TEXT_BAD_NUMBER);
 		return session_refuse(s, SESSION_QUERY_NUMBER);
 	}
 	memcpy(s->typed, entry, sizeof(s->typed));
@@ -137,11 +129,12 @@ unsigned session_query_number_on_input(struct session *s, const char *text,
 void session_query_password_enter(struct session *s)
 {
 	s->io.set_input(s->io.ctx, LINEEDIT_INPUT_SECRET);
-	session_say(s, "query_password");
+	session_say(s, MENU_TEXT_QUERY_PASSWORD);
 }
 
 /* The login's answer: the account menu, or why not. */
-static unsigned login_done(struct session *s, const struct account_request *req)
+static enum session_state login_done(struct session *s,
+				     const struct account_request *req)
 {
 	char masked[VALUE_MAX], minutes[VALUE_MAX];
 	const char *vars[] = { "minutes", minutes, NULL };
@@ -158,31 +151,31 @@ static unsigned login_done(struct session *s, const struct account_request *req)
 			 req->lock_seconds);
 		snprintf(minutes, sizeof(minutes), "%u",
 			 (req->lock_seconds + 59) / 60);
-		session_say_with(s, "query_locked", vars);
+		session_say_with(s, MENU_TEXT_QUERY_LOCKED, vars);
 		return SESSION_MENU;
 	case ACCOUNT_ERROR:
-		return busy(s);
+		return session_busy(s);
 	default:
 		/* Unknown number, wrong or malformed password: one answer for all. */
 		log_info(s->id, "login %s failed: %s", masked,
 			 req->status == ACCOUNT_NOT_FOUND ? "no such account"
 							  : "wrong password");
-		session_say(s, "query_wrong");
+		session_say(s, MENU_TEXT_QUERY_WRONG);
 		return session_refuse(s, SESSION_QUERY_NUMBER);
 	}
 }
 
 /* A password: off to the worker, which hashes it away from the event loop. */
-unsigned session_query_password_on_input(struct session *s, const char *text,
-					 size_t len, bool is_key)
+enum session_state session_query_password_on_input(struct session *s,
+						   const char *text, size_t len,
+						   bool is_key)
 {
 	struct account_request req = { .op = ACCOUNT_OP_LOGIN };
 	char entry[ACCOUNT_PASSWORD_LEN + 2];
-	unsigned next;
+	enum session_state next;
 
 	(void)is_key;
-	if ((next = read_entry(s, text, len, entry, sizeof(entry))) !=
-	    ENTRY_READY)
+	if (!read_entry(s, text, len, entry, sizeof(entry), &next))
 		return next;
 	memcpy(req.number, s->typed, sizeof(req.number));
 	snprintf(req.secret, sizeof(req.secret), "%s", entry);
@@ -199,9 +192,9 @@ static void say_recent(struct session *s, const struct account_info *info)
 	const char *vars[] = { "date",   date,   "amount", amount,
 			       "method", method, NULL };
 
-	session_say(s, "account_recent");
+	session_say(s, MENU_TEXT_ACCOUNT_RECENT);
 	if (info->nrecent == 0)
-		session_say(s, "account_recent_none");
+		session_say(s, MENU_TEXT_ACCOUNT_RECENT_NONE);
 	for (size_t i = 0; i < info->nrecent; i++) {
 		const struct account_recharge *r = &info->recent[i];
 		struct tm tm;
@@ -210,15 +203,17 @@ static void say_recent(struct session *s, const struct account_info *info)
 		strftime(date, sizeof(date), "%Y-%m-%d %H:%M", &tm);
 		account_format_fen(r->fen, amount, sizeof(amount));
 		text_value(s,
-			   strcmp(r->method, "card") == 0 ? "method_card"
-							  : "method_amount",
+			   strcmp(r->method, "card") == 0
+				   ? MENU_TEXT_METHOD_CARD
+				   : MENU_TEXT_METHOD_AMOUNT,
 			   method, sizeof(method));
-		session_say_with(s, "account_recent_item", vars);
+		session_say_with(s, MENU_TEXT_ACCOUNT_RECENT_ITEM, vars);
 	}
 }
 
 /* The account's details, shown for the key that asked for them. */
-static unsigned info_done(struct session *s, const struct account_request *req)
+static enum session_state info_done(struct session *s,
+				    const struct account_request *req)
 {
 	const struct account_info *info = &req->info;
 	char number[VALUE_MAX], balance[VALUE_MAX], fee[VALUE_MAX];
@@ -234,7 +229,7 @@ static unsigned info_done(struct session *s, const struct account_request *req)
 	/* clang-format on */
 
 	if (req->status != ACCOUNT_OK)
-		return busy(s);
+		return session_busy(s);
 	account_mask_number(info->number, number, sizeof(number));
 	account_format_fen(info->balance_fen, balance, sizeof(balance));
 	account_format_fen(info->plan_fen, fee, sizeof(fee));
@@ -248,15 +243,15 @@ static unsigned info_done(struct session *s, const struct account_request *req)
 		 (long long)info->minutes_total);
 	switch (s->info_flow) {
 	case MENU_FLOW_BALANCE:
-		session_say_with(s, "account_balance", vars);
+		session_say_with(s, MENU_TEXT_ACCOUNT_BALANCE, vars);
 		if (info->balance_fen < LOW_BALANCE_FEN)
-			session_say(s, "account_low_balance");
+			session_say(s, MENU_TEXT_ACCOUNT_LOW_BALANCE);
 		break;
 	case MENU_FLOW_USAGE:
-		session_say_with(s, "account_usage", vars);
+		session_say_with(s, MENU_TEXT_ACCOUNT_USAGE, vars);
 		break;
 	case MENU_FLOW_PLAN:
-		session_say_with(s, "account_plan", vars);
+		session_say_with(s, MENU_TEXT_ACCOUNT_PLAN, vars);
 		break;
 	default:
 		say_recent(s, info);
@@ -271,12 +266,12 @@ static unsigned info_done(struct session *s, const struct account_request *req)
 void session_recharge_number_enter(struct session *s)
 {
 	s->io.set_input(s->io.ctx, LINEEDIT_INPUT_TEXT);
-	session_say(s, "recharge_number");
+	session_say(s, MENU_TEXT_RECHARGE_NUMBER);
 }
 
 /* Whether the number to recharge is an account: then the recharge menu. */
-static unsigned exists_done(struct session *s,
-			    const struct account_request *req)
+static enum session_state exists_done(struct session *s,
+				      const struct account_request *req)
 {
 	switch (req->status) {
 	case ACCOUNT_OK:
@@ -284,27 +279,27 @@ static unsigned exists_done(struct session *s,
 		s->failures = 0;
 		return enter_flow_menu(s, MENU_RECHARGE_MENU);
 	case ACCOUNT_NOT_FOUND:
-		session_say(s, "recharge_no_account");
+		session_say(s, MENU_TEXT_RECHARGE_NO_ACCOUNT);
 		return session_refuse(s, SESSION_RECHARGE_NUMBER);
 	default:
-		return busy(s);
+		return session_busy(s);
 	}
 }
 
 /* A number to recharge: any valid account, no password, as on the real hotline. */
-unsigned session_recharge_number_on_input(struct session *s, const char *text,
-					  size_t len, bool is_key)
+enum session_state session_recharge_number_on_input(struct session *s,
+						    const char *text,
+						    size_t len, bool is_key)
 {
 	struct account_request req = { .op = ACCOUNT_OP_EXISTS };
 	char entry[ACCOUNT_NUMBER_LEN + 2];
-	unsigned next;
+	enum session_state next;
 
 	(void)is_key;
-	if ((next = read_entry(s, text, len, entry, sizeof(entry))) !=
-	    ENTRY_READY)
+	if (!read_entry(s, text, len, entry, sizeof(entry), &next))
 		return next;
 	if (!account_number_is_valid(entry)) {
-		session_say(s, "bad_number");
+		session_say(s, MENU_TEXT_BAD_NUMBER);
 		return session_refuse(s, SESSION_RECHARGE_NUMBER);
 	}
 	memcpy(req.number, entry, sizeof(req.number));
@@ -312,8 +307,8 @@ unsigned session_recharge_number_on_input(struct session *s, const char *text,
 }
 
 /* A committed recharge, said only now that it is durable. */
-static unsigned recharge_done(struct session *s,
-			      const struct account_request *req)
+static enum session_state recharge_done(struct session *s,
+					const struct account_request *req)
 {
 	char number[VALUE_MAX], amount[VALUE_MAX], balance[VALUE_MAX];
 	const char *vars[] = { "number",  number,  "amount", amount,
@@ -328,25 +323,25 @@ static unsigned recharge_done(struct session *s,
 	case ACCOUNT_OK:
 		log_info(s->id, "recharge %s +%s yuan by %s, balance %s",
 			 number, amount, method, balance);
-		session_say_with(s, "recharge_done", vars);
+		session_say_with(s, MENU_TEXT_RECHARGE_DONE, vars);
 		s->failures = 0;
 		return SESSION_MENU;
 	case ACCOUNT_CARD_USED:
 		log_info(s->id, "recharge %s by card refused: card used",
 			 number);
-		session_say(s, "recharge_card_used");
+		session_say(s, MENU_TEXT_RECHARGE_CARD_USED);
 		return SESSION_MENU;
 	case ACCOUNT_CARD_UNKNOWN:
 		log_info(s->id, "recharge %s by card refused: no such card",
 			 number);
-		session_say(s, "recharge_card_unknown");
+		session_say(s, MENU_TEXT_RECHARGE_CARD_UNKNOWN);
 		return session_refuse(s, SESSION_RECHARGE_CARD);
 	case ACCOUNT_NOT_FOUND:
-		session_say(s, "recharge_no_account");
+		session_say(s, MENU_TEXT_RECHARGE_NO_ACCOUNT);
 		return SESSION_MENU;
 	default:
 		log_error(s->id, "recharge %s by %s failed", number, method);
-		return busy(s);
+		return session_busy(s);
 	}
 }
 
@@ -354,23 +349,23 @@ static unsigned recharge_done(struct session *s,
 void session_recharge_card_enter(struct session *s)
 {
 	s->io.set_input(s->io.ctx, LINEEDIT_INPUT_TEXT);
-	session_say(s, "recharge_card");
+	session_say(s, MENU_TEXT_RECHARGE_CARD);
 }
 
 /* A card code: spent, credited and logged in one transaction by the worker. */
-unsigned session_recharge_card_on_input(struct session *s, const char *text,
-					size_t len, bool is_key)
+enum session_state session_recharge_card_on_input(struct session *s,
+						  const char *text, size_t len,
+						  bool is_key)
 {
 	struct account_request req = { .op = ACCOUNT_OP_RECHARGE_CARD };
 	char entry[ACCOUNT_CARD_LEN + 2];
-	unsigned next;
+	enum session_state next;
 
 	(void)is_key;
-	if ((next = read_entry(s, text, len, entry, sizeof(entry))) !=
-	    ENTRY_READY)
+	if (!read_entry(s, text, len, entry, sizeof(entry), &next))
 		return next;
 	if (!account_card_is_valid(entry)) {
-		session_say(s, "recharge_bad_card");
+		session_say(s, MENU_TEXT_RECHARGE_BAD_CARD);
 		return session_refuse(s, SESSION_RECHARGE_CARD);
 	}
 	memcpy(req.number, s->target, sizeof(req.number));
@@ -382,7 +377,7 @@ unsigned session_recharge_card_on_input(struct session *s, const char *text,
 void session_recharge_amount_enter(struct session *s)
 {
 	s->io.set_input(s->io.ctx, LINEEDIT_INPUT_TEXT);
-	session_say(s, "recharge_amount");
+	session_say(s, MENU_TEXT_RECHARGE_AMOUNT);
 }
 
 /* Parses whole yuan from ACCOUNT_AMOUNT_MIN to _MAX; -1 if it is not that. */
@@ -401,20 +396,20 @@ static long parse_yuan(const char *entry)
 }
 
 /* An amount: shown back for confirmation first. */
-unsigned session_recharge_amount_on_input(struct session *s, const char *text,
-					  size_t len, bool is_key)
+enum session_state session_recharge_amount_on_input(struct session *s,
+						    const char *text,
+						    size_t len, bool is_key)
 {
 	char entry[8];
-	unsigned next;
+	enum session_state next;
 	long yuan;
 
 	(void)is_key;
-	if ((next = read_entry(s, text, len, entry, sizeof(entry))) !=
-	    ENTRY_READY)
+	if (!read_entry(s, text, len, entry, sizeof(entry), &next))
 		return next;
 	yuan = parse_yuan(entry);
 	if (yuan < 0) {
-		session_say(s, "recharge_bad_amount");
+		session_say(s, MENU_TEXT_RECHARGE_BAD_AMOUNT);
 		return session_refuse(s, SESSION_RECHARGE_AMOUNT);
 	}
 	s->amount_fen = (int64_t)yuan * 100;
@@ -430,19 +425,19 @@ void session_recharge_confirm_enter(struct session *s)
 	s->io.set_input(s->io.ctx, LINEEDIT_INPUT_KEYS);
 	account_mask_number(s->target, number, sizeof(number));
 	account_format_fen(s->amount_fen, amount, sizeof(amount));
-	session_say_with(s, "recharge_confirm", vars);
+	session_say_with(s, MENU_TEXT_RECHARGE_CONFIRM, vars);
 }
 
 /* 1 sends the recharge, 2 cancels it. */
-unsigned session_recharge_confirm_on_input(struct session *s, const char *text,
-					   size_t len, bool is_key)
+enum session_state session_recharge_confirm_on_input(struct session *s,
+						     const char *text,
+						     size_t len, bool is_key)
 {
 	char entry[8];
-	unsigned next;
+	enum session_state next;
 
 	(void)is_key;
-	if ((next = read_entry(s, text, len, entry, sizeof(entry))) !=
-	    ENTRY_READY)
+	if (!read_entry(s, text, len, entry, sizeof(entry), &next))
 		return next;
 	if (strcmp(entry, "1") == 0) {
 		struct account_request req = {
@@ -454,110 +449,15 @@ unsigned session_recharge_confirm_on_input(struct session *s, const char *text,
 		return session_submit(s, &req, recharge_done);
 	}
 	if (strcmp(entry, "2") == 0) {
-		session_say(s, "recharge_cancelled");
+		session_say(s, MENU_TEXT_RECHARGE_CANCELLED);
 		return SESSION_MENU;
 	}
-	session_say(s, "invalid");
+	session_say(s, MENU_TEXT_INVALID);
 	return session_refuse(s, SESSION_RECHARGE_CONFIRM);
 }
 
-/* --- waiting for the store ------------------------------------------------ */
-
-/* Frees queued input, wiping it first: it may hold a password. */
-static void queued_free(struct session_queued *q)
-{
-	memset(q->text, 0, q->len);
-	free(q->text);
-	q->text = NULL;
-}
-
-/*
- * The worker's answer, on the event loop: the flow decides what comes
- * next, then what the caller typed meanwhile is handled in order. The
- * queue is taken out first: an entry that sends the session waiting again
- * queues the rest anew, and one that hangs up makes the rest go nowhere.
- */
-static void on_account_done(void *ctx, const struct account_request *req)
-{
-	struct session *s = ctx;
-	struct session_queued batch[SESSION_QUEUE_MAX];
-	size_t n = s->nqueued;
-
-	if (n > 0)
-		memcpy(batch, s->queued, n * sizeof(batch[0]));
-	s->nqueued = 0;
-	s->pending = NULL;
-	session_goto(s, s->on_result(s, req));
-	for (size_t i = 0; i < n; i++) {
-		session_replay(s, batch[i].text, batch[i].len, batch[i].is_key);
-		queued_free(&batch[i]);
-	}
-}
-
-/* Sends a request to the worker and waits for its answer in SESSION_WAIT. */
-unsigned session_submit(struct session *s, struct account_request *req,
-			unsigned (*on_result)(struct session *,
-					      const struct account_request *))
-{
-	req->done = on_account_done;
-	req->ctx = s;
-	s->on_result = on_result;
-	s->pending = account_worker_submit(s->env->accounts, req);
-	return SESSION_WAIT;
-}
-
-/* Waits for the store; the input kind stays what the flow asked for. */
-void session_wait_enter(struct session *s)
-{
-	s->io.set_timer(s->io.ctx, SESSION_WAIT_TIMEOUT);
-}
-
-/* Input while waiting is kept for after the answer (bounded). */
-unsigned session_wait_on_input(struct session *s, const char *text, size_t len,
-			       bool is_key)
-{
-	struct session_queued *q;
-
-	if (s->nqueued == SESSION_QUEUE_MAX) {
-		log_info(s->id, "typed-ahead input over %d entries dropped",
-			 SESSION_QUEUE_MAX);
-		return SESSION_STAY;
-	}
-	if (s->queued == NULL)
-		s->queued = xcalloc(SESSION_QUEUE_MAX, sizeof(*s->queued));
-	q = &s->queued[s->nqueued++];
-	q->is_key = is_key;
-	q->text = xstrndup(text, len);
-	q->len = len;
-	return SESSION_STAY;
-}
-
-/*
- * No answer in SESSION_WAIT_TIMEOUT: give up on it. A recharge may still
- * commit; the caller is told the system is busy, never that it failed.
- */
-unsigned session_wait_on_timeout(struct session *s)
-{
-	log_error(s->id, "no answer from the account store in %ds",
-		  SESSION_WAIT_TIMEOUT);
-	session_account_cancel(s);
-	return busy(s);
-}
-
-/* Forgets the pending request (the worker finishes it but will not call back) and the input queued behind it. */
-void session_account_cancel(struct session *s)
-{
-	for (size_t i = 0; i < s->nqueued; i++)
-		queued_free(&s->queued[i]);
-	s->nqueued = 0;
-	if (s->pending == NULL)
-		return;
-	account_worker_cancel(s->env->accounts, s->pending);
-	s->pending = NULL;
-}
-
 /* A flow key at a menu: where it leads. */
-unsigned session_account_flow(struct session *s, enum menu_flow flow)
+enum session_state session_account_flow(struct session *s, enum menu_flow flow)
 {
 	switch (flow) {
 	case MENU_FLOW_QUERY:
@@ -589,6 +489,6 @@ unsigned session_account_flow(struct session *s, enum menu_flow flow)
 	case MENU_FLOW_COUNT:
 		break;
 	}
-	session_say(s, "unavailable");
+	session_say(s, MENU_TEXT_UNAVAILABLE);
 	return SESSION_MENU;
 }

@@ -1,17 +1,22 @@
 /*
  * session_chat: the SESSION_CHAT state. A member's lines become messages
  * to the room, or /commands; the room's messages reach the caller through
- * session_io.deliver. Every text the caller sees comes from the menu set.
- * It knows the chat room's API, not its insides, and no sockets.
+ * session_io.deliver. An operator acts on other members only through the
+ * room's API (chat_room_kick, chat_room_mute); the member's own session
+ * hears of it through the callbacks session.c registered and changes its
+ * own state. Every text the caller sees comes from the menu set. It calls
+ * only down into session_base, never up into session.c or into the
+ * account flow; it knows the chat room's API, not its insides, and no
+ * sockets.
  */
 #include <string.h>
 
-#include "session_internal.h"
+#include "session_chat.h"
 #include "trace.h"
 #include "util.h"
 
 /* Passes a room message to the connection, or holds it while joining. */
-static void chat_deliver(void *ctx, struct chat_msg *msg)
+void session_chat_deliver(void *ctx, struct chat_msg *msg)
 {
 	struct session *s = ctx;
 
@@ -25,7 +30,7 @@ static void chat_deliver(void *ctx, struct chat_msg *msg)
 }
 
 /* The room's batch for this caller is queued: it leaves in one write. */
-static void chat_delivered(void *ctx)
+void session_chat_delivered(void *ctx)
 {
 	struct session *s = ctx;
 
@@ -33,13 +38,12 @@ static void chat_delivered(void *ctx)
 		s->io.send_now(s->io.ctx);
 }
 
-static const struct chat_member_ops session_chat_member_ops = {
-	.deliver = chat_deliver,
-	.delivered = chat_delivered,
-};
-
-/* Leaves the room, if in it. */
-void session_chat_leave(struct session *s, const char *reason)
+/*
+ * Leaves the room, if in it. The exit hook is the usual way out; a caller
+ * taken out calls it before saying why, so that the room's last lines
+ * (which leaving delivers) come before the reason.
+ */
+static void session_chat_leave(struct session *s, const char *reason)
 {
 	if (s->member == NULL)
 		return;
@@ -80,11 +84,11 @@ void session_chat_enter(struct session *s)
 		account_mask_number(s->account, masked, sizeof(masked));
 	s->member = chat_room_join(s->env->room,
 				   s->account[0] != '\0' ? masked : NULL,
-				   &session_chat_member_ops, s);
+				   s->member_ops, s);
 	s->joining = false;
 	vars[1] = chat_member_nick(s->member);
 	log_info(s->id, "joined the chat room as %s", vars[1]);
-	session_say_with(s, "chat_banner", vars);
+	session_say_with(s, MENU_TEXT_CHAT_BANNER, vars);
 	for (size_t i = 0; i < s->nheld; i++) {
 		s->io.deliver(s->io.ctx, s->held[i]);
 		chat_msg_unref(s->held[i]);
@@ -94,8 +98,8 @@ void session_chat_enter(struct session *s)
 }
 
 /* Tells the caller what went wrong with a line, if anything. */
-static unsigned chat_result(struct session *s, enum chat_result r,
-			    const char *nick)
+static enum session_state chat_result(struct session *s, enum chat_result r,
+				      const char *nick)
 {
 	const char *vars[] = { "nick", nick, NULL };
 
@@ -104,22 +108,22 @@ static unsigned chat_result(struct session *s, enum chat_result r,
 	case CHAT_EMPTY:
 		break;
 	case CHAT_TOO_LONG:
-		session_say(s, "chat_too_long");
+		session_say(s, MENU_TEXT_CHAT_TOO_LONG);
 		break;
 	case CHAT_RATE_LIMITED:
-		session_say(s, "chat_slow_down");
+		session_say(s, MENU_TEXT_CHAT_SLOW_DOWN);
 		break;
 	case CHAT_BAD_NICK:
-		session_say(s, "chat_bad_nick");
+		session_say(s, MENU_TEXT_CHAT_BAD_NICK);
 		break;
 	case CHAT_NICK_TAKEN:
-		session_say_with(s, "chat_nick_taken", vars);
+		session_say_with(s, MENU_TEXT_CHAT_NICK_TAKEN, vars);
 		break;
 	case CHAT_NO_SUCH_NICK:
-		session_say_with(s, "chat_no_such_nick", vars);
+		session_say_with(s, MENU_TEXT_CHAT_NO_SUCH_NICK, vars);
 		break;
 	case CHAT_MUTED:
-		session_say(s, "chat_muted");
+		session_say(s, MENU_TEXT_CHAT_MUTED);
 		break;
 	}
 	return SESSION_STAY;
@@ -143,16 +147,17 @@ static size_t split_word(const char *text, size_t len, const char **rest,
 }
 
 /* Says how to use a command given without its arguments. */
-static unsigned chat_usage(struct session *s, const char *usage)
+static enum session_state chat_usage(struct session *s, const char *usage)
 {
 	const char *vars[] = { "usage", usage, NULL };
 
-	session_say_with(s, "chat_usage", vars);
+	session_say_with(s, MENU_TEXT_CHAT_USAGE, vars);
 	return SESSION_STAY;
 }
 
 /* /msg NICK TEXT */
-static unsigned chat_cmd_msg(struct session *s, const char *arg, size_t len)
+static enum session_state chat_cmd_msg(struct session *s, const char *arg,
+				       size_t len)
 {
 	char nick[SESSION_NICK_MAX];
 	const char *text;
@@ -173,14 +178,15 @@ static unsigned chat_cmd_msg(struct session *s, const char *arg, size_t len)
 	if (r == CHAT_OK) {
 		const char *vars[] = { "nick", nick, NULL };
 
-		session_say_with(s, "chat_sent", vars);
+		session_say_with(s, MENU_TEXT_CHAT_SENT, vars);
 		return SESSION_STAY;
 	}
 	return chat_result(s, r, nick);
 }
 
 /* /nick NAME */
-static unsigned chat_cmd_nick(struct session *s, const char *arg, size_t len)
+static enum session_state chat_cmd_nick(struct session *s, const char *arg,
+					size_t len)
 {
 	char nick[SESSION_NICK_MAX];
 
@@ -197,17 +203,18 @@ static unsigned chat_cmd_nick(struct session *s, const char *arg, size_t len)
 /* --- the teacher's controls ------------------------------------------- */
 
 /* The worker's verdict on an /op password. */
-static unsigned op_checked(struct session *s, const struct account_request *req)
+static enum session_state op_checked(struct session *s,
+				     const struct account_request *req)
 {
 	if (req->status == ACCOUNT_OK) {
 		s->op = true;
 		log_info(s->id, "operator: %s", chat_member_nick(s->member));
-		session_say(s, "chat_op_ok");
+		session_say(s, MENU_TEXT_CHAT_OP_OK);
 	} else {
 		s->op_tries++;
 		log_info(s->id, "operator password refused (%d of %d)",
 			 s->op_tries, SESSION_OP_TRIES);
-		session_say(s, "chat_op_refused");
+		session_say(s, MENU_TEXT_CHAT_OP_REFUSED);
 	}
 	return SESSION_CHAT;
 }
@@ -220,13 +227,14 @@ static bool op_may_try(const struct session *s)
 }
 
 /* Hands a password to the worker thread: never hashed on the event loop. */
-static unsigned op_check(struct session *s, const char *password, size_t len)
+static enum session_state op_check(struct session *s, const char *password,
+				   size_t len)
 {
 	struct account_request req = { .op = ACCOUNT_OP_CHECK_HASH };
-	unsigned next;
+	enum session_state next;
 
 	if (!op_may_try(s) || len > ACCOUNT_SECRET_MAX) {
-		session_say(s, "chat_op_refused");
+		session_say(s, MENU_TEXT_CHAT_OP_REFUSED);
 		return s->state == SESSION_CHAT ? SESSION_STAY : SESSION_CHAT;
 	}
 	memcpy(req.secret, password, len);
@@ -240,12 +248,13 @@ static unsigned op_check(struct session *s, const char *password, size_t len)
  * /op asks for the password with the echo off, so it never shows on a
  * projected screen; /op PASSWORD (for scripts and pipes) checks at once.
  */
-static unsigned chat_cmd_op(struct session *s, const char *arg, size_t len)
+static enum session_state chat_cmd_op(struct session *s, const char *arg,
+				      size_t len)
 {
 	if (len > 0)
 		return op_check(s, arg, len);
 	if (!op_may_try(s)) {
-		session_say(s, "chat_op_refused");
+		session_say(s, MENU_TEXT_CHAT_OP_REFUSED);
 		return SESSION_STAY;
 	}
 	return SESSION_OP_PASSWORD;
@@ -256,12 +265,13 @@ void session_op_password_enter(struct session *s)
 {
 	s->io.set_input(s->io.ctx, LINEEDIT_INPUT_SECRET);
 	session_chat_arm_timer(s);
-	session_say(s, "chat_op_password");
+	session_say(s, MENU_TEXT_CHAT_OP_PASSWORD);
 }
 
 /* The password line; an empty one goes back to the room. */
-unsigned session_op_password_on_input(struct session *s, const char *text,
-				      size_t len, bool is_key)
+enum session_state session_op_password_on_input(struct session *s,
+						const char *text, size_t len,
+						bool is_key)
 {
 	(void)is_key;
 	if (len == 0)
@@ -279,36 +289,30 @@ static bool nick_arg(const char *arg, size_t len, char *out, size_t outsz)
 	return true;
 }
 
-/* The session behind a member's nickname, or NULL after saying so. */
-static struct session *find_target(struct session *s, const char *nick)
-{
-	struct chat_member *m = chat_room_find(s->env->room, nick);
-	const char *vars[] = { "nick", nick, NULL };
-
-	if (m == NULL) {
-		session_say_with(s, "chat_no_such_nick", vars);
-		return NULL;
-	}
-	return chat_member_ctx(m);
-}
-
 /* An operator's command on someone: /kick NICK [REASON], /mute, /unmute. */
-static unsigned chat_cmd_moderate(struct session *s, const char *cmd,
-				  const char *arg, size_t len)
+static enum session_state chat_cmd_moderate(struct session *s, const char *cmd,
+					    const char *arg, size_t len)
 {
 	char nick[SESSION_NICK_MAX];
 	const char *rest;
 	size_t rest_len, n = split_word(arg, len, &rest, &rest_len);
 	const char *vars[] = { "action", cmd, "nick", nick, NULL };
-	struct session *t;
+	const struct chat_member *target;
+	bool self;
 
 	if (!nick_arg(arg, n, nick, sizeof(nick)))
 		return chat_usage(s, strcmp(cmd, "/kick") == 0
 					     ? "/kick NICK [REASON]"
 					     : "/mute NICK");
-	t = find_target(s, nick);
-	if (t == NULL)
+	target = chat_room_find(s->env->room, nick);
+	if (target == NULL) {
+		const char *none[] = { "nick", nick, NULL };
+
+		session_say_with(s, MENU_TEXT_CHAT_NO_SUCH_NICK, none);
 		return SESSION_STAY;
+	}
+	/* An operator kicking themself is back at the menu when this returns. */
+	self = target == s->member;
 	if (strcmp(cmd, "/kick") == 0) {
 		struct strbuf reason;
 
@@ -317,24 +321,25 @@ static unsigned chat_cmd_moderate(struct session *s, const char *cmd,
 		log_info(s->id, "operator %s kicks %s (%s)",
 			 chat_member_nick(s->member), nick,
 			 reason.len ? reason.data : "-");
-		session_chat_kicked(t, chat_member_nick(s->member),
-				    reason.len ? reason.data : "");
+		chat_room_kick(s->env->room, s->member, nick,
+			       reason.len ? reason.data : "");
 		strbuf_fini(&reason);
 	} else {
 		bool mute = strcmp(cmd, "/mute") == 0;
 
-		chat_member_set_muted(t->member, mute);
+		chat_room_mute(s->env->room, nick, mute);
 		log_info(s->id, "operator %s %s %s",
 			 chat_member_nick(s->member),
 			 mute ? "mutes" : "unmutes", nick);
 	}
-	if (t != s)
-		session_say_with(s, "chat_op_done", vars);
+	if (!self)
+		session_say_with(s, MENU_TEXT_CHAT_OP_DONE, vars);
 	return SESSION_STAY;
 }
 
 /* /wall TEXT: to every session, menus included. */
-static unsigned chat_cmd_wall(struct session *s, const char *arg, size_t len)
+static enum session_state chat_cmd_wall(struct session *s, const char *arg,
+					size_t len)
 {
 	struct strbuf clean;
 
@@ -349,28 +354,55 @@ static unsigned chat_cmd_wall(struct session *s, const char *arg, size_t len)
 	return SESSION_STAY;
 }
 
-/* Taken out of the room by an operator: told why, back to the main menu. */
-void session_chat_kicked(struct session *s, const char *by, const char *reason)
+/*
+ * Taken out of the room by an operator (the room's kicked callback, which
+ * session.c passes on): told why, back to the main menu.
+ */
+enum session_state session_chat_kicked(struct session *s, const char *by,
+				       const char *reason)
 {
 	char why[CHAT_MAX_LINE];
 	/* by may be s's own nick, freed when s leaves: keep a copy. */
 	char kicker[SESSION_NICK_MAX];
 	const char *vars[] = { "nick", kicker, "reason", reason, NULL };
 
-	if (!session_in_room_state(s))
-		return;
+	if (s->member == NULL)
+		return SESSION_STAY;
 	snprintf(kicker, sizeof(kicker), "%s", by);
 	snprintf(why, sizeof(why), "kicked by %s%s%s", by,
 		 reason[0] ? ": " : "", reason);
 	session_chat_leave(s, why);
-	session_say_with(s, "chat_kicked", vars);
-	s->menu = s->set->start;
-	s->depth = 0;
-	session_goto(s, SESSION_MENU);
+	session_say_with(s, MENU_TEXT_CHAT_KICKED, vars);
+	return session_home(s);
+}
+
+/* Too slow a reader for the room: out of it and back to the main menu. */
+enum session_state session_chat_too_slow(struct session *s)
+{
+	if (s->member == NULL)
+		return SESSION_STAY;
+	session_chat_leave(s, "too slow");
+	session_say(s, MENU_TEXT_CHAT_REMOVED);
+	return session_home(s);
+}
+
+/* Leaving the room's states for another: out of the room, saying why. */
+void session_chat_exit(struct session *s, enum session_state next)
+{
+	/* The room's states, and waiting for an /op password's check. */
+	if (next == SESSION_CHAT || next == SESSION_OP_PASSWORD ||
+	    next == SESSION_WAIT)
+		return;
+	if (next == SESSION_CLOSING)
+		session_chat_leave(s, s->close_reason ? s->close_reason
+						      : "hung up");
+	else
+		session_chat_leave(s, NULL);
 }
 
 /* A line starting with '/': one of the room's commands. */
-static unsigned chat_command(struct session *s, const char *line, size_t len)
+static enum session_state chat_command(struct session *s, const char *line,
+				       size_t len)
 {
 	const char *arg;
 	size_t arg_len, n = split_word(line, len, &arg, &arg_len);
@@ -406,7 +438,7 @@ static unsigned chat_command(struct session *s, const char *line, size_t len)
 		char cmd[8];
 
 		if (!s->op) {
-			session_say(s, "chat_not_op");
+			session_say(s, MENU_TEXT_CHAT_NOT_OP);
 			return SESSION_STAY;
 		}
 		if (IS("/wall"))
@@ -419,20 +451,13 @@ static unsigned chat_command(struct session *s, const char *line, size_t len)
 		return SESSION_STAY;
 	}
 	if (IS("/help")) {
-		session_say(s, "chat_help");
+		session_say(s, MENU_TEXT_CHAT_HELP);
 		return SESSION_STAY;
 	}
-	if (IS("/menu")) {
-		session_chat_leave(s, NULL);
-		s->menu = s->set->start;
-		s->depth = 0;
-		return SESSION_MENU;
-	}
-	if (IS("/quit")) {
-		session_say(s, "goodbye");
-		s->close_reason = "quit";
-		return SESSION_CLOSING;
-	}
+	if (IS("/menu"))
+		return session_home(s); /* the exit hook leaves the room */
+	if (IS("/quit"))
+		return session_goodbye(s, "quit");
 #undef IS
 	{
 		char cmd[CHAT_NICK_MAX * 4 + 8];
@@ -444,14 +469,14 @@ static unsigned chat_command(struct session *s, const char *line, size_t len)
 		chat_sanitize(line, n < 64 ? n : 64, &clean);
 		snprintf(cmd, sizeof(cmd), "%s", clean.data ? clean.data : "/");
 		strbuf_fini(&clean);
-		session_say_with(s, "chat_unknown", vars);
+		session_say_with(s, MENU_TEXT_CHAT_UNKNOWN, vars);
 	}
 	return SESSION_STAY;
 }
 
 /* A line in the room: a command or a message to everyone else. */
-unsigned session_chat_on_input(struct session *s, const char *text, size_t len,
-			       bool is_key)
+enum session_state session_chat_on_input(struct session *s, const char *text,
+					 size_t len, bool is_key)
 {
 	(void)is_key; /* text input: only whole lines arrive */
 	if (len == 0)
@@ -463,15 +488,13 @@ unsigned session_chat_on_input(struct session *s, const char *text, size_t len,
 }
 
 /* Quiet too long: a warning first, then the goodbye. */
-unsigned session_chat_on_timeout(struct session *s)
+enum session_state session_chat_on_timeout(struct session *s)
 {
 	if (!s->idle_warned && s->env->chat_idle > 60) {
 		s->idle_warned = true;
-		session_say(s, "chat_idle_warning");
+		session_say(s, MENU_TEXT_CHAT_IDLE_WARNING);
 		session_chat_arm_timer(s);
 		return SESSION_STAY;
 	}
-	session_say(s, "goodbye");
-	s->close_reason = "idle";
-	return SESSION_CLOSING;
+	return session_goodbye(s, "idle");
 }

@@ -875,6 +875,88 @@ static void test_leave_other_inside_deliver(void **state)
 					"  dave   idle 0s\n");
 }
 
+/* What a kicked callback heard, for the kick tests. */
+static char kicked_by[CHAT_NICK_MAX * 4 + 1];
+static char kicked_reason[64];
+
+/* A kicked callback that leaves the room, as a session does. */
+static void record_kicked(void *ctx, const char *by, const char *reason)
+{
+	struct recorder *r = ctx;
+
+	snprintf(kicked_by, sizeof(kicked_by), "%s", by);
+	snprintf(kicked_reason, sizeof(kicked_reason), "%s", reason);
+	chat_room_leave(r->f->room, r->m, "kicked");
+	r->m = NULL;
+}
+
+static const struct chat_member_ops kickable_ops = {
+	.deliver = record,
+	.kicked = record_kicked,
+};
+
+/* A kick reaches the member's own callback, which leaves; self included. */
+static void test_kick_through_member_callback(void **state)
+{
+	struct fixture *f = *state;
+
+	join(f, 0, "alice");
+	f->rec[1].m = chat_room_join(f->room, "bob", &kickable_ops, &f->rec[1]);
+	forget(&f->rec[0]);
+	assert_int_equal(chat_room_kick(f->room, f->rec[0].m, "nobody", ""),
+			 CHAT_NO_SUCH_NICK);
+	assert_int_equal(chat_room_kick(f->room, f->rec[0].m, "BOB", "spam"),
+			 CHAT_OK);
+	assert_string_equal(kicked_by, "alice");
+	assert_string_equal(kicked_reason, "spam");
+	assert_null(f->rec[1].m);
+	ASSERT_GOT(f, 0, "*** bob left (kicked)\r\n");
+	assert_int_equal(chat_room_count(f->room), 1);
+
+	/* An operator kicking themself hears their own nick, kept intact. */
+	f->rec[2].m = chat_room_join(f->room, "carol", &kickable_ops,
+				     &f->rec[2]);
+	forget(&f->rec[0]);
+	assert_int_equal(chat_room_kick(f->room, f->rec[2].m, "carol", ""),
+			 CHAT_OK);
+	assert_string_equal(kicked_by, "carol");
+	ASSERT_GOT(f, 0, "*** carol left (kicked)\r\n");
+}
+
+/* A member without a kicked callback is removed by the room itself. */
+static void test_kick_without_callback(void **state)
+{
+	struct fixture *f = *state;
+
+	join_abc(f);
+	assert_int_equal(chat_room_kick(f->room, f->rec[0].m, "bob", "away"),
+			 CHAT_OK);
+	ASSERT_GOT(f, 0, "*** bob left (kicked by alice: away)\r\n");
+	ASSERT_GOT(f, 2, "*** bob left (kicked by alice: away)\r\n");
+	assert_int_equal(chat_room_kick(f->room, f->rec[0].m, "carol", ""),
+			 CHAT_OK);
+	ASSERT_GOT(f, 0, "*** carol left (kicked by alice)\r\n");
+	assert_int_equal(chat_room_count(f->room), 1);
+}
+
+/* A mute by nickname silences the member until unmuted. */
+static void test_mute_by_nick(void **state)
+{
+	struct fixture *f = *state;
+
+	join_abc(f);
+	assert_int_equal(chat_room_mute(f->room, "nobody", true),
+			 CHAT_NO_SUCH_NICK);
+	assert_int_equal(chat_room_mute(f->room, "Bob", true), CHAT_OK);
+	assert_true(chat_member_is_muted(f->rec[1].m));
+	assert_int_equal(say(f, 1, "hello"), CHAT_MUTED);
+	ASSERT_NOTHING(f, 0);
+	assert_int_equal(chat_room_mute(f->room, "bob", false), CHAT_OK);
+	assert_false(chat_member_is_muted(f->rec[1].m));
+	assert_int_equal(say(f, 1, "hello"), CHAT_OK);
+	ASSERT_GOT(f, 0, "[12:34:56] bob: hello\r\n");
+}
+
 /* Hook: the member answers its first message, as a bot would. */
 static void reply(struct recorder *r, struct chat_msg *msg)
 {
@@ -1182,6 +1264,9 @@ int main(void)
 		CASE(test_leave, setup),
 		CASE(test_leave_inside_deliver, setup),
 		CASE(test_leave_other_inside_deliver, setup),
+		CASE(test_kick_through_member_callback, setup),
+		CASE(test_kick_without_callback, setup),
+		CASE(test_mute_by_nick, setup),
 		CASE(test_say_inside_deliver, setup),
 		CASE(test_join_inside_deliver, setup),
 		CASE(test_free_with_members, setup),

@@ -273,8 +273,11 @@ static void check_default_set(const struct menu_catalog *cat,
 		assert_int_equal(key_action(menu, "#")->type, MENU_ACTION_HOME);
 	}
 	assert_string_equal(menu_set_text(set, "goodbye"), goodbye);
-	for (size_t i = 0; i < menu_required_texts_count; i++)
-		assert_non_null(menu_set_text(set, menu_required_texts[i]));
+	/* Every text the service says, required or not: the sets offer every flow. */
+	for (unsigned i = 0; i < MENU_TEXT_COUNT; i++)
+		if (menu_set_text_of(set, i) == NULL)
+			fail_msg("%s lacks text \"%s\"", language,
+				 menu_text_name(i));
 }
 
 /* Both default sets load from menus/ with the documented graph. */
@@ -600,9 +603,40 @@ static void test_names(void **state)
 	assert_string_equal(menu_flow_name(MENU_FLOW_QUERY), "query");
 	assert_string_equal(menu_flow_name(MENU_FLOW_RECHARGE), "recharge");
 	assert_string_equal(menu_flow_name(MENU_FLOW_CHAT), "chat");
-	assert_int_equal(menu_required_texts_count, 7);
-	assert_string_equal(menu_required_texts[0], "goodbye");
-	assert_string_equal(menu_required_texts[6], "menu_gone");
+}
+
+/* The texts' table: a name for every id, no name twice; 7 every set needs. */
+static void test_text_names(void **state)
+{
+	const char *required[MENU_TEXT_COUNT];
+	size_t nrequired = 0;
+
+	(void)state;
+	for (unsigned i = 0; i < MENU_TEXT_COUNT; i++) {
+		const char *name = menu_text_name(i);
+
+		if (name == NULL)
+			fail_msg("text %u has no name", i);
+		for (unsigned j = 0; j < i; j++)
+			if (strcmp(menu_text_name(j), name) == 0)
+				fail_msg("text \"%s\" declared twice", name);
+		if (menu_text_needed(i, MENU_TEXT_NEED_EVERY_SET))
+			required[nrequired++] = name;
+	}
+	assert_null(menu_text_name(MENU_TEXT_COUNT));
+	assert_int_equal(nrequired, 7);
+	assert_string_equal(required[0], "goodbye");
+	assert_string_equal(required[6], "menu_gone");
+	assert_string_equal(menu_text_name(MENU_TEXT_CHAT_REMOVED),
+			    "chat_removed");
+	assert_true(menu_text_needed(MENU_TEXT_CHAT_REMOVED,
+				     menu_flow_text_need(MENU_FLOW_CHAT)));
+	assert_true(menu_text_needed(MENU_TEXT_BAD_NUMBER,
+				     menu_flow_text_need(MENU_FLOW_BALANCE)));
+	assert_true(menu_text_needed(MENU_TEXT_BAD_NUMBER,
+				     menu_flow_text_need(MENU_FLOW_AMOUNT)));
+	assert_false(menu_text_needed(MENU_TEXT_WIRE,
+				      menu_flow_text_need(MENU_FLOW_CHAT)));
 }
 
 /* Writes the catalog's DOT into f->printed. */
@@ -709,6 +743,7 @@ static const struct CMUnitTest fixed_tests[] = {
 	TEST(test_too_many_errors),
 	TEST(test_refcount),
 	TEST(test_names),
+	TEST(test_text_names),
 	TEST(test_dot_defaults),
 	TEST(test_dot_escapes),
 };

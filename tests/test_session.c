@@ -18,6 +18,7 @@
 
 #include "menu_load.h"
 #include "session.h"
+#include "session_table.h"
 #include "util.h"
 
 struct sink {
@@ -663,7 +664,7 @@ static void test_chat_idle_warning_then_goodbye(void **state)
 	assert_string_equal(p->a->reason, "idle");
 }
 
-static void test_chat_kick_slow_reader(void **state)
+static void test_chat_drop_slow_reader(void **state)
 {
 	struct pair *p = *state;
 
@@ -671,7 +672,7 @@ static void test_chat_kick_slow_reader(void **state)
 	key(p->b, "4");
 	strbuf_reset(&p->a->out);
 	strbuf_reset(&p->b->out);
-	session_chat_kick(p->b->session);
+	session_drop_slow_reader(p->b->session);
 	assert_saw(p->a, "*** guest-2 left (too slow)\r\n");
 	assert_saw(p->b, "CHAT_REMOVED\n主菜单 10086\n");
 	assert_int_equal(session_state(p->b->session), SESSION_MENU);
@@ -703,6 +704,28 @@ static void test_notice_reaches_menu_and_chat(void **state)
 	session_notice(p->b->session, "no_such_text");
 	assert_string_equal(p->a->notices.data, "菜单已变\n");
 	assert_string_equal(p->b->notices.data, "菜单已变\n");
+}
+
+/* Every state has a whole row: a name, enter, input and timeout. */
+static void test_state_table_rows_whole(void **state)
+{
+	(void)state;
+	for (unsigned i = 0; i < SESSION_STATE_COUNT; i++) {
+		const struct session_state_ops *row = session_state_row(i);
+
+		assert_non_null(row);
+		assert_non_null(row->name);
+		assert_string_equal(session_state_name(i), row->name);
+		assert_non_null(row->enter);
+		assert_non_null(row->on_input);
+		assert_non_null(row->on_timeout);
+	}
+	assert_null(session_state_row(SESSION_STATE_COUNT));
+	assert_null(session_state_row(SESSION_STAY));
+	/* The room is left, and the worker given up on, by exit hooks. */
+	assert_non_null(session_state_row(SESSION_CHAT)->exit);
+	assert_non_null(session_state_row(SESSION_OP_PASSWORD)->exit);
+	assert_non_null(session_state_row(SESSION_WAIT)->exit);
 }
 
 /* A caller with the real account store and worker behind it. */
@@ -1022,6 +1045,7 @@ static void test_wire_from_menu_and_chat(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_state_table_rows_whole),
 		cmocka_unit_test_setup_teardown(test_start_shows_main_menu,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(
@@ -1079,7 +1103,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(
 			test_chat_idle_warning_then_goodbye, setup_pair,
 			teardown_pair),
-		cmocka_unit_test_setup_teardown(test_chat_kick_slow_reader,
+		cmocka_unit_test_setup_teardown(test_chat_drop_slow_reader,
 						setup_pair, teardown_pair),
 		cmocka_unit_test_setup_teardown(test_chat_too_long_and_flood,
 						setup_pair, teardown_pair),

@@ -105,8 +105,9 @@ static void check_set(const struct menu_set *set)
 			   strcmp(set->texts[i - 1].name, t->name) < 0);
 		FUZZ_CHECK(menu_set_text(set, t->name) == t->text);
 	}
-	for (size_t i = 0; i < menu_required_texts_count; i++)
-		FUZZ_CHECK(menu_set_text(set, menu_required_texts[i]) != NULL);
+	for (unsigned i = 0; i < MENU_TEXT_COUNT; i++)
+		FUZZ_CHECK(!menu_text_needed(i, MENU_TEXT_NEED_EVERY_SET) ||
+			   menu_set_text_of(set, i) != NULL);
 	for (size_t m = 0; m < set->nmenus; m++) {
 		const struct menu *menu = &set->menus[m];
 		struct strbuf sb;
