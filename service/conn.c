@@ -550,10 +550,10 @@ void conn_shutdown(struct conn *c)
 }
 
 /* A notice in the caller's language, drawn around a half-typed line. */
-void conn_notice(struct conn *c, const char *text_name)
+void conn_notice(struct conn *c, enum menu_text_id id)
 {
 	if (!c->closing)
-		core_notice(c->core, text_name);
+		core_notice(c->core, id);
 }
 
 /* An operator's broadcast, drawn around a half-typed line. */

@@ -63,7 +63,7 @@ void conn_set_catalog(struct conn *c, struct menu_catalog *catalog);
 /* Tells the caller the service is closing and hangs up once flushed. */
 void conn_shutdown(struct conn *c);
 /* Shows the caller one of their menu set's texts as a notice, if it has it. */
-void conn_notice(struct conn *c, const char *text_name);
+void conn_notice(struct conn *c, enum menu_text_id id);
 /* Shows the caller an operator's /wall text. */
 void conn_wall(struct conn *c, const char *text);
 /* Appends one line about the conn for an operator's /who. */

@@ -926,14 +926,14 @@ void core_shutdown(struct core *c)
 }
 
 /* A notice in the caller's language, drawn around a half-typed line. */
-void core_notice(struct core *c, const char *text_name)
+void core_notice(struct core *c, enum menu_text_id id)
 {
 	struct core_call call;
 
 	if (c->closed)
 		return;
 	core_enter(c, &call);
-	session_notice(c->session, text_name);
+	session_notice(c->session, id);
 	core_leave(c, &call);
 }
 

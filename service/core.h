@@ -92,7 +92,7 @@ void core_set_catalog(struct core *c, struct menu_catalog *catalog);
 /* The service is closing: the caller is told and the core closes. */
 void core_shutdown(struct core *c);
 /* A named text of the caller's set as a notice, around a half-typed line. */
-void core_notice(struct core *c, const char *text_name);
+void core_notice(struct core *c, enum menu_text_id id);
 /* An operator's /wall text, around a half-typed line. */
 void core_wall(struct core *c, const char *text);
 

@@ -379,7 +379,7 @@ void listener_set_catalog(struct listener *l, struct menu_catalog *catalog)
 /* Shows one conn a notice. */
 static void conn_say_notice(struct conn *c, void *arg)
 {
-	conn_notice(c, arg);
+	conn_notice(c, *(const enum menu_text_id *)arg);
 }
 
 /* Shows one conn an operator's text. */
@@ -420,9 +420,9 @@ void listener_hub(struct listener *l, struct session_hub *hub)
 }
 
 /* Shows every live caller a notice. */
-void listener_notice(struct listener *l, const char *text_name)
+void listener_notice(struct listener *l, enum menu_text_id id)
 {
-	conn_list_each(&l->conns, conn_say_notice, (void *)text_name);
+	conn_list_each(&l->conns, conn_say_notice, &id);
 }
 
 /* Tells one conn the service is closing. */

@@ -58,7 +58,7 @@ void listener_print_dial_lines(const struct listener *l);
 /* Fills in the hub through which operators reach every session. */
 void listener_hub(struct listener *l, struct session_hub *hub);
 /* Shows every live caller one of their set's texts as a notice. */
-void listener_notice(struct listener *l, const char *text_name);
+void listener_notice(struct listener *l, enum menu_text_id id);
 /* Sends every live session to a reloaded catalog. */
 void listener_set_catalog(struct listener *l, struct menu_catalog *catalog);
 /*

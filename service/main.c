@@ -347,7 +347,7 @@ static void on_sighup(evutil_socket_t sig, short what, void *ctx)
 	}
 	listener_set_catalog(srv->listener, cat);
 	menu_catalog_unref(cat);
-	listener_notice(srv->listener, "reloaded");
+	listener_notice(srv->listener, MENU_TEXT_RELOADED);
 	log_info(0, "menus reloaded");
 }
 

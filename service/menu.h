@@ -105,6 +105,7 @@ enum menu_text_id {
 	MENU_TEXT_CHAT_MUTED,      /* a muted member's line went nowhere */
 	MENU_TEXT_CHAT_OP_DONE, /* {action} {nick} done */
 	MENU_TEXT_WIRE, /* {local} {peer} {mode} {options} {ttype} {window} {enter} {backspace} {charset} */
+	MENU_TEXT_RELOADED, /* notice after a reload; a set may leave it out */
 	MENU_TEXT_COUNT,
 };
 

@@ -297,9 +297,9 @@ void session_shutdown(struct session *s)
 }
 
 /* A notice from the server, in the caller's language. */
-void session_notice(struct session *s, const char *text_name)
+void session_notice(struct session *s, enum menu_text_id id)
 {
-	const char *text = menu_set_text(s->set, text_name);
+	const char *text = menu_set_text_of(s->set, id);
 
 	if (text != NULL && s->state != SESSION_CLOSING)
 		s->io.notify(s->io.ctx, text, strlen(text));

@@ -126,7 +126,7 @@ void session_wall(struct session *s, const char *text);
 /* Appends "STATE menu, N failures" for an operator's /who. */
 void session_summary(const struct session *s, struct strbuf *out);
 /* Shows one of the set's texts as a notice, if the set has it. */
-void session_notice(struct session *s, const char *text_name);
+void session_notice(struct session *s, enum menu_text_id id);
 /*
  * The caller does not read fast enough for the chat room: they leave it
  * (the others are told) and go back to the main menu.

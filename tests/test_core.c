@@ -238,7 +238,7 @@ static void test_closed_refuses(void **state)
 	f->rec.sends = 0;
 	assert_int_equal(feed(f, "1\n"), -1);
 	core_timer(f->core);
-	core_notice(f->core, "reloaded");
+	core_notice(f->core, MENU_TEXT_RELOADED);
 	core_shutdown(f->core);
 	assert_int_equal(f->rec.sends, 0);
 	assert_int_equal(f->rec.closes, 1);

@@ -750,7 +750,8 @@ static void run_line(const char *line)
 		catalog = cat;
 		for (size_t i = 0; i < ncallers; i++)
 			if (callers[i].core != NULL)
-				core_notice(callers[i].core, "reloaded");
+				core_notice(callers[i].core,
+					    MENU_TEXT_RELOADED);
 	} else if (strcmp(line, "shutdown") == 0) {
 		for (size_t i = 0; i < ncallers; i++)
 			if (callers[i].core != NULL)

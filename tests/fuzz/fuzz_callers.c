@@ -370,11 +370,11 @@ static void swap_catalog(bool reload)
 }
 
 /* listener_notice: a named text to every caller. */
-static void notice_all(const char *name)
+static void notice_all(enum menu_text_id id)
 {
 	for (size_t i = 0; i < ARRAY_LEN(callers); i++)
 		if (!callers[i]->gone)
-			core_notice(callers[i]->core, name);
+			core_notice(callers[i]->core, id);
 }
 
 /* Reaps a closing caller whose goodbye went out (or was dropped). */
@@ -488,7 +488,7 @@ void fuzz_callers_run(const uint8_t *data, size_t size,
 			neighbour_act(c, r >> 4);
 			break;
 		case 4:
-			notice_all("reloaded");
+			notice_all(MENU_TEXT_RELOADED);
 			break;
 		case 5:
 			swap_catalog((r >> 4) & 1);

@@ -217,7 +217,7 @@ static void walk(struct menu_catalog *cat)
 	}
 	if (!closed)
 		session_on_timeout(s);
-	session_notice(s, "reloaded");
+	session_notice(s, MENU_TEXT_RELOADED);
 	session_set_catalog(s, cat);
 	session_free(s);
 }
