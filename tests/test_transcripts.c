@@ -42,6 +42,7 @@
 #include "charset.h"
 #include "chat.h"
 #include "core.h"
+#include "loop_worker.h"
 #include "menu_load.h"
 #include "trace.h"
 #include "util.h"
@@ -49,8 +50,6 @@
 
 /* Callers a script may have: A to H. */
 #define MAX_CALLERS 8
-/* Requests the store may hold for one turn: far more than a script makes. */
-#define MAX_PENDING 64
 /* Loop turns after one step before the test gives up on it settling. */
 #define MAX_TURNS 16
 /* 2026-09-01 08:00:00 UTC, a Tuesday morning lesson. */
@@ -67,15 +66,7 @@ struct caller {
 	double deadline; /* when the armed timer fires; 0: not armed */
 };
 
-/* Opaque to the session; the fake needs no state in it. */
-struct account_worker {
-	int unused;
-};
-
-static struct account_worker worker;
 static struct account_store *store;
-static struct account_request *pending[MAX_PENDING];
-static size_t npending;
 static struct menu_catalog *catalog;
 static struct session_env env;
 static struct caller callers[MAX_CALLERS];
@@ -86,31 +77,6 @@ static bool flush_asked;
 static char operator_hash[256];
 
 /* --- the account worker, on the loop and in order ------------------------ */
-
-/* Queues a copy of req; answered on the next loop turn. */
-struct account_request *account_worker_submit(struct account_worker *w,
-					      const struct account_request *req)
-{
-	struct account_request *copy;
-
-	assert_ptr_equal(w, &worker);
-	assert_true(npending < MAX_PENDING);
-	copy = xmalloc(sizeof(*copy));
-	*copy = *req;
-	copy->cancelled = false;
-	copy->next = NULL;
-	pending[npending++] = copy;
-	return copy;
-}
-
-/* The session went away: the request completes without calling back. */
-void account_worker_cancel(struct account_worker *w,
-			   struct account_request *handle)
-{
-	assert_ptr_equal(w, &worker);
-	if (handle != NULL)
-		handle->cancelled = true;
-}
 
 /* Runs one request against the store, as the worker thread does. */
 static void run_request(struct account_request *req)
@@ -463,21 +429,8 @@ static void hub_list(void *ctx, struct strbuf *out)
 /* One pass of the loop; false if there was nothing to do. */
 static bool loop_turn(void)
 {
-	struct account_request *now[MAX_PENDING];
-	size_t n = npending;
-	bool busy = n > 0 || flush_asked;
+	bool busy = loop_worker_turn(run_request) > 0 || flush_asked;
 
-	memcpy(now, pending, n * sizeof(now[0]));
-	npending = 0;
-	for (size_t i = 0; i < n; i++) {
-		struct account_request *req = now[i];
-
-		run_request(req);
-		if (!req->cancelled)
-			req->done(req->ctx, req);
-		memset(req, 0, sizeof(*req));
-		free(req);
-	}
 	if (flush_asked) {
 		flush_asked = false;
 		chat_room_flush(env.room);
@@ -851,11 +804,11 @@ static int setup(void **state)
 	catalog = load(MENUS_DIR);
 	memset(callers, 0, sizeof(callers));
 	ncallers = 0;
-	npending = 0;
+	loop_worker_reset();
 	flush_asked = false;
 	strbuf_init(&transcript);
 	env = (struct session_env){
-		.accounts = &worker,
+		.accounts = loop_worker(),
 		.room = chat_room_new(fake_clock, CHAT_RATE_DEFAULT,
 				      CHAT_BURST_DEFAULT),
 		.chat_idle = 30 * 60,
@@ -874,7 +827,7 @@ static int teardown(void **state)
 		core_free(callers[i].core);
 		strbuf_fini(&callers[i].got);
 	}
-	assert_int_equal(npending, 0);
+	assert_int_equal(loop_worker_pending(), 0);
 	chat_room_free(env.room);
 	menu_catalog_unref(catalog);
 	account_store_close(store);

@@ -4,11 +4,9 @@
  * data in memory. The real worker is a thread over SQLite with yescrypt
  * hashes: far too slow and not deterministic for fuzzing.
  *
- * The fake replaces account_worker_submit and account_worker_cancel at
- * link time (this file defines them, so the linker never pulls
- * account_worker.o out of the service library). Like the real worker it
- * answers on a later loop turn, never inside submit, and a cancelled
- * request still completes without calling back.
+ * The worker's queue is tests/support/loop_worker.c (linked in place of
+ * the real worker): like it, it answers on a later loop turn, never
+ * inside submit, and a cancelled request completes without calling back.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -17,13 +15,11 @@
 
 #include "account.h"
 #include "fuzz_callers.h"
+#include "loop_worker.h"
 #include "util.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-/* Requests one loop turn may hold: far more than a session makes. */
-#define FAKE_MAX_PENDING 64
 
 struct fake_account {
 	const char *number;
@@ -42,16 +38,8 @@ struct fake_card {
 	bool used;
 };
 
-/* Opaque to the session; the fake needs no state in it. */
-struct account_worker {
-	int unused;
-};
-
-static struct account_worker fake_worker;
 static struct fake_account accounts[3];
 static struct fake_card cards[3];
-static struct account_request *pending[FAKE_MAX_PENDING];
-static size_t npending;
 static unsigned nrequests;
 /* 2023-11-14 12:34:56 UTC, and on by a minute every turn. */
 static time_t fake_time;
@@ -72,7 +60,7 @@ static void fake_reset(void)
 
 	memcpy(accounts, a, sizeof(accounts));
 	memcpy(cards, c, sizeof(cards));
-	npending = 0;
+	loop_worker_reset();
 	nrequests = 0;
 	fake_time = 1699965296;
 }
@@ -205,52 +193,11 @@ static void fake_answer(struct account_request *req)
 	}
 }
 
-/* Queues a copy of req; answered on a later loop turn. */
-struct account_request *account_worker_submit(struct account_worker *w,
-					      const struct account_request *req)
-{
-	struct account_request *copy;
-
-	if (w != &fake_worker || npending == FAKE_MAX_PENDING)
-		abort(); /* a session waits for one answer at a time */
-	copy = xmalloc(sizeof(*copy));
-	*copy = *req;
-	copy->cancelled = false;
-	copy->next = NULL;
-	pending[npending++] = copy;
-	return copy;
-}
-
-/* The session went away: the request completes without calling back. */
-void account_worker_cancel(struct account_worker *w,
-			   struct account_request *handle)
-{
-	if (w != &fake_worker)
-		abort();
-	if (handle != NULL)
-		handle->cancelled = true;
-}
-
 /* One turn of the loop: answers what was queued before it. */
 static void fake_loop_turn(void)
 {
-	struct account_request *now[FAKE_MAX_PENDING];
-	size_t n = npending;
-
-	/* Answers may submit again: those wait for the next turn. */
-	memcpy(now, pending, n * sizeof(now[0]));
-	npending = 0;
 	fake_time += 60;
-	for (size_t i = 0; i < n; i++) {
-		struct account_request *req = now[i];
-
-		fake_answer(req);
-		if (!req->cancelled)
-			req->done(req->ctx, req);
-		/* The real worker wipes a request that held a secret. */
-		memset(req, 0, sizeof(*req));
-		free(req);
-	}
+	loop_worker_turn(fake_answer);
 }
 
 static const struct fuzz_callers_hooks fake_hooks = {
@@ -268,9 +215,9 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	fake_reset();
-	fuzz_callers_run(data, size, &fake_worker, &fake_hooks);
+	fuzz_callers_run(data, size, loop_worker(), &fake_hooks);
 	/* Whatever is left (cancelled by session_free) completes now. */
-	while (npending > 0)
+	while (loop_worker_pending() > 0)
 		fake_loop_turn();
 	return 0;
 }
