@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -55,6 +56,11 @@ struct conn {
 	conn_gone_cb on_gone;
 	void *gone_ctx;
 };
+
+/* Where the core starts in a conn's allocation, aligned as malloc aligns. */
+#define CONN_CORE_OFFSET                                                       \
+	((sizeof(struct conn) + _Alignof(max_align_t) - 1) /                   \
+	 _Alignof(max_align_t) * _Alignof(max_align_t))
 
 static void conn_close(struct conn *c, const char *reason);
 static void conn_watch_stall(struct conn *c);
@@ -376,7 +382,7 @@ static void conn_destroy(struct conn *c)
 		c->next->prev = c->prev;
 	c->list->count--;
 
-	core_free(c->core);
+	core_fini(c->core);
 	sockio_free(c->io);
 	event_free(c->idle_timer);
 	if (c->reaper != NULL)
@@ -489,7 +495,8 @@ struct conn *conn_new(struct event_base *base, evutil_socket_t fd,
 	tune_socket(fd);
 	if (list->io == NULL)
 		list->io = sockio_group_new(base);
-	c = xcalloc(1, sizeof(*c));
+	/* One allocation for the conn and, right after it, its core. */
+	c = xcalloc(1, CONN_CORE_OFFSET + core_size());
 	c->io = sockio_new(list->io, fd, &conn_sockio_cbs, c);
 	if (c->io == NULL) {
 		evutil_closesocket(fd);
@@ -508,7 +515,8 @@ struct conn *conn_new(struct event_base *base, evutil_socket_t fd,
 	c->last_input = c->started;
 	c->idle_timer = evtimer_new(base, on_idle_timer, c);
 	c->env = env;
-	c->core = core_new(id, catalog, &env->session, &conn_sink, c);
+	c->core = core_init((char *)c + CONN_CORE_OFFSET, id, catalog,
+			    &env->session, &conn_sink, c);
 	c->list = list;
 	c->on_gone = on_gone;
 	c->gone_ctx = ctx;

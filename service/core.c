@@ -794,7 +794,22 @@ struct core *core_new(unsigned id, struct menu_catalog *catalog,
 		      const struct session_env *env,
 		      const struct core_sink *sink, void *sink_ctx)
 {
-	struct core *c = xcalloc(1, sizeof(*c));
+	return core_init(xmalloc(core_size()), id, catalog, env, sink,
+			 sink_ctx);
+}
+
+/* Bytes a core takes, for a transport that embeds it. */
+size_t core_size(void)
+{
+	return sizeof(struct core);
+}
+
+/* Makes a core in memory the caller owns; nothing is sent yet. */
+struct core *core_init(void *mem, unsigned id, struct menu_catalog *catalog,
+		       const struct session_env *env,
+		       const struct core_sink *sink, void *sink_ctx)
+{
+	struct core *c = memset(mem, 0, sizeof(struct core));
 	struct session_io io = core_session_io;
 
 	c->id = id;
@@ -815,6 +830,13 @@ void core_free(struct core *c)
 {
 	if (c == NULL)
 		return;
+	core_fini(c);
+	free(c);
+}
+
+/* Frees the core's layers, not its memory; the session leaves the room. */
+void core_fini(struct core *c)
+{
 	session_free(c->session);
 	lineedit_free(c->lineedit);
 	charset_conv_free(c->charset);
@@ -825,7 +847,6 @@ void core_free(struct core *c)
 		free(c->scratch);
 	}
 	free(c->trace);
-	free(c);
 }
 
 /* The telnet offers, then the start menu. */

@@ -74,6 +74,17 @@ struct core *core_new(unsigned id, struct menu_catalog *catalog,
 		      const struct core_sink *sink, void *sink_ctx);
 /* Frees the core; its session leaves the room. NULL is allowed. */
 void core_free(struct core *c);
+/*
+ * The same for a core embedded in its transport's own allocation (conn
+ * puts it right after itself: one allocation, and the two share cache
+ * lines on the chat fan-out): mem must hold core_size() bytes, aligned
+ * as malloc aligns; core_fini frees the layers, not mem.
+ */
+size_t core_size(void);
+struct core *core_init(void *mem, unsigned id, struct menu_catalog *catalog,
+		       const struct session_env *env,
+		       const struct core_sink *sink, void *sink_ctx);
+void core_fini(struct core *c);
 
 /* --- inputs ----------------------------------------------------------- */
 
