@@ -81,6 +81,12 @@ struct core {
 	bool told_close;  /* the sink heard close */
 	bool failed;      /* the sink failed: output goes nowhere */
 	bool slow_reader; /* chat arrived while the sink was full */
+	/*
+	 * The line editor's mode and the charset, also kept here as the core
+	 * sets them, so the chat fan-out asks no other module per line.
+	 */
+	bool char_mode;
+	bool utf8;
 	const char *close_reason;
 	const struct core_sink *sink;
 	void *sink_ctx;
@@ -256,7 +262,7 @@ static void core_out_text(struct core *c, const char *text, size_t len)
 
 	/* Inside, the server works in UTF-8 only. */
 	assert(utf8_is_valid(text, len));
-	if (charset_conv_charset(c->charset) != CHARSET_UTF8) {
+	if (!c->utf8) {
 		struct strbuf *sb = &core_scratch(c)->out;
 		size_t start = 0;
 
@@ -309,7 +315,7 @@ static void core_async_begin(struct core *c)
 {
 	size_t len;
 
-	if (lineedit_mode(c->lineedit) != LINEEDIT_MODE_CHAR)
+	if (!c->char_mode)
 		return;
 	lineedit_pending(c->lineedit, &len);
 	if (len > 0)
@@ -322,8 +328,7 @@ static void core_async_end(struct core *c)
 	size_t len;
 	const char *pending;
 
-	if (lineedit_mode(c->lineedit) != LINEEDIT_MODE_CHAR ||
-	    lineedit_input(c->lineedit) != LINEEDIT_INPUT_TEXT)
+	if (!c->char_mode || lineedit_input(c->lineedit) != LINEEDIT_INPUT_TEXT)
 		return;
 	pending = lineedit_pending(c->lineedit, &len);
 	if (len > 0)
@@ -339,7 +344,7 @@ static void core_out_chat(struct core *c, struct chat_msg *msg)
 	const char *bytes = msg->text;
 	size_t len = msg->len;
 
-	if (charset_conv_charset(c->charset) != CHARSET_UTF8) {
+	if (!c->utf8) {
 		if (msg->alt == NULL) {
 			struct strbuf sb;
 
@@ -358,7 +363,8 @@ static void core_out_chat(struct core *c, struct chat_msg *msg)
 	 */
 	if (trace_wire)
 		trace_bytes(c->trace, c->id, TRACE_OUT, bytes, len, false, 0);
-	core_flush(c);
+	if (c->call != NULL)
+		core_flush(c);
 	if (c->failed)
 		return;
 	if ((len <= CORE_COPY_MAX
@@ -413,6 +419,15 @@ static void io_deliver(void *ctx, struct chat_msg *msg)
 		}
 		return;
 	}
+	if (!c->char_mode) {
+		/* No typing on the screen to go around: straight to the sink. */
+		core_out_chat(c, msg);
+		if (c->failed && c->call == NULL) {
+			core_enter(c, &call); /* closes the core as it leaves */
+			core_leave(c, &call);
+		}
+		return;
+	}
 	core_enter(c, &call);
 	core_async_begin(c);
 	core_out_chat(c, msg);
@@ -456,6 +471,7 @@ static void io_set_charset(void *ctx, enum charset cs)
 	struct core *c = ctx;
 
 	charset_conv_set(c->charset, cs);
+	c->utf8 = cs == CHARSET_UTF8;
 }
 
 /* session_io.close: the goodbye is queued; the sink hears close after it. */
@@ -670,10 +686,12 @@ static void core_telnet(struct core *c, const struct telnet_adapter_event *ev)
 	case TELNET_ADAPTER_EV_CHAR_MODE:
 		log_debug(c->id, "character mode");
 		lineedit_set_mode(c->lineedit, LINEEDIT_MODE_CHAR);
+		c->char_mode = true;
 		break;
 	case TELNET_ADAPTER_EV_LINE_MODE:
 		log_debug(c->id, "line mode");
 		lineedit_set_mode(c->lineedit, LINEEDIT_MODE_LINE);
+		c->char_mode = false;
 		break;
 	case TELNET_ADAPTER_EV_WINDOW:
 		log_debug(c->id, "window %ux%u", ev->width, ev->height);
@@ -819,6 +837,7 @@ struct core *core_init(void *mem, unsigned id, struct menu_catalog *catalog,
 		c->trace = trace_conn_new();
 	c->telnet = telnet_adapter_new(on_telnet, c);
 	c->charset = charset_conv_new(CHARSET_UTF8);
+	c->utf8 = true;
 	c->lineedit = lineedit_new(on_lineedit, c);
 	io.ctx = c;
 	c->session = session_new(id, catalog, env, &io);
