@@ -46,7 +46,8 @@ struct conn {
 	struct event *kick;   /* takes a slow reader out of the chat room */
 	struct event *stall; /* drops a caller that stays over its output cap */
 	const struct conn_env *env;
-	struct core *core; /* the caller's protocol stack */
+	/* The caller's protocol stack, in this allocation just after the conn. */
+	struct core *core;
 	const char *close_reason;
 	const char *closed_first; /* --trace: who closed first */
 	bool closing;
