@@ -152,15 +152,13 @@ const struct session_state_ops *session_state_row(enum session_state state)
 }
 
 /* --trace: "MENU main -> QUERY_NUMBER", naming the menus on either side. */
-static void session_trace_state(struct session *s, enum session_state next)
+static void session_trace_state(struct session *s, const char *from,
+				enum session_state next)
 {
 	bool was_menu = s->state == SESSION_MENU && s->shown != NULL;
 	bool is_menu = next == SESSION_MENU;
 
-	trace_event(s->id, WIRETRACE_STATE, "%s%s%s -> %s%s%s",
-		    s->shown == NULL && s->state == SESSION_MENU
-			    ? "(new call)"
-			    : session_states[s->state].name,
+	trace_event(s->id, WIRETRACE_STATE, "%s%s%s -> %s%s%s", from,
 		    was_menu ? " " : "", was_menu ? s->shown : "",
 		    session_states[next].name, is_menu ? " " : "",
 		    is_menu ? s->menu->name : "");
@@ -175,13 +173,17 @@ static void session_trace_state(struct session *s, enum session_state next)
  */
 static void session_set_state(struct session *s, enum session_state next)
 {
+	const char *from;
+
 	if (next == SESSION_STAY)
 		return;
 	assert(next < SESSION_STATE_COUNT);
+	from = s->started ? session_states[s->state].name : "(new call)";
+	s->started = true;
 	if (trace_wire)
-		session_trace_state(s, next);
+		session_trace_state(s, from, next);
 	else
-		log_debug(s->id, "%s -> %s%s%s", session_states[s->state].name,
+		log_debug(s->id, "%s -> %s%s%s", from,
 			  session_states[next].name,
 			  next == SESSION_MENU ? " " : "",
 			  next == SESSION_MENU ? s->menu->name : "");

@@ -47,6 +47,7 @@ struct session {
 	const struct menu_set *set;
 	const struct menu *menu;
 	char *shown;              /* --trace: the menu last entered, or NULL */
+	bool started;             /* a state has been entered: not a new call */
 	const struct menu **back; /* menus to go back to; NULL until the first */
 	size_t depth, back_cap;
 	enum charset charset;

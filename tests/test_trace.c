@@ -210,6 +210,36 @@ static void test_caller_closes_first(void **state)
 	log_has(f, "the caller closed first\n");
 }
 
+/* -d without --trace: the log names a call's first state change too. */
+static int setup_debug(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+	const char *args[] = { "--menus", MENUS_DIR, "-d", NULL };
+
+	strbuf_init(&f->got);
+	f->fd = -1;
+	*state = f;
+	return e2e_server_start(&f->srv, args);
+}
+
+static void test_debug_log_new_call(void **state)
+{
+	struct fixture *f = *state;
+
+	f->fd = e2e_connect(f->srv.port);
+	assert_true(f->fd >= 0);
+	assert_true(e2e_expect_str(f->fd, &f->got, "10086"));
+	e2e_send_str(f->fd, "3\r\n");
+	assert_true(e2e_expect_close(f->fd, &f->got));
+	/* Without --trace the last line of a call is conn's disconnect. */
+	assert_true(e2e_server_log_wait(&f->srv, "disconnect "));
+	f->log = e2e_server_log(&f->srv);
+	assert_int_equal(e2e_server_stop(&f->srv, SIGTERM), 0);
+	log_has(f, "(new call) -> MENU main\n");
+	log_has(f, "MENU -> CLOSING\n");
+	assert_null(strstr(f->log, "MENU -> MENU main"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -221,6 +251,8 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_caller_closes_first, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_debug_log_new_call,
+						setup_debug, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
