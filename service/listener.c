@@ -101,7 +101,7 @@ static void turn_away(struct listener *l, evutil_socket_t fd,
 {
 	const struct menu_set *set =
 		menu_catalog_default(l->catalog, SESSION_DEFAULT_LANGUAGE);
-	const char *text = menu_set_text(set, "busy");
+	const char *text = menu_set_text_of(set, MENU_TEXT_BUSY);
 	const char *src = text != NULL ? text : LISTENER_BUSY_TEXT;
 	char buf[512];
 	size_t n = 0;
