@@ -354,6 +354,22 @@ void listener_print_dial_lines(const struct listener *l)
 			printed++;
 		}
 	}
+	if (printed > 0)
+		return;
+	/* Only loopback: the address listened on, or 127.0.0.1 for any. */
+	for (size_t i = 0; !l->any_address && i < l->nsocks; i++) {
+		struct sockaddr_storage ss = { 0 };
+		socklen_t len = sizeof(ss);
+		char host[INET6_ADDRSTRLEN + 2];
+
+		if (getsockname(evconnlistener_get_fd(l->socks[i]),
+				(struct sockaddr *)&ss, &len) != 0)
+			continue;
+		format_host((struct sockaddr *)&ss, host, sizeof(host), false);
+		log_info(0, "  telnet %s %u   (this machine only)", host,
+			 l->port);
+		printed++;
+	}
 	if (printed == 0)
 		log_info(0,
 			 "  telnet 127.0.0.1 %u   (this machine only: no "

@@ -973,6 +973,26 @@ static void test_ipv6_and_ipv4_on_one_port(void **state)
 	assert_true(e2e_server_log_wait(&f->srv, "disconnect [::1]:"));
 }
 
+/*
+ * Listening on loopback only (the tests' 127.0.0.1 and ::1 here), the
+ * dial lines name each address listened on: ::1 too, not only 127.0.0.1.
+ */
+static void test_dial_line_for_loopback_listen(void **state)
+{
+	struct fixture *f = *state;
+	char line[64];
+	char *log;
+
+	snprintf(line, sizeof(line), "telnet ::1 %u   (this machine only)\n",
+		 f->srv.port);
+	assert_true(e2e_server_log_wait(&f->srv, line));
+	snprintf(line, sizeof(line),
+		 "telnet 127.0.0.1 %u   (this machine only)\n", f->srv.port);
+	log = e2e_server_log(&f->srv);
+	assert_non_null(strstr(log, line));
+	free(log);
+}
+
 static void test_help_and_version(void **state)
 {
 	struct strbuf out;
@@ -1031,6 +1051,9 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_ipv6_and_ipv4_on_one_port,
 						setup_ipv6, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_dial_line_for_loopback_listen, setup_ipv6,
+			teardown),
 		cmocka_unit_test(test_help_and_version),
 		cmocka_unit_test_setup_teardown(test_chat_between_two_callers,
 						setup_chat, teardown),
