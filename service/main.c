@@ -102,7 +102,8 @@ static void usage(FILE *out)
 		"      --operator-password-file FILE\n"
 		"                      a yescrypt hash (from --hash-password) that\n"
 		"                      /op in the chat room must match\n"
-		"      --hash-password read a password on stdin, print its hash\n"
+		"      --hash-password read a password on stdin (twice on a\n"
+		"                      terminal), print its hash\n"
 		"      --check [PATH]  validate menu files, print file:line:col errors\n"
 		"      --dot [PATH]    print the menu graph as Graphviz DOT\n"
 		"      --chat-rate N   lines a second a chat member may send, with a\n"
@@ -389,43 +390,72 @@ static void on_sigterm(evutil_socket_t sig, short what, void *ctx)
 }
 
 /*
- * Reads a password from stdin, without echo on a terminal, and prints
- * its yescrypt hash for --operator-password-file. Returns the exit status.
+ * Reads one line of stdin into line (size bytes), without its line end;
+ * on a terminal after prompt, with the echo off. "" at end of input.
  */
-static int hash_password(void)
+static void read_secret(const char *prompt, bool tty, char *line, size_t size)
 {
-	char line[ACCOUNT_SECRET_MAX + 2], hash[CRYPT_OUTPUT_SIZE];
 	struct termios old, quiet;
-	bool tty = isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO, &old) == 0;
-	size_t len;
 
-	if (tty) {
-		fprintf(stderr, "operator password: ");
+	if (tty && tcgetattr(STDIN_FILENO, &old) == 0) {
+		fprintf(stderr, "%s", prompt);
 		quiet = old;
 		quiet.c_lflag &= ~(tcflag_t)ECHO;
 		tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
+	} else {
+		tty = false;
 	}
-	if (fgets(line, sizeof(line), stdin) == NULL)
+	if (fgets(line, (int)size, stdin) == NULL)
 		line[0] = '\0';
 	if (tty) {
 		tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
 		fputc('\n', stderr);
 	}
-	len = strcspn(line, "\r\n");
-	line[len] = '\0';
+	line[strcspn(line, "\r\n")] = '\0';
+}
+
+/*
+ * Reads a password from stdin and prints its yescrypt hash for
+ * --operator-password-file. On a terminal it is typed twice, unseen, and
+ * two that differ are refused: a typo would lock the teacher out of /op.
+ * Returns the exit status.
+ */
+static int hash_password(void)
+{
+	char line[ACCOUNT_SECRET_MAX + 2], again[ACCOUNT_SECRET_MAX + 2];
+	char hash[CRYPT_OUTPUT_SIZE];
+	bool tty = isatty(STDIN_FILENO);
+	size_t len;
+	int status = 0;
+
+	read_secret("operator password: ", tty, line, sizeof(line));
+	len = strlen(line);
 	if (len == 0 || len > ACCOUNT_SECRET_MAX) {
 		fprintf(stderr, "hotlined: a password is 1 to %d bytes\n",
 			ACCOUNT_SECRET_MAX);
-		return 2;
+		status = 2;
+		goto out;
+	}
+	if (tty) {
+		read_secret("the same again: ", tty, again, sizeof(again));
+		if (strcmp(line, again) != 0) {
+			fprintf(stderr, "hotlined: the two passwords differ; "
+					"nothing was written\n");
+			status = 2;
+			goto out;
+		}
 	}
 	if (account_hash_password(line, hash, sizeof(hash)) < 0) {
 		fprintf(stderr,
 			"hotlined: crypt could not hash the password\n");
-		return 1;
+		status = 1;
+		goto out;
 	}
-	explicit_bzero(line, sizeof(line));
 	printf("%s\n", hash);
-	return 0;
+out:
+	explicit_bzero(line, sizeof(line));
+	explicit_bzero(again, sizeof(again));
+	return status;
 }
 
 /* Reads the operator's hash: the file's first line. NULL after saying why. */

@@ -13,12 +13,14 @@
 #include <crypt.h>
 #include <iconv.h>
 #include <poll.h>
+#include <pty.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "account.h"
@@ -993,6 +995,75 @@ static void test_dial_line_for_loopback_listen(void **state)
 	free(log);
 }
 
+/* Reads the pty until needle shows or 5 s pass; false on timeout or EOF. */
+static bool pty_wait(int fd, struct strbuf *got, const char *needle)
+{
+	for (int i = 0;
+	     i < 50 && strstr(got->data ? got->data : "", needle) == NULL;
+	     i++) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		char buf[256];
+		ssize_t n;
+
+		if (poll(&p, 1, 100) <= 0)
+			continue;
+		n = read(fd, buf, sizeof(buf));
+		if (n <= 0)
+			return false;
+		strbuf_append(got, buf, (size_t)n);
+	}
+	return strstr(got->data ? got->data : "", needle) != NULL;
+}
+
+/*
+ * Runs hotlined --hash-password on a terminal, typing first and then
+ * second at its prompts; returns its exit status, with what it showed in
+ * got.
+ */
+static int hash_on_tty(const char *first, const char *second,
+		       struct strbuf *got)
+{
+	int master, status = -1;
+	pid_t pid = forkpty(&master, NULL, NULL, NULL);
+
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		execl(HOTLINED_PATH, HOTLINED_PATH, "--hash-password",
+		      (char *)NULL);
+		_exit(127);
+	}
+	assert_true(pty_wait(master, got, "operator password: "));
+	assert_int_equal(write(master, first, strlen(first)),
+			 (ssize_t)strlen(first));
+	assert_true(pty_wait(master, got, "the same again: "));
+	assert_int_equal(write(master, second, strlen(second)),
+			 (ssize_t)strlen(second));
+	/* The hash, or why not, then end of output as hotlined exits. */
+	pty_wait(master, got, "\x01");
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	close(master);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/* On a terminal the password is typed twice; two that differ are refused. */
+static void test_hash_password_asks_twice(void **state)
+{
+	struct strbuf got;
+
+	(void)state;
+	strbuf_init(&got);
+	assert_int_equal(hash_on_tty("teacher\n", "teahcer\n", &got), 2);
+	assert_non_null(strstr(got.data, "the two passwords differ"));
+	assert_null(strstr(got.data, "$y$"));
+	/* Neither typing is echoed. */
+	assert_null(strstr(got.data, "teacher"));
+	strbuf_reset(&got);
+	assert_int_equal(hash_on_tty("teacher\n", "teacher\n", &got), 0);
+	assert_non_null(strstr(got.data, "$y$"));
+	assert_null(strstr(got.data, "teacher"));
+	strbuf_fini(&got);
+}
+
 static void test_help_and_version(void **state)
 {
 	struct strbuf out;
@@ -1055,6 +1126,7 @@ int main(void)
 			test_dial_line_for_loopback_listen, setup_ipv6,
 			teardown),
 		cmocka_unit_test(test_help_and_version),
+		cmocka_unit_test(test_hash_password_asks_twice),
 		cmocka_unit_test_setup_teardown(test_chat_between_two_callers,
 						setup_chat, teardown),
 		cmocka_unit_test_setup_teardown(
