@@ -326,8 +326,8 @@ static struct menu_catalog *load_menus(const char *path, FILE *errout)
 
 	menu_errors_init(&errs);
 	cat = menu_load_path(path, &errs);
-	if (cat == NULL)
-		menu_errors_print(&errs, errout);
+	/* The warnings of a catalog that loads are printed as well. */
+	menu_errors_print(&errs, errout);
 	menu_errors_fini(&errs);
 	return cat;
 }
@@ -398,10 +398,11 @@ static void read_secret(const char *prompt, bool tty, char *line, size_t size)
 	struct termios old, quiet;
 
 	if (tty && tcgetattr(STDIN_FILENO, &old) == 0) {
-		fprintf(stderr, "%s", prompt);
+		/* Echo off before the prompt: what is typed after it is kept. */
 		quiet = old;
 		quiet.c_lflag &= ~(tcflag_t)ECHO;
 		tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
+		fprintf(stderr, "%s", prompt);
 	} else {
 		tty = false;
 	}
