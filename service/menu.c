@@ -78,6 +78,7 @@ static const struct menu_text_row menu_texts[] = {
 	[MENU_TEXT_WIRE] = { "wire", NEED(MENU_TEXT_NEED_WIRE) },
 	[MENU_TEXT_RELOADED] = { "reloaded", 0 },
 	[MENU_TEXT_BUSY] = { "busy", 0 },
+	[MENU_TEXT_LANGUAGE_UNAVAILABLE] = { "language_unavailable", 0 },
 };
 /* clang-format on */
 static_assert(ARRAY_LEN(menu_texts) == MENU_TEXT_COUNT,

@@ -107,6 +107,7 @@ enum menu_text_id {
 	MENU_TEXT_WIRE, /* {local} {peer} {mode} {options} {ttype} {window} {enter} {backspace} {charset} */
 	MENU_TEXT_RELOADED, /* notice after a reload; a set may leave it out */
 	MENU_TEXT_BUSY,     /* a caller over a cap; optional, built in if not */
+	MENU_TEXT_LANGUAGE_UNAVAILABLE, /* its set is not loaded; optional */
 	MENU_TEXT_COUNT,
 };
 

@@ -184,6 +184,22 @@ static void errors_push(struct menu_errors *errs, const char *file,
 	e->message = message;
 }
 
+/* Adds a warning; takes ownership of message. */
+static void warnings_push(struct menu_errors *errs, const char *file,
+			  unsigned line, unsigned col, char *message)
+{
+	struct menu_error *e;
+
+	errs->warnings = xrealloc(errs->warnings,
+				  (errs->nwarnings + 1) *
+					  sizeof(errs->warnings[0]));
+	e = &errs->warnings[errs->nwarnings++];
+	e->file = xstrdup(file);
+	e->line = line;
+	e->col = col;
+	e->message = message;
+}
+
 /* vasprintf through the allocation wrappers. */
 static char *format_message(const char *fmt, va_list ap)
 	__attribute__((format(printf, 1, 0)));
@@ -1548,7 +1564,7 @@ static void load_files(struct menu_catalog *cat, char **paths, size_t n,
 				break;
 			}
 	}
-	for (size_t i = 0; check_languages && i < n; i++)
+	for (size_t i = 0; i < n; i++)
 		for (size_t r = 0; r < infos[i].nrefs; r++) {
 			const struct lang_ref *ref = &infos[i].refs[r];
 			size_t j;
@@ -1558,11 +1574,22 @@ static void load_files(struct menu_catalog *cat, char **paths, size_t n,
 				    strcmp(infos[j].language, ref->language) ==
 					    0)
 					break;
-			if (j == n)
+			if (j < n)
+				continue;
+			if (check_languages)
 				errors_push(errs, paths[i], ref->line, ref->col,
 					    xasprintf("key %s switches to "
 						      "unknown language \"%s\"",
 						      ref->key, ref->language));
+			else if (errs->count ==
+				 0) /* only for a set that loads */
+				warnings_push(
+					errs, paths[i], ref->line, ref->col,
+					xasprintf("key %s switches to language "
+						  "\"%s\", which is not loaded "
+						  "with this file: callers "
+						  "hear it is not available",
+						  ref->key, ref->language));
 		}
 	for (size_t i = 0; i < n; i++)
 		file_info_fini(&infos[i]);
@@ -1668,6 +1695,12 @@ void menu_errors_print(const struct menu_errors *errs, FILE *out)
 		else
 			fprintf(out, "%s: %s\n", e->file, e->message);
 	}
+	for (size_t i = 0; i < errs->nwarnings; i++) {
+		const struct menu_error *w = &errs->warnings[i];
+
+		fprintf(out, "%s:%u:%u: warning: %s\n", w->file, w->line,
+			w->col, w->message);
+	}
 }
 
 /* Starts an empty error list. */
@@ -1675,6 +1708,8 @@ void menu_errors_init(struct menu_errors *errs)
 {
 	errs->items = NULL;
 	errs->count = 0;
+	errs->warnings = NULL;
+	errs->nwarnings = 0;
 }
 
 /* Frees every error. */
@@ -1684,6 +1719,11 @@ void menu_errors_fini(struct menu_errors *errs)
 		free(errs->items[i].file);
 		free(errs->items[i].message);
 	}
+	for (size_t i = 0; i < errs->nwarnings; i++) {
+		free(errs->warnings[i].file);
+		free(errs->warnings[i].message);
+	}
 	free(errs->items);
+	free(errs->warnings);
 	menu_errors_init(errs);
 }

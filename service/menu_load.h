@@ -45,18 +45,25 @@ struct menu_error {
 struct menu_errors {
 	struct menu_error *items;
 	size_t count;
+	/* Not errors: the set works, but a caller will hear something odd. */
+	struct menu_error *warnings;
+	size_t nwarnings;
 };
 
 /*
  * Loads a catalog from a directory (every *.yaml in it, in name order) or
  * from one file. On success returns a catalog with one reference that the
- * caller owns and leaves errs empty; on any error returns NULL and fills
- * errs. Language actions naming a set that is not loaded are errors only
- * when a directory is loaded.
+ * caller owns and leaves errs' errors empty; on any error returns NULL and
+ * fills errs. Language actions naming a set that is not loaded are errors
+ * when a directory is loaded, and warnings when one file is (its callers
+ * hear that the language is not available).
  */
 struct menu_catalog *menu_load_path(const char *path, struct menu_errors *errs);
 
-/* Prints every error as "file:line:col: message", one a line. */
+/*
+ * Prints every error as "file:line:col: message", one a line, then every
+ * warning as "file:line:col: warning: message".
+ */
 void menu_errors_print(const struct menu_errors *errs, FILE *out);
 void menu_errors_init(struct menu_errors *errs);
 void menu_errors_fini(struct menu_errors *errs);

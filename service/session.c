@@ -433,8 +433,12 @@ static enum session_state menu_switch_language(struct session *s,
 	if (action->language != NULL) {
 		set = menu_catalog_find(s->catalog, action->language);
 		if (set == NULL) {
-			/* Possible when a single menu file was loaded. */
-			session_say(s, MENU_TEXT_UNAVAILABLE);
+			/* One menu file loaded alone: the loader warned. */
+			session_say(s, menu_set_text_of(
+					       s->set,
+					       MENU_TEXT_LANGUAGE_UNAVAILABLE)
+					       ? MENU_TEXT_LANGUAGE_UNAVAILABLE
+					       : MENU_TEXT_UNAVAILABLE);
 			return SESSION_MENU;
 		}
 	}

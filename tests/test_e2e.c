@@ -373,10 +373,19 @@ static void test_check_and_dot(void **state)
 	char path[128];
 	const char *ok[] = { "--check", MENUS_DIR, NULL };
 	const char *dot[] = { "--dot", MENUS_DIR, NULL };
+	const char *alone[] = { "--check", MENUS_DIR "/en.yaml", NULL };
 	const char *bad[] = { "--check", path, NULL };
 
 	strbuf_init(&out);
 	assert_int_equal(e2e_run(ok, &out), 0);
+	assert_null(strstr(out.data, "warning"));
+	strbuf_reset(&out);
+	/* One file alone: its key to a language not loaded is a warning. */
+	assert_int_equal(e2e_run(alone, &out), 0);
+	assert_non_null(strstr(out.data, "en.yaml:"));
+	assert_non_null(strstr(out.data, ": warning: key \"1\" switches to "
+					 "language \"zh-CN\""));
+	assert_non_null(strstr(out.data, "en.yaml: ok"));
 	strbuf_reset(&out);
 	assert_int_equal(e2e_run(dot, &out), 0);
 	assert_non_null(strstr(out.data, "digraph"));
@@ -948,6 +957,39 @@ static void test_busy_past_the_caps(void **state)
 		strbuf_fini(&got[i]);
 }
 
+/* The English set loaded alone, as --menus menus/en.yaml does. */
+static int setup_en_alone(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+	const char *args[] = { "--menus", MENUS_DIR "/en.yaml", NULL };
+
+	strbuf_init(&f->got);
+	f->fd = -1;
+	*state = f;
+	return e2e_server_start(&f->srv, args);
+}
+
+/* A language whose set is not loaded: the caller is told, and stays. */
+static void test_language_not_loaded_is_said(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_true(e2e_server_log_wait(&f->srv, "warning: key \"1\" switches "
+						 "to language \"zh-CN\""));
+	f->fd = e2e_connect(f->srv.port);
+	assert_true(f->fd >= 0);
+	assert_true(e2e_expect_str(f->fd, &f->got, "Please press a key"));
+	e2e_send_str(f->fd, "9\r\n");
+	assert_true(e2e_expect_str(f->fd, &f->got, "Language and encoding"));
+	strbuf_reset(&f->got);
+	e2e_send_str(f->fd, "1\r\n");
+	assert_true(e2e_expect_str(f->fd, &f->got,
+				   "that language is not available"));
+	/* Still at the language menu: # is the main menu, 3 hangs up. */
+	e2e_send_str(f->fd, "#\r\n3\r\n");
+	assert_true(e2e_expect_str(f->fd, &f->got, "Goodbye"));
+}
+
 static int setup_ipv6(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
@@ -1127,6 +1169,8 @@ int main(void)
 			teardown),
 		cmocka_unit_test(test_help_and_version),
 		cmocka_unit_test(test_hash_password_asks_twice),
+		cmocka_unit_test_setup_teardown(test_language_not_loaded_is_said,
+						setup_en_alone, teardown),
 		cmocka_unit_test_setup_teardown(test_chat_between_two_callers,
 						setup_chat, teardown),
 		cmocka_unit_test_setup_teardown(

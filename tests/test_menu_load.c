@@ -335,15 +335,34 @@ static void test_default_texts_fit(void **state)
 	}
 }
 
-/* One default file loads alone: its language action to "en" is no error. */
+/*
+ * One default file loads alone: its language action to "en" is no error,
+ * but a warning at the key, as --check and --menus both print it.
+ */
 static void test_default_single_file(void **state)
 {
 	struct fixture *f = *state;
+	const struct menu_error *w;
 
 	load_good(f, MENUS_DIR "/zh-CN.yaml");
 	assert_int_equal(f->cat->nsets, 1);
 	assert_string_equal(f->cat->sets[0].path, MENUS_DIR "/zh-CN.yaml");
 	assert_null(menu_catalog_find(f->cat, "en"));
+	assert_int_equal(f->errs.nwarnings, 1);
+	w = &f->errs.warnings[0];
+	assert_string_equal(w->file, MENUS_DIR "/zh-CN.yaml");
+	assert_true(w->line > 0 && w->col > 0);
+	assert_non_null(strstr(w->message, "key \"3\" switches to language "
+					   "\"en\", which is not loaded"));
+}
+
+/* Loaded together, the default sets reach each other: no warning. */
+static void test_default_dir_no_warning(void **state)
+{
+	struct fixture *f = *state;
+
+	load_good(f, MENUS_DIR);
+	assert_int_equal(f->errs.nwarnings, 0);
 }
 
 /* --- good files ------------------------------------------------------ */
@@ -732,6 +751,7 @@ static const struct CMUnitTest fixed_tests[] = {
 	TEST(test_default_sets),
 	TEST(test_default_texts_fit),
 	TEST(test_default_single_file),
+	TEST(test_default_dir_no_warning),
 	TEST(test_good_minimal),
 	TEST(test_dir_languages),
 	TEST(test_dir_unknown_language),
