@@ -47,7 +47,6 @@ struct session {
 	const struct menu_set *set;
 	const struct menu *menu;
 	char *shown;              /* --trace: the menu last entered, or NULL */
-	bool started;             /* a state has been entered: not a new call */
 	const struct menu **back; /* menus to go back to; NULL until the first */
 	size_t depth, back_cap;
 	enum charset charset;
@@ -56,6 +55,7 @@ struct session {
 	const char *close_reason;
 	/* chat */
 	struct chat_member *member; /* in the room while not NULL */
+	bool started; /* a state has been entered: not a new call */
 	bool idle_warned;
 	bool op;      /* proved the operator password with /op */
 	int op_tries; /* wrong /op passwords; SESSION_OP_TRIES ends them */
