@@ -18,7 +18,7 @@
 
 #include "chat.h"
 #include "core.h"
-#include "menu_load.h"
+#include "menus.h"
 #include "trace.h"
 #include "util.h"
 
@@ -129,11 +129,8 @@ static const struct core_sink sink = {
 static int setup(void **state)
 {
 	struct fixture *f = xcalloc(1, sizeof(*f));
-	struct menu_errors errs;
 
-	menu_errors_init(&errs);
-	f->catalog = menu_load_path(MENUS_DIR, &errs);
-	menu_errors_fini(&errs);
+	f->catalog = test_menus_load(MENUS_DIR);
 	assert_non_null(f->catalog);
 	f->room = chat_room_new(fake_clock, 0, 0);
 	f->env.room = f->room;

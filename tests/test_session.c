@@ -16,7 +16,7 @@
 
 #include <cmocka.h>
 
-#include "menu_load.h"
+#include "menus.h"
 #include "session.h"
 #include "session_table.h"
 #include "util.h"
@@ -97,14 +97,8 @@ static void sink_close(void *ctx, const char *reason)
 /* Loads a fixture catalog; fails the test on any loader error. */
 static struct menu_catalog *load_fixture(const char *path)
 {
-	struct menu_errors errs;
-	struct menu_catalog *cat;
+	struct menu_catalog *cat = test_menus_load(path);
 
-	menu_errors_init(&errs);
-	cat = menu_load_path(path, &errs);
-	if (cat == NULL)
-		menu_errors_print(&errs, stderr);
-	menu_errors_fini(&errs);
 	assert_non_null(cat);
 	return cat;
 }

@@ -43,7 +43,7 @@
 #include "chat.h"
 #include "core.h"
 #include "loop_worker.h"
-#include "menu_load.h"
+#include "menus.h"
 #include "trace.h"
 #include "util.h"
 #include "wiretrace.h"
@@ -607,14 +607,8 @@ static bool parse_bytes(const char *p, struct strbuf *out)
 /* Loads a catalog or fails the test. */
 static struct menu_catalog *load(const char *path)
 {
-	struct menu_errors errs;
-	struct menu_catalog *cat;
+	struct menu_catalog *cat = test_menus_load(path);
 
-	menu_errors_init(&errs);
-	cat = menu_load_path(path, &errs);
-	if (cat == NULL)
-		menu_errors_print(&errs, stderr);
-	menu_errors_fini(&errs);
 	assert_non_null(cat);
 	return cat;
 }
