@@ -24,6 +24,7 @@
 #include "listener.h"
 #include "menu.h"
 #include "menu_load.h"
+#include "pidfile.h"
 #include "trace.h"
 #include "udp.h"
 #include "util.h"
@@ -48,6 +49,7 @@ struct options {
 	const char *menus;
 	const char *db;
 	const char *operator_file;
+	const char *pid_file;
 	bool hash_password;
 	bool check;
 	bool dot;
@@ -102,6 +104,8 @@ static void usage(FILE *out)
 		"      --operator-password-file FILE\n"
 		"                      a yescrypt hash (from --hash-password) that\n"
 		"                      /op in the chat room must match\n"
+		"      --pid-file FILE write hotlined's PID to FILE (kill -STOP\n"
+		"                      $(cat FILE) freezes this server, no other)\n"
 		"      --hash-password read a password on stdin (twice on a\n"
 		"                      terminal), print its hash\n"
 		"      --check [PATH]  validate menu files, print file:line:col errors\n"
@@ -156,6 +160,7 @@ static void parse_options(int argc, char **argv, struct options *opts)
 		{ "menus", required_argument, NULL, 'm' },
 		{ "db", required_argument, NULL, 'D' },
 		{ "operator-password-file", required_argument, NULL, 'o' },
+		{ "pid-file", required_argument, NULL, 'F' },
 		{ "hash-password", no_argument, NULL, 'H' },
 		{ "check", no_argument, NULL, 'c' },
 		{ "dot", no_argument, NULL, 'g' },
@@ -231,6 +236,9 @@ static void parse_options(int argc, char **argv, struct options *opts)
 			break;
 		case 'o':
 			opts->operator_file = optarg;
+			break;
+		case 'F':
+			opts->pid_file = optarg;
 			break;
 		case 'H':
 			opts->hash_password = true;
@@ -588,6 +596,27 @@ static int start_udp(struct server *srv, const struct options *opts,
 	return 0;
 }
 
+/*
+ * Says which process this is, so a lesson can freeze this server and no
+ * other, and writes --pid-file. -1 after saying why the file was refused.
+ */
+static int announce_pid(const char *pid_file)
+{
+	char err[PATH_MAX + 128];
+	pid_t pid = getpid();
+
+	if (pid_file == NULL) {
+		log_info(0, "running as pid %ld", (long)pid);
+		return 0;
+	}
+	if (pidfile_write(pid_file, pid, err, sizeof(err)) < 0) {
+		fprintf(stderr, "hotlined: %s\n", err);
+		return -1;
+	}
+	log_info(0, "running as pid %ld (written to %s)", (long)pid, pid_file);
+	return 0;
+}
+
 /* Serves until SIGINT/SIGTERM; returns the exit status. */
 static int serve(const struct options *opts, const char *menus_path)
 {
@@ -600,6 +629,7 @@ static int serve(const struct options *opts, const char *menus_path)
 	char *operator_hash = NULL;
 	struct account_plan plans[UDP_MAX_PLANS];
 	size_t nplans = 0;
+	bool pid_written = false;
 	int status = 1;
 
 	if (opts->operator_file != NULL) {
@@ -651,6 +681,9 @@ static int serve(const struct options *opts, const char *menus_path)
 	}
 	if (start_udp(&srv, opts, plans, nplans) < 0)
 		goto out;
+	if (announce_pid(opts->pid_file) < 0)
+		goto out;
+	pid_written = opts->pid_file != NULL;
 	listener_print_dial_lines(srv.listener);
 
 	srv.sig_hup = evsignal_new(srv.base, SIGHUP, on_sighup, &srv);
@@ -664,6 +697,8 @@ static int serve(const struct options *opts, const char *menus_path)
 	log_info(0, "stopped");
 	status = 0;
 out:
+	if (pid_written)
+		pidfile_remove(opts->pid_file, getpid());
 	/* Conns first: they cancel what they still wait for. */
 	listener_free(srv.listener);
 	udp_server_free(srv.udp);

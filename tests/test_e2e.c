@@ -1037,6 +1037,61 @@ static void test_dial_line_for_loopback_listen(void **state)
 	free(log);
 }
 
+static int setup_pid_file(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+	char path[128];
+	const char *args[] = { "--menus", MENUS_DIR, "--pid-file", path, NULL };
+
+	strbuf_init(&f->got);
+	f->fd = -1;
+	*state = f;
+	snprintf(f->dir, sizeof(f->dir), "/tmp/hotline-pid-XXXXXX");
+	if (mkdtemp(f->dir) == NULL)
+		return -1;
+	snprintf(path, sizeof(path), "%s/hotlined.pid", f->dir);
+	return e2e_server_start(&f->srv, args);
+}
+
+/*
+ * --pid-file names this server for kill -STOP: the log says the PID, the
+ * file holds it, a second server keeps its hands off it, and a clean exit
+ * removes it.
+ */
+static void test_pid_file(void **state)
+{
+	struct fixture *f = *state;
+	char path[128], line[192], text[32];
+	struct strbuf out;
+	const char *args[] = { "--listen",   "127.0.0.1", "--port", "0",
+			       "--menus",    MENUS_DIR,   "--db",   ":memory:",
+			       "--pid-file", path,        NULL };
+	FILE *in;
+
+	snprintf(path, sizeof(path), "%s/hotlined.pid", f->dir);
+	snprintf(line, sizeof(line), "running as pid %ld (written to %s)",
+		 (long)f->srv.pid, path);
+	assert_true(e2e_server_log_wait(&f->srv, line));
+	in = fopen(path, "r");
+	assert_non_null(in);
+	assert_non_null(fgets(text, sizeof(text), in));
+	fclose(in);
+	snprintf(line, sizeof(line), "%ld\n", (long)f->srv.pid);
+	assert_string_equal(text, line);
+
+	strbuf_init(&out);
+	assert_int_equal(e2e_run(args, &out), 1);
+	snprintf(line, sizeof(line), "hotlined is running as pid %ld",
+		 (long)f->srv.pid);
+	assert_non_null(strstr(out.data, line));
+	strbuf_fini(&out);
+
+	assert_int_equal(e2e_server_stop(&f->srv, SIGTERM), 0);
+	assert_int_equal(access(path, F_OK), -1);
+	rmdir(f->dir);
+	f->dir[0] = '\0';
+}
+
 /* Reads the pty until needle shows or 5 s pass; false on timeout or EOF. */
 static bool pty_wait(int fd, struct strbuf *got, const char *needle)
 {
@@ -1168,6 +1223,8 @@ int main(void)
 			test_dial_line_for_loopback_listen, setup_ipv6,
 			teardown),
 		cmocka_unit_test(test_help_and_version),
+		cmocka_unit_test_setup_teardown(test_pid_file, setup_pid_file,
+						teardown),
 		cmocka_unit_test(test_hash_password_asks_twice),
 		cmocka_unit_test_setup_teardown(test_language_not_loaded_is_said,
 						setup_en_alone, teardown),
