@@ -8,9 +8,12 @@ cd "$(dirname "$0")"
 
 packages=(gcc make cmake pkg-config libevent-dev libtelnet-dev libyaml-dev
           libsqlite3-dev libreadline-dev libcrypt-dev libcmocka-dev)
-# Only for ./setup.sh test: fuzzing, valgrind and the static checks.
+# Only for ./setup.sh test: fuzzing, valgrind and the static checks; and
+# what test_guide runs the teacher's guide with.
 test_packages=(clang libclang-rt-14-dev valgrind clang-tidy cppcheck
-               clang-format)
+               clang-format
+               python3 tmux inetutils-telnet tcpdump netcat-openbsd iproute2
+               xxd)
 
 install_missing() {
 	local missing=()
