@@ -17,7 +17,7 @@
 #define MENU_KEY_MAX 5
 /* Bounds on a menu's numbers, checked by the loader. */
 #define MENU_TIMEOUT_MAX 3600 /* seconds; 0 means no timeout */
-#define MENU_COUNT_MAX 100    /* max_timeouts and max_failures: 1..100 */
+#define MENU_COUNT_MAX 100    /* max_timeouts 0..100, max_failures 1..100 */
 
 enum menu_action_type {
 	MENU_ACTION_GOTO,     /* another menu of the same set */
@@ -144,9 +144,13 @@ struct menu {
 	char *name;
 	char *text;    /* shown exactly as written, UTF-8, "\n" line ends */
 	char *invalid; /* this menu's invalid-key text, or NULL for the set's */
-	int timeout;   /* seconds of silence before a timeout; 0: none */
+	int timeout; /* seconds of silence at this menu before a reminder; 0: none */
+	/* Silences in a row before goodbye; 0: never, one reminder and quiet. */
 	int max_timeouts;
 	int max_failures;
+	/* The same two while typing a number, password, card or amount. */
+	int input_timeout;
+	int input_max_timeouts;
 	struct menu_key *keys;
 	size_t nkeys;
 };

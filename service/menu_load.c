@@ -33,8 +33,13 @@ enum number {
 	NUMBER_TIMEOUT,
 	NUMBER_MAX_TIMEOUTS,
 	NUMBER_MAX_FAILURES,
+	NUMBER_INPUT_TIMEOUT,
+	NUMBER_INPUT_MAX_TIMEOUTS,
 	NUMBER_COUNT,
 };
+
+/* An input_ number not given: the menu's own number stands for it. */
+#define NUMBER_UNSET (-1)
 
 static const struct number_field {
 	const char *name;
@@ -42,8 +47,10 @@ static const struct number_field {
 	/* clang-format off */
 } number_fields[] = {
 	[NUMBER_TIMEOUT] = { "timeout", 0, MENU_TIMEOUT_MAX },
-	[NUMBER_MAX_TIMEOUTS] = { "max_timeouts", 1, MENU_COUNT_MAX },
+	[NUMBER_MAX_TIMEOUTS] = { "max_timeouts", 0, MENU_COUNT_MAX },
 	[NUMBER_MAX_FAILURES] = { "max_failures", 1, MENU_COUNT_MAX },
+	[NUMBER_INPUT_TIMEOUT] = { "input_timeout", 0, MENU_TIMEOUT_MAX },
+	[NUMBER_INPUT_MAX_TIMEOUTS] = { "input_max_timeouts", 0, MENU_COUNT_MAX },
 };
 /* clang-format on */
 _Static_assert(ARRAY_LEN(number_fields) == NUMBER_COUNT, "one per number");
@@ -78,6 +85,8 @@ enum menu_field {
 	MENU_FIELD_TIMEOUT,
 	MENU_FIELD_MAX_TIMEOUTS,
 	MENU_FIELD_MAX_FAILURES,
+	MENU_FIELD_INPUT_TIMEOUT,
+	MENU_FIELD_INPUT_MAX_TIMEOUTS,
 	MENU_FIELD_COUNT,
 };
 
@@ -89,6 +98,8 @@ static const char *const menu_field_names[] = {
 	[MENU_FIELD_TIMEOUT] = "timeout",
 	[MENU_FIELD_MAX_TIMEOUTS] = "max_timeouts",
 	[MENU_FIELD_MAX_FAILURES] = "max_failures",
+	[MENU_FIELD_INPUT_TIMEOUT] = "input_timeout",
+	[MENU_FIELD_INPUT_MAX_TIMEOUTS] = "input_max_timeouts",
 };
 /* clang-format on */
 _Static_assert(ARRAY_LEN(menu_field_names) == MENU_FIELD_COUNT,
@@ -98,6 +109,10 @@ _Static_assert(MENU_FIELD_TIMEOUT + NUMBER_TIMEOUT == MENU_FIELD_TIMEOUT &&
 			       MENU_FIELD_MAX_TIMEOUTS &&
 		       MENU_FIELD_TIMEOUT + NUMBER_MAX_FAILURES ==
 			       MENU_FIELD_MAX_FAILURES &&
+		       MENU_FIELD_TIMEOUT + NUMBER_INPUT_TIMEOUT ==
+			       MENU_FIELD_INPUT_TIMEOUT &&
+		       MENU_FIELD_TIMEOUT + NUMBER_INPUT_MAX_TIMEOUTS ==
+			       MENU_FIELD_INPUT_MAX_TIMEOUTS &&
 		       MENU_FIELD_COUNT - MENU_FIELD_TIMEOUT == NUMBER_COUNT,
 	       "the numbers end the menu fields, in enum number order");
 
@@ -1019,6 +1034,14 @@ static void parse_menu(struct loader *ld, struct menu *menu,
 	menu->timeout = numbers[NUMBER_TIMEOUT];
 	menu->max_timeouts = numbers[NUMBER_MAX_TIMEOUTS];
 	menu->max_failures = numbers[NUMBER_MAX_FAILURES];
+	/* Typing follows the menu's numbers unless the file says otherwise. */
+	menu->input_timeout = numbers[NUMBER_INPUT_TIMEOUT] != NUMBER_UNSET
+				      ? numbers[NUMBER_INPUT_TIMEOUT]
+				      : menu->timeout;
+	menu->input_max_timeouts = numbers[NUMBER_INPUT_MAX_TIMEOUTS] !=
+						   NUMBER_UNSET
+					   ? numbers[NUMBER_INPUT_MAX_TIMEOUTS]
+					   : menu->max_timeouts;
 }
 
 /*
@@ -1545,6 +1568,8 @@ static void load_files(struct menu_catalog *cat, char **paths, size_t n,
 					MENU_LOAD_DEFAULT_MAX_TIMEOUTS,
 				[NUMBER_MAX_FAILURES] =
 					MENU_LOAD_DEFAULT_MAX_FAILURES,
+				[NUMBER_INPUT_TIMEOUT] = NUMBER_UNSET,
+				[NUMBER_INPUT_MAX_TIMEOUTS] = NUMBER_UNSET,
 			},
 		};
 

@@ -20,6 +20,10 @@
 #define SESSION_MAX_DEPTH 32
 /* Language of the set a new caller hears when the catalog has it. */
 #define SESSION_DEFAULT_LANGUAGE "zh-CN"
+/* Seconds a silent call lasts by default (--max-idle): a whole lesson. */
+#define SESSION_MAX_IDLE_DEFAULT (2 * 3600)
+/* The longest --max-idle: a week. */
+#define SESSION_MAX_IDLE_MAX (7 * 24 * 3600)
 
 enum session_state {
 	SESSION_MENU,             /* at a menu: one key picks an action */
@@ -53,6 +57,8 @@ struct session_env {
 		*accounts;      /* NULL: queries and recharge "unavailable" */
 	struct chat_room *room; /* NULL: the chat flow answers "unavailable" */
 	unsigned chat_idle; /* seconds a quiet chat member stays; 0: no limit */
+	/* Seconds of silence, anywhere, before goodbye; 0: no limit. */
+	unsigned max_idle;
 	const char *operator_hash; /* yescrypt hash for /op; NULL: no operators */
 	struct session_hub hub;
 };

@@ -104,6 +104,24 @@ enum session_state session_home(struct session *s)
 	return SESSION_MENU;
 }
 
+/* Arms the silence timer, --max-idle's if it falls due first. */
+void session_arm_timer(struct session *s, unsigned seconds)
+{
+	unsigned max = s->env->max_idle;
+
+	s->idle_due = false;
+	if (max != 0) {
+		unsigned left = max > s->silent ? max - s->silent : 1;
+
+		if (seconds == 0 || seconds >= left) {
+			seconds = left;
+			s->idle_due = true;
+		}
+	}
+	s->armed = seconds;
+	s->io.set_timer(s->io.ctx, seconds);
+}
+
 /* Says goodbye; the close reason is what the log and the conn record. */
 enum session_state session_goodbye(struct session *s, const char *reason)
 {

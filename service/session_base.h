@@ -52,6 +52,10 @@ struct session {
 	enum charset charset;
 	int failures; /* invalid keys in a row */
 	int timeouts; /* silences in a row */
+	/* Seconds of silence counted by timers that fired since the last input. */
+	unsigned silent;
+	unsigned armed; /* seconds the silence timer was last armed for */
+	bool idle_due; /* the armed timer is --max-idle's: goodbye when it fires */
 	const char *close_reason;
 	/* chat */
 	struct chat_member *member; /* in the room while not NULL */
@@ -98,6 +102,11 @@ void session_say_wire(struct session *s);
 void session_push_back(struct session *s);
 /* Forgets the way back and returns SESSION_MENU at the set's start menu. */
 enum session_state session_home(struct session *s);
+/*
+ * Arms the silence timer for seconds (0: none). With nothing else to wait
+ * for, or past what is left of --max-idle, it waits for --max-idle.
+ */
+void session_arm_timer(struct session *s, unsigned seconds);
 /* Says goodbye and returns SESSION_CLOSING; reason is for the log. */
 enum session_state session_goodbye(struct session *s, const char *reason);
 /* An entry that was refused: the menu's invalid count, goodbye after too many. */

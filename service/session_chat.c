@@ -58,11 +58,11 @@ void session_chat_arm_timer(struct session *s)
 	unsigned idle = s->env->chat_idle;
 
 	if (idle == 0)
-		s->io.set_timer(s->io.ctx, 0);
+		session_arm_timer(s, 0);
 	else if (s->idle_warned || idle <= 60)
-		s->io.set_timer(s->io.ctx, idle <= 60 ? idle : 60);
+		session_arm_timer(s, idle <= 60 ? idle : 60);
 	else
-		s->io.set_timer(s->io.ctx, idle - 60);
+		session_arm_timer(s, idle - 60);
 }
 
 /* Joins the room: banner with the caller's name, then the recent history. */

@@ -56,7 +56,11 @@ static const char quick_menus[] =
 	"  main:\n"
 	"    text: \"ALPHA MENU\\n\"\n"
 	"    keys:\n"
-	"      \"3\": quit\n";
+	"      \"3\": quit\n"
+	"      \"4\": {goto: listen}\n"
+	"  listen:\n"
+	"    text: \"LISTEN MENU\\n\"\n"
+	"    max_timeouts: 0\n";
 
 struct fixture {
 	struct e2e_server srv;
@@ -65,10 +69,12 @@ struct fixture {
 	struct strbuf got;
 };
 
-static int start_with(void **state, const char *menus)
+/* Starts hotlined on menus (NULL: quick_menus) with one more option, if any. */
+static int start_with(void **state, const char *menus, const char *opt,
+		      const char *value)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
-	const char *args[] = { "--menus", menus, NULL };
+	const char *args[] = { "--menus", menus, opt, value, NULL };
 
 	strbuf_init(&f->got);
 	f->fd = -1;
@@ -88,12 +94,17 @@ static int start_with(void **state, const char *menus)
 
 static int setup(void **state)
 {
-	return start_with(state, MENUS_DIR);
+	return start_with(state, MENUS_DIR, NULL, NULL);
 }
 
 static int setup_quick(void **state)
 {
-	return start_with(state, NULL);
+	return start_with(state, NULL, NULL, NULL);
+}
+
+static int setup_quick_max_idle(void **state)
+{
+	return start_with(state, NULL, "--max-idle", "3");
 }
 
 static int teardown(void **state)
@@ -312,6 +323,29 @@ static void test_timeouts_hang_up(void **state)
 	assert_true(e2e_expect_str(f->fd, &f->got, "BYE"));
 	assert_true(e2e_expect_close(f->fd, &f->got));
 	assert_true(e2e_server_log_wait(&f->srv, "(timeout)"));
+}
+
+/*
+ * A menu with max_timeouts: 0 reminds once and then waits; --max-idle
+ * (3 s here) ends the call with the goodbye.
+ */
+static void test_listening_caller_reminded_once(void **state)
+{
+	struct fixture *f = *state;
+	const char *first;
+
+	dial(f, "ALPHA MENU");
+	e2e_send_str(f->fd, "4\r\n");
+	assert_true(e2e_expect_str(f->fd, &f->got, "LISTEN MENU"));
+	strbuf_reset(&f->got);
+	assert_true(e2e_expect_str(f->fd, &f->got, "BYE"));
+	assert_true(e2e_expect_close(f->fd, &f->got));
+	first = strstr(f->got.data, "ANYONE THERE?");
+	assert_non_null(first);
+	assert_null(strstr(first + 1, "ANYONE THERE?"));
+	assert_null(strstr(f->got.data, "LISTEN MENU"));
+	assert_true(e2e_server_log_wait(&f->srv, "silent for 3s (--max-idle)"));
+	assert_true(e2e_server_log_wait(&f->srv, "(silent too long)"));
 }
 
 static void test_sighup_reload_and_broken_file(void **state)
@@ -1167,6 +1201,7 @@ static void test_help_and_version(void **state)
 	const char *help[] = { "--help", NULL };
 	const char *version[] = { "--version", NULL };
 	const char *badport[] = { "--port", "70000", NULL };
+	const char *badidle[] = { "--max-idle", "604801", NULL };
 
 	(void)state;
 	strbuf_init(&out);
@@ -1178,6 +1213,10 @@ static void test_help_and_version(void **state)
 	strbuf_reset(&out);
 	assert_int_equal(e2e_run(badport, &out), 2);
 	assert_non_null(strstr(out.data, "bad port"));
+	strbuf_reset(&out);
+	assert_int_equal(e2e_run(badidle, &out), 2);
+	assert_non_null(
+		strstr(out.data, "bad --max-idle \"604801\" (0-604800)"));
 	strbuf_fini(&out);
 }
 
@@ -1223,6 +1262,9 @@ int main(void)
 			test_dial_line_for_loopback_listen, setup_ipv6,
 			teardown),
 		cmocka_unit_test(test_help_and_version),
+		cmocka_unit_test_setup_teardown(
+			test_listening_caller_reminded_once,
+			setup_quick_max_idle, teardown),
 		cmocka_unit_test_setup_teardown(test_pid_file, setup_pid_file,
 						teardown),
 		cmocka_unit_test(test_hash_password_asks_twice),

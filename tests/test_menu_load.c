@@ -91,6 +91,11 @@ static const struct bad_case bad_cases[] = {
 	{ "bad_timeout.yaml",
 	  { ":15:14: timeout must be an integer from 0 to 3600 (got "
 	    "\"7200\")" } },
+	{ "bad_input_timeout.yaml",
+	  { ":15:20: input_timeout must be an integer from 0 to 3600 (got "
+	    "\"-5\")",
+	    ":16:25: input_max_timeouts must be an integer from 0 to 100 "
+	    "(got \"a few\")" } },
 	{ "bad_max_failures.yaml",
 	  { ":13:17: max_failures must be an integer from 1 to 100 (got "
 	    "\"three\")" } },
@@ -106,8 +111,8 @@ static const struct bad_case bad_cases[] = {
 	    "digits, \"-\", \"_\" and \".\"" } },
 	{ "bad_many.yaml",
 	  { ":2:1: missing field \"name\"", ":4:1: missing text \"menu_gone\"",
-	    ":14:19: max_timeouts must be an integer from 1 to 100 (got "
-	    "\"0\")",
+	    ":14:19: max_timeouts must be an integer from 0 to 100 (got "
+	    "\"101\")",
 	    ":16:19: key \"1\" goes to unknown menu \"bills\"",
 	    ":17:12: key \"2\" has unknown action \"hangup\" (expected back, "
 	    "home, repeat, quit, query, recharge, chat, balance, usage, plan, recent, card, amount, wire, goto or language)",
@@ -392,9 +397,14 @@ static void test_good_minimal(void **state)
 	assert_int_equal(main_menu->timeout, 30);
 	assert_int_equal(main_menu->max_timeouts, 3);
 	assert_int_equal(main_menu->max_failures, 5);
+	/* Typing follows the menu's numbers unless told otherwise. */
+	assert_int_equal(main_menu->input_timeout, 30);
+	assert_int_equal(main_menu->input_max_timeouts, 3);
 	assert_null(sub->invalid);
 	assert_int_equal(sub->timeout, 0);
 	assert_int_equal(sub->max_timeouts, 1);
+	assert_int_equal(sub->input_timeout, 15);
+	assert_int_equal(sub->input_max_timeouts, 0);
 	assert_int_equal(sub->max_failures, 5);
 
 	/* A plain 1 is the key "1". */

@@ -316,12 +316,82 @@ static void test_timeout_reminds_then_hangs_up(void **state)
 
 	strbuf_reset(&k->out);
 	session_on_timeout(k->session);
-	assert_saw(k, "超时\n主菜单 10086\n");
+	/* The menu is still on the screen: only the reminder. */
+	assert_saw(k, "超时\n");
 	assert_int_equal(k->closes, 0);
+	assert_int_equal(k->timer, 30);
 	session_on_timeout(k->session);
 	assert_saw(k, "再见\n");
 	assert_int_equal(k->closes, 1);
 	assert_string_equal(k->reason, "timeout");
+}
+
+/* max_timeouts: 0 is a menu one listens at: one reminder, then quiet. */
+static void test_listening_menu_reminds_once(void **state)
+{
+	struct sink *k = *state;
+
+	key(k, "l");
+	assert_string_equal(session_menu(k->session)->name, "listen");
+	assert_int_equal(k->timer, 30);
+	strbuf_reset(&k->out);
+	session_on_timeout(k->session);
+	assert_saw(k, "超时\n");
+	assert_int_equal(k->timer, 0); /* no --max-idle here: nothing more */
+	assert_int_equal(k->closes, 0);
+	/* A key ends the silence: the next one is reminded again. */
+	key(k, "0");
+	assert_int_equal(k->timer, 30);
+	session_on_timeout(k->session);
+	assert_int_equal(k->timer, 0);
+	assert_int_equal(k->closes, 0);
+}
+
+/* --max-idle: a call silent that long is closed, reminded or not. */
+static void test_max_idle_ends_a_silent_call(void **state)
+{
+	struct sink *k = *state;
+
+	k->env.max_idle = 100;
+	key(k, "l");
+	assert_int_equal(k->timer, 30);
+	session_on_timeout(k->session);
+	assert_int_equal(k->timer, 70); /* what is left of the 100 s */
+	strbuf_reset(&k->out);
+	session_on_timeout(k->session);
+	assert_saw(k, "再见\n");
+	assert_int_equal(k->closes, 1);
+	assert_string_equal(k->reason, "silent too long");
+}
+
+/* Input that changes nothing still ends the silence. */
+static void test_ignored_input_restarts_the_silence(void **state)
+{
+	struct sink *k = *state;
+
+	k->env.max_idle = 100;
+	key(k, "l");
+	session_on_timeout(k->session);
+	assert_int_equal(k->timer, 70);
+	line(k, ""); /* an empty line at a menu is ignored */
+	assert_int_equal(k->timer, 30);
+	session_on_timeout(k->session);
+	session_on_timeout(k->session);
+	assert_int_equal(k->closes, 1);
+	assert_string_equal(k->reason, "silent too long");
+}
+
+/* A menu without a timeout waits for --max-idle alone. */
+static void test_max_idle_where_no_timeout(void **state)
+{
+	struct sink *k = *state;
+
+	k->env.max_idle = 100;
+	key(k, "2");
+	assert_string_equal(session_menu(k->session)->name, "sub");
+	assert_int_equal(k->timer, 100);
+	session_on_timeout(k->session);
+	assert_int_equal(k->closes, 1);
 }
 
 static void test_input_resets_timeouts(void **state)
@@ -1037,6 +1107,39 @@ static void test_wire_from_menu_and_chat(void **state)
 			 "WILL ECHO, DO NAWS - 80x24 0d - utf-8\n");
 }
 
+/* Typing a number: the menu's input_ numbers, the prompt asked again. */
+static void test_prompt_silence(void **state)
+{
+	struct bank *b = *state;
+	struct sink *k = b->k;
+
+	key(k, "1");
+	assert_int_equal(session_state(k->session), SESSION_QUERY_NUMBER);
+	assert_int_equal(k->timer, 30);
+	strbuf_reset(&k->out);
+	k->timer = 0;
+	session_on_timeout(k->session);
+	assert_saw(k, "超时\nQUERY_NUMBER\n");
+	assert_int_equal(k->timer, 30); /* armed again for the next one */
+	session_on_timeout(k->session);
+	assert_int_equal(k->closes, 1);
+	assert_string_equal(k->reason, "timeout");
+}
+
+static void test_prompt_silence_input_numbers(void **state)
+{
+	struct bank *b = *state;
+	struct sink *k = b->k;
+
+	key(k, "l");
+	key(k, "1");
+	assert_int_equal(session_state(k->session), SESSION_QUERY_NUMBER);
+	assert_int_equal(k->timer, 20);
+	session_on_timeout(k->session);
+	assert_int_equal(k->closes, 1);
+	assert_string_equal(k->reason, "timeout");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1057,6 +1160,20 @@ int main(void)
 			test_timeout_reminds_then_hangs_up, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_input_resets_timeouts,
 						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_listening_menu_reminds_once,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_max_idle_ends_a_silent_call,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_ignored_input_restarts_the_silence, setup,
+			teardown),
+		cmocka_unit_test_setup_teardown(test_max_idle_where_no_timeout,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_prompt_silence, setup_bank,
+						teardown_bank),
+		cmocka_unit_test_setup_teardown(
+			test_prompt_silence_input_numbers, setup_bank,
+			teardown_bank),
 		cmocka_unit_test_setup_teardown(test_menu_timeout_zero_disarms,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_goto_back_home, setup,
