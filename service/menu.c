@@ -79,6 +79,8 @@ static const struct menu_text_row menu_texts[] = {
 	[MENU_TEXT_RELOADED] = { "reloaded", 0 },
 	[MENU_TEXT_BUSY] = { "busy", 0 },
 	[MENU_TEXT_LANGUAGE_UNAVAILABLE] = { "language_unavailable", 0 },
+	[MENU_TEXT_WIRE_NO_ENTER] = { "wire_no_enter", 0 },
+	[MENU_TEXT_WIRE_NO_BACKSPACE] = { "wire_no_backspace", 0 },
 };
 /* clang-format on */
 static_assert(ARRAY_LEN(menu_texts) == MENU_TEXT_COUNT,

@@ -46,19 +46,30 @@ void session_say_with(struct session *s, enum menu_text_id id,
 	strbuf_fini(&sb);
 }
 
+/*
+ * The bytes of a key as /wire shows them: hex, or the set's words for
+ * "not seen yet" (without their line end), or "-". The caller owns it.
+ */
+static char *wire_key(const struct session *s, const char *hex,
+		      enum menu_text_id not_yet)
+{
+	const char *text = menu_set_text_of(s->set, not_yet);
+	size_t len;
+
+	if (hex[0] != '\0' || text == NULL)
+		return xstrdup(hex[0] != '\0' ? hex : "-");
+	len = strlen(text);
+	while (len > 0 && text[len - 1] == '\n')
+		len--;
+	return xstrndup(text, len);
+}
+
 /* Shows the caller their own connection as the server sees it. */
 void session_say_wire(struct session *s)
 {
 	struct session_wire w = { 0 };
 	char window[32], mode[32];
-	/* clang-format off */
-	const char *vars[] = {
-		"local", w.local, "peer", w.peer, "mode", mode,
-		"options", w.options, "ttype", w.ttype, "window", window,
-		"enter", w.enter, "backspace", w.erase,
-		"charset", charset_name(s->charset), NULL,
-	};
-	/* clang-format on */
+	char *enter, *erase;
 
 	s->io.describe(s->io.ctx, &w);
 	/* What the client never said shows as "-". */
@@ -66,16 +77,26 @@ void session_say_wire(struct session *s)
 		snprintf(w.options, sizeof(w.options), "-");
 	if (w.ttype[0] == '\0')
 		snprintf(w.ttype, sizeof(w.ttype), "-");
-	if (w.enter[0] == '\0')
-		snprintf(w.enter, sizeof(w.enter), "-");
-	if (w.erase[0] == '\0')
-		snprintf(w.erase, sizeof(w.erase), "-");
+	/* A menu key needs no Enter: a keypad caller has sent none yet. */
+	enter = wire_key(s, w.enter, MENU_TEXT_WIRE_NO_ENTER);
+	erase = wire_key(s, w.erase, MENU_TEXT_WIRE_NO_BACKSPACE);
 	if (w.width > 0)
 		snprintf(window, sizeof(window), "%ux%u", w.width, w.height);
 	else
 		snprintf(window, sizeof(window), "-");
 	snprintf(mode, sizeof(mode), "%s", w.char_mode ? "character" : "line");
+	/* clang-format off */
+	const char *vars[] = {
+		"local", w.local, "peer", w.peer, "mode", mode,
+		"options", w.options, "ttype", w.ttype, "window", window,
+		"enter", enter, "backspace", erase,
+		"charset", charset_name(s->charset), NULL,
+	};
+	/* clang-format on */
+
 	session_say_with(s, MENU_TEXT_WIRE, vars);
+	free(enter);
+	free(erase);
 }
 
 /*
