@@ -781,10 +781,32 @@ static void core_trace_in(struct core *c, const char *p, size_t n, size_t whole)
 	trace_bytes(c->trace, c->id, TRACE_IN, p, n, secret, whole);
 }
 
-/* One span: libtelnet parses it whole, then the core acts on its records. */
+/* Acts on the i-th record of a span. */
+static void core_replay(struct core *c, const struct core_span *span, size_t i)
+{
+	const struct core_event *rec = &span->ev[i];
+	struct telnet_adapter_event ev = {
+		.type = rec->type,
+		.data = span->bytes + rec->off,
+		.len = rec->len,
+		.width = rec->width,
+		.height = rec->height,
+	};
+
+	core_telnet(c, &ev);
+}
+
+/*
+ * One span: libtelnet parses it whole, then the core acts on its records
+ * in order, but for one thing: before a hang-up (IAC IP), the answers
+ * libtelnet made to the rest of the span go first. Linux telnet sends IP
+ * with DO TIMING-MARK and throws away what it reads until the answer:
+ * the goodbye must come after it.
+ */
 static void core_feed_span(struct core *c, const char *p, size_t n)
 {
 	struct core_span span;
+	bool done[CORE_SPAN_EVENTS] = { false };
 
 	span.nev = 0;
 	span.len = 0;
@@ -792,16 +814,17 @@ static void core_feed_span(struct core *c, const char *p, size_t n)
 	telnet_adapter_feed(c->telnet, p, n);
 	c->call->span = NULL;
 	for (size_t i = 0; i < span.nev; i++) {
-		const struct core_event *rec = &span.ev[i];
-		struct telnet_adapter_event ev = {
-			.type = rec->type,
-			.data = span.bytes + rec->off,
-			.len = rec->len,
-			.width = rec->width,
-			.height = rec->height,
-		};
-
-		core_telnet(c, &ev);
+		if (done[i])
+			continue;
+		if (span.ev[i].type == TELNET_ADAPTER_EV_HANGUP) {
+			for (size_t j = i + 1; j < span.nev; j++) {
+				if (span.ev[j].type == TELNET_ADAPTER_EV_SEND) {
+					core_replay(c, &span, j);
+					done[j] = true;
+				}
+			}
+		}
+		core_replay(c, &span, i);
 	}
 }
 
