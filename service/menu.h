@@ -104,6 +104,23 @@ enum menu_text_id {
 	MENU_TEXT_CHAT_KICKED,     /* taken out of the room: {nick} {reason} */
 	MENU_TEXT_CHAT_MUTED,      /* a muted member's line went nowhere */
 	MENU_TEXT_CHAT_OP_DONE, /* {action} {nick} done */
+	/* The room's own lines, in each member's language. */
+	MENU_TEXT_CHAT_JOINED,          /* {nick} */
+	MENU_TEXT_CHAT_LEFT_HUNG_UP,    /* {nick} */
+	MENU_TEXT_CHAT_LEFT_MENU,       /* {nick} */
+	MENU_TEXT_CHAT_LEFT_IDLE,       /* {nick} */
+	MENU_TEXT_CHAT_LEFT_SLOW,       /* {nick} */
+	MENU_TEXT_CHAT_LEFT_KICKED,     /* {nick} {by}, no reason given */
+	MENU_TEXT_CHAT_LEFT_KICKED_WHY, /* {nick} {by} {reason} */
+	MENU_TEXT_CHAT_LEFT_CLOSING,    /* {nick} */
+	MENU_TEXT_CHAT_RENAMED,         /* {old} {nick} */
+	MENU_TEXT_CHAT_PRIVATE,         /* {time} {nick} {text} */
+	MENU_TEXT_CHAT_NOTICE,          /* {text} */
+	MENU_TEXT_CHAT_WHO,             /* /who's heading: {count} */
+	MENU_TEXT_CHAT_WHO_ROW,         /* {nick} {idle} */
+	MENU_TEXT_CHAT_SECONDS,         /* an idle time: {n} */
+	MENU_TEXT_CHAT_MINUTES,         /* {n} */
+	MENU_TEXT_CHAT_HOURS,           /* {n} */
 	MENU_TEXT_WIRE, /* {local} {peer} {mode} {options} {ttype} {window} {enter} {backspace} {charset} */
 	MENU_TEXT_RELOADED, /* notice after a reload; a set may leave it out */
 	MENU_TEXT_BUSY,     /* a caller over a cap; optional, built in if not */

@@ -304,6 +304,7 @@ void session_on_timeout(struct session *s)
 	s->silent += s->armed;
 	if (s->idle_due) {
 		log_info(s->id, "silent for %us (--max-idle)", s->silent);
+		s->leave = CHAT_LEAVE_IDLE;
 		session_set_state(s, session_goodbye(s, "silent too long"));
 		return;
 	}
@@ -330,6 +331,7 @@ void session_hangup(struct session *s, const char *reason)
 /* The service is going down. */
 void session_shutdown(struct session *s)
 {
+	s->leave = CHAT_LEAVE_CLOSING;
 	session_close_with(s, MENU_TEXT_CLOSING, "shutdown");
 }
 

@@ -93,8 +93,13 @@ struct session_io {
 	 * the caller: a half-typed line is redrawn after it.
 	 */
 	void (*notify)(void *ctx, const char *text, size_t len);
-	/* Shows a chat message, like notify; takes a reference to keep it. */
-	void (*deliver)(void *ctx, struct chat_msg *msg);
+	/*
+	 * Shows a chat message, like notify; takes a reference to keep it.
+	 * One of the room's own lines is already worded for voice (the
+	 * caller's menu set: a rendering kept with msg); NULL for a member's
+	 * line, which reads the same in every language.
+	 */
+	void (*deliver)(void *ctx, struct chat_msg *msg, const void *voice);
 	/* Sends what is queued now rather than at the end of the loop pass. */
 	void (*send_now)(void *ctx);
 	/* Fills in what the connection knows of itself. */

@@ -46,22 +46,34 @@ void session_say_with(struct session *s, enum menu_text_id id,
 	strbuf_fini(&sb);
 }
 
+/* A text inside another: filled in, its final line ends dropped. */
+void session_expand_inline(const struct session *s, enum menu_text_id id,
+			   const char *const *vars, struct strbuf *out)
+{
+	const char *text = menu_set_text_of(s->set, id);
+	size_t start = out->len;
+
+	if (text == NULL)
+		return;
+	menu_expand(text, vars, out);
+	while (out->len > start && out->data[out->len - 1] == '\n')
+		out->data[--out->len] = '\0';
+}
+
 /*
  * The bytes of a key as /wire shows them: hex, or the set's words for
- * "not seen yet" (without their line end), or "-". The caller owns it.
+ * "not seen yet", or "-". The caller owns the string.
  */
 static char *wire_key(const struct session *s, const char *hex,
 		      enum menu_text_id not_yet)
 {
-	const char *text = menu_set_text_of(s->set, not_yet);
-	size_t len;
+	struct strbuf sb;
 
-	if (hex[0] != '\0' || text == NULL)
+	if (hex[0] != '\0' || menu_set_text_of(s->set, not_yet) == NULL)
 		return xstrdup(hex[0] != '\0' ? hex : "-");
-	len = strlen(text);
-	while (len > 0 && text[len - 1] == '\n')
-		len--;
-	return xstrndup(text, len);
+	strbuf_init(&sb);
+	session_expand_inline(s, not_yet, NULL, &sb);
+	return sb.data != NULL ? sb.data : xstrdup("");
 }
 
 /* Shows the caller their own connection as the server sees it. */

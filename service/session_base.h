@@ -61,6 +61,8 @@ struct session {
 	struct chat_member *member; /* in the room while not NULL */
 	bool started; /* a state has been entered: not a new call */
 	bool idle_warned;
+	/* What the room hears if the call ends in it; HUNG_UP unless set. */
+	enum chat_leave leave;
 	bool op;      /* proved the operator password with /op */
 	int op_tries; /* wrong /op passwords; SESSION_OP_TRIES ends them */
 	bool joining; /* history arriving before the banner is shown */
@@ -96,6 +98,12 @@ void session_say(struct session *s, enum menu_text_id id);
 /* Says a text with "{name}" placeholders filled (name, value, ..., NULL). */
 void session_say_with(struct session *s, enum menu_text_id id,
 		      const char *const *vars);
+/*
+ * Appends a text with its placeholders filled, without its final line
+ * ends, to be shown inside another text; nothing if the set lacks it.
+ */
+void session_expand_inline(const struct session *s, enum menu_text_id id,
+			   const char *const *vars, struct strbuf *out);
 /* Shows the caller their connection as the server sees it (/wire). */
 void session_say_wire(struct session *s);
 /* Remembers the current menu for "back" (the oldest go past SESSION_MAX_DEPTH). */

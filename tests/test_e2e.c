@@ -481,18 +481,18 @@ static void test_chat_between_two_callers(void **state)
 	strbuf_init(&b);
 	fa = join_chat(f, &a, false);
 	fb = join_chat(f, &b, false);
-	assert_true(e2e_expect_str(fa, &a, " joined"));
+	assert_true(e2e_expect_str(fa, &a, " 进入了聊天室"));
 	e2e_send_str(fa, "大家好 \x1b[2J\r\n");
 	assert_true(e2e_expect_str(fb, &b, ": 大家好 \r\n"));
 	/* escapes never reach others */
 	assert_false(e2e_contains(&b, "\x1b[2J", 4));
 	e2e_send_str(fb, "/nick 小红\r\n");
-	assert_true(e2e_expect_str(fa, &a, "is now known as 小红"));
+	assert_true(e2e_expect_str(fa, &a, "改名为 小红"));
 	e2e_send_str(fb, "/who\r\n");
-	assert_true(e2e_expect_str(fb, &b, "2 online:"));
+	assert_true(e2e_expect_str(fb, &b, "聊天室里有 2 人:"));
 	strbuf_reset(&a);
 	close(fb);
-	assert_true(e2e_expect_str(fa, &a, "*** 小红 left"));
+	assert_true(e2e_expect_str(fa, &a, "*** 小红 离开了(挂断)"));
 	e2e_send_str(fa, "/quit\r\n");
 	assert_true(e2e_expect_close(fa, &a));
 	close(fa);
@@ -549,14 +549,15 @@ static void test_chat_slow_reader_is_removed(void **state)
 		e2e_send(fa, line, sizeof(line) - 1);
 		if (i % 64 == 0) {
 			/* b keeps reading and must keep getting every line. */
-			saw_left |= e2e_contains(&b, "left (too slow)", 15);
+			saw_left |= e2e_contains(&b, "离开了(网络过慢)",
+						 strlen("离开了(网络过慢)"));
 			strbuf_reset(&b);
 			e2e_send_str(fa, "marker\r\n");
 			assert_true(e2e_expect_str(fb, &b, ": marker\r\n"));
 		}
 	}
 	assert_true(e2e_server_log_wait(&f->srv, "out of the chat room"));
-	assert_true(saw_left || e2e_expect_str(fb, &b, "left (too slow)"));
+	assert_true(saw_left || e2e_expect_str(fb, &b, "离开了(网络过慢)"));
 	e2e_send_str(fa, "after\r\n");
 	assert_true(e2e_expect_str(fb, &b, ": after\r\n"));
 
@@ -865,7 +866,8 @@ static void test_operator_controls(void **state)
 	assert_true(e2e_expect_str(fb, &b, "请出聊天室。phones away"));
 	assert_true(e2e_expect_str(fb, &b, "请按键选择"));
 	assert_true(e2e_expect_str(
-		fa, &a, "*** guest-2 left (kicked by guest-1: phones away)"));
+		fa, &a,
+		"*** guest-2 被管理员 guest-1 请出了聊天室:phones away"));
 	assert_true(e2e_server_log_wait(
 		&f->srv, "operator guest-1 kicks guest-2 (phones away)"));
 

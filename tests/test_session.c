@@ -64,9 +64,18 @@ static void sink_notify(void *ctx, const char *text, size_t len)
 	strbuf_append(&((struct sink *)ctx)->notices, text, len);
 }
 
-static void sink_deliver(void *ctx, struct chat_msg *msg)
+/* A room message as the caller would get it: worded for voice, if any. */
+static void sink_deliver(void *ctx, struct chat_msg *msg, const void *voice)
 {
-	strbuf_append(&((struct sink *)ctx)->out, msg->text, msg->len);
+	const struct chat_rendering *r =
+		voice != NULL ? chat_msg_rendering(msg, voice, CHARSET_UTF8)
+			      : NULL;
+
+	assert_true(voice == NULL || r != NULL);
+	if (r != NULL)
+		strbuf_append(&((struct sink *)ctx)->out, r->bytes, r->len);
+	else
+		strbuf_append(&((struct sink *)ctx)->out, msg->text, msg->len);
 }
 
 static void sink_send_now(void *ctx)
@@ -582,7 +591,7 @@ static void test_chat_enter_and_talk(void **state)
 	/* the warning comes a minute early */
 	assert_int_equal(p->a->timer, 540);
 	key(p->b, "4");
-	assert_saw(p->a, "*** guest-2 joined\r\n");
+	assert_saw(p->a, "JOINED guest-2\r\n");
 	assert_saw(p->b, "CHAT_BANNER guest-2\n");
 	line(p->a, "你好");
 	assert_saw(p->b, "[12:00:00] guest-1: 你好\r\n");
@@ -612,7 +621,7 @@ static void test_chat_deferred_batch_sent(void **state)
 	chat_room_defer(p->room, note_flush, &asked);
 	key(p->a, "4");
 	key(p->b, "4");
-	assert_saw(p->a, "CHAT_BANNER guest-1\n*** guest-2 joined\r\n");
+	assert_saw(p->a, "CHAT_BANNER guest-1\nJOINED guest-2\r\n");
 	assert_saw(p->b, "CHAT_BANNER guest-2\n");
 	assert_false(asked);
 	line(p->a, "one");
@@ -651,8 +660,8 @@ static void test_chat_commands(void **state)
 	strbuf_reset(&p->a->out);
 	strbuf_reset(&p->b->out);
 	line(p->a, "/nick 小明");
-	assert_saw(p->a, "*** guest-1 is now known as 小明\r\n");
-	assert_saw(p->b, "*** guest-1 is now known as 小明\r\n");
+	assert_saw(p->a, "RENAMED guest-1 小明\r\n");
+	assert_saw(p->b, "RENAMED guest-1 小明\r\n");
 	line(p->b, "/nick 小明");
 	assert_saw(p->b, "CHAT_NICK_TAKEN 小明\n");
 	line(p->b, "/nick bad name!");
@@ -661,7 +670,7 @@ static void test_chat_commands(void **state)
 	assert_saw(p->b, "CHAT_USAGE /nick NAME\n");
 	line(p->b, "/msg 小明 psst");
 	assert_saw(p->b, "CHAT_SENT 小明\n");
-	assert_saw(p->a, "[12:00:00] guest-2 (private): psst\r\n");
+	assert_saw(p->a, "PRIVATE 12:00:00 guest-2 psst\r\n");
 	line(p->b, "/msg nobody hi");
 	assert_saw(p->b, "CHAT_NO_SUCH_NICK nobody\n");
 	line(p->b, "/msg 小明");
@@ -671,7 +680,7 @@ static void test_chat_commands(void **state)
 	line(p->b, "/help");
 	assert_saw(p->b, "CHAT_HELP\n");
 	line(p->b, "/who");
-	assert_saw(p->b, "2 online:\n  guest-2  idle 0s\n  小明     idle 0s\n");
+	assert_saw(p->b, "WHO 2\nROW guest-2|0s\nROW 小明   |0s\n");
 	assert_saw(p->a, "");
 }
 
@@ -684,7 +693,7 @@ static void test_chat_menu_and_quit(void **state)
 	strbuf_reset(&p->a->out);
 	strbuf_reset(&p->b->out);
 	line(p->b, "/menu");
-	assert_saw(p->a, "*** guest-2 left\r\n");
+	assert_saw(p->a, "LEFT guest-2 MENU\r\n");
 	assert_saw(p->b, "主菜单 10086\n");
 	assert_int_equal(p->b->input, LINEEDIT_INPUT_KEYS);
 	assert_int_equal(chat_room_count(p->room), 1);
@@ -703,7 +712,7 @@ static void test_chat_hangup_announced(void **state)
 	key(p->b, "4");
 	strbuf_reset(&p->a->out);
 	session_hangup(p->b->session, "interrupt");
-	assert_saw(p->a, "*** guest-2 left (interrupt)\r\n");
+	assert_saw(p->a, "LEFT guest-2 HUNG_UP\r\n");
 	/* A conn torn down without a goodbye still leaves the room. */
 	session_free(p->a->session);
 	p->a->session = session_new(8, p->a->catalog, &p->a->env, &io);
@@ -737,7 +746,7 @@ static void test_chat_drop_slow_reader(void **state)
 	strbuf_reset(&p->a->out);
 	strbuf_reset(&p->b->out);
 	session_drop_slow_reader(p->b->session);
-	assert_saw(p->a, "*** guest-2 left (too slow)\r\n");
+	assert_saw(p->a, "LEFT guest-2 SLOW\r\n");
 	assert_saw(p->b, "CHAT_REMOVED\n主菜单 10086\n");
 	assert_int_equal(session_state(p->b->session), SESSION_MENU);
 }
@@ -754,7 +763,7 @@ static void test_chat_too_long_and_flood(void **state)
 	big[sizeof(big) - 1] = '\0';
 	line(p->a, big);
 	assert_saw(p->a,
-		   "CHAT_BANNER guest-1\n*** guest-2 joined\r\nCHAT_TOO_LONG\n");
+		   "CHAT_BANNER guest-1\nJOINED guest-2\r\nCHAT_TOO_LONG\n");
 	assert_saw(p->b, "");
 }
 

@@ -834,6 +834,7 @@ static int teardown(void **state)
 static const char *const names[] = {
 	"ayt",
 	"chat_join_leave",
+	"chat_languages",
 	"chat_redraw",
 	"ctrl_c_char",
 	"ctrl_c_line",
