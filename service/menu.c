@@ -110,6 +110,23 @@ const char *menu_text_name(enum menu_text_id id)
 	return menu_texts[id].name;
 }
 
+/* The fields a text is given, for the loader's checks. */
+const char *menu_text_fields(enum menu_text_id id)
+{
+	if ((unsigned)id >= MENU_TEXT_COUNT)
+		return NULL;
+	return menu_texts[id].fields;
+}
+
+/* The service text of that name; a set's other texts are its own. */
+enum menu_text_id menu_text_by_name(const char *name)
+{
+	for (unsigned i = 0; i < MENU_TEXT_COUNT; i++)
+		if (strcmp(menu_texts[i].name, name) == 0)
+			return (enum menu_text_id)i;
+	return MENU_TEXT_COUNT;
+}
+
 /* Whether a set with this need must carry the text. */
 bool menu_text_needed(enum menu_text_id id, enum menu_text_need need)
 {

@@ -198,6 +198,13 @@ struct menu_catalog {
 
 /* The name of a text in menu files, e.g. "goodbye"; NULL past the count. */
 const char *menu_text_name(enum menu_text_id id);
+/*
+ * The {fields} the service fills in text id, space-separated ("" for
+ * none); NULL past the count.
+ */
+const char *menu_text_fields(enum menu_text_id id);
+/* The service text called name, or MENU_TEXT_COUNT if none is. */
+enum menu_text_id menu_text_by_name(const char *name);
 /* Whether a set that needs (every set, or one offering a flow) must carry id. */
 bool menu_text_needed(enum menu_text_id id, enum menu_text_need need);
 /* Which texts a flow needs from a set whose keys start it. */

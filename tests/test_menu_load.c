@@ -96,6 +96,11 @@ static const struct bad_case bad_cases[] = {
 	    "\"-5\")",
 	    ":16:25: input_max_timeouts must be an integer from 0 to 100 "
 	    "(got \"a few\")" } },
+	{ "bad_text_field.yaml",
+	  { ":5:12: text \"goodbye\" has no field {nick}",
+	    ":12:17: text \"query_locked\" has no field {minute} (its fields: "
+	    "minutes)",
+	    ":12:17: warning: text \"query_locked\" does not show {minutes}" } },
 	{ "bad_max_failures.yaml",
 	  { ":13:17: max_failures must be an integer from 1 to 100 (got "
 	    "\"three\")" } },
@@ -359,6 +364,37 @@ static void test_default_single_file(void **state)
 	assert_true(w->line > 0 && w->col > 0);
 	assert_non_null(strstr(w->message, "key \"3\" switches to language "
 					   "\"en\", which is not loaded"));
+}
+
+/* A service text that leaves out a field it is given: a warning. */
+static void test_text_without_its_field(void **state)
+{
+	struct fixture *f = *state;
+	const struct menu_error *w;
+
+	write_tmp(f,
+		  "language: xx\n"
+		  "name: Test\n"
+		  "start: main\n"
+		  "texts:\n"
+		  "  goodbye: \"Bye.\\n\"\n"
+		  "  invalid: \"Invalid.\\n\"\n"
+		  "  timeout: \"Timeout.\\n\"\n"
+		  "  unavailable: \"Unavailable.\\n\"\n"
+		  "  too_long: \"Too long.\\n\"\n"
+		  "  closing: \"Closing.\\n\"\n"
+		  "  menu_gone: \"Gone.\\n\"\n"
+		  "  query_locked: \"Locked.\\n\"\n"
+		  "menus:\n"
+		  "  main:\n",
+		  "    text: \"Main\\n\"\n");
+	load_good(f, f->tmp);
+	assert_int_equal(f->errs.nwarnings, 1);
+	w = &f->errs.warnings[0];
+	assert_int_equal(w->line, 12);
+	assert_int_equal(w->col, 17);
+	assert_string_equal(w->message,
+			    "text \"query_locked\" does not show {minutes}");
 }
 
 /* Loaded together, the default sets reach each other: no warning. */
@@ -761,6 +797,7 @@ static const struct CMUnitTest fixed_tests[] = {
 	TEST(test_default_sets),
 	TEST(test_default_texts_fit),
 	TEST(test_default_single_file),
+	TEST(test_text_without_its_field),
 	TEST(test_default_dir_no_warning),
 	TEST(test_good_minimal),
 	TEST(test_dir_languages),
