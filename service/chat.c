@@ -123,7 +123,7 @@ struct chat_msg *chat_msg_ref(struct chat_msg *msg)
 	return msg;
 }
 
-/* Drops a reference; the last one frees the text and the alt cache. */
+/* Drops a reference; the last one frees the message and its renderings. */
 void chat_msg_unref(struct chat_msg *msg)
 {
 	if (msg == NULL)
@@ -131,8 +131,38 @@ void chat_msg_unref(struct chat_msg *msg)
 	assert(msg->refs > 0);
 	if (--msg->refs > 0)
 		return;
-	free(msg->alt);
+	for (size_t i = 0; i < msg->n_renderings; i++)
+		free(msg->renderings[i].bytes);
+	free(msg->renderings);
 	free(msg);
+}
+
+/* Finds a kept rendering: a message has one per language and encoding in use. */
+const struct chat_rendering *chat_msg_rendering(const struct chat_msg *msg,
+						const void *voice, int encoding)
+{
+	for (size_t i = 0; i < msg->n_renderings; i++) {
+		const struct chat_rendering *r = &msg->renderings[i];
+
+		if (r->voice == voice && r->encoding == encoding)
+			return r;
+	}
+	return NULL;
+}
+
+/* Keeps a rendering with the message, for every recipient that shares it. */
+const struct chat_rendering *chat_msg_keep(struct chat_msg *msg,
+					   const void *voice, int encoding,
+					   char *bytes, size_t len)
+{
+	struct chat_rendering *r;
+
+	msg->renderings = xrealloc(msg->renderings,
+				   (msg->n_renderings + 1) *
+					   sizeof(*msg->renderings));
+	r = &msg->renderings[msg->n_renderings++];
+	*r = (struct chat_rendering){ voice, encoding, bytes, len };
+	return r;
 }
 
 /* Builds a message from parts end to end; the caller owns its one reference. */
@@ -144,10 +174,10 @@ static struct chat_msg *msg_from_parts(const struct part *parts, size_t n)
 
 	for (size_t i = 0; i < n; i++)
 		len += parts[i].len;
-	msg = xmalloc(sizeof(*msg) + len + 1);
+	msg = xcalloc(1, sizeof(*msg) + len + 1);
 	msg->refs = 1;
-	msg->alt = NULL;
-	msg->alt_len = 0;
+	msg->kind = CHAT_MSG_LINE;
+	msg->time = msg->nick = msg->other = msg->body = "";
 	msg->len = len;
 	p = msg->text;
 	for (size_t i = 0; i < n; i++) {
@@ -157,6 +187,45 @@ static struct chat_msg *msg_from_parts(const struct part *parts, size_t n)
 		p += parts[i].len;
 	}
 	*p = '\0';
+	return msg;
+}
+
+/*
+ * A message of the room's own, its fields copied in end to end with their
+ * NULs; NULL fields are "". The caller owns its one reference.
+ */
+static struct chat_msg *msg_event(enum chat_msg_kind kind, const char *time,
+				  const char *nick, const char *other,
+				  const char *body, size_t body_len)
+{
+	const char *in[3] = { time ? time : "", nick ? nick : "",
+			      other ? other : "" };
+	size_t lens[3], len = body_len + 1;
+	struct chat_msg *msg;
+	const char **out[3];
+	char *p;
+
+	for (size_t i = 0; i < 3; i++) {
+		lens[i] = strlen(in[i]);
+		len += lens[i] + 1;
+	}
+	msg = xcalloc(1, sizeof(*msg) + len);
+	msg->refs = 1;
+	msg->kind = kind;
+	out[0] = &msg->time;
+	out[1] = &msg->nick;
+	out[2] = &msg->other;
+	p = msg->text;
+	for (size_t i = 0; i < 3; i++) {
+		memcpy(p, in[i], lens[i] + 1);
+		*out[i] = p;
+		p += lens[i] + 1;
+	}
+	if (body_len > 0)
+		memcpy(p, body, body_len);
+	p[body_len] = '\0';
+	msg->body = p;
+	msg->len = len;
 	return msg;
 }
 
@@ -176,8 +245,9 @@ static const char *room_stamp(struct chat_room *room, double now)
 }
 
 /*
- * The formats, all here. Lines members type carry a timestamp; server
- * announcements start with "***". Text is already sanitised.
+ * The formats of members' lines, the same in every language; they carry
+ * a timestamp. The room's own lines are events each language words (see
+ * msg_event). Text is already sanitised.
  */
 
 /* "[12:34:56] nick: text" */
@@ -210,77 +280,13 @@ static struct chat_msg *format_me(struct chat_room *room, double now,
 	return msg_from_parts(parts, ARRAY_LEN(parts));
 }
 
-/* "[12:34:56] nick (private): text" */
+/* A private line: its time, its sender and the text. */
 static struct chat_msg *format_private(struct chat_room *room, double now,
 				       const char *nick, const char *text,
 				       size_t len)
 {
-	/* clang-format off */
-	const struct part parts[] = {
-		LIT("["), STR(room_stamp(room, now)), LIT("] "), STR(nick),
-		LIT(" (private): "), { text, len }, LIT("\r\n"),
-	};
-	/* clang-format on */
-
-	return msg_from_parts(parts, ARRAY_LEN(parts));
-}
-
-/* "*** nick joined" */
-static struct chat_msg *format_join(const char *nick)
-{
-	/* clang-format off */
-	const struct part parts[] = {
-		LIT("*** "), STR(nick), LIT(" joined\r\n"),
-	};
-	/* clang-format on */
-
-	return msg_from_parts(parts, ARRAY_LEN(parts));
-}
-
-/* "*** nick left (reason)", or "*** nick left" without a reason. */
-static struct chat_msg *format_leave(const char *nick, const char *reason,
-				     size_t len)
-{
-	/* clang-format off */
-	const struct part with[] = {
-		LIT("*** "), STR(nick), LIT(" left ("), { reason, len },
-		LIT(")\r\n"),
-	};
-	/* clang-format on */
-	/* clang-format off */
-	const struct part without[] = {
-		LIT("*** "), STR(nick), LIT(" left\r\n"),
-	};
-	/* clang-format on */
-
-	if (len == 0)
-		return msg_from_parts(without, ARRAY_LEN(without));
-	return msg_from_parts(with, ARRAY_LEN(with));
-}
-
-/* "*** old is now known as new" */
-static struct chat_msg *format_rename(const char *old, const char *nick)
-{
-	/* clang-format off */
-	const struct part parts[] = {
-		LIT("*** "), STR(old), LIT(" is now known as "), STR(nick),
-		LIT("\r\n"),
-	};
-	/* clang-format on */
-
-	return msg_from_parts(parts, ARRAY_LEN(parts));
-}
-
-/* "*** text" */
-static struct chat_msg *format_notice(const char *text, size_t len)
-{
-	/* clang-format off */
-	const struct part parts[] = {
-		LIT("*** "), { text, len }, LIT("\r\n"),
-	};
-	/* clang-format on */
-
-	return msg_from_parts(parts, ARRAY_LEN(parts));
+	return msg_event(CHAT_MSG_PRIVATE, room_stamp(room, now), nick, NULL,
+			 text, len);
 }
 
 /* Whether a code point is removed from what others see. */
@@ -803,7 +809,9 @@ struct chat_member *chat_room_join(struct chat_room *room, const char *nick,
 	room->members[room->n_members++] = m;
 	room->n_live++;
 
-	room_queue(room, format_join(m->nick), NULL, m);
+	room_queue(room,
+		   msg_event(CHAT_MSG_JOINED, NULL, m->nick, NULL, NULL, 0),
+		   NULL, m);
 	for (size_t i = 0; i < room->hist_len; i++) {
 		struct chat_msg *msg =
 			room->history[(room->hist_first + i) % CHAT_HISTORY];
@@ -814,9 +822,9 @@ struct chat_member *chat_room_join(struct chat_room *room, const char *nick,
 	return m;
 }
 
-/* Removes a member and tells the others why. */
-void chat_room_leave(struct chat_room *room, struct chat_member *m,
-		     const char *reason)
+/* Removes a member and tells the others why; by and reason for a kick. */
+static void room_leave(struct chat_room *room, struct chat_member *m,
+		       enum chat_leave why, const char *by, const char *reason)
 {
 	struct chat_msg *msg;
 
@@ -836,9 +844,25 @@ void chat_room_leave(struct chat_room *room, struct chat_member *m,
 		chat_sanitize(reason, len < CHAT_MAX_LINE ? len : CHAT_MAX_LINE,
 			      &room->text);
 	}
-	msg = format_leave(m->nick, room->text.data, room->text.len);
+	msg = msg_event(CHAT_MSG_LEFT, NULL, m->nick, by, room->text.data,
+			room->text.len);
+	msg->leave = why;
 	/* m is gone, so skipped; posting also frees it if nothing runs. */
 	room_post(room, msg, NULL, NULL);
+}
+
+/* Removes a member and tells the others why. */
+void chat_room_leave(struct chat_room *room, struct chat_member *m,
+		     enum chat_leave why)
+{
+	room_leave(room, m, why, NULL, NULL);
+}
+
+/* Removes a member an operator took out, saying who and why. */
+void chat_room_leave_kicked(struct chat_room *room, struct chat_member *m,
+			    const char *by, const char *reason)
+{
+	room_leave(room, m, CHAT_LEAVE_KICKED, by, reason);
 }
 
 /* An operator's kick: the member is told and leaves (see chat.h). */
@@ -849,7 +873,6 @@ enum chat_result chat_room_kick(struct chat_room *room,
 	struct chat_member *m = room_find(room, nick);
 	/* by may be m, gone once it leaves: keep its nick. */
 	char kicker[CHAT_NICK_BYTES + 1];
-	struct strbuf why;
 
 	if (m == NULL)
 		return CHAT_NO_SUCH_NICK;
@@ -858,11 +881,7 @@ enum chat_result chat_room_kick(struct chat_room *room,
 		m->kicked(m->ctx, kicker, reason);
 		return CHAT_OK;
 	}
-	strbuf_init(&why);
-	strbuf_printf(&why, "kicked by %s%s%s", kicker, reason[0] ? ": " : "",
-		      reason);
-	chat_room_leave(room, m, why.data);
-	strbuf_fini(&why);
+	room_leave(room, m, CHAT_LEAVE_KICKED, kicker, reason);
 	return CHAT_OK;
 }
 
@@ -980,7 +999,7 @@ enum chat_result chat_room_rename(struct chat_room *room, struct chat_member *m,
 		return CHAT_NICK_TAKEN;
 	if (strcmp(m->nick, nick) == 0)
 		return CHAT_OK; /* nothing changes, nothing to announce */
-	msg = format_rename(m->nick, nick);
+	msg = msg_event(CHAT_MSG_RENAMED, NULL, nick, m->nick, NULL, 0);
 	memcpy(m->nick, nick, strlen(nick) + 1);
 	room_post(room, msg, NULL, NULL);
 	return CHAT_OK;
@@ -1016,63 +1035,43 @@ static int member_cmp(const void *a, const void *b)
 	return c != 0 ? c : strcmp(ma->nick, mb->nick);
 }
 
-/* Appends an idle time as "5s", "3m" or "2h", rounded down. */
-static void append_idle(struct strbuf *out, double secs)
-{
-	long s = secs > 0 ? (long)secs : 0;
-
-	if (s < 60)
-		strbuf_printf(out, "%lds", s);
-	else if (s < 3600)
-		strbuf_printf(out, "%ldm", s / 60);
-	else
-		strbuf_printf(out, "%ldh", s / 3600);
-}
-
-/*
- * Appends "N online:" and a line per member sorted by nick: two spaces,
- * the nick padded by display width, two spaces, "idle 5s". Lines end in
- * "\n": this is text for the session, not a chat_msg.
- */
-void chat_room_who(const struct chat_room *room, struct strbuf *out)
+/* The members for /who, sorted by nick; see chat.h. */
+struct chat_who *chat_room_who(const struct chat_room *room, size_t *n,
+			       size_t *width)
 {
 	const struct chat_member **list = xmalloc(room->n_live * sizeof(*list));
+	struct chat_who *rows;
 	double now = room->clock();
-	size_t n = 0, width = 0;
 
-	for (size_t i = 0; i < room->n_members; i++) {
-		const struct chat_member *m = room->members[i];
-		size_t w;
+	*n = 0;
+	*width = 0;
+	for (size_t i = 0; i < room->n_members; i++)
+		if (!room->members[i]->gone)
+			list[(*n)++] = room->members[i];
+	qsort(list, *n, sizeof(*list), member_cmp);
+	rows = xcalloc(*n > 0 ? *n : 1, sizeof(*rows));
+	for (size_t i = 0; i < *n; i++) {
+		double idle = now - list[i]->active;
 
-		if (m->gone)
-			continue;
-		list[n++] = m;
-		w = nick_width(m->nick);
-		if (w > width)
-			width = w;
-	}
-	qsort(list, n, sizeof(*list), member_cmp);
-	strbuf_printf(out, "%zu online:\n", n);
-	for (size_t i = 0; i < n; i++) {
-		strbuf_append_str(out, "  ");
-		strbuf_append_str(out, list[i]->nick);
-		for (size_t w = nick_width(list[i]->nick); w < width; w++)
-			strbuf_append_char(out, ' ');
-		strbuf_append_str(out, "  idle ");
-		append_idle(out, now - list[i]->active);
-		strbuf_append_char(out, '\n');
+		rows[i].nick = list[i]->nick;
+		rows[i].width = nick_width(list[i]->nick);
+		rows[i].idle = idle > 0 ? (long)idle : 0;
+		if (rows[i].width > *width)
+			*width = rows[i].width;
 	}
 	free(list);
+	return rows;
 }
 
-/* Sends "*** text" to every member; notices are not kept in history. */
+/* Sends a notice to every member; notices are not kept in history. */
 void chat_room_notice(struct chat_room *room, const char *text)
 {
 	struct chat_msg *msg;
 
 	strbuf_reset(&room->text);
 	chat_sanitize(text, strlen(text), &room->text);
-	msg = format_notice(room->text.data, room->text.len);
+	msg = msg_event(CHAT_MSG_NOTICE, NULL, NULL, NULL, room->text.data,
+			room->text.len);
 	room_post(room, msg, NULL, NULL);
 }
 

@@ -28,18 +28,70 @@
 #define CHAT_BURST_DEFAULT 10
 
 /*
- * One formatted line, shared by every recipient: UTF-8 with "\r\n" line
- * ends, no control characters and no 0xff byte, so a UTF-8 caller can be
- * sent the bytes unchanged. alt/alt_len are a cache a recipient may fill
- * with another encoding of the same text (freed with the message).
+ * What a message is. A member's line reads the same in every language; the
+ * room's own lines are said in each recipient's language, from its texts.
+ */
+enum chat_msg_kind {
+	CHAT_MSG_LINE,    /* say and /me: text is the line itself */
+	CHAT_MSG_PRIVATE, /* a /msg to one member: time, nick, body */
+	CHAT_MSG_JOINED,  /* nick */
+	CHAT_MSG_LEFT,    /* nick and leave; other and body for a kick */
+	CHAT_MSG_RENAMED, /* other (the old nick), nick */
+	CHAT_MSG_NOTICE,  /* body */
+};
+
+/* Why a member left the room: each language says each in its own words. */
+enum chat_leave {
+	CHAT_LEAVE_HUNG_UP, /* the call ended: quit, Ctrl-C, a silence... */
+	CHAT_LEAVE_MENU,    /* back to the menus (/menu) */
+	CHAT_LEAVE_IDLE,    /* quiet for --chat-idle */
+	CHAT_LEAVE_SLOW,    /* did not read fast enough */
+	CHAT_LEAVE_KICKED,  /* an operator's /kick: other is who, body why */
+	CHAT_LEAVE_CLOSING, /* the service is shutting down */
+	CHAT_LEAVE_COUNT,
+};
+
+/*
+ * One way of showing a message: in a voice (the texts of one language; NULL
+ * for a member's line) and an encoding (an enum charset), made by the first
+ * recipient that needed it and kept for the others. bytes: "\r\n" line
+ * ends, no control characters and no 0xff byte; owned by the message.
+ */
+struct chat_rendering {
+	const void *voice;
+	int encoding;
+	char *bytes;
+	size_t len;
+};
+
+/*
+ * One message, shared by every recipient. For CHAT_MSG_LINE, text is the
+ * line in UTF-8, ready to send as is; for the others it holds the fields
+ * the pointers name (sanitised, "" when unused) and the words come from
+ * each recipient's texts. Renderings are cached with the message.
  */
 struct chat_msg {
 	unsigned refs;
-	char *alt;
-	size_t alt_len;
+	enum chat_msg_kind kind;
+	enum chat_leave leave; /* CHAT_MSG_LEFT */
+	const char *time, *nick, *other, *body;
+	struct chat_rendering *renderings;
+	size_t n_renderings;
 	size_t len;
 	char text[];
 };
+
+/* The rendering of msg kept for (voice, encoding), or NULL. */
+const struct chat_rendering *chat_msg_rendering(const struct chat_msg *msg,
+						const void *voice,
+						int encoding);
+/*
+ * Keeps bytes (malloc'd; msg owns them from now on) as msg's rendering for
+ * (voice, encoding) and returns it.
+ */
+const struct chat_rendering *chat_msg_keep(struct chat_msg *msg,
+					   const void *voice, int encoding,
+					   char *bytes, size_t len);
 
 /* Takes a reference; returns msg. */
 struct chat_msg *chat_msg_ref(struct chat_msg *msg);
@@ -114,12 +166,15 @@ void chat_room_free(struct chat_room *room);
 struct chat_member *chat_room_join(struct chat_room *room, const char *nick,
 				   const struct chat_member_ops *ops,
 				   void *ctx);
-/*
- * Removes a member (m is invalid afterwards) and tells the others why:
- * "*** nick left (hung up)", or "*** nick left" for a NULL reason.
- */
+/* Removes a member (m is invalid afterwards) and tells the others why. */
 void chat_room_leave(struct chat_room *room, struct chat_member *m,
-		     const char *reason);
+		     enum chat_leave why);
+/*
+ * The same for a member an operator (by, a nick) took out, with the
+ * operator's reason ("" for none): CHAT_LEAVE_KICKED.
+ */
+void chat_room_leave_kicked(struct chat_room *room, struct chat_member *m,
+			    const char *by, const char *reason);
 
 enum chat_result {
 	CHAT_OK,
@@ -132,14 +187,14 @@ enum chat_result {
 	CHAT_MUTED,        /* an operator muted the sender: dropped */
 };
 
-/* Broadcasts "[HH:MM:SS] nick: text" to every other member. */
+/* Broadcasts "[HH:MM:SS] nick: text" to every other member (a line). */
 enum chat_result chat_room_say(struct chat_room *room, struct chat_member *m,
 			       const char *text, size_t len);
 /* Broadcasts "[HH:MM:SS] * nick action" to every other member. */
 enum chat_result chat_room_me(struct chat_room *room, struct chat_member *m,
 			      const char *text, size_t len);
 /*
- * Sends "[HH:MM:SS] nick (private): text" to the member called nick
+ * Sends text privately (CHAT_MSG_PRIVATE) to the member called nick
  * (case-insensitive) only; never kept in history. Checked in the order
  * CHAT_TOO_LONG, CHAT_NO_SUCH_NICK, CHAT_EMPTY, CHAT_RATE_LIMITED.
  */
@@ -147,16 +202,24 @@ enum chat_result chat_room_msg(struct chat_room *room, struct chat_member *m,
 			       const char *nick, const char *text, size_t len);
 /*
  * Renames a member (1..16 letters, digits, CJK, '_', '-'; unique ignoring
- * ASCII case) and announces "*** old is now known as new" to everyone.
+ * ASCII case) and announces it (CHAT_MSG_RENAMED) to everyone.
  */
 enum chat_result chat_room_rename(struct chat_room *room, struct chat_member *m,
 				  const char *nick);
+/* One member for /who: its nick, and the seconds since it last spoke. */
+struct chat_who {
+	const char *nick; /* owned by the room: valid until it changes */
+	size_t width;     /* the nick's terminal columns */
+	long idle;
+};
+
 /*
- * Appends "N online:\n" and a line per member sorted by nick: the nick
- * padded by display width, then "idle 5s" (or 3m, 2h). Lines end in "\n".
+ * The members sorted by nick (ignoring ASCII case): a new array the
+ * caller frees, *n entries long; *width is the widest nick's columns.
  */
-void chat_room_who(const struct chat_room *room, struct strbuf *out);
-/* Sends a server notice to every member. */
+struct chat_who *chat_room_who(const struct chat_room *room, size_t *n,
+			       size_t *width);
+/* Sends a server notice (CHAT_MSG_NOTICE) to every member. */
 void chat_room_notice(struct chat_room *room, const char *text);
 
 /* The member's nickname, owned by the room; it changes with a rename. */

@@ -336,25 +336,40 @@ static void core_async_end(struct core *c)
 }
 
 /*
- * A chat line's bytes: UTF-8 as formatted, another charset converted once
- * into the shared message. Short lines are copied, long ones shared.
+ * A chat line's bytes: a member's line as formatted, or the room's own
+ * line as worded for voice; in another charset converted once per voice
+ * and charset, kept in the shared message. Short lines are copied, long
+ * ones shared.
  */
-static void core_out_chat(struct core *c, struct chat_msg *msg)
+static void core_out_chat(struct core *c, struct chat_msg *msg,
+			  const void *voice)
 {
+	const struct chat_rendering *r = NULL;
 	const char *bytes = msg->text;
 	size_t len = msg->len;
 
+	if (voice != NULL) {
+		r = chat_msg_rendering(msg, voice, CHARSET_UTF8);
+		if (r == NULL)
+			return; /* the session words it first: cannot happen */
+		bytes = r->bytes;
+		len = r->len;
+	}
 	if (!c->utf8) {
-		if (msg->alt == NULL) {
+		enum charset cs = charset_conv_charset(c->charset);
+
+		r = chat_msg_rendering(msg, voice, (int)cs);
+		if (r == NULL) {
 			struct strbuf sb;
 
 			strbuf_init(&sb);
-			charset_encode(c->charset, msg->text, msg->len, &sb);
-			msg->alt = sb.data ? sb.data : xstrdup("");
-			msg->alt_len = sb.len;
+			charset_encode(c->charset, bytes, len, &sb);
+			r = chat_msg_keep(msg, voice, (int)cs,
+					  sb.data ? sb.data : xstrdup(""),
+					  sb.len);
 		}
-		bytes = msg->alt;
-		len = msg->alt_len;
+		bytes = r->bytes;
+		len = r->len;
 	}
 	/*
 	 * The text holds no 0xff byte (sanitised), so no telnet escaping.
@@ -404,12 +419,12 @@ static void io_notify(void *ctx, const char *text, size_t len)
  * then the room is left on a later turn (the room is looping over its
  * members right now).
  */
-static void io_deliver(void *ctx, struct chat_msg *msg)
+static void io_deliver(void *ctx, struct chat_msg *msg, const void *voice)
 {
 	struct core *c = ctx;
 	struct core_call call;
 
-	assert(is_clean_chat(msg));
+	assert(voice != NULL || is_clean_chat(msg));
 	if (c->closed)
 		return;
 	if (c->sink->is_full(c->sink_ctx)) {
@@ -421,7 +436,7 @@ static void io_deliver(void *ctx, struct chat_msg *msg)
 	}
 	if (!c->char_mode) {
 		/* No typing on the screen to go around: straight to the sink. */
-		core_out_chat(c, msg);
+		core_out_chat(c, msg, voice);
 		if (c->failed && c->call == NULL) {
 			core_enter(c, &call); /* closes the core as it leaves */
 			core_leave(c, &call);
@@ -430,7 +445,7 @@ static void io_deliver(void *ctx, struct chat_msg *msg)
 	}
 	core_enter(c, &call);
 	core_async_begin(c);
-	core_out_chat(c, msg);
+	core_out_chat(c, msg, voice);
 	core_async_end(c);
 	core_leave(c, &call);
 }
@@ -781,10 +796,32 @@ static void core_trace_in(struct core *c, const char *p, size_t n, size_t whole)
 	trace_bytes(c->trace, c->id, TRACE_IN, p, n, secret, whole);
 }
 
-/* One span: libtelnet parses it whole, then the core acts on its records. */
+/* Acts on the i-th record of a span. */
+static void core_replay(struct core *c, const struct core_span *span, size_t i)
+{
+	const struct core_event *rec = &span->ev[i];
+	struct telnet_adapter_event ev = {
+		.type = rec->type,
+		.data = span->bytes + rec->off,
+		.len = rec->len,
+		.width = rec->width,
+		.height = rec->height,
+	};
+
+	core_telnet(c, &ev);
+}
+
+/*
+ * One span: libtelnet parses it whole, then the core acts on its records
+ * in order, but for one thing: before a hang-up (IAC IP), the answers
+ * libtelnet made to the rest of the span go first. Linux telnet sends IP
+ * with DO TIMING-MARK and throws away what it reads until the answer:
+ * the goodbye must come after it.
+ */
 static void core_feed_span(struct core *c, const char *p, size_t n)
 {
 	struct core_span span;
+	bool done[CORE_SPAN_EVENTS] = { false };
 
 	span.nev = 0;
 	span.len = 0;
@@ -792,16 +829,17 @@ static void core_feed_span(struct core *c, const char *p, size_t n)
 	telnet_adapter_feed(c->telnet, p, n);
 	c->call->span = NULL;
 	for (size_t i = 0; i < span.nev; i++) {
-		const struct core_event *rec = &span.ev[i];
-		struct telnet_adapter_event ev = {
-			.type = rec->type,
-			.data = span.bytes + rec->off,
-			.len = rec->len,
-			.width = rec->width,
-			.height = rec->height,
-		};
-
-		core_telnet(c, &ev);
+		if (done[i])
+			continue;
+		if (span.ev[i].type == TELNET_ADAPTER_EV_HANGUP) {
+			for (size_t j = i + 1; j < span.nev; j++) {
+				if (span.ev[j].type == TELNET_ADAPTER_EV_SEND) {
+					core_replay(c, &span, j);
+					done[j] = true;
+				}
+			}
+		}
+		core_replay(c, &span, i);
 	}
 }
 

@@ -59,6 +59,7 @@ struct options {
 	unsigned udp_port; /* with udp_port_set; 0: no UDP */
 	unsigned chat_rate;
 	unsigned chat_idle;
+	unsigned max_idle;
 	struct listener_limits limits;
 	size_t max_output;
 };
@@ -114,6 +115,8 @@ static void usage(FILE *out)
 		"                      burst of twice that (default %d; 0: no limit)\n"
 		"      --chat-idle S   seconds a quiet chat member stays (default %d;\n"
 		"                      0: no limit)\n"
+		"      --max-idle S    seconds a silent call lasts, anywhere, before\n"
+		"                      the goodbye (default %d; 0: no limit)\n"
 		"      --max-clients N callers at once; past it a caller hears \"busy\"\n"
 		"                      (default %d; 0: no limit)\n"
 		"      --max-per-ip N  callers from one address (default %d; 0: no limit)\n"
@@ -130,8 +133,8 @@ static void usage(FILE *out)
 		"Signals: SIGHUP reloads the menus; SIGINT/SIGTERM say goodbye to\n"
 		"every caller and exit.\n",
 		DEFAULT_PORT, DEFAULT_DB, CHAT_RATE_DEFAULT, DEFAULT_CHAT_IDLE,
-		LISTENER_MAX_CLIENTS_DEFAULT, LISTENER_MAX_PER_IP_DEFAULT,
-		CONN_MAX_OUTPUT_DEFAULT);
+		SESSION_MAX_IDLE_DEFAULT, LISTENER_MAX_CLIENTS_DEFAULT,
+		LISTENER_MAX_PER_IP_DEFAULT, CONN_MAX_OUTPUT_DEFAULT);
 }
 
 /* Parses a whole number from 0 to max; exits with a message if it is not one. */
@@ -169,6 +172,7 @@ static void parse_options(int argc, char **argv, struct options *opts)
 		{ "udp-port", required_argument, NULL, 'u' },
 		{ "chat-rate", required_argument, NULL, 'R' },
 		{ "chat-idle", required_argument, NULL, 'I' },
+		{ "max-idle", required_argument, NULL, 'X' },
 		{ "max-output", required_argument, NULL, 'O' },
 		{ "max-clients", required_argument, NULL, 'C' },
 		{ "max-per-ip", required_argument, NULL, 'P' },
@@ -181,6 +185,7 @@ static void parse_options(int argc, char **argv, struct options *opts)
 	opts->port = DEFAULT_PORT;
 	opts->chat_rate = CHAT_RATE_DEFAULT;
 	opts->chat_idle = DEFAULT_CHAT_IDLE;
+	opts->max_idle = SESSION_MAX_IDLE_DEFAULT;
 	opts->max_output = CONN_MAX_OUTPUT_DEFAULT;
 	opts->limits.max_clients = LISTENER_MAX_CLIENTS_DEFAULT;
 	opts->limits.max_per_ip = LISTENER_MAX_PER_IP_DEFAULT;
@@ -208,6 +213,11 @@ static void parse_options(int argc, char **argv, struct options *opts)
 			opts->chat_idle =
 				(unsigned)parse_number("chat idle time", optarg,
 						       7 * 24 * 3600);
+			break;
+		case 'X':
+			opts->max_idle =
+				(unsigned)parse_number("--max-idle", optarg,
+						       SESSION_MAX_IDLE_MAX);
 			break;
 		case 'C':
 			opts->limits.max_clients = (unsigned)
@@ -624,6 +634,7 @@ static int serve(const struct options *opts, const char *menus_path)
 	struct conn_env env = {
 		.max_output = opts->max_output,
 		.session.chat_idle = opts->chat_idle,
+		.session.max_idle = opts->max_idle,
 	};
 	struct menu_catalog *cat;
 	char *operator_hash = NULL;

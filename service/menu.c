@@ -16,69 +16,88 @@
 struct menu_text_row {
 	const char *name;
 	unsigned needed_by; /* a bit per enum menu_text_need */
+	const char *fields; /* the {fields} it is given, space-separated */
 };
 
 /* The bit of one enum menu_text_need in menu_text_row.needed_by. */
 #define NEED(n) (1u << (n))
 /* clang-format off */
 static const struct menu_text_row menu_texts[] = {
-	[MENU_TEXT_GOODBYE] = { "goodbye", NEED(MENU_TEXT_NEED_EVERY_SET) },
-	[MENU_TEXT_INVALID] = { "invalid", NEED(MENU_TEXT_NEED_EVERY_SET) },
-	[MENU_TEXT_TIMEOUT] = { "timeout", NEED(MENU_TEXT_NEED_EVERY_SET) },
-	[MENU_TEXT_UNAVAILABLE] = { "unavailable", NEED(MENU_TEXT_NEED_EVERY_SET) },
-	[MENU_TEXT_TOO_LONG] = { "too_long", NEED(MENU_TEXT_NEED_EVERY_SET) },
-	[MENU_TEXT_CLOSING] = { "closing", NEED(MENU_TEXT_NEED_EVERY_SET) },
-	[MENU_TEXT_MENU_GONE] = { "menu_gone", NEED(MENU_TEXT_NEED_EVERY_SET) },
-	[MENU_TEXT_QUERY_NUMBER] = { "query_number", NEED(MENU_TEXT_NEED_QUERY) },
-	[MENU_TEXT_BAD_NUMBER] = { "bad_number", NEED(MENU_TEXT_NEED_QUERY) | NEED(MENU_TEXT_NEED_RECHARGE) },
-	[MENU_TEXT_QUERY_PASSWORD] = { "query_password", NEED(MENU_TEXT_NEED_QUERY) },
-	[MENU_TEXT_QUERY_WRONG] = { "query_wrong", NEED(MENU_TEXT_NEED_QUERY) },
-	[MENU_TEXT_QUERY_LOCKED] = { "query_locked", NEED(MENU_TEXT_NEED_QUERY) },
-	[MENU_TEXT_ACCOUNT_BALANCE] = { "account_balance", NEED(MENU_TEXT_NEED_QUERY) },
-	[MENU_TEXT_ACCOUNT_LOW_BALANCE] = { "account_low_balance", NEED(MENU_TEXT_NEED_QUERY) },
-	[MENU_TEXT_ACCOUNT_USAGE] = { "account_usage", NEED(MENU_TEXT_NEED_QUERY) },
-	[MENU_TEXT_ACCOUNT_PLAN] = { "account_plan", NEED(MENU_TEXT_NEED_QUERY) },
-	[MENU_TEXT_ACCOUNT_RECENT] = { "account_recent", NEED(MENU_TEXT_NEED_QUERY) },
-	[MENU_TEXT_ACCOUNT_RECENT_ITEM] = { "account_recent_item", NEED(MENU_TEXT_NEED_QUERY) },
-	[MENU_TEXT_ACCOUNT_RECENT_NONE] = { "account_recent_none", NEED(MENU_TEXT_NEED_QUERY) },
-	[MENU_TEXT_METHOD_CARD] = { "method_card", NEED(MENU_TEXT_NEED_QUERY) },
-	[MENU_TEXT_METHOD_AMOUNT] = { "method_amount", NEED(MENU_TEXT_NEED_QUERY) },
-	[MENU_TEXT_SERVICE_BUSY] = { "service_busy", NEED(MENU_TEXT_NEED_QUERY) | NEED(MENU_TEXT_NEED_RECHARGE) },
-	[MENU_TEXT_RECHARGE_NUMBER] = { "recharge_number", NEED(MENU_TEXT_NEED_RECHARGE) },
-	[MENU_TEXT_RECHARGE_NO_ACCOUNT] = { "recharge_no_account", NEED(MENU_TEXT_NEED_RECHARGE) },
-	[MENU_TEXT_RECHARGE_CARD] = { "recharge_card", NEED(MENU_TEXT_NEED_RECHARGE) },
-	[MENU_TEXT_RECHARGE_BAD_CARD] = { "recharge_bad_card", NEED(MENU_TEXT_NEED_RECHARGE) },
-	[MENU_TEXT_RECHARGE_CARD_UNKNOWN] = { "recharge_card_unknown", NEED(MENU_TEXT_NEED_RECHARGE) },
-	[MENU_TEXT_RECHARGE_CARD_USED] = { "recharge_card_used", NEED(MENU_TEXT_NEED_RECHARGE) },
-	[MENU_TEXT_RECHARGE_AMOUNT] = { "recharge_amount", NEED(MENU_TEXT_NEED_RECHARGE) },
-	[MENU_TEXT_RECHARGE_BAD_AMOUNT] = { "recharge_bad_amount", NEED(MENU_TEXT_NEED_RECHARGE) },
-	[MENU_TEXT_RECHARGE_CONFIRM] = { "recharge_confirm", NEED(MENU_TEXT_NEED_RECHARGE) },
-	[MENU_TEXT_RECHARGE_CANCELLED] = { "recharge_cancelled", NEED(MENU_TEXT_NEED_RECHARGE) },
-	[MENU_TEXT_RECHARGE_DONE] = { "recharge_done", NEED(MENU_TEXT_NEED_RECHARGE) },
-	[MENU_TEXT_CHAT_BANNER] = { "chat_banner", NEED(MENU_TEXT_NEED_CHAT) },
-	[MENU_TEXT_CHAT_HELP] = { "chat_help", NEED(MENU_TEXT_NEED_CHAT) },
-	[MENU_TEXT_CHAT_TOO_LONG] = { "chat_too_long", NEED(MENU_TEXT_NEED_CHAT) },
-	[MENU_TEXT_CHAT_SLOW_DOWN] = { "chat_slow_down", NEED(MENU_TEXT_NEED_CHAT) },
-	[MENU_TEXT_CHAT_BAD_NICK] = { "chat_bad_nick", NEED(MENU_TEXT_NEED_CHAT) },
-	[MENU_TEXT_CHAT_NICK_TAKEN] = { "chat_nick_taken", NEED(MENU_TEXT_NEED_CHAT) },
-	[MENU_TEXT_CHAT_NO_SUCH_NICK] = { "chat_no_such_nick", NEED(MENU_TEXT_NEED_CHAT) },
-	[MENU_TEXT_CHAT_SENT] = { "chat_sent", NEED(MENU_TEXT_NEED_CHAT) },
-	[MENU_TEXT_CHAT_UNKNOWN] = { "chat_unknown", NEED(MENU_TEXT_NEED_CHAT) },
-	[MENU_TEXT_CHAT_USAGE] = { "chat_usage", NEED(MENU_TEXT_NEED_CHAT) },
-	[MENU_TEXT_CHAT_IDLE_WARNING] = { "chat_idle_warning", NEED(MENU_TEXT_NEED_CHAT) },
-	[MENU_TEXT_CHAT_REMOVED] = { "chat_removed", NEED(MENU_TEXT_NEED_CHAT) },
-	[MENU_TEXT_CHAT_OP_PASSWORD] = { "chat_op_password", NEED(MENU_TEXT_NEED_CHAT) },
-	[MENU_TEXT_CHAT_OP_OK] = { "chat_op_ok", NEED(MENU_TEXT_NEED_CHAT) },
-	[MENU_TEXT_CHAT_OP_REFUSED] = { "chat_op_refused", NEED(MENU_TEXT_NEED_CHAT) },
-	[MENU_TEXT_CHAT_NOT_OP] = { "chat_not_op", NEED(MENU_TEXT_NEED_CHAT) },
-	[MENU_TEXT_CHAT_WALL] = { "chat_wall", NEED(MENU_TEXT_NEED_CHAT) },
-	[MENU_TEXT_CHAT_KICKED] = { "chat_kicked", NEED(MENU_TEXT_NEED_CHAT) },
-	[MENU_TEXT_CHAT_MUTED] = { "chat_muted", NEED(MENU_TEXT_NEED_CHAT) },
-	[MENU_TEXT_CHAT_OP_DONE] = { "chat_op_done", NEED(MENU_TEXT_NEED_CHAT) },
-	[MENU_TEXT_WIRE] = { "wire", NEED(MENU_TEXT_NEED_WIRE) },
-	[MENU_TEXT_RELOADED] = { "reloaded", 0 },
-	[MENU_TEXT_BUSY] = { "busy", 0 },
-	[MENU_TEXT_LANGUAGE_UNAVAILABLE] = { "language_unavailable", 0 },
+	[MENU_TEXT_GOODBYE] = { "goodbye", NEED(MENU_TEXT_NEED_EVERY_SET), "" },
+	[MENU_TEXT_INVALID] = { "invalid", NEED(MENU_TEXT_NEED_EVERY_SET), "" },
+	[MENU_TEXT_TIMEOUT] = { "timeout", NEED(MENU_TEXT_NEED_EVERY_SET), "" },
+	[MENU_TEXT_UNAVAILABLE] = { "unavailable", NEED(MENU_TEXT_NEED_EVERY_SET), "" },
+	[MENU_TEXT_TOO_LONG] = { "too_long", NEED(MENU_TEXT_NEED_EVERY_SET), "" },
+	[MENU_TEXT_CLOSING] = { "closing", NEED(MENU_TEXT_NEED_EVERY_SET), "" },
+	[MENU_TEXT_MENU_GONE] = { "menu_gone", NEED(MENU_TEXT_NEED_EVERY_SET), "" },
+	[MENU_TEXT_QUERY_NUMBER] = { "query_number", NEED(MENU_TEXT_NEED_QUERY), "" },
+	[MENU_TEXT_BAD_NUMBER] = { "bad_number", NEED(MENU_TEXT_NEED_QUERY) | NEED(MENU_TEXT_NEED_RECHARGE), "" },
+	[MENU_TEXT_QUERY_PASSWORD] = { "query_password", NEED(MENU_TEXT_NEED_QUERY), "" },
+	[MENU_TEXT_QUERY_WRONG] = { "query_wrong", NEED(MENU_TEXT_NEED_QUERY), "" },
+	[MENU_TEXT_QUERY_LOCKED] = { "query_locked", NEED(MENU_TEXT_NEED_QUERY), "minutes" },
+	[MENU_TEXT_ACCOUNT_BALANCE] = { "account_balance", NEED(MENU_TEXT_NEED_QUERY), "holder number balance" },
+	[MENU_TEXT_ACCOUNT_LOW_BALANCE] = { "account_low_balance", NEED(MENU_TEXT_NEED_QUERY), "" },
+	[MENU_TEXT_ACCOUNT_USAGE] = { "account_usage", NEED(MENU_TEXT_NEED_QUERY), "data_used data_total minutes_used minutes_total" },
+	[MENU_TEXT_ACCOUNT_PLAN] = { "account_plan", NEED(MENU_TEXT_NEED_QUERY), "plan plan_fee" },
+	[MENU_TEXT_ACCOUNT_RECENT] = { "account_recent", NEED(MENU_TEXT_NEED_QUERY), "" },
+	[MENU_TEXT_ACCOUNT_RECENT_ITEM] = { "account_recent_item", NEED(MENU_TEXT_NEED_QUERY), "date amount method" },
+	[MENU_TEXT_ACCOUNT_RECENT_NONE] = { "account_recent_none", NEED(MENU_TEXT_NEED_QUERY), "" },
+	[MENU_TEXT_METHOD_CARD] = { "method_card", NEED(MENU_TEXT_NEED_QUERY), "" },
+	[MENU_TEXT_METHOD_AMOUNT] = { "method_amount", NEED(MENU_TEXT_NEED_QUERY), "" },
+	[MENU_TEXT_SERVICE_BUSY] = { "service_busy", NEED(MENU_TEXT_NEED_QUERY) | NEED(MENU_TEXT_NEED_RECHARGE), "" },
+	[MENU_TEXT_RECHARGE_NUMBER] = { "recharge_number", NEED(MENU_TEXT_NEED_RECHARGE), "" },
+	[MENU_TEXT_RECHARGE_NO_ACCOUNT] = { "recharge_no_account", NEED(MENU_TEXT_NEED_RECHARGE), "" },
+	[MENU_TEXT_RECHARGE_CARD] = { "recharge_card", NEED(MENU_TEXT_NEED_RECHARGE), "" },
+	[MENU_TEXT_RECHARGE_BAD_CARD] = { "recharge_bad_card", NEED(MENU_TEXT_NEED_RECHARGE), "" },
+	[MENU_TEXT_RECHARGE_CARD_UNKNOWN] = { "recharge_card_unknown", NEED(MENU_TEXT_NEED_RECHARGE), "" },
+	[MENU_TEXT_RECHARGE_CARD_USED] = { "recharge_card_used", NEED(MENU_TEXT_NEED_RECHARGE), "" },
+	[MENU_TEXT_RECHARGE_AMOUNT] = { "recharge_amount", NEED(MENU_TEXT_NEED_RECHARGE), "" },
+	[MENU_TEXT_RECHARGE_BAD_AMOUNT] = { "recharge_bad_amount", NEED(MENU_TEXT_NEED_RECHARGE), "" },
+	[MENU_TEXT_RECHARGE_CONFIRM] = { "recharge_confirm", NEED(MENU_TEXT_NEED_RECHARGE), "number amount" },
+	[MENU_TEXT_RECHARGE_CANCELLED] = { "recharge_cancelled", NEED(MENU_TEXT_NEED_RECHARGE), "" },
+	[MENU_TEXT_RECHARGE_DONE] = { "recharge_done", NEED(MENU_TEXT_NEED_RECHARGE), "number amount balance" },
+	[MENU_TEXT_CHAT_BANNER] = { "chat_banner", NEED(MENU_TEXT_NEED_CHAT), "nick" },
+	[MENU_TEXT_CHAT_HELP] = { "chat_help", NEED(MENU_TEXT_NEED_CHAT), "" },
+	[MENU_TEXT_CHAT_TOO_LONG] = { "chat_too_long", NEED(MENU_TEXT_NEED_CHAT), "" },
+	[MENU_TEXT_CHAT_SLOW_DOWN] = { "chat_slow_down", NEED(MENU_TEXT_NEED_CHAT), "" },
+	[MENU_TEXT_CHAT_BAD_NICK] = { "chat_bad_nick", NEED(MENU_TEXT_NEED_CHAT), "" },
+	[MENU_TEXT_CHAT_NICK_TAKEN] = { "chat_nick_taken", NEED(MENU_TEXT_NEED_CHAT), "nick" },
+	[MENU_TEXT_CHAT_NO_SUCH_NICK] = { "chat_no_such_nick", NEED(MENU_TEXT_NEED_CHAT), "nick" },
+	[MENU_TEXT_CHAT_SENT] = { "chat_sent", NEED(MENU_TEXT_NEED_CHAT), "nick" },
+	[MENU_TEXT_CHAT_UNKNOWN] = { "chat_unknown", NEED(MENU_TEXT_NEED_CHAT), "command" },
+	[MENU_TEXT_CHAT_USAGE] = { "chat_usage", NEED(MENU_TEXT_NEED_CHAT), "usage" },
+	[MENU_TEXT_CHAT_IDLE_WARNING] = { "chat_idle_warning", NEED(MENU_TEXT_NEED_CHAT), "" },
+	[MENU_TEXT_CHAT_REMOVED] = { "chat_removed", NEED(MENU_TEXT_NEED_CHAT), "" },
+	[MENU_TEXT_CHAT_OP_PASSWORD] = { "chat_op_password", NEED(MENU_TEXT_NEED_CHAT), "" },
+	[MENU_TEXT_CHAT_OP_OK] = { "chat_op_ok", NEED(MENU_TEXT_NEED_CHAT), "" },
+	[MENU_TEXT_CHAT_OP_REFUSED] = { "chat_op_refused", NEED(MENU_TEXT_NEED_CHAT), "" },
+	[MENU_TEXT_CHAT_NOT_OP] = { "chat_not_op", NEED(MENU_TEXT_NEED_CHAT), "" },
+	[MENU_TEXT_CHAT_WALL] = { "chat_wall", NEED(MENU_TEXT_NEED_CHAT), "text" },
+	[MENU_TEXT_CHAT_KICKED] = { "chat_kicked", NEED(MENU_TEXT_NEED_CHAT), "nick reason" },
+	[MENU_TEXT_CHAT_MUTED] = { "chat_muted", NEED(MENU_TEXT_NEED_CHAT), "" },
+	[MENU_TEXT_CHAT_OP_DONE] = { "chat_op_done", NEED(MENU_TEXT_NEED_CHAT), "action nick" },
+	[MENU_TEXT_CHAT_JOINED] = { "chat_joined", NEED(MENU_TEXT_NEED_CHAT), "nick" },
+	[MENU_TEXT_CHAT_LEFT_HUNG_UP] = { "chat_left_hung_up", NEED(MENU_TEXT_NEED_CHAT), "nick" },
+	[MENU_TEXT_CHAT_LEFT_MENU] = { "chat_left_menu", NEED(MENU_TEXT_NEED_CHAT), "nick" },
+	[MENU_TEXT_CHAT_LEFT_IDLE] = { "chat_left_idle", NEED(MENU_TEXT_NEED_CHAT), "nick" },
+	[MENU_TEXT_CHAT_LEFT_SLOW] = { "chat_left_slow", NEED(MENU_TEXT_NEED_CHAT), "nick" },
+	[MENU_TEXT_CHAT_LEFT_KICKED] = { "chat_left_kicked", NEED(MENU_TEXT_NEED_CHAT), "nick by" },
+	[MENU_TEXT_CHAT_LEFT_KICKED_WHY] = { "chat_left_kicked_why", NEED(MENU_TEXT_NEED_CHAT), "nick by reason" },
+	[MENU_TEXT_CHAT_LEFT_CLOSING] = { "chat_left_closing", NEED(MENU_TEXT_NEED_CHAT), "nick" },
+	[MENU_TEXT_CHAT_RENAMED] = { "chat_renamed", NEED(MENU_TEXT_NEED_CHAT), "old nick" },
+	[MENU_TEXT_CHAT_PRIVATE] = { "chat_private", NEED(MENU_TEXT_NEED_CHAT), "time nick text" },
+	[MENU_TEXT_CHAT_NOTICE] = { "chat_notice", NEED(MENU_TEXT_NEED_CHAT), "text" },
+	[MENU_TEXT_CHAT_WHO] = { "chat_who", NEED(MENU_TEXT_NEED_CHAT), "count" },
+	[MENU_TEXT_CHAT_WHO_ROW] = { "chat_who_row", NEED(MENU_TEXT_NEED_CHAT), "nick idle" },
+	[MENU_TEXT_CHAT_SECONDS] = { "chat_seconds", NEED(MENU_TEXT_NEED_CHAT), "n" },
+	[MENU_TEXT_CHAT_MINUTES] = { "chat_minutes", NEED(MENU_TEXT_NEED_CHAT), "n" },
+	[MENU_TEXT_CHAT_HOURS] = { "chat_hours", NEED(MENU_TEXT_NEED_CHAT), "n" },
+	[MENU_TEXT_WIRE] = { "wire", NEED(MENU_TEXT_NEED_WIRE), "local peer mode options ttype window enter backspace charset" },
+	[MENU_TEXT_RELOADED] = { "reloaded", 0, "" },
+	[MENU_TEXT_BUSY] = { "busy", 0, "" },
+	[MENU_TEXT_LANGUAGE_UNAVAILABLE] = { "language_unavailable", 0, "" },
+	[MENU_TEXT_WIRE_NO_ENTER] = { "wire_no_enter", 0, "" },
+	[MENU_TEXT_WIRE_NO_BACKSPACE] = { "wire_no_backspace", 0, "" },
 };
 /* clang-format on */
 static_assert(ARRAY_LEN(menu_texts) == MENU_TEXT_COUNT,
@@ -89,6 +108,23 @@ const char *menu_text_name(enum menu_text_id id)
 	if ((unsigned)id >= MENU_TEXT_COUNT)
 		return NULL;
 	return menu_texts[id].name;
+}
+
+/* The fields a text is given, for the loader's checks. */
+const char *menu_text_fields(enum menu_text_id id)
+{
+	if ((unsigned)id >= MENU_TEXT_COUNT)
+		return NULL;
+	return menu_texts[id].fields;
+}
+
+/* The service text of that name; a set's other texts are its own. */
+enum menu_text_id menu_text_by_name(const char *name)
+{
+	for (unsigned i = 0; i < MENU_TEXT_COUNT; i++)
+		if (strcmp(menu_texts[i].name, name) == 0)
+			return (enum menu_text_id)i;
+	return MENU_TEXT_COUNT;
 }
 
 /* Whether a set with this need must carry the text. */

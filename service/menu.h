@@ -17,7 +17,7 @@
 #define MENU_KEY_MAX 5
 /* Bounds on a menu's numbers, checked by the loader. */
 #define MENU_TIMEOUT_MAX 3600 /* seconds; 0 means no timeout */
-#define MENU_COUNT_MAX 100    /* max_timeouts and max_failures: 1..100 */
+#define MENU_COUNT_MAX 100    /* max_timeouts 0..100, max_failures 1..100 */
 
 enum menu_action_type {
 	MENU_ACTION_GOTO,     /* another menu of the same set */
@@ -104,10 +104,29 @@ enum menu_text_id {
 	MENU_TEXT_CHAT_KICKED,     /* taken out of the room: {nick} {reason} */
 	MENU_TEXT_CHAT_MUTED,      /* a muted member's line went nowhere */
 	MENU_TEXT_CHAT_OP_DONE, /* {action} {nick} done */
+	/* The room's own lines, in each member's language. */
+	MENU_TEXT_CHAT_JOINED,          /* {nick} */
+	MENU_TEXT_CHAT_LEFT_HUNG_UP,    /* {nick} */
+	MENU_TEXT_CHAT_LEFT_MENU,       /* {nick} */
+	MENU_TEXT_CHAT_LEFT_IDLE,       /* {nick} */
+	MENU_TEXT_CHAT_LEFT_SLOW,       /* {nick} */
+	MENU_TEXT_CHAT_LEFT_KICKED,     /* {nick} {by}, no reason given */
+	MENU_TEXT_CHAT_LEFT_KICKED_WHY, /* {nick} {by} {reason} */
+	MENU_TEXT_CHAT_LEFT_CLOSING,    /* {nick} */
+	MENU_TEXT_CHAT_RENAMED,         /* {old} {nick} */
+	MENU_TEXT_CHAT_PRIVATE,         /* {time} {nick} {text} */
+	MENU_TEXT_CHAT_NOTICE,          /* {text} */
+	MENU_TEXT_CHAT_WHO,             /* /who's heading: {count} */
+	MENU_TEXT_CHAT_WHO_ROW,         /* {nick} {idle} */
+	MENU_TEXT_CHAT_SECONDS,         /* an idle time: {n} */
+	MENU_TEXT_CHAT_MINUTES,         /* {n} */
+	MENU_TEXT_CHAT_HOURS,           /* {n} */
 	MENU_TEXT_WIRE, /* {local} {peer} {mode} {options} {ttype} {window} {enter} {backspace} {charset} */
 	MENU_TEXT_RELOADED, /* notice after a reload; a set may leave it out */
 	MENU_TEXT_BUSY,     /* a caller over a cap; optional, built in if not */
 	MENU_TEXT_LANGUAGE_UNAVAILABLE, /* its set is not loaded; optional */
+	MENU_TEXT_WIRE_NO_ENTER,     /* /wire's {enter} before any; optional */
+	MENU_TEXT_WIRE_NO_BACKSPACE, /* its {backspace} before any; optional */
 	MENU_TEXT_COUNT,
 };
 
@@ -144,9 +163,13 @@ struct menu {
 	char *name;
 	char *text;    /* shown exactly as written, UTF-8, "\n" line ends */
 	char *invalid; /* this menu's invalid-key text, or NULL for the set's */
-	int timeout;   /* seconds of silence before a timeout; 0: none */
+	int timeout; /* seconds of silence at this menu before a reminder; 0: none */
+	/* Silences in a row before goodbye; 0: never, one reminder and quiet. */
 	int max_timeouts;
 	int max_failures;
+	/* The same two while typing a number, password, card or amount. */
+	int input_timeout;
+	int input_max_timeouts;
 	struct menu_key *keys;
 	size_t nkeys;
 };
@@ -175,6 +198,13 @@ struct menu_catalog {
 
 /* The name of a text in menu files, e.g. "goodbye"; NULL past the count. */
 const char *menu_text_name(enum menu_text_id id);
+/*
+ * The {fields} the service fills in text id, space-separated ("" for
+ * none); NULL past the count.
+ */
+const char *menu_text_fields(enum menu_text_id id);
+/* The service text called name, or MENU_TEXT_COUNT if none is. */
+enum menu_text_id menu_text_by_name(const char *name);
 /* Whether a set that needs (every set, or one offering a flow) must carry id. */
 bool menu_text_needed(enum menu_text_id id, enum menu_text_need need);
 /* Which texts a flow needs from a set whose keys start it. */

@@ -33,8 +33,13 @@ enum number {
 	NUMBER_TIMEOUT,
 	NUMBER_MAX_TIMEOUTS,
 	NUMBER_MAX_FAILURES,
+	NUMBER_INPUT_TIMEOUT,
+	NUMBER_INPUT_MAX_TIMEOUTS,
 	NUMBER_COUNT,
 };
+
+/* An input_ number not given: the menu's own number stands for it. */
+#define NUMBER_UNSET (-1)
 
 static const struct number_field {
 	const char *name;
@@ -42,8 +47,10 @@ static const struct number_field {
 	/* clang-format off */
 } number_fields[] = {
 	[NUMBER_TIMEOUT] = { "timeout", 0, MENU_TIMEOUT_MAX },
-	[NUMBER_MAX_TIMEOUTS] = { "max_timeouts", 1, MENU_COUNT_MAX },
+	[NUMBER_MAX_TIMEOUTS] = { "max_timeouts", 0, MENU_COUNT_MAX },
 	[NUMBER_MAX_FAILURES] = { "max_failures", 1, MENU_COUNT_MAX },
+	[NUMBER_INPUT_TIMEOUT] = { "input_timeout", 0, MENU_TIMEOUT_MAX },
+	[NUMBER_INPUT_MAX_TIMEOUTS] = { "input_max_timeouts", 0, MENU_COUNT_MAX },
 };
 /* clang-format on */
 _Static_assert(ARRAY_LEN(number_fields) == NUMBER_COUNT, "one per number");
@@ -78,6 +85,8 @@ enum menu_field {
 	MENU_FIELD_TIMEOUT,
 	MENU_FIELD_MAX_TIMEOUTS,
 	MENU_FIELD_MAX_FAILURES,
+	MENU_FIELD_INPUT_TIMEOUT,
+	MENU_FIELD_INPUT_MAX_TIMEOUTS,
 	MENU_FIELD_COUNT,
 };
 
@@ -89,6 +98,8 @@ static const char *const menu_field_names[] = {
 	[MENU_FIELD_TIMEOUT] = "timeout",
 	[MENU_FIELD_MAX_TIMEOUTS] = "max_timeouts",
 	[MENU_FIELD_MAX_FAILURES] = "max_failures",
+	[MENU_FIELD_INPUT_TIMEOUT] = "input_timeout",
+	[MENU_FIELD_INPUT_MAX_TIMEOUTS] = "input_max_timeouts",
 };
 /* clang-format on */
 _Static_assert(ARRAY_LEN(menu_field_names) == MENU_FIELD_COUNT,
@@ -98,6 +109,10 @@ _Static_assert(MENU_FIELD_TIMEOUT + NUMBER_TIMEOUT == MENU_FIELD_TIMEOUT &&
 			       MENU_FIELD_MAX_TIMEOUTS &&
 		       MENU_FIELD_TIMEOUT + NUMBER_MAX_FAILURES ==
 			       MENU_FIELD_MAX_FAILURES &&
+		       MENU_FIELD_TIMEOUT + NUMBER_INPUT_TIMEOUT ==
+			       MENU_FIELD_INPUT_TIMEOUT &&
+		       MENU_FIELD_TIMEOUT + NUMBER_INPUT_MAX_TIMEOUTS ==
+			       MENU_FIELD_INPUT_MAX_TIMEOUTS &&
 		       MENU_FIELD_COUNT - MENU_FIELD_TIMEOUT == NUMBER_COUNT,
 	       "the numbers end the menu fields, in enum number order");
 
@@ -1019,6 +1034,14 @@ static void parse_menu(struct loader *ld, struct menu *menu,
 	menu->timeout = numbers[NUMBER_TIMEOUT];
 	menu->max_timeouts = numbers[NUMBER_MAX_TIMEOUTS];
 	menu->max_failures = numbers[NUMBER_MAX_FAILURES];
+	/* Typing follows the menu's numbers unless the file says otherwise. */
+	menu->input_timeout = numbers[NUMBER_INPUT_TIMEOUT] != NUMBER_UNSET
+				      ? numbers[NUMBER_INPUT_TIMEOUT]
+				      : menu->timeout;
+	menu->input_max_timeouts = numbers[NUMBER_INPUT_MAX_TIMEOUTS] !=
+						   NUMBER_UNSET
+					   ? numbers[NUMBER_INPUT_MAX_TIMEOUTS]
+					   : menu->max_timeouts;
 }
 
 /*
@@ -1098,6 +1121,88 @@ static int text_compare(const void *a, const void *b)
 	return strcmp(ta->name, tb->name);
 }
 
+/* Whether the n bytes at s name a field in a space-separated list. */
+static bool field_listed(const char *list, const char *s, size_t n)
+{
+	while (*list != '\0') {
+		size_t len = strcspn(list, " ");
+
+		if (len == n && memcmp(list, s, n) == 0)
+			return true;
+		list += len;
+		list += strspn(list, " ");
+	}
+	return false;
+}
+
+/* The next {word} in text from *p (letters, digits, '_'); false at the end. */
+static bool next_field(const char **p, const char **name, size_t *len)
+{
+	const char *open;
+
+	while ((open = strchr(*p, '{')) != NULL) {
+		size_t n = strspn(open + 1, "abcdefghijklmnopqrstuvwxyz"
+					    "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+					    "0123456789_");
+
+		*p = open + 1;
+		if (n > 0 && open[1 + n] == '}') {
+			*name = open + 1;
+			*len = n;
+			*p = open + n + 2;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* Whether text shows the field named by the n bytes at s. */
+static bool text_shows(const char *text, const char *s, size_t n)
+{
+	const char *name;
+	size_t len;
+
+	while (next_field(&text, &name, &len))
+		if (len == n && memcmp(name, s, n) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * A service text may only use the fields its flow fills in (another would
+ * be shown as is, braces and all): an error names the field. One that
+ * leaves out a field it is given loads, with a warning.
+ */
+static void check_fields(struct loader *ld, const char *name, const char *text,
+			 const yaml_node_t *value)
+{
+	enum menu_text_id id = menu_text_by_name(name);
+	const char *fields, *p = text, *field;
+	size_t len;
+
+	if (id == MENU_TEXT_COUNT)
+		return;
+	fields = menu_text_fields(id);
+	while (next_field(&p, &field, &len))
+		if (!field_listed(fields, field, len))
+			load_error(ld, &value->start_mark,
+				   "text \"%s\" has no field {%.*s}%s%s%s",
+				   name, (int)len, field,
+				   fields[0] ? " (its fields: " : "", fields,
+				   fields[0] ? ")" : "");
+	for (p = fields; *p != '\0'; p += strspn(p, " ")) {
+		len = strcspn(p, " ");
+		if (!text_shows(text, p, len))
+			warnings_push(ld->errs, ld->file,
+				      (unsigned)value->start_mark.line + 1,
+				      (unsigned)value->start_mark.column + 1,
+				      xasprintf("text \"%s\" does not show "
+						"{%.*s}",
+						name, (int)len, p));
+		p += len;
+	}
+}
+
 /* Parses the texts mapping, then checks the required texts are there. */
 static void parse_texts(struct loader *ld, const struct field *f)
 {
@@ -1145,6 +1250,7 @@ static void parse_texts(struct loader *ld, const struct field *f)
 			free(name);
 			continue;
 		}
+		check_fields(ld, name, text, node_at(ld, p->value));
 		marks[set->ntexts] = key->start_mark;
 		set->texts[set->ntexts].name = name;
 		set->texts[set->ntexts++].text = text;
@@ -1545,6 +1651,8 @@ static void load_files(struct menu_catalog *cat, char **paths, size_t n,
 					MENU_LOAD_DEFAULT_MAX_TIMEOUTS,
 				[NUMBER_MAX_FAILURES] =
 					MENU_LOAD_DEFAULT_MAX_FAILURES,
+				[NUMBER_INPUT_TIMEOUT] = NUMBER_UNSET,
+				[NUMBER_INPUT_MAX_TIMEOUTS] = NUMBER_UNSET,
 			},
 		};
 

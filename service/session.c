@@ -58,42 +58,49 @@ static const struct chat_member_ops session_member_ops = {
 static const struct session_state_ops session_states[] = {
 	[SESSION_MENU] = {
 		.name = "MENU",
+		.timer = SESSION_TIMER_MENU,
 		.enter = menu_enter,
 		.on_input = menu_on_input,
 		.on_timeout = prompt_on_timeout,
 	},
 	[SESSION_QUERY_NUMBER] = {
 		.name = "QUERY_NUMBER",
+		.timer = SESSION_TIMER_INPUT,
 		.enter = session_query_number_enter,
 		.on_input = session_query_number_on_input,
 		.on_timeout = prompt_on_timeout,
 	},
 	[SESSION_QUERY_PASSWORD] = {
 		.name = "QUERY_PASSWORD",
+		.timer = SESSION_TIMER_INPUT,
 		.enter = session_query_password_enter,
 		.on_input = session_query_password_on_input,
 		.on_timeout = prompt_on_timeout,
 	},
 	[SESSION_RECHARGE_NUMBER] = {
 		.name = "RECHARGE_NUMBER",
+		.timer = SESSION_TIMER_INPUT,
 		.enter = session_recharge_number_enter,
 		.on_input = session_recharge_number_on_input,
 		.on_timeout = prompt_on_timeout,
 	},
 	[SESSION_RECHARGE_CARD] = {
 		.name = "RECHARGE_CARD",
+		.timer = SESSION_TIMER_INPUT,
 		.enter = session_recharge_card_enter,
 		.on_input = session_recharge_card_on_input,
 		.on_timeout = prompt_on_timeout,
 	},
 	[SESSION_RECHARGE_AMOUNT] = {
 		.name = "RECHARGE_AMOUNT",
+		.timer = SESSION_TIMER_INPUT,
 		.enter = session_recharge_amount_enter,
 		.on_input = session_recharge_amount_on_input,
 		.on_timeout = prompt_on_timeout,
 	},
 	[SESSION_RECHARGE_CONFIRM] = {
 		.name = "RECHARGE_CONFIRM",
+		.timer = SESSION_TIMER_INPUT,
 		.enter = session_recharge_confirm_enter,
 		.on_input = session_recharge_confirm_on_input,
 		.on_timeout = prompt_on_timeout,
@@ -167,6 +174,21 @@ static void session_trace_state(struct session *s, const char *from,
 }
 
 /*
+ * Arms the silence timer of a menu or a prompt: the next reminder, or
+ * only --max-idle once a caller who is never hung up was reminded.
+ */
+static void session_arm_silence(struct session *s)
+{
+	bool at_menu = session_states[s->state].timer == SESSION_TIMER_MENU;
+	int timeout = at_menu ? s->menu->timeout : s->menu->input_timeout;
+	int max = at_menu ? s->menu->max_timeouts : s->menu->input_max_timeouts;
+
+	if (max == 0 && s->timeouts > 0)
+		timeout = 0;
+	session_arm_timer(s, (unsigned)timeout);
+}
+
+/*
  * The only place the state changes: logs old -> new, runs the old state's
  * exit hook if the state changes, then enters the new one (re-entering the
  * same state shows its prompt again and keeps what it holds).
@@ -191,6 +213,8 @@ static void session_set_state(struct session *s, enum session_state next)
 		session_states[s->state].exit(s, next);
 	s->state = next;
 	session_states[next].enter(s);
+	if (session_states[next].timer != SESSION_TIMER_OWN)
+		session_arm_silence(s);
 }
 
 /* Creates a session at the start menu of the default set. */
@@ -234,18 +258,23 @@ void session_start(struct session *s)
 	session_set_state(s, SESSION_MENU);
 }
 
-/* Common path of every input: re-arm the silence timer and dispatch. */
+/* Common path of every input: the silence is over; dispatch. */
 static void session_input(struct session *s, const char *text, size_t len,
 			  bool is_key)
 {
+	enum session_state next;
+
 	s->timeouts = 0;
+	s->silent = 0;
 	s->idle_warned = false;
 	if (session_in_room_state(s))
 		session_chat_arm_timer(s);
-	else if (s->state != SESSION_WAIT && s->state != SESSION_CLOSING)
-		s->io.set_timer(s->io.ctx, (unsigned)s->menu->timeout);
-	session_set_state(s, session_states[s->state].on_input(s, text, len,
-							       is_key));
+	next = session_states[s->state].on_input(s, text, len, is_key);
+	session_set_state(s, next);
+	/* Staying put: the silence counts from this input all the same. */
+	if (next == SESSION_STAY &&
+	    session_states[s->state].timer != SESSION_TIMER_OWN)
+		session_arm_silence(s);
 }
 
 /* A key pressed in character mode. */
@@ -269,9 +298,16 @@ void session_on_too_long(struct session *s)
 	session_set_state(s, s->state);
 }
 
-/* The caller was silent for the menu's timeout. */
+/* The silence timer fired: --max-idle's goodbye, or the state's own timeout. */
 void session_on_timeout(struct session *s)
 {
+	s->silent += s->armed;
+	if (s->idle_due) {
+		log_info(s->id, "silent for %us (--max-idle)", s->silent);
+		s->leave = CHAT_LEAVE_IDLE;
+		session_set_state(s, session_goodbye(s, "silent too long"));
+		return;
+	}
 	session_set_state(s, session_states[s->state].on_timeout(s));
 }
 
@@ -295,6 +331,7 @@ void session_hangup(struct session *s, const char *reason)
 /* The service is going down. */
 void session_shutdown(struct session *s)
 {
+	s->leave = CHAT_LEAVE_CLOSING;
 	session_close_with(s, MENU_TEXT_CLOSING, "shutdown");
 }
 
@@ -421,7 +458,6 @@ static void menu_enter(struct session *s)
 {
 	s->io.set_input(s->io.ctx, LINEEDIT_INPUT_KEYS);
 	session_write(s, s->menu->text);
-	s->io.set_timer(s->io.ctx, (unsigned)s->menu->timeout);
 }
 
 /* Switches language and/or charset, then shows the set's start menu. */
@@ -541,15 +577,28 @@ static enum session_state menu_on_input(struct session *s, const char *text,
 	return menu_act(s, &key->action);
 }
 
-/* A silence at a menu or prompt: remind and ask again, or goodbye after too many. */
+/*
+ * A silence at a menu or prompt: a reminder, or goodbye after too many.
+ * Where max_timeouts is 0 the caller is reminded once and left alone (a
+ * student listening to the teacher). The menu is still on the screen; a
+ * prompt is asked again.
+ */
 static enum session_state prompt_on_timeout(struct session *s)
 {
-	if (++s->timeouts >= s->menu->max_timeouts) {
+	bool at_menu = session_states[s->state].timer == SESSION_TIMER_MENU;
+	int max = at_menu ? s->menu->max_timeouts : s->menu->input_max_timeouts;
+
+	if (max != 0 && ++s->timeouts >= max) {
 		log_info(s->id, "%d silences in a row", s->timeouts);
 		return session_goodbye(s, "timeout");
 	}
+	if (max == 0)
+		s->timeouts = 1;
 	session_say(s, MENU_TEXT_TIMEOUT);
-	return s->state;
+	if (!at_menu)
+		return s->state;
+	session_arm_silence(s);
+	return SESSION_STAY;
 }
 
 /* --- SESSION_WAIT ---------------------------------------------------- */
@@ -589,7 +638,7 @@ static void session_account_done(void *ctx, const struct account_request *req)
 /* Waits for the store; the input kind stays what the flow asked for. */
 static void wait_enter(struct session *s)
 {
-	s->io.set_timer(s->io.ctx, SESSION_WAIT_TIMEOUT);
+	session_arm_timer(s, SESSION_WAIT_TIMEOUT);
 }
 
 /* Input while waiting is kept for after the answer (bounded). */

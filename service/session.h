@@ -20,6 +20,10 @@
 #define SESSION_MAX_DEPTH 32
 /* Language of the set a new caller hears when the catalog has it. */
 #define SESSION_DEFAULT_LANGUAGE "zh-CN"
+/* Seconds a silent call lasts by default (--max-idle): a whole lesson. */
+#define SESSION_MAX_IDLE_DEFAULT (2 * 3600)
+/* The longest --max-idle: a week. */
+#define SESSION_MAX_IDLE_MAX (7 * 24 * 3600)
 
 enum session_state {
 	SESSION_MENU,             /* at a menu: one key picks an action */
@@ -53,6 +57,8 @@ struct session_env {
 		*accounts;      /* NULL: queries and recharge "unavailable" */
 	struct chat_room *room; /* NULL: the chat flow answers "unavailable" */
 	unsigned chat_idle; /* seconds a quiet chat member stays; 0: no limit */
+	/* Seconds of silence, anywhere, before goodbye; 0: no limit. */
+	unsigned max_idle;
 	const char *operator_hash; /* yescrypt hash for /op; NULL: no operators */
 	struct session_hub hub;
 };
@@ -87,8 +93,13 @@ struct session_io {
 	 * the caller: a half-typed line is redrawn after it.
 	 */
 	void (*notify)(void *ctx, const char *text, size_t len);
-	/* Shows a chat message, like notify; takes a reference to keep it. */
-	void (*deliver)(void *ctx, struct chat_msg *msg);
+	/*
+	 * Shows a chat message, like notify; takes a reference to keep it.
+	 * One of the room's own lines is already worded for voice (the
+	 * caller's menu set: a rendering kept with msg); NULL for a member's
+	 * line, which reads the same in every language.
+	 */
+	void (*deliver)(void *ctx, struct chat_msg *msg, const void *voice);
 	/* Sends what is queued now rather than at the end of the loop pass. */
 	void (*send_now)(void *ctx);
 	/* Fills in what the connection knows of itself. */

@@ -46,19 +46,42 @@ void session_say_with(struct session *s, enum menu_text_id id,
 	strbuf_fini(&sb);
 }
 
+/* A text inside another: filled in, its final line ends dropped. */
+void session_expand_inline(const struct session *s, enum menu_text_id id,
+			   const char *const *vars, struct strbuf *out)
+{
+	const char *text = menu_set_text_of(s->set, id);
+	size_t start = out->len;
+
+	if (text == NULL)
+		return;
+	menu_expand(text, vars, out);
+	while (out->len > start && out->data[out->len - 1] == '\n')
+		out->data[--out->len] = '\0';
+}
+
+/*
+ * The bytes of a key as /wire shows them: hex, or the set's words for
+ * "not seen yet", or "-". The caller owns the string.
+ */
+static char *wire_key(const struct session *s, const char *hex,
+		      enum menu_text_id not_yet)
+{
+	struct strbuf sb;
+
+	if (hex[0] != '\0' || menu_set_text_of(s->set, not_yet) == NULL)
+		return xstrdup(hex[0] != '\0' ? hex : "-");
+	strbuf_init(&sb);
+	session_expand_inline(s, not_yet, NULL, &sb);
+	return sb.data != NULL ? sb.data : xstrdup("");
+}
+
 /* Shows the caller their own connection as the server sees it. */
 void session_say_wire(struct session *s)
 {
 	struct session_wire w = { 0 };
 	char window[32], mode[32];
-	/* clang-format off */
-	const char *vars[] = {
-		"local", w.local, "peer", w.peer, "mode", mode,
-		"options", w.options, "ttype", w.ttype, "window", window,
-		"enter", w.enter, "backspace", w.erase,
-		"charset", charset_name(s->charset), NULL,
-	};
-	/* clang-format on */
+	char *enter, *erase;
 
 	s->io.describe(s->io.ctx, &w);
 	/* What the client never said shows as "-". */
@@ -66,16 +89,26 @@ void session_say_wire(struct session *s)
 		snprintf(w.options, sizeof(w.options), "-");
 	if (w.ttype[0] == '\0')
 		snprintf(w.ttype, sizeof(w.ttype), "-");
-	if (w.enter[0] == '\0')
-		snprintf(w.enter, sizeof(w.enter), "-");
-	if (w.erase[0] == '\0')
-		snprintf(w.erase, sizeof(w.erase), "-");
+	/* A menu key needs no Enter: a keypad caller has sent none yet. */
+	enter = wire_key(s, w.enter, MENU_TEXT_WIRE_NO_ENTER);
+	erase = wire_key(s, w.erase, MENU_TEXT_WIRE_NO_BACKSPACE);
 	if (w.width > 0)
 		snprintf(window, sizeof(window), "%ux%u", w.width, w.height);
 	else
 		snprintf(window, sizeof(window), "-");
 	snprintf(mode, sizeof(mode), "%s", w.char_mode ? "character" : "line");
+	/* clang-format off */
+	const char *vars[] = {
+		"local", w.local, "peer", w.peer, "mode", mode,
+		"options", w.options, "ttype", w.ttype, "window", window,
+		"enter", enter, "backspace", erase,
+		"charset", charset_name(s->charset), NULL,
+	};
+	/* clang-format on */
+
 	session_say_with(s, MENU_TEXT_WIRE, vars);
+	free(enter);
+	free(erase);
 }
 
 /*
@@ -102,6 +135,24 @@ enum session_state session_home(struct session *s)
 	s->menu = s->set->start;
 	s->depth = 0;
 	return SESSION_MENU;
+}
+
+/* Arms the silence timer, --max-idle's if it falls due first. */
+void session_arm_timer(struct session *s, unsigned seconds)
+{
+	unsigned max = s->env->max_idle;
+
+	s->idle_due = false;
+	if (max != 0) {
+		unsigned left = max > s->silent ? max - s->silent : 1;
+
+		if (seconds == 0 || seconds >= left) {
+			seconds = left;
+			s->idle_due = true;
+		}
+	}
+	s->armed = seconds;
+	s->io.set_timer(s->io.ctx, seconds);
 }
 
 /* Says goodbye; the close reason is what the log and the conn record. */

@@ -52,11 +52,17 @@ struct session {
 	enum charset charset;
 	int failures; /* invalid keys in a row */
 	int timeouts; /* silences in a row */
+	/* Seconds of silence counted by timers that fired since the last input. */
+	unsigned silent;
+	unsigned armed; /* seconds the silence timer was last armed for */
+	bool idle_due; /* the armed timer is --max-idle's: goodbye when it fires */
 	const char *close_reason;
 	/* chat */
 	struct chat_member *member; /* in the room while not NULL */
 	bool started; /* a state has been entered: not a new call */
 	bool idle_warned;
+	/* What the room hears if the call ends in it; HUNG_UP unless set. */
+	enum chat_leave leave;
 	bool op;      /* proved the operator password with /op */
 	int op_tries; /* wrong /op passwords; SESSION_OP_TRIES ends them */
 	bool joining; /* history arriving before the banner is shown */
@@ -92,12 +98,23 @@ void session_say(struct session *s, enum menu_text_id id);
 /* Says a text with "{name}" placeholders filled (name, value, ..., NULL). */
 void session_say_with(struct session *s, enum menu_text_id id,
 		      const char *const *vars);
+/*
+ * Appends a text with its placeholders filled, without its final line
+ * ends, to be shown inside another text; nothing if the set lacks it.
+ */
+void session_expand_inline(const struct session *s, enum menu_text_id id,
+			   const char *const *vars, struct strbuf *out);
 /* Shows the caller their connection as the server sees it (/wire). */
 void session_say_wire(struct session *s);
 /* Remembers the current menu for "back" (the oldest go past SESSION_MAX_DEPTH). */
 void session_push_back(struct session *s);
 /* Forgets the way back and returns SESSION_MENU at the set's start menu. */
 enum session_state session_home(struct session *s);
+/*
+ * Arms the silence timer for seconds (0: none). With nothing else to wait
+ * for, or past what is left of --max-idle, it waits for --max-idle.
+ */
+void session_arm_timer(struct session *s, unsigned seconds);
 /* Says goodbye and returns SESSION_CLOSING; reason is for the log. */
 enum session_state session_goodbye(struct session *s, const char *reason);
 /* An entry that was refused: the menu's invalid count, goodbye after too many. */

@@ -9,11 +9,91 @@
  * account flow; it knows the chat room's API, not its insides, and no
  * sockets.
  */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "session_chat.h"
 #include "trace.h"
 #include "util.h"
+
+/* The text that words one of the room's own lines; MENU_TEXT_COUNT: none. */
+static enum menu_text_id chat_text_of(const struct chat_msg *msg)
+{
+	static const enum menu_text_id left[CHAT_LEAVE_COUNT] = {
+		[CHAT_LEAVE_HUNG_UP] = MENU_TEXT_CHAT_LEFT_HUNG_UP,
+		[CHAT_LEAVE_MENU] = MENU_TEXT_CHAT_LEFT_MENU,
+		[CHAT_LEAVE_IDLE] = MENU_TEXT_CHAT_LEFT_IDLE,
+		[CHAT_LEAVE_SLOW] = MENU_TEXT_CHAT_LEFT_SLOW,
+		[CHAT_LEAVE_KICKED] = MENU_TEXT_CHAT_LEFT_KICKED,
+		[CHAT_LEAVE_CLOSING] = MENU_TEXT_CHAT_LEFT_CLOSING,
+	};
+
+	switch (msg->kind) {
+	case CHAT_MSG_PRIVATE:
+		return MENU_TEXT_CHAT_PRIVATE;
+	case CHAT_MSG_JOINED:
+		return MENU_TEXT_CHAT_JOINED;
+	case CHAT_MSG_LEFT:
+		if (msg->leave == CHAT_LEAVE_KICKED && msg->body[0] != '\0')
+			return MENU_TEXT_CHAT_LEFT_KICKED_WHY;
+		return left[msg->leave];
+	case CHAT_MSG_RENAMED:
+		return MENU_TEXT_CHAT_RENAMED;
+	case CHAT_MSG_NOTICE:
+		return MENU_TEXT_CHAT_NOTICE;
+	case CHAT_MSG_LINE:
+		break;
+	}
+	return MENU_TEXT_COUNT;
+}
+
+/*
+ * Words one of the room's own lines in this caller's language, once per
+ * language: the rendering is kept with the message for every member who
+ * speaks it. Line ends become CR LF, as in a member's line. False if the
+ * set lacks the text.
+ */
+static bool chat_render(const struct session *s, struct chat_msg *msg)
+{
+	/* clang-format off */
+	const char *vars[] = {
+		"time", msg->time, "nick", msg->nick, "old", msg->other,
+		"by", msg->other, "reason", msg->body, "text", msg->body, NULL,
+	};
+	/* clang-format on */
+	enum menu_text_id id = chat_text_of(msg);
+	const char *text;
+	struct strbuf words, out;
+
+	if (id == MENU_TEXT_COUNT ||
+	    chat_msg_rendering(msg, s->set, CHARSET_UTF8) != NULL)
+		return true;
+	text = menu_set_text_of(s->set, id);
+	if (text == NULL)
+		return false;
+	strbuf_init(&words);
+	strbuf_init(&out);
+	menu_expand(text, vars, &words);
+	for (size_t i = 0; i < words.len; i++) {
+		if (words.data[i] == '\n')
+			strbuf_append_char(&out, '\r');
+		strbuf_append_char(&out, words.data[i]);
+	}
+	strbuf_fini(&words);
+	chat_msg_keep(msg, s->set, CHARSET_UTF8,
+		      out.data != NULL ? out.data : xstrdup(""), out.len);
+	return true;
+}
+
+/* Hands a room message to the connection, in this caller's language. */
+static void chat_pass(struct session *s, struct chat_msg *msg)
+{
+	if (!chat_render(s, msg))
+		return;
+	s->io.deliver(s->io.ctx, msg,
+		      msg->kind == CHAT_MSG_LINE ? NULL : s->set);
+}
 
 /* Passes a room message to the connection, or holds it while joining. */
 void session_chat_deliver(void *ctx, struct chat_msg *msg)
@@ -26,7 +106,7 @@ void session_chat_deliver(void *ctx, struct chat_msg *msg)
 			s->held[s->nheld++] = chat_msg_ref(msg);
 		return;
 	}
-	s->io.deliver(s->io.ctx, msg);
+	chat_pass(s, msg);
 }
 
 /* The room's batch for this caller is queued: it leaves in one write. */
@@ -38,18 +118,32 @@ void session_chat_delivered(void *ctx)
 		s->io.send_now(s->io.ctx);
 }
 
+/* Why a member left, for the log. */
+static const char *const chat_leave_names[CHAT_LEAVE_COUNT] = {
+	[CHAT_LEAVE_HUNG_UP] = "hung up",
+	[CHAT_LEAVE_MENU] = "back to the menu",
+	[CHAT_LEAVE_IDLE] = "idle",
+	[CHAT_LEAVE_SLOW] = "too slow",
+	[CHAT_LEAVE_KICKED] = "kicked",
+	[CHAT_LEAVE_CLOSING] = "shutdown",
+};
+
 /*
  * Leaves the room, if in it. The exit hook is the usual way out; a caller
  * taken out calls it before saying why, so that the room's last lines
- * (which leaving delivers) come before the reason.
+ * (which leaving delivers) come before the reason. by and reason: a kick.
  */
-static void session_chat_leave(struct session *s, const char *reason)
+static void session_chat_leave(struct session *s, enum chat_leave why,
+			       const char *by, const char *reason)
 {
 	if (s->member == NULL)
 		return;
-	chat_room_leave(s->env->room, s->member, reason);
+	if (why == CHAT_LEAVE_KICKED)
+		chat_room_leave_kicked(s->env->room, s->member, by, reason);
+	else
+		chat_room_leave(s->env->room, s->member, why);
 	s->member = NULL;
-	log_info(s->id, "left the chat room (%s)", reason ? reason : "left");
+	log_info(s->id, "left the chat room (%s)", chat_leave_names[why]);
 }
 
 /* The idle limit: a warning a minute before it, then the goodbye. */
@@ -58,11 +152,11 @@ void session_chat_arm_timer(struct session *s)
 	unsigned idle = s->env->chat_idle;
 
 	if (idle == 0)
-		s->io.set_timer(s->io.ctx, 0);
+		session_arm_timer(s, 0);
 	else if (s->idle_warned || idle <= 60)
-		s->io.set_timer(s->io.ctx, idle <= 60 ? idle : 60);
+		session_arm_timer(s, idle <= 60 ? idle : 60);
 	else
-		s->io.set_timer(s->io.ctx, idle - 60);
+		session_arm_timer(s, idle - 60);
 }
 
 /* Joins the room: banner with the caller's name, then the recent history. */
@@ -90,7 +184,7 @@ void session_chat_enter(struct session *s)
 	log_info(s->id, "joined the chat room as %s", vars[1]);
 	session_say_with(s, MENU_TEXT_CHAT_BANNER, vars);
 	for (size_t i = 0; i < s->nheld; i++) {
-		s->io.deliver(s->io.ctx, s->held[i]);
+		chat_pass(s, s->held[i]);
 		chat_msg_unref(s->held[i]);
 	}
 	s->nheld = 0;
@@ -361,7 +455,6 @@ static enum session_state chat_cmd_wall(struct session *s, const char *arg,
 enum session_state session_chat_kicked(struct session *s, const char *by,
 				       const char *reason)
 {
-	char why[CHAT_MAX_LINE];
 	/* by may be s's own nick, freed when s leaves: keep a copy. */
 	char kicker[SESSION_NICK_MAX];
 	const char *vars[] = { "nick", kicker, "reason", reason, NULL };
@@ -369,9 +462,7 @@ enum session_state session_chat_kicked(struct session *s, const char *by,
 	if (s->member == NULL)
 		return SESSION_STAY;
 	snprintf(kicker, sizeof(kicker), "%s", by);
-	snprintf(why, sizeof(why), "kicked by %s%s%s", by,
-		 reason[0] ? ": " : "", reason);
-	session_chat_leave(s, why);
+	session_chat_leave(s, CHAT_LEAVE_KICKED, kicker, reason);
 	session_say_with(s, MENU_TEXT_CHAT_KICKED, vars);
 	return session_home(s);
 }
@@ -381,7 +472,7 @@ enum session_state session_chat_too_slow(struct session *s)
 {
 	if (s->member == NULL)
 		return SESSION_STAY;
-	session_chat_leave(s, "too slow");
+	session_chat_leave(s, CHAT_LEAVE_SLOW, NULL, NULL);
 	session_say(s, MENU_TEXT_CHAT_REMOVED);
 	return session_home(s);
 }
@@ -393,11 +484,61 @@ void session_chat_exit(struct session *s, enum session_state next)
 	if (next == SESSION_CHAT || next == SESSION_OP_PASSWORD ||
 	    next == SESSION_WAIT)
 		return;
-	if (next == SESSION_CLOSING)
-		session_chat_leave(s, s->close_reason ? s->close_reason
-						      : "hung up");
-	else
-		session_chat_leave(s, NULL);
+	session_chat_leave(s,
+			   next == SESSION_CLOSING ? s->leave : CHAT_LEAVE_MENU,
+			   NULL, NULL);
+}
+
+/* An idle time in words: "5 秒", "3 分钟", "2 小时", rounded down. */
+static void chat_idle_words(const struct session *s, long secs,
+			    struct strbuf *out)
+{
+	char n[24];
+	const char *vars[] = { "n", n, NULL };
+	enum menu_text_id id = MENU_TEXT_CHAT_SECONDS;
+
+	if (secs >= 3600) {
+		secs /= 3600;
+		id = MENU_TEXT_CHAT_HOURS;
+	} else if (secs >= 60) {
+		secs /= 60;
+		id = MENU_TEXT_CHAT_MINUTES;
+	}
+	snprintf(n, sizeof(n), "%ld", secs);
+	session_expand_inline(s, id, vars, out);
+}
+
+/* /who: the heading, then a row per member, nicks padded to one column. */
+static void chat_who(const struct session *s, struct strbuf *out)
+{
+	size_t n, width;
+	struct chat_who *rows = chat_room_who(s->env->room, &n, &width);
+	const char *row_text = menu_set_text_of(s->set, MENU_TEXT_CHAT_WHO_ROW);
+	struct strbuf nick, idle;
+	char count[24];
+	const char *head[] = { "count", count, NULL };
+	const char *row[] = { "nick", NULL, "idle", NULL, NULL };
+
+	snprintf(count, sizeof(count), "%zu", n);
+	session_expand_inline(s, MENU_TEXT_CHAT_WHO, head, out);
+	strbuf_append_char(out, '\n');
+	strbuf_init(&nick);
+	strbuf_init(&idle);
+	for (size_t i = 0; i < n; i++) {
+		strbuf_reset(&nick);
+		strbuf_reset(&idle);
+		strbuf_append_str(&nick, rows[i].nick);
+		for (size_t w = rows[i].width; w < width; w++)
+			strbuf_append_char(&nick, ' ');
+		chat_idle_words(s, rows[i].idle, &idle);
+		row[1] = nick.data;
+		row[3] = idle.data != NULL ? idle.data : "";
+		if (row_text != NULL)
+			menu_expand(row_text, row, out);
+	}
+	strbuf_fini(&nick);
+	strbuf_fini(&idle);
+	free(rows);
 }
 
 /* A line starting with '/': one of the room's commands. */
@@ -412,7 +553,7 @@ static enum session_state chat_command(struct session *s, const char *line,
 		struct strbuf sb;
 
 		strbuf_init(&sb);
-		chat_room_who(s->env->room, &sb);
+		chat_who(s, &sb);
 		/* An operator sees every session, not only the room. */
 		if (s->op && s->env->hub.list != NULL)
 			s->env->hub.list(s->env->hub.ctx, &sb);
@@ -496,5 +637,6 @@ enum session_state session_chat_on_timeout(struct session *s)
 		session_chat_arm_timer(s);
 		return SESSION_STAY;
 	}
+	s->leave = CHAT_LEAVE_IDLE;
 	return session_goodbye(s, "idle");
 }

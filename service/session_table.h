@@ -8,8 +8,16 @@
 
 #include "session.h"
 
+/* Who arms the silence timer in a state. */
+enum session_timer {
+	SESSION_TIMER_OWN,   /* the state's enter hook, as it needs */
+	SESSION_TIMER_MENU,  /* the menu's timeout and max_timeouts */
+	SESSION_TIMER_INPUT, /* the menu's input_timeout, input_max_timeouts */
+};
+
 struct session_state_ops {
 	const char *name;
+	enum session_timer timer;
 	/* Shows the state's menu or prompt; runs on every entry. */
 	void (*enter)(struct session *s);
 	/* A key (is_key) or a line; returns the next state or SESSION_STAY. */

@@ -64,10 +64,25 @@ static void record(void *ctx, struct chat_msg *msg)
 
 	/* Whatever the room sends, these hold for every message. */
 	assert_true(msg->refs > 0);
-	assert_int_equal(strlen(msg->text), msg->len);
-	assert_true(msg->len >= 2);
-	assert_memory_equal(msg->text + msg->len - 2, "\r\n", 2);
-	assert_true(utf8_is_valid(msg->text, msg->len));
+	if (msg->kind == CHAT_MSG_LINE) {
+		assert_int_equal(strlen(msg->text), msg->len);
+		assert_true(msg->len >= 2);
+		assert_memory_equal(msg->text + msg->len - 2, "\r\n", 2);
+		assert_true(utf8_is_valid(msg->text, msg->len));
+	} else {
+		/* The room's own lines carry fields; the words are the member's. */
+		const char *fields[] = { msg->time, msg->nick, msg->other,
+					 msg->body };
+
+		for (size_t i = 0; i < ARRAY_LEN(fields); i++) {
+			assert_non_null(fields[i]);
+			assert_true(
+				utf8_is_valid(fields[i], strlen(fields[i])));
+			for (const char *p = fields[i]; *p != '\0'; p++)
+				assert_true((unsigned char)*p >= 0x20 &&
+					    *p != 0x7f);
+		}
+	}
 
 	if (r->n_got < MAX_RECEIVED)
 		r->got[r->n_got++] = chat_msg_ref(msg);
@@ -161,6 +176,83 @@ static enum chat_result say(struct fixture *f, size_t i, const char *text)
 	return chat_room_say(f->room, f->rec[i].m, text, strlen(text));
 }
 
+/* Why a member left, in the tests' own words. */
+static const char *const leave_words[CHAT_LEAVE_COUNT] = {
+	[CHAT_LEAVE_HUNG_UP] = "hung up",
+	[CHAT_LEAVE_MENU] = "back to the menu",
+	[CHAT_LEAVE_IDLE] = "idle",
+	[CHAT_LEAVE_SLOW] = "too slow",
+	[CHAT_LEAVE_KICKED] = "kicked",
+	[CHAT_LEAVE_CLOSING] = "closing",
+};
+
+/*
+ * A message as the tests show it: a member's line as it is, the room's own
+ * lines in fixed English forms that name each field, so that a check
+ * compares the kind and every field at once. Valid until the next call.
+ */
+static const char *shown(const struct chat_msg *msg)
+{
+	static struct strbuf sb;
+
+	if (sb.data == NULL)
+		strbuf_init(&sb);
+	strbuf_reset(&sb);
+	switch (msg->kind) {
+	case CHAT_MSG_LINE:
+		strbuf_append(&sb, msg->text, msg->len);
+		break;
+	case CHAT_MSG_PRIVATE:
+		strbuf_printf(&sb, "[%s] %s (private): %s\r\n", msg->time,
+			      msg->nick, msg->body);
+		break;
+	case CHAT_MSG_JOINED:
+		strbuf_printf(&sb, "*** %s joined\r\n", msg->nick);
+		break;
+	case CHAT_MSG_LEFT:
+		if (msg->leave == CHAT_LEAVE_KICKED && msg->other[0] != '\0')
+			strbuf_printf(&sb, "*** %s left (kicked by %s%s%s)\r\n",
+				      msg->nick, msg->other,
+				      msg->body[0] ? ": " : "", msg->body);
+		else
+			strbuf_printf(&sb, "*** %s left (%s)\r\n", msg->nick,
+				      leave_words[msg->leave]);
+		break;
+	case CHAT_MSG_RENAMED:
+		strbuf_printf(&sb, "*** %s is now known as %s\r\n", msg->other,
+			      msg->nick);
+		break;
+	case CHAT_MSG_NOTICE:
+		strbuf_printf(&sb, "*** %s\r\n", msg->body);
+		break;
+	}
+	return sb.data;
+}
+
+/* /who as the tests show it: "N online:", then nick and idle time. */
+static const char *who_text(struct fixture *f)
+{
+	size_t n, width;
+	struct chat_who *rows = chat_room_who(f->room, &n, &width);
+
+	strbuf_reset(&f->sb);
+	strbuf_printf(&f->sb, "%zu online:\n", n);
+	for (size_t i = 0; i < n; i++) {
+		long s = rows[i].idle;
+
+		strbuf_printf(&f->sb, "  %s%*s  idle ", rows[i].nick,
+			      (int)(width - rows[i].width), "");
+		if (s < 60)
+			strbuf_printf(&f->sb, "%lds\n", s);
+		else if (s < 3600)
+			strbuf_printf(&f->sb, "%ldm\n", s / 60);
+		else
+			strbuf_printf(&f->sb, "%ldh\n", s / 3600);
+	}
+	free(rows);
+	return f->sb.data;
+}
+
 /* Prints what a member was expected to get and what it got. */
 static void print_got(const struct recorder *r, const char *const *exp,
 		      size_t n)
@@ -168,7 +260,7 @@ static void print_got(const struct recorder *r, const char *const *exp,
 	for (size_t i = 0; i < n; i++)
 		print_error("  expected \"%s\"\n", exp[i]);
 	for (size_t i = 0; i < r->n_got; i++)
-		print_error("  got      \"%s\"\n", r->got[i]->text);
+		print_error("  got      \"%s\"\n", shown(r->got[i]));
 }
 
 /* Fails at the caller's line unless r got exactly exp since the last check. */
@@ -178,8 +270,7 @@ static void check_got(struct recorder *r, const char *const *exp, size_t n,
 	bool same = r->n_total == n && r->n_got == n;
 
 	for (size_t i = 0; same && i < n; i++)
-		same = r->got[i]->len == strlen(exp[i]) &&
-		       memcmp(r->got[i]->text, exp[i], r->got[i]->len) == 0;
+		same = strcmp(shown(r->got[i]), exp[i]) == 0;
 	if (!same) {
 		print_error("member %zu got other messages:\n",
 			    (size_t)(r - r->f->rec));
@@ -254,7 +345,7 @@ static void test_guest_numbering(void **state)
 	assert_string_equal(chat_member_nick(join(f, 5, "a b")), "guest-6");
 	assert_string_equal(chat_member_nick(join(f, 6, "\x1b[31mx")),
 			    "guest-7");
-	chat_room_leave(f->room, f->rec[0].m, NULL);
+	chat_room_leave(f->room, f->rec[0].m, CHAT_LEAVE_MENU);
 	/* Numbers keep rising after a guest leaves. */
 	assert_string_equal(chat_member_nick(join(f, 0, "abcdefghijklmnopq")),
 			    "guest-8");
@@ -697,23 +788,20 @@ static void test_who_alignment(void **state)
 	assert_int_equal(chat_room_msg(f->room, f->rec[3].m, "bob", "z", 1),
 			 CHAT_OK);
 	fake_now = T0 + 7200;
-	chat_room_who(f->room, &f->sb);
-	assert_string_equal(f->sb.data, "4 online:\n"
-					"  138****8000  idle 59s\n"
-					"  Alice        idle 5s\n"
-					"  bob          idle 3m\n"
-					"  张三         idle 2h\n");
+	assert_string_equal(who_text(f), "4 online:\n"
+					 "  138****8000  idle 59s\n"
+					 "  Alice        idle 5s\n"
+					 "  bob          idle 3m\n"
+					 "  张三         idle 2h\n");
 
 	/* A wide nick sets the column. */
-	strbuf_reset(&f->sb);
-	chat_room_leave(f->room, f->rec[3].m, NULL);
+	chat_room_leave(f->room, f->rec[3].m, CHAT_LEAVE_MENU);
 	assert_int_equal(chat_room_rename(f->room, f->rec[0].m, "张三丰"),
 			 CHAT_OK);
-	chat_room_who(f->room, &f->sb);
-	assert_string_equal(f->sb.data, "3 online:\n"
-					"  Alice   idle 5s\n"
-					"  bob     idle 3m\n"
-					"  张三丰  idle 2h\n");
+	assert_string_equal(who_text(f), "3 online:\n"
+					 "  Alice   idle 5s\n"
+					 "  bob     idle 3m\n"
+					 "  张三丰  idle 2h\n");
 }
 
 /* /who in an empty room. */
@@ -721,8 +809,7 @@ static void test_who_empty(void **state)
 {
 	struct fixture *f = *state;
 
-	chat_room_who(f->room, &f->sb);
-	assert_string_equal(f->sb.data, "0 online:\n");
+	assert_string_equal(who_text(f), "0 online:\n");
 }
 
 /* References: recipients and history hold one each; alt goes with the last. */
@@ -740,9 +827,12 @@ static void test_refcounts(void **state)
 	msg = f->rec[1].got[0];
 	assert_ptr_equal(f->rec[2].got[0], msg);
 	assert_int_equal(msg->refs, 3);
-	/* A recipient caches another encoding; it is freed with the message. */
-	msg->alt = xstrdup("first in GBK");
-	msg->alt_len = strlen(msg->alt);
+	/* A recipient keeps another encoding; it is freed with the message. */
+	assert_null(chat_msg_rendering(msg, NULL, 1));
+	chat_msg_keep(msg, NULL, 1, xstrdup("first in GBK"), 12);
+	assert_string_equal(chat_msg_rendering(msg, NULL, 1)->bytes,
+			    "first in GBK");
+	assert_null(chat_msg_rendering(msg, msg, 1));
 	/* Pushed out of the history by 20 newer lines. */
 	for (int i = 0; i < CHAT_HISTORY; i++) {
 		fake_now += 1;
@@ -785,7 +875,7 @@ static void test_leave(void **state)
 	struct fixture *f = *state;
 
 	join_abc(f);
-	chat_room_leave(f->room, f->rec[1].m, "hung up");
+	chat_room_leave(f->room, f->rec[1].m, CHAT_LEAVE_HUNG_UP);
 	ASSERT_GOT(f, 0, "*** bob left (hung up)\r\n");
 	ASSERT_GOT(f, 2, "*** bob left (hung up)\r\n");
 	ASSERT_NOTHING(f, 1);
@@ -798,13 +888,20 @@ static void test_leave(void **state)
 	ASSERT_GOT(f, 2, "[12:34:56] alice: still here\r\n");
 	ASSERT_NOTHING(f, 1);
 
-	chat_room_leave(f->room, f->rec[2].m, NULL);
-	ASSERT_GOT(f, 0, "*** carol left\r\n");
-	chat_room_leave(f->room, f->rec[0].m, "\x1b[31mbye\r\n");
+	chat_room_leave(f->room, f->rec[2].m, CHAT_LEAVE_MENU);
+	ASSERT_GOT(f, 0, "*** carol left (back to the menu)\r\n");
+	join(f, 3, "dave");
+	ASSERT_GOT(f, 0, "*** dave joined\r\n");
+	ASSERT_GOT(f, 3, "[12:34:56] alice: still here\r\n"); /* history */
+	/* An operator's reason is data: no escape sequence, no line end. */
+	chat_room_leave_kicked(f->room, f->rec[0].m, "bob",
+			       "\x1b[31mbye {nick}\r\n");
+	ASSERT_GOT(f, 3, "*** alice left (kicked by bob: bye {nick})\r\n");
+	chat_room_leave(f->room, f->rec[3].m, CHAT_LEAVE_IDLE);
 	assert_int_equal(chat_room_count(f->room), 0);
 	join(f, 1, "bob");
 	assert_int_equal(chat_room_count(f->room), 1);
-	chat_room_leave(f->room, NULL, "nothing");
+	chat_room_leave(f->room, NULL, CHAT_LEAVE_HUNG_UP);
 }
 
 /* Hook: the member leaves as a slow reader would, on its first message. */
@@ -812,7 +909,7 @@ static void leave_self(struct recorder *r, struct chat_msg *msg)
 {
 	(void)msg;
 	if (r->hook_runs == 1)
-		chat_room_leave(r->f->room, r->m, "too slow");
+		chat_room_leave(r->f->room, r->m, CHAT_LEAVE_SLOW);
 }
 
 /* Hook: recorder 2 is made to leave when this one gets its first message. */
@@ -820,7 +917,7 @@ static void leave_other(struct recorder *r, struct chat_msg *msg)
 {
 	(void)msg;
 	if (r->hook_runs == 1)
-		chat_room_leave(r->f->room, r->f->rec[2].m, "kicked");
+		chat_room_leave(r->f->room, r->f->rec[2].m, CHAT_LEAVE_KICKED);
 }
 
 /* A member leaving inside deliver: the others get the line, then the leave. */
@@ -868,11 +965,10 @@ static void test_leave_other_inside_deliver(void **state)
 	ASSERT_NOTHING(f, 2);
 	ASSERT_GOT(f, 3, "*** hello\r\n", "*** carol left (kicked)\r\n");
 	assert_int_equal(chat_room_count(f->room), 3);
-	chat_room_who(f->room, &f->sb);
-	assert_string_equal(f->sb.data, "3 online:\n"
-					"  alice  idle 0s\n"
-					"  bob    idle 0s\n"
-					"  dave   idle 0s\n");
+	assert_string_equal(who_text(f), "3 online:\n"
+					 "  alice  idle 0s\n"
+					 "  bob    idle 0s\n"
+					 "  dave   idle 0s\n");
 }
 
 /* What a kicked callback heard, for the kick tests. */
@@ -886,7 +982,7 @@ static void record_kicked(void *ctx, const char *by, const char *reason)
 
 	snprintf(kicked_by, sizeof(kicked_by), "%s", by);
 	snprintf(kicked_reason, sizeof(kicked_reason), "%s", reason);
-	chat_room_leave(r->f->room, r->m, "kicked");
+	chat_room_leave(r->f->room, r->m, CHAT_LEAVE_KICKED);
 	r->m = NULL;
 }
 
@@ -1034,8 +1130,8 @@ static void test_stamp_local_time(void **state)
 	forget(&f->rec[0]);
 	assert_int_equal(chat_room_say(room, a, "hi", 2), CHAT_OK);
 	ASSERT_GOT(f, 1, "[20:34:56] a: hi\r\n");
-	chat_room_leave(room, a, NULL);
-	chat_room_leave(room, b, NULL);
+	chat_room_leave(room, a, CHAT_LEAVE_MENU);
+	chat_room_leave(room, b, CHAT_LEAVE_MENU);
 	chat_room_free(room);
 	setenv("TZ", "UTC", 1);
 	tzset();
@@ -1219,10 +1315,11 @@ static void test_deferred_then_events(void **state)
 	ASSERT_GOT(f, 3, "[12:34:56] alice: before\r\n");
 
 	assert_int_equal(say(f, 0, "bye bob"), CHAT_OK);
-	chat_room_leave(f->room, f->rec[1].m, NULL);
+	chat_room_leave(f->room, f->rec[1].m, CHAT_LEAVE_HUNG_UP);
 	ASSERT_GOT(f, 1, "[12:34:56] alice: bye bob\r\n");
-	ASSERT_GOT(f, 2, "[12:34:56] alice: bye bob\r\n", "*** bob left\r\n");
-	ASSERT_GOT(f, 0, "*** bob left\r\n");
+	ASSERT_GOT(f, 2, "[12:34:56] alice: bye bob\r\n",
+		   "*** bob left (hung up)\r\n");
+	ASSERT_GOT(f, 0, "*** bob left (hung up)\r\n");
 	forget(&f->rec[3]);
 
 	assert_int_equal(say(f, 2, "public"), CHAT_OK);

@@ -56,7 +56,11 @@ static const char quick_menus[] =
 	"  main:\n"
 	"    text: \"ALPHA MENU\\n\"\n"
 	"    keys:\n"
-	"      \"3\": quit\n";
+	"      \"3\": quit\n"
+	"      \"4\": {goto: listen}\n"
+	"  listen:\n"
+	"    text: \"LISTEN MENU\\n\"\n"
+	"    max_timeouts: 0\n";
 
 struct fixture {
 	struct e2e_server srv;
@@ -65,10 +69,12 @@ struct fixture {
 	struct strbuf got;
 };
 
-static int start_with(void **state, const char *menus)
+/* Starts hotlined on menus (NULL: quick_menus) with one more option, if any. */
+static int start_with(void **state, const char *menus, const char *opt,
+		      const char *value)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
-	const char *args[] = { "--menus", menus, NULL };
+	const char *args[] = { "--menus", menus, opt, value, NULL };
 
 	strbuf_init(&f->got);
 	f->fd = -1;
@@ -88,12 +94,17 @@ static int start_with(void **state, const char *menus)
 
 static int setup(void **state)
 {
-	return start_with(state, MENUS_DIR);
+	return start_with(state, MENUS_DIR, NULL, NULL);
 }
 
 static int setup_quick(void **state)
 {
-	return start_with(state, NULL);
+	return start_with(state, NULL, NULL, NULL);
+}
+
+static int setup_quick_max_idle(void **state)
+{
+	return start_with(state, NULL, "--max-idle", "3");
 }
 
 static int teardown(void **state)
@@ -314,6 +325,29 @@ static void test_timeouts_hang_up(void **state)
 	assert_true(e2e_server_log_wait(&f->srv, "(timeout)"));
 }
 
+/*
+ * A menu with max_timeouts: 0 reminds once and then waits; --max-idle
+ * (3 s here) ends the call with the goodbye.
+ */
+static void test_listening_caller_reminded_once(void **state)
+{
+	struct fixture *f = *state;
+	const char *first;
+
+	dial(f, "ALPHA MENU");
+	e2e_send_str(f->fd, "4\r\n");
+	assert_true(e2e_expect_str(f->fd, &f->got, "LISTEN MENU"));
+	strbuf_reset(&f->got);
+	assert_true(e2e_expect_str(f->fd, &f->got, "BYE"));
+	assert_true(e2e_expect_close(f->fd, &f->got));
+	first = strstr(f->got.data, "ANYONE THERE?");
+	assert_non_null(first);
+	assert_null(strstr(first + 1, "ANYONE THERE?"));
+	assert_null(strstr(f->got.data, "LISTEN MENU"));
+	assert_true(e2e_server_log_wait(&f->srv, "silent for 3s (--max-idle)"));
+	assert_true(e2e_server_log_wait(&f->srv, "(silent too long)"));
+}
+
 static void test_sighup_reload_and_broken_file(void **state)
 {
 	struct fixture *f = *state;
@@ -447,18 +481,18 @@ static void test_chat_between_two_callers(void **state)
 	strbuf_init(&b);
 	fa = join_chat(f, &a, false);
 	fb = join_chat(f, &b, false);
-	assert_true(e2e_expect_str(fa, &a, " joined"));
+	assert_true(e2e_expect_str(fa, &a, " 进入了聊天室"));
 	e2e_send_str(fa, "大家好 \x1b[2J\r\n");
 	assert_true(e2e_expect_str(fb, &b, ": 大家好 \r\n"));
 	/* escapes never reach others */
 	assert_false(e2e_contains(&b, "\x1b[2J", 4));
 	e2e_send_str(fb, "/nick 小红\r\n");
-	assert_true(e2e_expect_str(fa, &a, "is now known as 小红"));
+	assert_true(e2e_expect_str(fa, &a, "改名为 小红"));
 	e2e_send_str(fb, "/who\r\n");
-	assert_true(e2e_expect_str(fb, &b, "2 online:"));
+	assert_true(e2e_expect_str(fb, &b, "聊天室里有 2 人:"));
 	strbuf_reset(&a);
 	close(fb);
-	assert_true(e2e_expect_str(fa, &a, "*** 小红 left"));
+	assert_true(e2e_expect_str(fa, &a, "*** 小红 离开了(挂断)"));
 	e2e_send_str(fa, "/quit\r\n");
 	assert_true(e2e_expect_close(fa, &a));
 	close(fa);
@@ -515,14 +549,15 @@ static void test_chat_slow_reader_is_removed(void **state)
 		e2e_send(fa, line, sizeof(line) - 1);
 		if (i % 64 == 0) {
 			/* b keeps reading and must keep getting every line. */
-			saw_left |= e2e_contains(&b, "left (too slow)", 15);
+			saw_left |= e2e_contains(&b, "离开了(网络过慢)",
+						 strlen("离开了(网络过慢)"));
 			strbuf_reset(&b);
 			e2e_send_str(fa, "marker\r\n");
 			assert_true(e2e_expect_str(fb, &b, ": marker\r\n"));
 		}
 	}
 	assert_true(e2e_server_log_wait(&f->srv, "out of the chat room"));
-	assert_true(saw_left || e2e_expect_str(fb, &b, "left (too slow)"));
+	assert_true(saw_left || e2e_expect_str(fb, &b, "离开了(网络过慢)"));
 	e2e_send_str(fa, "after\r\n");
 	assert_true(e2e_expect_str(fb, &b, ": after\r\n"));
 
@@ -831,7 +866,8 @@ static void test_operator_controls(void **state)
 	assert_true(e2e_expect_str(fb, &b, "请出聊天室。phones away"));
 	assert_true(e2e_expect_str(fb, &b, "请按键选择"));
 	assert_true(e2e_expect_str(
-		fa, &a, "*** guest-2 left (kicked by guest-1: phones away)"));
+		fa, &a,
+		"*** guest-2 被管理员 guest-1 请出了聊天室:phones away"));
 	assert_true(e2e_server_log_wait(
 		&f->srv, "operator guest-1 kicks guest-2 (phones away)"));
 
@@ -1167,6 +1203,7 @@ static void test_help_and_version(void **state)
 	const char *help[] = { "--help", NULL };
 	const char *version[] = { "--version", NULL };
 	const char *badport[] = { "--port", "70000", NULL };
+	const char *badidle[] = { "--max-idle", "604801", NULL };
 
 	(void)state;
 	strbuf_init(&out);
@@ -1178,6 +1215,10 @@ static void test_help_and_version(void **state)
 	strbuf_reset(&out);
 	assert_int_equal(e2e_run(badport, &out), 2);
 	assert_non_null(strstr(out.data, "bad port"));
+	strbuf_reset(&out);
+	assert_int_equal(e2e_run(badidle, &out), 2);
+	assert_non_null(
+		strstr(out.data, "bad --max-idle \"604801\" (0-604800)"));
 	strbuf_fini(&out);
 }
 
@@ -1223,6 +1264,9 @@ int main(void)
 			test_dial_line_for_loopback_listen, setup_ipv6,
 			teardown),
 		cmocka_unit_test(test_help_and_version),
+		cmocka_unit_test_setup_teardown(
+			test_listening_caller_reminded_once,
+			setup_quick_max_idle, teardown),
 		cmocka_unit_test_setup_teardown(test_pid_file, setup_pid_file,
 						teardown),
 		cmocka_unit_test(test_hash_password_asks_twice),

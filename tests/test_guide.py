@@ -82,10 +82,10 @@ each bound within one excerpt (the same number in the guide is the same
 number in the output, two different ones are two different ones); PIDs
 and file descriptors; a SYN's and SYN-ACK's sequence numbers, every TCP
 window and timestamp (TS val, ecr); durations ("after 1.5s", "in 0.6 ms",
-"uptime=0s", "idle 3s"); the size of a read that held several lines ("part
-of one 27-byte read": whether the client's writes reach the server in one
-read or two depends on timing); the digits of a time inside a hex dump (a
-chat line's [HH:MM:SS]).
+"uptime=0s", "idle 3s", "3 秒"); the size of a read that held several
+lines ("part of one 27-byte read": whether the client's writes reach the
+server in one read or two depends on timing); the digits of a time inside
+a hex dump (a chat line's [HH:MM:SS]).
 """
 import argparse
 import fcntl
@@ -234,7 +234,7 @@ TOKEN = re.compile(
     r"|(?P<serverport>(?<![\d.])%d(?!\d))"
     r"|(?P<pid>(?<=pid[= ])\d+(?!\d)|(?<=fd=)\d+(?!\d))"
     r"|(?P<win>(?<=win )\d+(?!\d)|(?<=TS val )\d+(?!\d)|(?<= ecr )\d+(?!\d))"
-    r"|(?P<duration>(?<=after )\d+(?:\.\d+)?(?=s\b)|(?<=in )\d+(?:\.\d+)?(?= ms\b)|(?<=uptime=)\d+(?=s\b)|(?<=idle )\d+(?=s\b))"
+    r"|(?P<duration>(?<=after )\d+(?:\.\d+)?(?=s\b)|(?<=in )\d+(?:\.\d+)?(?= ms\b)|(?<=uptime=)\d+(?=s\b)|(?<=idle )\d+(?=s\b)|(?<![\d.])\d+(?= 秒))"
     r"|(?P<readsize>(?<=part of one )\d+(?=-byte read))"
     % GUIDE_PORT)
 SYN_NUMBER = re.compile(r"(?<=seq )\d+|(?<=ack )\d+")

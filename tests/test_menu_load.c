@@ -68,10 +68,10 @@ static const struct bad_case bad_cases[] = {
 	  { ":16:12: key \"1\" has unknown action \"hangup\" (expected back, "
 	    "home, repeat, quit, query, recharge, chat, balance, usage, plan, recent, card, amount, wire, goto or language)" } },
 	{ "bad_flow_texts.yaml",
-	  { ":34:12: key \"4\" starts chat, which needs text \"chat_help\"",
-	    ":34:12: key \"4\" starts chat, which needs text \"chat_removed\"" } },
+	  { ":50:12: key \"4\" starts chat, which needs text \"chat_help\"",
+	    ":50:12: key \"4\" starts chat, which needs text \"chat_removed\"" } },
 	{ "bad_flow_menu.yaml",
-	  { ":81:13: key \"\\\"\" starts query, which needs a menu \"account\"" } },
+	  { ":97:13: key \"\\\"\" starts query, which needs a menu \"account\"" } },
 	{ "bad_goto.yaml",
 	  { ":16:19: key \"5\" goes to unknown menu \"bills\"" } },
 	{ "bad_goto_language.yaml",
@@ -91,6 +91,16 @@ static const struct bad_case bad_cases[] = {
 	{ "bad_timeout.yaml",
 	  { ":15:14: timeout must be an integer from 0 to 3600 (got "
 	    "\"7200\")" } },
+	{ "bad_input_timeout.yaml",
+	  { ":15:20: input_timeout must be an integer from 0 to 3600 (got "
+	    "\"-5\")",
+	    ":16:25: input_max_timeouts must be an integer from 0 to 100 "
+	    "(got \"a few\")" } },
+	{ "bad_text_field.yaml",
+	  { ":5:12: text \"goodbye\" has no field {nick}",
+	    ":12:17: text \"query_locked\" has no field {minute} (its fields: "
+	    "minutes)",
+	    ":12:17: warning: text \"query_locked\" does not show {minutes}" } },
 	{ "bad_max_failures.yaml",
 	  { ":13:17: max_failures must be an integer from 1 to 100 (got "
 	    "\"three\")" } },
@@ -106,8 +116,8 @@ static const struct bad_case bad_cases[] = {
 	    "digits, \"-\", \"_\" and \".\"" } },
 	{ "bad_many.yaml",
 	  { ":2:1: missing field \"name\"", ":4:1: missing text \"menu_gone\"",
-	    ":14:19: max_timeouts must be an integer from 1 to 100 (got "
-	    "\"0\")",
+	    ":14:19: max_timeouts must be an integer from 0 to 100 (got "
+	    "\"101\")",
 	    ":16:19: key \"1\" goes to unknown menu \"bills\"",
 	    ":17:12: key \"2\" has unknown action \"hangup\" (expected back, "
 	    "home, repeat, quit, query, recharge, chat, balance, usage, plan, recent, card, amount, wire, goto or language)",
@@ -356,6 +366,37 @@ static void test_default_single_file(void **state)
 					   "\"en\", which is not loaded"));
 }
 
+/* A service text that leaves out a field it is given: a warning. */
+static void test_text_without_its_field(void **state)
+{
+	struct fixture *f = *state;
+	const struct menu_error *w;
+
+	write_tmp(f,
+		  "language: xx\n"
+		  "name: Test\n"
+		  "start: main\n"
+		  "texts:\n"
+		  "  goodbye: \"Bye.\\n\"\n"
+		  "  invalid: \"Invalid.\\n\"\n"
+		  "  timeout: \"Timeout.\\n\"\n"
+		  "  unavailable: \"Unavailable.\\n\"\n"
+		  "  too_long: \"Too long.\\n\"\n"
+		  "  closing: \"Closing.\\n\"\n"
+		  "  menu_gone: \"Gone.\\n\"\n"
+		  "  query_locked: \"Locked.\\n\"\n"
+		  "menus:\n"
+		  "  main:\n",
+		  "    text: \"Main\\n\"\n");
+	load_good(f, f->tmp);
+	assert_int_equal(f->errs.nwarnings, 1);
+	w = &f->errs.warnings[0];
+	assert_int_equal(w->line, 12);
+	assert_int_equal(w->col, 17);
+	assert_string_equal(w->message,
+			    "text \"query_locked\" does not show {minutes}");
+}
+
 /* Loaded together, the default sets reach each other: no warning. */
 static void test_default_dir_no_warning(void **state)
 {
@@ -392,9 +433,14 @@ static void test_good_minimal(void **state)
 	assert_int_equal(main_menu->timeout, 30);
 	assert_int_equal(main_menu->max_timeouts, 3);
 	assert_int_equal(main_menu->max_failures, 5);
+	/* Typing follows the menu's numbers unless told otherwise. */
+	assert_int_equal(main_menu->input_timeout, 30);
+	assert_int_equal(main_menu->input_max_timeouts, 3);
 	assert_null(sub->invalid);
 	assert_int_equal(sub->timeout, 0);
 	assert_int_equal(sub->max_timeouts, 1);
+	assert_int_equal(sub->input_timeout, 15);
+	assert_int_equal(sub->input_max_timeouts, 0);
 	assert_int_equal(sub->max_failures, 5);
 
 	/* A plain 1 is the key "1". */
@@ -751,6 +797,7 @@ static const struct CMUnitTest fixed_tests[] = {
 	TEST(test_default_sets),
 	TEST(test_default_texts_fit),
 	TEST(test_default_single_file),
+	TEST(test_text_without_its_field),
 	TEST(test_default_dir_no_warning),
 	TEST(test_good_minimal),
 	TEST(test_dir_languages),

@@ -64,9 +64,18 @@ static void sink_notify(void *ctx, const char *text, size_t len)
 	strbuf_append(&((struct sink *)ctx)->notices, text, len);
 }
 
-static void sink_deliver(void *ctx, struct chat_msg *msg)
+/* A room message as the caller would get it: worded for voice, if any. */
+static void sink_deliver(void *ctx, struct chat_msg *msg, const void *voice)
 {
-	strbuf_append(&((struct sink *)ctx)->out, msg->text, msg->len);
+	const struct chat_rendering *r =
+		voice != NULL ? chat_msg_rendering(msg, voice, CHARSET_UTF8)
+			      : NULL;
+
+	assert_true(voice == NULL || r != NULL);
+	if (r != NULL)
+		strbuf_append(&((struct sink *)ctx)->out, r->bytes, r->len);
+	else
+		strbuf_append(&((struct sink *)ctx)->out, msg->text, msg->len);
 }
 
 static void sink_send_now(void *ctx)
@@ -316,12 +325,82 @@ static void test_timeout_reminds_then_hangs_up(void **state)
 
 	strbuf_reset(&k->out);
 	session_on_timeout(k->session);
-	assert_saw(k, "超时\n主菜单 10086\n");
+	/* The menu is still on the screen: only the reminder. */
+	assert_saw(k, "超时\n");
 	assert_int_equal(k->closes, 0);
+	assert_int_equal(k->timer, 30);
 	session_on_timeout(k->session);
 	assert_saw(k, "再见\n");
 	assert_int_equal(k->closes, 1);
 	assert_string_equal(k->reason, "timeout");
+}
+
+/* max_timeouts: 0 is a menu one listens at: one reminder, then quiet. */
+static void test_listening_menu_reminds_once(void **state)
+{
+	struct sink *k = *state;
+
+	key(k, "l");
+	assert_string_equal(session_menu(k->session)->name, "listen");
+	assert_int_equal(k->timer, 30);
+	strbuf_reset(&k->out);
+	session_on_timeout(k->session);
+	assert_saw(k, "超时\n");
+	assert_int_equal(k->timer, 0); /* no --max-idle here: nothing more */
+	assert_int_equal(k->closes, 0);
+	/* A key ends the silence: the next one is reminded again. */
+	key(k, "0");
+	assert_int_equal(k->timer, 30);
+	session_on_timeout(k->session);
+	assert_int_equal(k->timer, 0);
+	assert_int_equal(k->closes, 0);
+}
+
+/* --max-idle: a call silent that long is closed, reminded or not. */
+static void test_max_idle_ends_a_silent_call(void **state)
+{
+	struct sink *k = *state;
+
+	k->env.max_idle = 100;
+	key(k, "l");
+	assert_int_equal(k->timer, 30);
+	session_on_timeout(k->session);
+	assert_int_equal(k->timer, 70); /* what is left of the 100 s */
+	strbuf_reset(&k->out);
+	session_on_timeout(k->session);
+	assert_saw(k, "再见\n");
+	assert_int_equal(k->closes, 1);
+	assert_string_equal(k->reason, "silent too long");
+}
+
+/* Input that changes nothing still ends the silence. */
+static void test_ignored_input_restarts_the_silence(void **state)
+{
+	struct sink *k = *state;
+
+	k->env.max_idle = 100;
+	key(k, "l");
+	session_on_timeout(k->session);
+	assert_int_equal(k->timer, 70);
+	line(k, ""); /* an empty line at a menu is ignored */
+	assert_int_equal(k->timer, 30);
+	session_on_timeout(k->session);
+	session_on_timeout(k->session);
+	assert_int_equal(k->closes, 1);
+	assert_string_equal(k->reason, "silent too long");
+}
+
+/* A menu without a timeout waits for --max-idle alone. */
+static void test_max_idle_where_no_timeout(void **state)
+{
+	struct sink *k = *state;
+
+	k->env.max_idle = 100;
+	key(k, "2");
+	assert_string_equal(session_menu(k->session)->name, "sub");
+	assert_int_equal(k->timer, 100);
+	session_on_timeout(k->session);
+	assert_int_equal(k->closes, 1);
 }
 
 static void test_input_resets_timeouts(void **state)
@@ -512,7 +591,7 @@ static void test_chat_enter_and_talk(void **state)
 	/* the warning comes a minute early */
 	assert_int_equal(p->a->timer, 540);
 	key(p->b, "4");
-	assert_saw(p->a, "*** guest-2 joined\r\n");
+	assert_saw(p->a, "JOINED guest-2\r\n");
 	assert_saw(p->b, "CHAT_BANNER guest-2\n");
 	line(p->a, "你好");
 	assert_saw(p->b, "[12:00:00] guest-1: 你好\r\n");
@@ -542,7 +621,7 @@ static void test_chat_deferred_batch_sent(void **state)
 	chat_room_defer(p->room, note_flush, &asked);
 	key(p->a, "4");
 	key(p->b, "4");
-	assert_saw(p->a, "CHAT_BANNER guest-1\n*** guest-2 joined\r\n");
+	assert_saw(p->a, "CHAT_BANNER guest-1\nJOINED guest-2\r\n");
 	assert_saw(p->b, "CHAT_BANNER guest-2\n");
 	assert_false(asked);
 	line(p->a, "one");
@@ -581,8 +660,8 @@ static void test_chat_commands(void **state)
 	strbuf_reset(&p->a->out);
 	strbuf_reset(&p->b->out);
 	line(p->a, "/nick 小明");
-	assert_saw(p->a, "*** guest-1 is now known as 小明\r\n");
-	assert_saw(p->b, "*** guest-1 is now known as 小明\r\n");
+	assert_saw(p->a, "RENAMED guest-1 小明\r\n");
+	assert_saw(p->b, "RENAMED guest-1 小明\r\n");
 	line(p->b, "/nick 小明");
 	assert_saw(p->b, "CHAT_NICK_TAKEN 小明\n");
 	line(p->b, "/nick bad name!");
@@ -591,7 +670,7 @@ static void test_chat_commands(void **state)
 	assert_saw(p->b, "CHAT_USAGE /nick NAME\n");
 	line(p->b, "/msg 小明 psst");
 	assert_saw(p->b, "CHAT_SENT 小明\n");
-	assert_saw(p->a, "[12:00:00] guest-2 (private): psst\r\n");
+	assert_saw(p->a, "PRIVATE 12:00:00 guest-2 psst\r\n");
 	line(p->b, "/msg nobody hi");
 	assert_saw(p->b, "CHAT_NO_SUCH_NICK nobody\n");
 	line(p->b, "/msg 小明");
@@ -601,7 +680,7 @@ static void test_chat_commands(void **state)
 	line(p->b, "/help");
 	assert_saw(p->b, "CHAT_HELP\n");
 	line(p->b, "/who");
-	assert_saw(p->b, "2 online:\n  guest-2  idle 0s\n  小明     idle 0s\n");
+	assert_saw(p->b, "WHO 2\nROW guest-2|0s\nROW 小明   |0s\n");
 	assert_saw(p->a, "");
 }
 
@@ -614,7 +693,7 @@ static void test_chat_menu_and_quit(void **state)
 	strbuf_reset(&p->a->out);
 	strbuf_reset(&p->b->out);
 	line(p->b, "/menu");
-	assert_saw(p->a, "*** guest-2 left\r\n");
+	assert_saw(p->a, "LEFT guest-2 MENU\r\n");
 	assert_saw(p->b, "主菜单 10086\n");
 	assert_int_equal(p->b->input, LINEEDIT_INPUT_KEYS);
 	assert_int_equal(chat_room_count(p->room), 1);
@@ -633,7 +712,7 @@ static void test_chat_hangup_announced(void **state)
 	key(p->b, "4");
 	strbuf_reset(&p->a->out);
 	session_hangup(p->b->session, "interrupt");
-	assert_saw(p->a, "*** guest-2 left (interrupt)\r\n");
+	assert_saw(p->a, "LEFT guest-2 HUNG_UP\r\n");
 	/* A conn torn down without a goodbye still leaves the room. */
 	session_free(p->a->session);
 	p->a->session = session_new(8, p->a->catalog, &p->a->env, &io);
@@ -667,7 +746,7 @@ static void test_chat_drop_slow_reader(void **state)
 	strbuf_reset(&p->a->out);
 	strbuf_reset(&p->b->out);
 	session_drop_slow_reader(p->b->session);
-	assert_saw(p->a, "*** guest-2 left (too slow)\r\n");
+	assert_saw(p->a, "LEFT guest-2 SLOW\r\n");
 	assert_saw(p->b, "CHAT_REMOVED\n主菜单 10086\n");
 	assert_int_equal(session_state(p->b->session), SESSION_MENU);
 }
@@ -684,7 +763,7 @@ static void test_chat_too_long_and_flood(void **state)
 	big[sizeof(big) - 1] = '\0';
 	line(p->a, big);
 	assert_saw(p->a,
-		   "CHAT_BANNER guest-1\n*** guest-2 joined\r\nCHAT_TOO_LONG\n");
+		   "CHAT_BANNER guest-1\nJOINED guest-2\r\nCHAT_TOO_LONG\n");
 	assert_saw(p->b, "");
 }
 
@@ -1037,6 +1116,39 @@ static void test_wire_from_menu_and_chat(void **state)
 			 "WILL ECHO, DO NAWS - 80x24 0d - utf-8\n");
 }
 
+/* Typing a number: the menu's input_ numbers, the prompt asked again. */
+static void test_prompt_silence(void **state)
+{
+	struct bank *b = *state;
+	struct sink *k = b->k;
+
+	key(k, "1");
+	assert_int_equal(session_state(k->session), SESSION_QUERY_NUMBER);
+	assert_int_equal(k->timer, 30);
+	strbuf_reset(&k->out);
+	k->timer = 0;
+	session_on_timeout(k->session);
+	assert_saw(k, "超时\nQUERY_NUMBER\n");
+	assert_int_equal(k->timer, 30); /* armed again for the next one */
+	session_on_timeout(k->session);
+	assert_int_equal(k->closes, 1);
+	assert_string_equal(k->reason, "timeout");
+}
+
+static void test_prompt_silence_input_numbers(void **state)
+{
+	struct bank *b = *state;
+	struct sink *k = b->k;
+
+	key(k, "l");
+	key(k, "1");
+	assert_int_equal(session_state(k->session), SESSION_QUERY_NUMBER);
+	assert_int_equal(k->timer, 20);
+	session_on_timeout(k->session);
+	assert_int_equal(k->closes, 1);
+	assert_string_equal(k->reason, "timeout");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1057,6 +1169,20 @@ int main(void)
 			test_timeout_reminds_then_hangs_up, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_input_resets_timeouts,
 						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_listening_menu_reminds_once,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_max_idle_ends_a_silent_call,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_ignored_input_restarts_the_silence, setup,
+			teardown),
+		cmocka_unit_test_setup_teardown(test_max_idle_where_no_timeout,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_prompt_silence, setup_bank,
+						teardown_bank),
+		cmocka_unit_test_setup_teardown(
+			test_prompt_silence_input_numbers, setup_bank,
+			teardown_bank),
 		cmocka_unit_test_setup_teardown(test_menu_timeout_zero_disarms,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_goto_back_home, setup,

@@ -806,6 +806,7 @@ static int setup(void **state)
 		.room = chat_room_new(fake_clock, CHAT_RATE_DEFAULT,
 				      CHAT_BURST_DEFAULT),
 		.chat_idle = 30 * 60,
+		.max_idle = SESSION_MAX_IDLE_DEFAULT,
 		.operator_hash = operator_hash,
 		.hub = { .wall = hub_wall, .list = hub_list },
 	};
@@ -833,6 +834,7 @@ static int teardown(void **state)
 static const char *const names[] = {
 	"ayt",
 	"chat_join_leave",
+	"chat_languages",
 	"chat_redraw",
 	"ctrl_c_char",
 	"ctrl_c_line",

@@ -8,9 +8,10 @@
  * of text. Members join, leave, say, /me, /msg, rename, ask /who, the
  * server sends notices, and the clock moves. Some members act from inside
  * a delivery (leave, make another leave, say, join someone new), keep
- * references to messages, or fill the alt cache like a GBK caller: the
- * re-entrant paths of the room's queue. Every message handed out must be
- * one clean line ending in CR LF.
+ * references to messages, or keep renderings like a GBK caller: the
+ * re-entrant paths of the room's queue. Every member's line handed out
+ * must be one clean line ending in CR LF; every field of the room's own
+ * lines clean text.
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -44,7 +45,7 @@ enum hook {
 struct fmember {
 	struct chat_member *m; /* NULL: the slot is free */
 	enum hook hook;
-	bool gbk;     /* fills msg->alt like a GBK caller */
+	bool gbk;     /* keeps a rendering in the message like a GBK caller */
 	bool joining; /* the history arrives before join returns */
 	struct chat_msg *kept[FUZZ_KEEP];
 	size_t nkept;
@@ -90,7 +91,7 @@ static void drop_kept(struct fmember *f)
 }
 
 /* Removes the member in slot i, if any. */
-static void leave(size_t i, const char *reason)
+static void leave(size_t i, enum chat_leave why)
 {
 	struct fmember *f = &members[i];
 	struct chat_member *m = f->m;
@@ -99,7 +100,7 @@ static void leave(size_t i, const char *reason)
 		return;
 	/* Hooks run during the leave must see the slot empty already. */
 	f->m = NULL;
-	chat_room_leave(room, m, reason);
+	chat_room_leave(room, m, why);
 	drop_kept(f);
 }
 
@@ -127,15 +128,21 @@ static void fuzz_deliver(void *ctx, struct chat_msg *msg)
 	enum hook hook = f->hook;
 
 	FUZZ_CHECK(f->m != NULL || f->joining);
-	FUZZ_CHECK(msg->refs > 0 && msg->len >= 2);
-	FUZZ_CHECK(strlen(msg->text) == msg->len);
-	FUZZ_CHECK(memcmp(msg->text + msg->len - 2, "\r\n", 2) == 0);
-	check_clean(msg->text, msg->len - 2);
-	f->received++;
-	if (f->gbk && msg->alt == NULL) {
-		msg->alt = xstrdup(msg->text);
-		msg->alt_len = msg->len;
+	FUZZ_CHECK(msg->refs > 0);
+	if (msg->kind == CHAT_MSG_LINE) {
+		FUZZ_CHECK(msg->len >= 2);
+		FUZZ_CHECK(strlen(msg->text) == msg->len);
+		FUZZ_CHECK(memcmp(msg->text + msg->len - 2, "\r\n", 2) == 0);
+		check_clean(msg->text, msg->len - 2);
+	} else {
+		check_clean(msg->time, strlen(msg->time));
+		check_clean(msg->nick, strlen(msg->nick));
+		check_clean(msg->other, strlen(msg->other));
+		check_clean(msg->body, strlen(msg->body));
 	}
+	f->received++;
+	if (f->gbk && chat_msg_rendering(msg, f, 1) == NULL)
+		chat_msg_keep(msg, f, 1, xstrdup(msg->body), strlen(msg->body));
 	if (f->nkept == FUZZ_KEEP) {
 		chat_msg_unref(f->kept[0]);
 		memmove(&f->kept[0], &f->kept[1],
@@ -153,10 +160,10 @@ static void fuzz_deliver(void *ctx, struct chat_msg *msg)
 	case HOOK_COUNT:
 		break;
 	case HOOK_LEAVE:
-		leave(self, "hook");
+		leave(self, CHAT_LEAVE_MENU);
 		break;
 	case HOOK_KICK_OTHER:
-		leave((self + 1) % FUZZ_MEMBERS, "too slow");
+		leave((self + 1) % FUZZ_MEMBERS, CHAT_LEAVE_SLOW);
 		break;
 	case HOOK_SAY:
 		chat_room_say(room, f->m, "echo \x1b[2J", 10);
@@ -298,13 +305,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			free(s);
 			break;
 		case 7: {
-			struct strbuf sb;
+			size_t n, width;
+			struct chat_who *rows = chat_room_who(room, &n, &width);
 
-			strbuf_init(&sb);
-			chat_room_who(room, &sb);
-			FUZZ_CHECK(sb.len > 0 &&
-				   utf8_is_valid(sb.data, sb.len));
-			strbuf_fini(&sb);
+			FUZZ_CHECK(n == chat_room_count(room));
+			for (size_t j = 0; j < n; j++) {
+				FUZZ_CHECK(rows[j].width <= width);
+				FUZZ_CHECK(rows[j].idle >= 0);
+				FUZZ_CHECK(
+					chat_room_has_nick(room, rows[j].nick));
+			}
+			free(rows);
 			break;
 		}
 		case 8:
@@ -332,7 +343,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (size_t i = 0; i < FUZZ_MEMBERS; i++)
 		members[i].hook = HOOK_NONE;
 	for (size_t i = 0; i < FUZZ_MEMBERS; i++)
-		leave(i, "end");
+		leave(i, CHAT_LEAVE_HUNG_UP);
 	FUZZ_CHECK(chat_room_count(room) == 0);
 	chat_room_free(room);
 	room = NULL;
