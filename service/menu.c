@@ -96,6 +96,8 @@ static const struct menu_text_row menu_texts[] = {
 	[MENU_TEXT_RELOADED] = { "reloaded", 0, "" },
 	[MENU_TEXT_BUSY] = { "busy", 0, "" },
 	[MENU_TEXT_LANGUAGE_UNAVAILABLE] = { "language_unavailable", 0, "" },
+	[MENU_TEXT_WIRE_CHAR_MODE] = { "wire_char_mode", NEED(MENU_TEXT_NEED_WIRE), "" },
+	[MENU_TEXT_WIRE_LINE_MODE] = { "wire_line_mode", NEED(MENU_TEXT_NEED_WIRE), "" },
 	[MENU_TEXT_WIRE_NO_ENTER] = { "wire_no_enter", 0, "" },
 	[MENU_TEXT_WIRE_NO_BACKSPACE] = { "wire_no_backspace", 0, "" },
 };

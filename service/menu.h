@@ -125,6 +125,8 @@ enum menu_text_id {
 	MENU_TEXT_RELOADED, /* notice after a reload; a set may leave it out */
 	MENU_TEXT_BUSY,     /* a caller over a cap; optional, built in if not */
 	MENU_TEXT_LANGUAGE_UNAVAILABLE, /* its set is not loaded; optional */
+	MENU_TEXT_WIRE_CHAR_MODE,       /* /wire's {mode}: keys act at once */
+	MENU_TEXT_WIRE_LINE_MODE,       /* {mode}: keys act on Enter */
 	MENU_TEXT_WIRE_NO_ENTER,     /* /wire's {enter} before any; optional */
 	MENU_TEXT_WIRE_NO_BACKSPACE, /* its {backspace} before any; optional */
 	MENU_TEXT_COUNT,
