@@ -109,6 +109,8 @@ void ctrace_bytes(enum ctrace_dir dir, const void *buf, size_t len, bool secret)
 	bool in = dir == CTRACE_IN;
 	struct wiretrace_dir *d = in ? &ctrace_in_dir : &ctrace_out_dir;
 	size_t masked = wiretrace_masked(d, buf, len, secret);
+	struct wiretrace_look look = { .colour = ctrace_colour,
+				       .width = WIRETRACE_WIDTH };
 	char *text = NULL;
 	size_t tlen = 0;
 	FILE *f = ctrace_begin(&text, &tlen);
@@ -124,7 +126,7 @@ void ctrace_bytes(enum ctrace_dir dir, const void *buf, size_t len, bool secret)
 		fprintf(f, " (%zu byte%s of a password masked)", masked,
 			masked == 1 ? "" : "s");
 	fputc('\n', f);
-	wiretrace_dump(d, f, buf, len, secret, ctrace_colour);
+	wiretrace_dump(d, f, buf, len, secret, &look);
 	ctrace_end(f, &text, &tlen);
 }
 
@@ -132,6 +134,8 @@ void ctrace_bytes(enum ctrace_dir dir, const void *buf, size_t len, bool secret)
 void ctrace_datagram(enum ctrace_dir dir, const void *buf, size_t len)
 {
 	bool in = dir == CTRACE_IN;
+	struct wiretrace_look look = { .colour = ctrace_colour,
+				       .width = WIRETRACE_WIDTH };
 	char *text = NULL;
 	size_t tlen = 0;
 	FILE *f = ctrace_begin(&text, &tlen);
@@ -143,7 +147,7 @@ void ctrace_datagram(enum ctrace_dir dir, const void *buf, size_t len)
 				 ctrace_colour),
 		in ? "in" : "out", len, len == 1 ? "" : "s",
 		wiretrace_colour(WIRETRACE_RESET, ctrace_colour));
-	wiretrace_dump(NULL, f, buf, len, false, ctrace_colour);
+	wiretrace_dump(NULL, f, buf, len, false, &look);
 	ctrace_end(f, &text, &tlen);
 }
 

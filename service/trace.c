@@ -133,6 +133,8 @@ void trace_bytes(struct trace_conn *t, unsigned id, enum trace_dir dir,
 	bool in = dir == TRACE_IN;
 	struct wiretrace_dir *d = in ? &t->in : &t->out;
 	size_t masked = wiretrace_masked(d, buf, len, secret);
+	struct wiretrace_look look = { .colour = trace_colour,
+				       .width = WIRETRACE_WIDTH };
 
 	if (in)
 		t->bytes_in += len;
@@ -151,7 +153,7 @@ void trace_bytes(struct trace_conn *t, unsigned id, enum trace_dir dir,
 		fprintf(stderr, " (%zu byte%s of a password masked)", masked,
 			masked == 1 ? "" : "s");
 	fputc('\n', stderr);
-	wiretrace_dump(d, stderr, buf, len, secret, trace_colour);
+	wiretrace_dump(d, stderr, buf, len, secret, &look);
 	funlockfile(stderr);
 }
 
@@ -160,6 +162,8 @@ void trace_datagram(enum trace_dir dir, const char *local, const char *peer,
 		    const void *buf, size_t len)
 {
 	bool in = dir == TRACE_IN;
+	struct wiretrace_look look = { .colour = trace_colour,
+				       .width = WIRETRACE_WIDTH };
 
 	flockfile(stderr);
 	trace_head(0);
@@ -169,7 +173,7 @@ void trace_datagram(enum trace_dir dir, const char *local, const char *peer,
 		in ? "in" : "out", len, len == 1 ? "" : "s",
 		wiretrace_colour(WIRETRACE_RESET, trace_colour),
 		in ? "from" : "to", peer, in ? "to" : "from", local);
-	wiretrace_dump(NULL, stderr, buf, len, false, trace_colour);
+	wiretrace_dump(NULL, stderr, buf, len, false, &look);
 	funlockfile(stderr);
 }
 

@@ -343,3 +343,60 @@ void e2e_write_file(const char *path, const char *text)
 	fputs(text, f);
 	fclose(f);
 }
+
+/* Whether a code point is East Asian wide: the blocks the tests use. */
+static bool e2e_is_wide(unsigned cp)
+{
+	return (cp >= 0x1100 && cp <= 0x115f) ||
+	       (cp >= 0x2e80 && cp <= 0xa4cf) ||
+	       (cp >= 0xac00 && cp <= 0xd7a3) ||
+	       (cp >= 0xf900 && cp <= 0xfaff) ||
+	       (cp >= 0xfe30 && cp <= 0xfe4f) ||
+	       (cp >= 0xff00 && cp <= 0xff60) || (cp >= 0xffe0 && cp <= 0xffe6);
+}
+
+size_t e2e_columns(const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t cols = 0, i = 0;
+
+	while (i < len) {
+		unsigned cp = p[i];
+		size_t n = 1;
+
+		if (p[i] == 0x1b && i + 1 < len && p[i + 1] == '[') {
+			while (i < len && p[i] != 'm')
+				i++;
+			i++;
+			continue;
+		}
+		if (p[i] >= 0xf0)
+			n = 4, cp = p[i] & 0x07;
+		else if (p[i] >= 0xe0)
+			n = 3, cp = p[i] & 0x0f;
+		else if (p[i] >= 0xc0)
+			n = 2, cp = p[i] & 0x1f;
+		for (size_t k = 1; k < n && i + k < len; k++)
+			cp = (cp << 6) | (p[i + k] & 0x3f);
+		cols += e2e_is_wide(cp) ? 2 : 1;
+		i += n;
+	}
+	return cols;
+}
+
+size_t e2e_widest_line(const char *text)
+{
+	size_t widest = 0;
+
+	while (*text != '\0') {
+		size_t n = strcspn(text, "\n");
+		size_t cols = e2e_columns(text, n);
+
+		if (cols > widest)
+			widest = cols;
+		text += n;
+		if (*text == '\n')
+			text++;
+	}
+	return widest;
+}

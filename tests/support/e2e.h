@@ -63,6 +63,15 @@ bool e2e_contains(const struct strbuf *hay, const void *needle, size_t len);
 /* Runs build/hotlined with args, capturing stdout+stderr into out; returns exit status. */
 int e2e_run(const char *const *args, struct strbuf *out);
 
+/*
+ * Columns s (len bytes of UTF-8) takes on a terminal: East Asian wide
+ * characters 2, colour escapes (ESC [ ... m) none. Counted here apart
+ * from the trace's own count, to check it.
+ */
+size_t e2e_columns(const char *s, size_t len);
+/* The most columns any line of text (NUL-ended) takes. */
+size_t e2e_widest_line(const char *text);
+
 /* Writes text to path, replacing it. */
 void e2e_write_file(const char *path, const char *text);
 
