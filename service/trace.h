@@ -39,13 +39,14 @@ char *trace_escape(const char *s, size_t len, char *out, size_t outsz);
 /*
  * --trace, the protocol view for a class: connections with their
  * addresses, every chunk of bytes in and out as hex and text with the
- * telnet commands named, state changes, and who closed first. Callers
- * test trace_wire before building anything, so an untraced server pays
- * one branch per call site.
+ * telnet commands named, state changes, and who closed first. Its lines,
+ * the log's too, fit the width of the terminal (100 columns in a file):
+ * it is read on a projector. Callers test trace_wire before building
+ * anything, so an untraced server pays one branch per call site.
  */
 extern bool trace_wire;
 
-/* Turns the protocol view on: colour if stderr is a terminal. */
+/* Turns the protocol view on: colour and its width if stderr is a terminal. */
 void trace_wire_enable(void);
 
 enum trace_dir {

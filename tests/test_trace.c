@@ -4,7 +4,8 @@
  * Linux telnet sends) and in line mode with every line in one write (as a
  * pipe sends); the log must show the accept, the decoded negotiation, the
  * state changes, who closed first, and the password masked, never in
- * clear. Every wait is bounded.
+ * clear. Its lines must fit 100 columns, a hostile terminal type's too.
+ * Every wait is bounded.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -20,6 +21,7 @@
 #include <unistd.h>
 
 #include "e2e.h"
+#include "wiretrace.h"
 
 #define GOODBYE_ZH "感谢您的来电,再见!"
 #define ASK_NUMBER "11 位手机号码"
@@ -86,6 +88,17 @@ static void log_has(struct fixture *f, const char *needle)
 		fprintf(stderr, "%s\n", f->log);
 		fail_msg("the trace lacks \"%s\"", needle);
 	}
+}
+
+/* How many times the log has needle. */
+static size_t log_count(struct fixture *f, const char *needle)
+{
+	size_t n = 0;
+
+	for (const char *p = strstr(f->log, needle); p != NULL;
+	     p = strstr(p + 1, needle))
+		n++;
+	return n;
 }
 
 /* Sends one byte at a time, as a character-mode telnet does. */
@@ -210,6 +223,67 @@ static void test_caller_closes_first(void **state)
 	log_has(f, "the caller closed first\n");
 }
 
+/* Asserts the log's lines fit a file's 100 columns. */
+static void log_fits(struct fixture *f)
+{
+	if (e2e_widest_line(f->log) > 100) {
+		fprintf(stderr, "%s\n", f->log);
+		fail_msg("a line of the trace is %zu columns",
+			 e2e_widest_line(f->log));
+	}
+}
+
+static void test_lines_fit_a_file(void **state)
+{
+	struct fixture *f = *state;
+	const char *from, *to;
+
+	f->fd = e2e_connect(f->srv.port);
+	assert_true(f->fd >= 0);
+	assert_true(e2e_expect_str(f->fd, &f->got, "10086"));
+	e2e_send_str(f->fd, "3\r\n");
+	assert_true(e2e_expect_close(f->fd, &f->got));
+	finish(f);
+	log_fits(f);
+	/* The accept line is 170 columns: two, the second under the text. */
+	from = strstr(f->log, "session 1: accept: caller 127.0.0.1:");
+	assert_non_null(from);
+	to = strstr(from, "before accept returned)\n");
+	assert_non_null(to);
+	for (const char *nl = strchr(from, '\n'); nl < to;
+	     nl = strchr(nl + 1, '\n'))
+		assert_memory_equal(nl, "\n" WIRETRACE_INDENT,
+				    1 + WIRETRACE_INDENT_COLS);
+	assert_non_null(memchr(from, '\n', (size_t)(to - from)));
+}
+
+static void test_long_terminal_type_wraps_escaped(void **state)
+{
+	struct fixture *f = *state;
+	struct strbuf sb;
+
+	/* 200 bytes of terminal type, an escape to red every ten. */
+	strbuf_init(&sb);
+	strbuf_append(&sb, "\xff\xfb\x18\xff\xfa\x18\x00", 7);
+	for (int i = 0; i < 20; i++)
+		strbuf_append_str(&sb, "\033[31mAAAAA");
+	strbuf_append(&sb, "\xff\xf0", 2);
+	f->fd = e2e_connect(f->srv.port);
+	assert_true(f->fd >= 0);
+	assert_true(e2e_expect_str(f->fd, &f->got, "10086"));
+	e2e_send(f->fd, sb.data, sb.len);
+	assert_true(e2e_server_log_wait(&f->srv, "IAC SB TTYPE IS"));
+	e2e_send_str(f->fd, "3\r\n");
+	assert_true(e2e_expect_close(f->fd, &f->got));
+	finish(f);
+	strbuf_fini(&sb);
+	log_fits(f);
+	/* No escape reaches the screen; the 7 kept of them are shown whole. */
+	assert_null(strchr(f->log, '\033'));
+	assert_int_equal(log_count(f, "\\x1b"), 7);
+	log_has(f, "(201 bytes)");
+}
+
 /* -d without --trace: the log names a call's first state change too. */
 static int setup_debug(void **state)
 {
@@ -251,6 +325,10 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_caller_closes_first, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_lines_fit_a_file, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(
+			test_long_terminal_type_wraps_escaped, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_debug_log_new_call,
 						setup_debug, teardown),
 	};
