@@ -284,6 +284,26 @@ static void test_long_terminal_type_wraps_escaped(void **state)
 	log_has(f, "(201 bytes)");
 }
 
+/* The log's connect and disconnect lines would repeat the trace's. */
+static void test_log_lines_not_repeated(void **state)
+{
+	struct fixture *f = *state;
+
+	f->fd = e2e_connect(f->srv.port);
+	assert_true(f->fd >= 0);
+	assert_true(e2e_expect_str(f->fd, &f->got, "10086"));
+	e2e_send_str(f->fd, "3\r\n");
+	assert_true(e2e_expect_close(f->fd, &f->got));
+	finish(f);
+	log_has(f, "session 1: accept: caller 127.0.0.1:");
+	log_has(f, "session 1: the server closes first: quit");
+	log_has(f, "session 1: closed after ");
+	assert_null(strstr(f->log, "connect from"));
+	assert_null(strstr(f->log, "disconnect"));
+	/* The server's own lines stay. */
+	log_has(f, "info listener_bind_one: listening on 127.0.0.1:");
+}
+
 /* -d without --trace: the log names a call's first state change too. */
 static int setup_debug(void **state)
 {
@@ -311,6 +331,9 @@ static void test_debug_log_new_call(void **state)
 	assert_int_equal(e2e_server_stop(&f->srv, SIGTERM), 0);
 	log_has(f, "(new call) -> MENU main\n");
 	log_has(f, "MENU -> CLOSING\n");
+	/* Without the trace's accept and close lines, the log has its own. */
+	log_has(f, "info session 1 conn_new: connect from 127.0.0.1:");
+	log_has(f, "info session 1 conn_destroy: disconnect 127.0.0.1:");
 	assert_null(strstr(f->log, "MENU -> MENU main"));
 }
 
@@ -329,6 +352,8 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(
 			test_long_terminal_type_wraps_escaped, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_log_lines_not_repeated,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_debug_log_new_call,
 						setup_debug, teardown),
 	};
