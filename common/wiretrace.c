@@ -504,6 +504,36 @@ void wiretrace_dump(struct wiretrace_dir *d, FILE *out, const void *buf,
 		wiretrace_step(d, p[i], secret, wiretrace_print_name, &names);
 }
 
+/* Where the short view writes its names, and how many so far. */
+struct wiretrace_list {
+	FILE *out;
+	bool colour;
+	size_t count;
+};
+
+/* emit for wiretrace_names: ", NAME" after the first. */
+static void wiretrace_list_name(void *ctx, const char *name)
+{
+	struct wiretrace_list *l = ctx;
+
+	fprintf(l->out, "%s%s%s%s", l->count > 0 ? ", " : "",
+		wiretrace_colour(WIRETRACE_TELNET, l->colour), name,
+		wiretrace_colour(WIRETRACE_RESET, l->colour));
+	l->count++;
+}
+
+/* Steps over a chunk, writing the names of the commands it completes. */
+size_t wiretrace_names(struct wiretrace_dir *d, FILE *out, const void *buf,
+		       size_t len, bool secret, bool colour)
+{
+	const unsigned char *p = buf;
+	struct wiretrace_list list = { .out = out, .colour = colour };
+
+	for (size_t i = 0; i < len; i++)
+		wiretrace_step(d, p[i], secret, wiretrace_list_name, &list);
+	return list.count;
+}
+
 /*
  * Bytes in the unit of text at p (n bytes left) that a wrap never cuts,
  * its columns in *cols: a colour escape (none), an escaped byte "\xNN"
@@ -537,19 +567,26 @@ static size_t wiretrace_unit(const unsigned char *p, size_t n, size_t *cols)
 	return 1;
 }
 
+/* A place a line may break: a space, its byte and its column. */
+struct wiretrace_break {
+	bool found;
+	size_t at, col;
+};
+
 /*
  * Writes one line (len bytes, no line end) and its line end, wrapped to
  * width. Spaces inside the time stamp or the indent are no place to
- * break: a piece would hold nothing.
+ * break: a piece would hold nothing. A space after a comma is preferred
+ * while it leaves the line at least half full, so an item of a list (a
+ * telnet command in --trace=brief) stays whole.
  */
 static void wiretrace_wrap_line(FILE *out, const unsigned char *p, size_t len,
 				size_t width)
 {
 	size_t start = 0; /* the first byte not written yet */
 	size_t col = 0;   /* columns on the output line so far */
-	/* The last space to break at, and its column. */
-	size_t brk = 0, brk_col = 0;
-	bool has_brk = false;
+	struct wiretrace_break space = { 0 }, comma = { 0 };
+	const struct wiretrace_break *brk;
 	size_t shown = 0; /* the end of the last unit that takes columns */
 	size_t i = 0;
 
@@ -559,9 +596,10 @@ static void wiretrace_wrap_line(FILE *out, const unsigned char *p, size_t len,
 
 		if (col + cols <= width || col <= WIRETRACE_INDENT_COLS) {
 			if (p[i] == ' ' && col > WIRETRACE_INDENT_COLS) {
-				has_brk = true;
-				brk = i;
-				brk_col = col;
+				space = (struct wiretrace_break){ true, i,
+								  col };
+				if (i > 0 && p[i - 1] == ',')
+					comma = space;
 			}
 			col += cols;
 			i += n;
@@ -569,15 +607,21 @@ static void wiretrace_wrap_line(FILE *out, const unsigned char *p, size_t len,
 				shown = i;
 			continue;
 		}
-		if (p[i] == ' ') {
+		brk = NULL;
+		if (comma.found && 2 * (comma.col - WIRETRACE_INDENT_COLS) >=
+					   width - WIRETRACE_INDENT_COLS)
+			brk = &comma;
+		else if (p[i] != ' ' && space.found)
+			brk = &space;
+		if (brk != NULL) {
+			fwrite(p + start, 1, brk->at - start, out);
+			start = brk->at + 1;
+			col = WIRETRACE_INDENT_COLS + col - brk->col - 1;
+		} else if (p[i] == ' ') {
 			/* Over the width at a space: the break is here. */
 			fwrite(p + start, 1, i - start, out);
 			start = ++i;
 			col = WIRETRACE_INDENT_COLS;
-		} else if (has_brk) {
-			fwrite(p + start, 1, brk - start, out);
-			start = brk + 1;
-			col = WIRETRACE_INDENT_COLS + col - brk_col - 1;
 		} else {
 			/*
 			 * One word longer than the line: cut where it ends,
@@ -590,7 +634,8 @@ static void wiretrace_wrap_line(FILE *out, const unsigned char *p, size_t len,
 			start = cut;
 			col = WIRETRACE_INDENT_COLS;
 		}
-		has_brk = false;
+		space.found = false;
+		comma.found = false;
 		fputs("\n" WIRETRACE_INDENT, out);
 	}
 	fwrite(p + start, 1, len - start, out);

@@ -88,6 +88,16 @@ void wiretrace_dump(struct wiretrace_dir *d, FILE *out, const void *buf,
 		    size_t len, bool secret, const struct wiretrace_look *look);
 
 /*
+ * The short view of a chunk (hotlined --trace=brief): steps d over the
+ * len bytes as a dump does, so the parse and the masking of later chunks
+ * stay right, and writes only the names of the telnet commands that end
+ * in them to out, ", " between two, no line end. No data byte is ever
+ * written, masked or not. Returns how many names were written.
+ */
+size_t wiretrace_names(struct wiretrace_dir *d, FILE *out, const void *buf,
+		       size_t len, bool secret, bool colour);
+
+/*
  * Writes text, whole lines, to out with every line longer than width
  * columns wrapped: at the last space that fits, or where the width ends
  * if there is none, each piece after the first going on under

@@ -113,11 +113,37 @@ char *trace_escape(const char *s, size_t len, char *out, size_t outsz)
 bool trace_wire;
 /* stderr is a terminal: the view is in colour and fits its width. */
 static bool trace_tty;
+/* --trace=brief: chunks as one line of telnet names, no rows. */
+static bool trace_brief;
+
+/* clang-format off */
+static const char *const trace_view_names[] = {
+	[TRACE_VIEW_FULL] = "full",
+	[TRACE_VIEW_BRIEF] = "brief",
+};
+/* clang-format on */
+
+/* Looks the name up among the views. */
+int trace_view_parse(const char *name, enum trace_view *view)
+{
+	if (name == NULL) {
+		*view = TRACE_VIEW_FULL;
+		return 0;
+	}
+	for (size_t i = 0; i < ARRAY_LEN(trace_view_names); i++) {
+		if (strcmp(name, trace_view_names[i]) == 0) {
+			*view = (enum trace_view)i;
+			return 0;
+		}
+	}
+	return -1;
+}
 
 /* Turns the view on; colour only for a terminal (a file gets plain text). */
-void trace_wire_enable(void)
+void trace_wire_enable(enum trace_view view)
 {
 	trace_wire = true;
+	trace_brief = view == TRACE_VIEW_BRIEF;
 	trace_tty = isatty(STDERR_FILENO) == 1;
 }
 
@@ -189,6 +215,13 @@ static void trace_begin(struct trace_block *b)
 		trace_out_of_memory();
 }
 
+/* Frees a block that turned out to have nothing to show. */
+static void trace_discard(struct trace_block *b)
+{
+	fclose(b->f);
+	free(b->text);
+}
+
 /* Wraps the block to its width, writes it and frees it. */
 static void trace_end(struct trace_block *b)
 {
@@ -227,7 +260,10 @@ static void trace_head(struct trace_block *b, unsigned id)
 		fprintf(b->f, "session %u: ", id);
 }
 
-/* Prints one chunk as a block: its header line, then its dump. */
+/*
+ * Prints one chunk as a block: its header line, then its dump; or, brief,
+ * the header and the telnet commands on one line, nothing for data alone.
+ */
 void trace_bytes(struct trace_conn *t, unsigned id, enum trace_dir dir,
 		 const void *buf, size_t len, bool secret, size_t whole)
 {
@@ -252,12 +288,22 @@ void trace_bytes(struct trace_conn *t, unsigned id, enum trace_dir dir,
 	if (masked > 0)
 		fprintf(b.f, " (%zu byte%s of a password masked)", masked,
 			masked == 1 ? "" : "s");
-	fputc('\n', b.f);
-	wiretrace_dump(d, b.f, buf, len, secret, &b.look);
+	if (trace_brief) {
+		fputs(": ", b.f);
+		if (wiretrace_names(d, b.f, buf, len, secret, b.look.colour) ==
+		    0) {
+			trace_discard(&b);
+			return;
+		}
+		fputc('\n', b.f);
+	} else {
+		fputc('\n', b.f);
+		wiretrace_dump(d, b.f, buf, len, secret, &b.look);
+	}
 	trace_end(&b);
 }
 
-/* Prints one datagram: where from, where to, the bytes. */
+/* Prints one datagram: where from, where to, the bytes (not when brief). */
 void trace_datagram(enum trace_dir dir, const char *local, const char *peer,
 		    const void *buf, size_t len)
 {
@@ -272,7 +318,8 @@ void trace_datagram(enum trace_dir dir, const char *local, const char *peer,
 		in ? "in" : "out", len, len == 1 ? "" : "s",
 		wiretrace_colour(WIRETRACE_RESET, b.look.colour),
 		in ? "from" : "to", peer, in ? "to" : "from", local);
-	wiretrace_dump(NULL, b.f, buf, len, false, &b.look);
+	if (!trace_brief)
+		wiretrace_dump(NULL, b.f, buf, len, false, &b.look);
 	trace_end(&b);
 }
 

@@ -46,8 +46,26 @@ char *trace_escape(const char *s, size_t len, char *out, size_t outsz);
  */
 extern bool trace_wire;
 
+/* What --trace shows. */
+enum trace_view {
+	TRACE_VIEW_FULL, /* every chunk with its hex and text rows */
+	/*
+	 * --trace=brief, for the first minutes of a lesson: connections,
+	 * state changes and telnet commands by name; a chunk is one line,
+	 * its header and the commands in it, and a chunk of data alone is
+	 * not shown.
+	 */
+	TRACE_VIEW_BRIEF,
+};
+
+/*
+ * The view called name in *view: "full", or NULL (a bare --trace), or
+ * "brief"; -1 for another name.
+ */
+int trace_view_parse(const char *name, enum trace_view *view);
+
 /* Turns the protocol view on: colour and its width if stderr is a terminal. */
-void trace_wire_enable(void);
+void trace_wire_enable(enum trace_view view);
 
 enum trace_dir {
 	TRACE_IN,  /* from the peer */

@@ -5,7 +5,8 @@
  * pipe sends); the log must show the accept, the decoded negotiation, the
  * state changes, who closed first, and the password masked, never in
  * clear. Its lines must fit 100 columns, a hostile terminal type's too.
- * Every wait is bounded.
+ * --trace=brief shows the same call without its bytes. Every wait is
+ * bounded.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -304,6 +305,75 @@ static void test_log_lines_not_repeated(void **state)
 	log_has(f, "info listener_bind_one: listening on 127.0.0.1:");
 }
 
+/* --trace=brief: the same call without the bytes. */
+static int setup_brief(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+	const char *args[] = { "--menus", MENUS_DIR, "--trace=brief", NULL };
+
+	strbuf_init(&f->got);
+	f->fd = -1;
+	*state = f;
+	return e2e_server_start(&f->srv, args);
+}
+
+static void test_brief_view(void **state)
+{
+	struct fixture *f = *state;
+
+	f->fd = e2e_connect(f->srv.port);
+	assert_true(f->fd >= 0);
+	assert_true(e2e_expect_str(f->fd, &f->got, "10086"));
+	e2e_send(f->fd, telnet_answers, sizeof(telnet_answers) - 1);
+	assert_true(e2e_server_log_wait(&f->srv, "IAC SB NAWS 80 24 IAC SE"));
+	e2e_send_str(f->fd, "1");
+	assert_true(e2e_expect_str(f->fd, &f->got, ASK_NUMBER));
+	type_keys(f->fd, "13800138000\r\0", 13);
+	assert_true(e2e_expect_str(f->fd, &f->got, ASK_PASSWORD));
+	type_keys(f->fd, "123456\r\0", 8);
+	assert_true(e2e_expect_str(f->fd, &f->got, ACCOUNT_MENU));
+	e2e_send_str(f->fd, "#");
+	e2e_send_str(f->fd, "3");
+	assert_true(e2e_expect_close(f->fd, &f->got));
+	finish(f);
+	log_fits(f);
+	/* Connections, telnet commands by name a chunk a line, states. */
+	log_has(f, "session 1: accept: caller 127.0.0.1:");
+	log_has(f, "session 1: out 3 bytes: IAC WILL ECHO\n");
+	log_has(f, "session 1: out 3 bytes: IAC DO NAWS\n");
+	log_has(f, "session 1: in 24 bytes: IAC DO ECHO, IAC DO SGA,");
+	log_has(f, "session 1: MENU main -> QUERY_NUMBER\n");
+	log_has(f, "session 1: QUERY_PASSWORD -> WAIT\n");
+	log_has(f, "session 1: the server closes first: quit");
+	log_has(f, "the server closed first\n");
+	/* No rows, no chunk of data alone, no byte of the password. */
+	assert_null(strstr(f->log, "0000  "));
+	assert_null(strstr(f->log, "|"));
+	assert_null(strstr(f->log, " byte\n"));
+	assert_null(strstr(f->log, "in 1 byte"));
+	assert_null(strstr(f->log, "123456"));
+	assert_null(strstr(f->log, "13800138000"));
+	assert_null(strstr(f->log, "telnet: "));
+}
+
+/* An unknown view is refused before anything starts. */
+static void test_unknown_view_refused(void **state)
+{
+	const char *args[] = { "--trace=loud", NULL };
+	const char *full[] = { "--trace=full", "--check", MENUS_DIR, NULL };
+	struct strbuf out;
+
+	(void)state;
+	strbuf_init(&out);
+	assert_int_equal(e2e_run(args, &out), 2);
+	assert_non_null(
+		strstr(out.data,
+		       "hotlined: bad --trace \"loud\" (brief or full)"));
+	strbuf_reset(&out);
+	assert_int_equal(e2e_run(full, &out), 0);
+	strbuf_fini(&out);
+}
+
 /* -d without --trace: the log names a call's first state change too. */
 static int setup_debug(void **state)
 {
@@ -354,6 +424,9 @@ int main(void)
 			test_long_terminal_type_wraps_escaped, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_log_lines_not_repeated,
 						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_brief_view, setup_brief,
+						teardown),
+		cmocka_unit_test(test_unknown_view_refused),
 		cmocka_unit_test_setup_teardown(test_debug_log_new_call,
 						setup_debug, teardown),
 	};

@@ -280,6 +280,58 @@ static void test_colour_only_when_asked(void **state)
 	assert_non_null(strstr(f->text, "\033[33m"));
 }
 
+static void test_names_for_the_brief_view(void **state)
+{
+	struct fixture *f = *state;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&text, &len);
+
+	assert_non_null(out);
+	/* Commands, ", " between them; the data after them is not shown. */
+	assert_int_equal(wiretrace_names(&f->dir, out,
+					 "\xff\xfd\x01\xff\xfd\x03hi", 8, false,
+					 false),
+			 2);
+	fflush(out);
+	assert_string_equal(text, "IAC DO ECHO, IAC DO SGA");
+	/* Data alone: nothing, and no password byte ever. */
+	assert_int_equal(wiretrace_names(&f->dir, out, "123456\r\n", 8, true,
+					 false),
+			 0);
+	/* A command split over two chunks is named where it ends. */
+	assert_int_equal(wiretrace_names(&f->dir, out, "\xff", 1, false, false),
+			 0);
+	assert_int_equal(wiretrace_names(&f->dir, out, "\xfb\x01", 2, false,
+					 false),
+			 1);
+	fflush(out);
+	assert_string_equal(text, "IAC DO ECHO, IAC DO SGAIAC WILL ECHO");
+	fclose(out);
+	free(text);
+	/* The parse went on: a "/op " seen by the short view masks the dump after. */
+	wiretrace_names(&f->dir, stdout, "/op ", 4, false, false);
+	assert_true(wiretrace_is_masking(&f->dir));
+	assert_null(strstr(dump(f, "s3cret\r", 7, false), "s3cret"));
+}
+
+static void test_wrap_keeps_list_items_whole(void **state)
+{
+	struct fixture *f = *state;
+	const char *line = "04:41:47.023 session 1: in 27 bytes: IAC DO ECHO, "
+			   "IAC DO SGA, IAC WILL NAWS, IAC SB NAWS 100 30 IAC "
+			   "SE, IAC DO BINARY, IAC WILL BINARY\n";
+	const char *t = wrap(f, line, 60);
+
+	assert_true(e2e_widest_line(t) <= 60);
+	continued_under_stamp(t);
+	/* Every piece but the last ends after a comma. */
+	for (const char *nl = strchr(t, '\n'); nl[1] != '\0';
+	     nl = strchr(nl + 1, '\n'))
+		assert_int_equal(nl[-1], ',');
+	assert_non_null(strstr(t, "IAC SB NAWS 100 30 IAC SE,"));
+}
+
 static void test_wrap_at_spaces(void **state)
 {
 	struct fixture *f = *state;
@@ -462,8 +514,12 @@ int main(void)
 			test_wrap_colour_takes_no_columns, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 			test_wrap_keeps_escaped_bytes_whole, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_wrap_keeps_list_items_whole,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_narrow_rows, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_names_for_the_brief_view,
+						setup, teardown),
 		cmocka_unit_test(test_columns_of_a_terminal),
 	};
 
