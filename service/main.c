@@ -22,6 +22,7 @@
 #include "chat.h"
 #include "conn.h"
 #include "listener.h"
+#include "logsink.h"
 #include "menu.h"
 #include "menu_load.h"
 #include "pidfile.h"
@@ -769,7 +770,10 @@ int main(int argc, char **argv)
 		free(menus_path);
 		return status;
 	}
+	/* A pipe on stderr must never hold up the loop (logsink.h). */
+	logsink_init();
 	status = serve(&opts, menus_path);
+	logsink_fini();
 	free(menus_path);
 	return status;
 }

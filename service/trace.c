@@ -1,8 +1,10 @@
 /*
- * trace: log lines on stderr. Knows nothing of connections beyond the id
- * it is handed.
+ * trace: log lines and the --trace view. Each block of the view is built
+ * in memory, wrapped to the width, and handed to logsink whole. Knows
+ * nothing of connections beyond the id it is handed.
  */
 #include "trace.h"
+#include "logsink.h"
 #include "util.h"
 
 #include <stdarg.h>
@@ -49,7 +51,7 @@ void trace_log(enum trace_level level, unsigned id, const char *func,
 	char line[sizeof(msg) + 160];
 	int n;
 
-	if (!trace_is_enabled(level))
+	if (!trace_is_enabled(level) || logsink_is_closed())
 		return;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	localtime_r(&ts.tv_sec, &tm);
@@ -156,15 +158,6 @@ static unsigned trace_width(void)
 	return trace_tty ? wiretrace_columns(fileno(stderr)) : WIRETRACE_WIDTH;
 }
 
-/* Writes whole lines to stderr in one piece; the lock keeps other threads' lines out. */
-static void trace_write(const char *text, size_t len)
-{
-	flockfile(stderr);
-	fwrite(text, 1, len, stderr);
-	fflush(stderr);
-	funlockfile(stderr);
-}
-
 /* Says that the trace ran out of memory and aborts, as allocation does. */
 static void trace_out_of_memory(void)
 {
@@ -180,7 +173,7 @@ static void trace_put(const char *text, size_t len)
 	FILE *f;
 
 	if (!trace_wire) {
-		trace_write(text, len);
+		logsink_write(text, len);
 		return;
 	}
 	f = open_memstream(&out, &outlen);
@@ -188,7 +181,7 @@ static void trace_put(const char *text, size_t len)
 		trace_out_of_memory();
 	wiretrace_wrap(f, text, len, trace_width());
 	if (fclose(f) == 0)
-		trace_write(out, outlen);
+		logsink_write(out, outlen);
 	free(out);
 }
 
@@ -236,7 +229,7 @@ static void trace_end(struct trace_block *b)
 		trace_out_of_memory();
 	wiretrace_wrap(f, b->text, b->len, b->look.width);
 	if (fclose(f) == 0)
-		trace_write(out, outlen);
+		logsink_write(out, outlen);
 out:
 	free(out);
 	free(b->text);
@@ -276,6 +269,8 @@ void trace_bytes(struct trace_conn *t, unsigned id, enum trace_dir dir,
 		t->bytes_in += len;
 	else
 		t->bytes_out += len;
+	if (logsink_is_closed())
+		return; /* no reader: no view to build */
 	trace_begin(&b);
 	trace_head(&b, id);
 	fprintf(b.f, "%s%s %zu byte%s%s",
@@ -310,6 +305,8 @@ void trace_datagram(enum trace_dir dir, const char *local, const char *peer,
 	bool in = dir == TRACE_IN;
 	struct trace_block b;
 
+	if (logsink_is_closed())
+		return;
 	trace_begin(&b);
 	trace_head(&b, 0);
 	fprintf(b.f, "udp: %sdatagram %s %zu byte%s%s %s %s %s %s\n",
@@ -330,6 +327,8 @@ void trace_event(unsigned id, enum wiretrace_colour colour, const char *fmt,
 	struct trace_block b;
 	va_list ap;
 
+	if (logsink_is_closed())
+		return;
 	trace_begin(&b);
 	trace_head(&b, id);
 	fputs(wiretrace_colour(colour, b.look.colour), b.f);

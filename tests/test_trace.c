@@ -15,6 +15,8 @@
 
 #include <cmocka.h>
 
+#include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,7 +44,8 @@ struct fixture {
 	struct e2e_server srv;
 	int fd;
 	struct strbuf got;
-	char *log; /* the server's log, read before it stops */
+	char *log;  /* the server's log, read before it stops */
+	int log_fd; /* the reading end of its stderr, when that is a pipe */
 };
 
 static int setup(void **state)
@@ -52,6 +55,7 @@ static int setup(void **state)
 
 	strbuf_init(&f->got);
 	f->fd = -1;
+	f->log_fd = -1;
 	*state = f;
 	return e2e_server_start(&f->srv, args);
 }
@@ -62,6 +66,8 @@ static int teardown(void **state)
 
 	if (f->fd >= 0)
 		close(f->fd);
+	if (f->log_fd >= 0)
+		close(f->log_fd);
 	if (f->srv.pid > 0)
 		e2e_server_stop(&f->srv, SIGKILL);
 	strbuf_fini(&f->got);
@@ -313,6 +319,7 @@ static int setup_brief(void **state)
 
 	strbuf_init(&f->got);
 	f->fd = -1;
+	f->log_fd = -1;
 	*state = f;
 	return e2e_server_start(&f->srv, args);
 }
@@ -374,6 +381,112 @@ static void test_unknown_view_refused(void **state)
 	strbuf_fini(&out);
 }
 
+/*
+ * hotlined --trace 2>&1 | less: stderr is a pipe of pipe_size bytes (0:
+ * the default), read up to the "listening on" line and then no more.
+ */
+static int start_piped(void **state, int pipe_size)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+	const char *args[] = { "--menus", MENUS_DIR, "--trace", NULL };
+
+	strbuf_init(&f->got);
+	f->fd = -1;
+	*state = f;
+	return e2e_server_start_piped(&f->srv, args, pipe_size, &f->log_fd);
+}
+
+static int setup_piped(void **state)
+{
+	return start_piped(state, 0);
+}
+
+/* The smallest pipe there is: a call's trace fills it. */
+static int setup_piped_small(void **state)
+{
+	return start_piped(state, 4096);
+}
+
+/* One whole call: the menu, key 3, the goodbye, the hang-up. */
+static void call_and_quit(struct fixture *f)
+{
+	struct strbuf got;
+	int fd = e2e_connect(f->srv.port);
+
+	assert_true(fd >= 0);
+	strbuf_init(&got);
+	assert_true(e2e_expect_str(fd, &got, "10086"));
+	e2e_send_str(fd, "3\r\n");
+	assert_true(e2e_expect_str(fd, &got, GOODBYE_ZH));
+	assert_true(e2e_expect_close(fd, &got));
+	close(fd);
+	strbuf_fini(&got);
+}
+
+/* Reads the pipe into got until it holds needle, for E2E_TIMEOUT_MS at most. */
+static bool pipe_wait(int fd, struct strbuf *got, const char *needle)
+{
+	for (int i = 0; i < E2E_TIMEOUT_MS / 10; i++) {
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		char buf[4096];
+		ssize_t n;
+
+		if (got->data != NULL && strstr(got->data, needle) != NULL)
+			return true;
+		if (poll(&pfd, 1, 10) != 1)
+			continue;
+		n = read(fd, buf, sizeof(buf));
+		if (n <= 0)
+			return false;
+		strbuf_append(got, buf, (size_t)n);
+	}
+	return got->data != NULL && strstr(got->data, needle) != NULL;
+}
+
+/* The teacher quits less: the server serves on, whole calls, and stops cleanly. */
+static void test_pipe_closed_by_reader(void **state)
+{
+	struct fixture *f = *state;
+
+	close(f->log_fd);
+	f->log_fd = -1;
+	for (int i = 0; i < 3; i++)
+		call_and_quit(f);
+	assert_int_equal(e2e_server_stop(&f->srv, SIGTERM), 0);
+}
+
+/*
+ * The pager waits on a screenful and nothing reads the pipe: callers are
+ * served all the same, the lines that did not fit are dropped, and once
+ * the pipe is read again a line says how many.
+ */
+static void test_pipe_not_read(void **state)
+{
+	struct fixture *f = *state;
+	struct strbuf got;
+	const char *note;
+	char buf[4096];
+
+	/* Each call's trace is about as much as the pipe holds. */
+	for (int i = 0; i < 12; i++)
+		call_and_quit(f);
+	/* The pager reads again: what the pipe held, then the next call. */
+	assert_int_equal(fcntl(f->log_fd, F_SETFL, O_NONBLOCK), 0);
+	while (read(f->log_fd, buf, sizeof(buf)) > 0)
+		continue;
+	assert_int_equal(fcntl(f->log_fd, F_SETFL, 0), 0);
+	call_and_quit(f);
+	strbuf_init(&got);
+	assert_true(pipe_wait(f->log_fd, &got, "session 13: closed after"));
+	note = strstr(got.data, " lines dropped while the pipe on stderr "
+				"was full\n");
+	assert_non_null(note);
+	/* After the note, whole lines again: the last call from its accept on. */
+	assert_non_null(strstr(note, " session 13: accept: caller"));
+	strbuf_fini(&got);
+	assert_int_equal(e2e_server_stop(&f->srv, SIGTERM), 0);
+}
+
 /* -d without --trace: the log names a call's first state change too. */
 static int setup_debug(void **state)
 {
@@ -382,6 +495,7 @@ static int setup_debug(void **state)
 
 	strbuf_init(&f->got);
 	f->fd = -1;
+	f->log_fd = -1;
 	*state = f;
 	return e2e_server_start(&f->srv, args);
 }
@@ -427,6 +541,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_brief_view, setup_brief,
 						teardown),
 		cmocka_unit_test(test_unknown_view_refused),
+		cmocka_unit_test_setup_teardown(test_pipe_closed_by_reader,
+						setup_piped, teardown),
+		cmocka_unit_test_setup_teardown(test_pipe_not_read,
+						setup_piped_small, teardown),
 		cmocka_unit_test_setup_teardown(test_debug_log_new_call,
 						setup_debug, teardown),
 	};

@@ -29,6 +29,15 @@ struct e2e_server {
  * or -1.
  */
 int e2e_server_start(struct e2e_server *srv, const char *const *args);
+/*
+ * Starts hotlined as e2e_server_start does, but with its stdout and
+ * stderr on a pipe (of pipe_size bytes; 0: the default) instead of the
+ * log file, as in `hotlined --trace 2>&1 | less`. The pipe is read up to
+ * the "listening on" line; *log_fd is its reading end, which the caller
+ * reads, stops reading or closes, and closes in the end. 0 or -1.
+ */
+int e2e_server_start_piped(struct e2e_server *srv, const char *const *args,
+			   int pipe_size, int *log_fd);
 /* Sends sig (0: none) and waits for the exit; returns the exit status, or -1. */
 int e2e_server_stop(struct e2e_server *srv, int sig);
 /* The server's log so far; the caller owns the string. */
