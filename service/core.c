@@ -950,7 +950,11 @@ void core_timer(struct core *c)
 	if (c->closed)
 		return;
 	core_enter(c, &call);
+	if (trace_wire)
+		c->trace->after_silence = true;
 	session_on_timeout(c->session);
+	if (trace_wire)
+		c->trace->after_silence = false;
 	core_leave(c, &call);
 }
 

@@ -14,6 +14,9 @@
 #include <time.h>
 #include <unistd.h>
 
+/* Bytes of a reminder's text shown on its one line; the rest is cut. */
+#define TRACE_SILENCE_TEXT 512
+
 static enum trace_level trace_level = TRACE_INFO;
 
 /* clang-format off */
@@ -283,7 +286,19 @@ void trace_bytes(struct trace_conn *t, unsigned id, enum trace_dir dir,
 	if (masked > 0)
 		fprintf(b.f, " (%zu byte%s of a password masked)", masked,
 			masked == 1 ? "" : "s");
-	if (trace_brief) {
+	if (!in && t->after_silence) {
+		char text[TRACE_SILENCE_TEXT];
+		size_t n = len;
+
+		/* The decoder steps over the bytes all the same. */
+		while (n > 0 && (((const char *)buf)[n - 1] == '\n' ||
+				 ((const char *)buf)[n - 1] == '\r'))
+			n--;
+		fprintf(b.f, " after a silence: %s",
+			trace_escape(buf, n, text, sizeof(text)));
+		wiretrace_names(d, b.f, buf, len, secret, b.look.colour);
+		fputc('\n', b.f);
+	} else if (trace_brief) {
 		fputs(": ", b.f);
 		if (wiretrace_names(d, b.f, buf, len, secret, b.look.colour) ==
 		    0) {

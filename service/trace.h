@@ -78,6 +78,11 @@ struct trace_conn {
 	unsigned long long bytes_in, bytes_out;
 	bool feeding_secret; /* the input being handled held masked bytes */
 	bool mask_out;       /* the output being traced echoes them */
+	/*
+	 * The output being traced answers a silence (a reminder, the goodbye
+	 * after too many): one line each, with its text, not a page of rows.
+	 */
+	bool after_silence;
 };
 
 /* Returns a new connection view; the caller owns it (free() it). */

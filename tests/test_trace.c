@@ -312,6 +312,73 @@ static void test_log_lines_not_repeated(void **state)
 }
 
 /* --trace=brief: the same call without the bytes. */
+/* A set whose silences are a second long, in a directory of its own. */
+static const char quick_menus[] =
+	"language: zh-CN\n"
+	"name: test\n"
+	"start: main\n"
+	"defaults: {timeout: 1, max_timeouts: 2, max_failures: 3}\n"
+	"texts:\n"
+	"  goodbye: \"BYE\\n\"\n"
+	"  invalid: \"INVALID\\n\"\n"
+	"  timeout: \"ANYONE THERE?\\n\"\n"
+	"  unavailable: \"NOT YET\\n\"\n"
+	"  too_long: \"TOO LONG\\n\"\n"
+	"  closing: \"CLOSING\\n\"\n"
+	"  menu_gone: \"GONE\\n\"\n"
+	"menus:\n"
+	"  main:\n"
+	"    text: \"ALPHA MENU\\n\"\n";
+
+static char quick_dir[64];
+
+static int setup_quick(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+	const char *args[] = { "--menus", quick_dir, "--trace", NULL };
+	char path[128];
+
+	strbuf_init(&f->got);
+	f->fd = -1;
+	f->log_fd = -1;
+	*state = f;
+	snprintf(quick_dir, sizeof(quick_dir), "/tmp/hotline-trace-XXXXXX");
+	if (mkdtemp(quick_dir) == NULL)
+		return -1;
+	snprintf(path, sizeof(path), "%s/test.yaml", quick_dir);
+	e2e_write_file(path, quick_menus);
+	return e2e_server_start(&f->srv, args);
+}
+
+static int teardown_quick(void **state)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), "%s/test.yaml", quick_dir);
+	unlink(path);
+	rmdir(quick_dir);
+	return teardown(state);
+}
+
+/* A reminder after a silence is one line with its text, not rows of hex. */
+static void test_reminder_is_one_line(void **state)
+{
+	struct fixture *f = *state;
+
+	f->fd = e2e_connect(f->srv.port);
+	assert_true(f->fd >= 0);
+	assert_true(e2e_expect_str(f->fd, &f->got, "ANYONE THERE?"));
+	assert_true(e2e_expect_str(f->fd, &f->got, "BYE"));
+	assert_true(e2e_expect_close(f->fd, &f->got));
+	finish(f);
+	assert_int_equal(log_count(f, " after a silence: ANYONE THERE?\n"), 1);
+	assert_int_equal(log_count(f, " after a silence: BYE\n"), 1);
+	/* "ANYONE" as a hex row: never printed. */
+	assert_int_equal(log_count(f, "41 4e 59 4f 4e 45"), 0);
+	/* The menu before it is still shown whole. */
+	log_has(f, "41 4c 50 48 41");
+}
+
 static int setup_brief(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
@@ -541,6 +608,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_brief_view, setup_brief,
 						teardown),
 		cmocka_unit_test(test_unknown_view_refused),
+		cmocka_unit_test_setup_teardown(test_reminder_is_one_line,
+						setup_quick, teardown_quick),
 		cmocka_unit_test_setup_teardown(test_pipe_closed_by_reader,
 						setup_piped, teardown),
 		cmocka_unit_test_setup_teardown(test_pipe_not_read,
