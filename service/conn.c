@@ -585,16 +585,16 @@ void conn_wall(struct conn *c, const char *text)
 		core_wall(c->core, text);
 }
 
-/* "  #3 127.0.0.1:5555  MENU main, 0 failures  idle 12s" */
-void conn_summary(const struct conn *c, struct strbuf *out)
+/* The conn's row for /who; its strings live as long as the conn. */
+void conn_row(const struct conn *c, struct session_row *row)
 {
 	struct timespec now;
 
 	clock_gettime(CLOCK_MONOTONIC, &now);
-	strbuf_printf(out, "  #%u %s  ", c->id, c->peer);
-	core_summary(c->core, out);
-	strbuf_printf(out, "  idle %lds\n",
-		      (long)(now.tv_sec - c->last_input.tv_sec));
+	row->id = c->id;
+	row->peer = c->peer;
+	row->idle = (long)(now.tv_sec - c->last_input.tv_sec);
+	core_summary(c->core, &row->summary);
 }
 
 /* Starts an empty list. */

@@ -1038,7 +1038,7 @@ bool core_is_closed(const struct core *c)
 }
 
 /* One line of an operator's /who: where the caller is. */
-void core_summary(const struct core *c, struct strbuf *out)
+void core_summary(const struct core *c, struct session_summary *out)
 {
 	session_summary(c->session, out);
 }

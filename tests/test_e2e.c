@@ -858,7 +858,7 @@ static void test_operator_controls(void **state)
 
 	/* An operator's /who lists every session with its state. */
 	e2e_send_str(fa, "/who\r\n");
-	assert_true(e2e_expect_str(fa, &a, "3 sessions:"));
+	assert_true(e2e_expect_str(fa, &a, "全部 3 个通话:"));
 	assert_true(e2e_expect_str(fa, &a, "MENU main"));
 
 	/* /kick: out of the room, back at the main menu, the room told why. */
@@ -915,7 +915,7 @@ static void test_operator_password_prompt(void **state)
 	for (const char *k = "/who\r"; *k != '\0'; k++)
 		e2e_send(fa, k, 1);
 	assert_true(e2e_expect_str(fa, &a, "/who"));
-	assert_true(e2e_expect_str(fa, &a, "sessions:"));
+	assert_true(e2e_expect_str(fa, &a, "个通话:"));
 
 	/* A line-mode telnet (refuses our echo and go-ahead offers): WILL ECHO
 	 * with the prompt, WONT ECHO after. */
