@@ -1,7 +1,8 @@
 /*
- * ctrace: builds each trace block in memory and hands it to the sink in
- * one piece, so a block is never split by the screen's own output. The
- * client has one connection, so the two telnet decoders are the module's.
+ * ctrace: builds each trace block in memory, wraps it to the width of
+ * the screen and hands it to the sink in one piece, so a block is never
+ * split by the screen's own output. The client has one connection, so
+ * the two telnet decoders are the module's.
  */
 #include "ctrace.h"
 #include "wiretrace.h"
@@ -37,28 +38,60 @@ void ctrace_set_sink(ctrace_sink sink, void *ctx)
 	ctrace_out_ctx = ctx;
 }
 
-/* Starts a block in a memory stream; NULL if there is no memory for one. */
-static FILE *ctrace_begin(char **text, size_t *len)
-{
-	FILE *f = open_memstream(text, len);
+/* One block of the trace being built in memory, and the look it is built in. */
+struct ctrace_block {
+	FILE *f;
+	char *text;
+	size_t len;
+	struct wiretrace_look look;
+};
 
-	if (f != NULL)
-		wiretrace_stamp(f, ctrace_colour);
-	return f;
+/*
+ * Starts a block with its time stamp; false if there is no memory for
+ * one. A terminal is asked its width for each block, so that a resized
+ * window is followed; a file or pipe gets 100 columns.
+ */
+static bool ctrace_begin(struct ctrace_block *b)
+{
+	b->text = NULL;
+	b->len = 0;
+	b->look.colour = ctrace_colour;
+	b->look.width = ctrace_colour ? wiretrace_columns(STDERR_FILENO)
+				      : WIRETRACE_WIDTH;
+	b->f = open_memstream(&b->text, &b->len);
+	if (b->f == NULL)
+		return false;
+	wiretrace_stamp(b->f, b->look.colour);
+	return true;
 }
 
-/* Hands the finished block (set by fclose) to the sink or stderr, frees it. */
-static void ctrace_end(FILE *f, char **text, size_t *len)
+/*
+ * Wraps the finished block to its width, hands it to the sink or stderr,
+ * frees it.
+ */
+static void ctrace_end(struct ctrace_block *b)
 {
-	if (fclose(f) == 0 && *text != NULL) {
-		if (ctrace_out != NULL) {
-			ctrace_out(ctrace_out_ctx, *text, *len);
-		} else {
-			fwrite(*text, 1, *len, stderr);
-			fflush(stderr);
-		}
+	char *wrapped = NULL;
+	size_t wlen = 0;
+	FILE *w;
+
+	if (fclose(b->f) != 0 || b->text == NULL)
+		goto out;
+	w = open_memstream(&wrapped, &wlen);
+	if (w == NULL)
+		goto out;
+	wiretrace_wrap(w, b->text, b->len, b->look.width);
+	if (fclose(w) != 0 || wrapped == NULL)
+		goto out;
+	if (ctrace_out != NULL) {
+		ctrace_out(ctrace_out_ctx, wrapped, wlen);
+	} else {
+		fwrite(wrapped, 1, wlen, stderr);
+		fflush(stderr);
 	}
-	free(*text);
+out:
+	free(wrapped);
+	free(b->text);
 }
 
 /* Formats "1.2.3.4:5" or "[::1]:5". */
@@ -109,58 +142,52 @@ void ctrace_bytes(enum ctrace_dir dir, const void *buf, size_t len, bool secret)
 	bool in = dir == CTRACE_IN;
 	struct wiretrace_dir *d = in ? &ctrace_in_dir : &ctrace_out_dir;
 	size_t masked = wiretrace_masked(d, buf, len, secret);
-	char *text = NULL;
-	size_t tlen = 0;
-	FILE *f = ctrace_begin(&text, &tlen);
+	struct ctrace_block b;
 
-	if (f == NULL)
+	if (!ctrace_begin(&b))
 		return;
-	fprintf(f, "%s%s %zu byte%s%s",
+	fprintf(b.f, "%s%s %zu byte%s%s",
 		wiretrace_colour(in ? WIRETRACE_IN : WIRETRACE_OUT,
-				 ctrace_colour),
+				 b.look.colour),
 		in ? "in" : "out", len, len == 1 ? "" : "s",
-		wiretrace_colour(WIRETRACE_RESET, ctrace_colour));
+		wiretrace_colour(WIRETRACE_RESET, b.look.colour));
 	if (masked > 0)
-		fprintf(f, " (%zu byte%s of a password masked)", masked,
+		fprintf(b.f, " (%zu byte%s of a password masked)", masked,
 			masked == 1 ? "" : "s");
-	fputc('\n', f);
-	wiretrace_dump(d, f, buf, len, secret, ctrace_colour);
-	ctrace_end(f, &text, &tlen);
+	fputc('\n', b.f);
+	wiretrace_dump(d, b.f, buf, len, secret, &b.look);
+	ctrace_end(&b);
 }
 
 /* One datagram: no decoder, it is not telnet. */
 void ctrace_datagram(enum ctrace_dir dir, const void *buf, size_t len)
 {
 	bool in = dir == CTRACE_IN;
-	char *text = NULL;
-	size_t tlen = 0;
-	FILE *f = ctrace_begin(&text, &tlen);
+	struct ctrace_block b;
 
-	if (f == NULL)
+	if (!ctrace_begin(&b))
 		return;
-	fprintf(f, "%sdatagram %s %zu byte%s%s\n",
+	fprintf(b.f, "%sdatagram %s %zu byte%s%s\n",
 		wiretrace_colour(in ? WIRETRACE_IN : WIRETRACE_OUT,
-				 ctrace_colour),
+				 b.look.colour),
 		in ? "in" : "out", len, len == 1 ? "" : "s",
-		wiretrace_colour(WIRETRACE_RESET, ctrace_colour));
-	wiretrace_dump(NULL, f, buf, len, false, ctrace_colour);
-	ctrace_end(f, &text, &tlen);
+		wiretrace_colour(WIRETRACE_RESET, b.look.colour));
+	wiretrace_dump(NULL, b.f, buf, len, false, &b.look);
+	ctrace_end(&b);
 }
 
 /* One line. */
 void ctrace_event(const char *fmt, ...)
 {
-	char *text = NULL;
-	size_t tlen = 0;
-	FILE *f = ctrace_begin(&text, &tlen);
+	struct ctrace_block b;
 	va_list ap;
 
-	if (f == NULL)
+	if (!ctrace_begin(&b))
 		return;
-	fputs(wiretrace_colour(WIRETRACE_CONNECT, ctrace_colour), f);
+	fputs(wiretrace_colour(WIRETRACE_CONNECT, b.look.colour), b.f);
 	va_start(ap, fmt);
-	vfprintf(f, fmt, ap);
+	vfprintf(b.f, fmt, ap);
 	va_end(ap);
-	fprintf(f, "%s\n", wiretrace_colour(WIRETRACE_RESET, ctrace_colour));
-	ctrace_end(f, &text, &tlen);
+	fprintf(b.f, "%s\n", wiretrace_colour(WIRETRACE_RESET, b.look.colour));
+	ctrace_end(&b);
 }

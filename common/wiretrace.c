@@ -9,6 +9,7 @@
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <time.h>
 
 /* Telnet command bytes (RFC 854). */
@@ -427,17 +428,25 @@ static void wiretrace_text(FILE *out, const unsigned char *p,
 	}
 }
 
-/* Writes one row: offset, 16 bytes in hex, the same as text. */
+/* Columns of a row of row bytes: indent, offset, hex, text. */
+static size_t wiretrace_row_cols(size_t row)
+{
+	/* "0000  ", "xx " a byte, the gap in the middle, " |", text, "|". */
+	return WIRETRACE_INDENT_COLS + 6 + 3 * row + (row > 8 ? 1 : 0) + 2 +
+	       row + 1;
+}
+
+/* Writes one row: offset, row bytes in hex (n of them here), the same as text. */
 static void wiretrace_row(FILE *out, const unsigned char *p,
 			  const unsigned char *cls, size_t off, size_t n,
-			  bool colour)
+			  size_t row, bool colour)
 {
 	const char *reset = wiretrace_colour(WIRETRACE_RESET, colour);
 
 	fprintf(out, "%s%s%04zx%s  ", WIRETRACE_INDENT,
 		wiretrace_colour(WIRETRACE_DIM, colour), off, reset);
-	for (size_t i = 0; i < WIRETRACE_ROW; i++) {
-		const char *gap = i == WIRETRACE_ROW / 2 - 1 ? "  " : " ";
+	for (size_t i = 0; i < row; i++) {
+		const char *gap = row > 8 && i == row / 2 - 1 ? "  " : " ";
 
 		if (i >= n) {
 			fprintf(out, "  %s", gap);
@@ -461,11 +470,14 @@ static void wiretrace_row(FILE *out, const unsigned char *p,
 
 /* Dumps a chunk: rows first, then the telnet commands it completed. */
 void wiretrace_dump(struct wiretrace_dir *d, FILE *out, const void *buf,
-		    size_t len, bool secret, bool colour)
+		    size_t len, bool secret, const struct wiretrace_look *look)
 {
 	const unsigned char *p = buf;
 	unsigned char *cls = calloc(len > 0 ? len : 1, 1);
-	struct wiretrace_names names = { .out = out, .colour = colour };
+	struct wiretrace_names names = { .out = out, .colour = look->colour };
+	size_t row = look->width >= wiretrace_row_cols(WIRETRACE_ROW)
+			     ? WIRETRACE_ROW
+			     : WIRETRACE_ROW_NARROW;
 
 	if (cls == NULL)
 		return; /* a trace is not worth aborting for */
@@ -481,16 +493,183 @@ void wiretrace_dump(struct wiretrace_dir *d, FILE *out, const void *buf,
 			if (p[i] != '\r' && p[i] != '\n' && p[i] != '\0')
 				cls[i] = WIRETRACE_CLASS_MASKED;
 	}
-	for (size_t off = 0; off < len; off += WIRETRACE_ROW)
+	for (size_t off = 0; off < len; off += row)
 		wiretrace_row(out, p + off, cls + off, off,
-			      len - off < WIRETRACE_ROW ? len - off
-							: WIRETRACE_ROW,
-			      colour);
+			      len - off < row ? len - off : row, row,
+			      look->colour);
 	free(cls);
 	if (d == NULL)
 		return;
 	for (size_t i = 0; i < len; i++)
 		wiretrace_step(d, p[i], secret, wiretrace_print_name, &names);
+}
+
+/* Where the short view writes its names, and how many so far. */
+struct wiretrace_list {
+	FILE *out;
+	bool colour;
+	size_t count;
+};
+
+/* emit for wiretrace_names: ", NAME" after the first. */
+static void wiretrace_list_name(void *ctx, const char *name)
+{
+	struct wiretrace_list *l = ctx;
+
+	fprintf(l->out, "%s%s%s%s", l->count > 0 ? ", " : "",
+		wiretrace_colour(WIRETRACE_TELNET, l->colour), name,
+		wiretrace_colour(WIRETRACE_RESET, l->colour));
+	l->count++;
+}
+
+/* Steps over a chunk, writing the names of the commands it completes. */
+size_t wiretrace_names(struct wiretrace_dir *d, FILE *out, const void *buf,
+		       size_t len, bool secret, bool colour)
+{
+	const unsigned char *p = buf;
+	struct wiretrace_list list = { .out = out, .colour = colour };
+
+	for (size_t i = 0; i < len; i++)
+		wiretrace_step(d, p[i], secret, wiretrace_list_name, &list);
+	return list.count;
+}
+
+/*
+ * Bytes in the unit of text at p (n bytes left) that a wrap never cuts,
+ * its columns in *cols: a colour escape (none), an escaped byte "\xNN"
+ * (4), a UTF-8 character (1 or 2), any other byte (1).
+ */
+static size_t wiretrace_unit(const unsigned char *p, size_t n, size_t *cols)
+{
+	size_t len = 2;
+	unsigned cp = 0;
+
+	if (n >= 3 && p[0] == '\033' && p[1] == '[') {
+		/* CSI: parameter bytes, then one final byte. */
+		while (len < n && p[len] >= 0x20 && p[len] <= 0x3f)
+			len++;
+		if (len < n && p[len] >= 0x40 && p[len] <= 0x7e) {
+			*cols = 0;
+			return len + 1;
+		}
+	}
+	if (n >= 4 && p[0] == '\\' && p[1] == 'x' && isxdigit(p[2]) &&
+	    isxdigit(p[3])) {
+		*cols = 4;
+		return 4;
+	}
+	len = p[0] >= 0x80 ? wiretrace_utf8(p, n, &cp) : 0;
+	if (len > 0) {
+		*cols = wiretrace_width(cp);
+		return len;
+	}
+	*cols = 1;
+	return 1;
+}
+
+/* A place a line may break: a space, its byte and its column. */
+struct wiretrace_break {
+	bool found;
+	size_t at, col;
+};
+
+/*
+ * Writes one line (len bytes, no line end) and its line end, wrapped to
+ * width. Spaces inside the time stamp or the indent are no place to
+ * break: a piece would hold nothing. A space after a comma is preferred
+ * while it leaves the line at least half full, so an item of a list (a
+ * telnet command in --trace=brief) stays whole.
+ */
+static void wiretrace_wrap_line(FILE *out, const unsigned char *p, size_t len,
+				size_t width)
+{
+	size_t start = 0; /* the first byte not written yet */
+	size_t col = 0;   /* columns on the output line so far */
+	struct wiretrace_break space = { 0 }, comma = { 0 };
+	const struct wiretrace_break *brk;
+	size_t shown = 0; /* the end of the last unit that takes columns */
+	size_t i = 0;
+
+	while (i < len) {
+		size_t cols;
+		size_t n = wiretrace_unit(p + i, len - i, &cols);
+
+		if (col + cols <= width || col <= WIRETRACE_INDENT_COLS) {
+			if (p[i] == ' ' && col > WIRETRACE_INDENT_COLS) {
+				space = (struct wiretrace_break){ true, i,
+								  col };
+				if (i > 0 && p[i - 1] == ',')
+					comma = space;
+			}
+			col += cols;
+			i += n;
+			if (cols > 0)
+				shown = i;
+			continue;
+		}
+		brk = NULL;
+		if (comma.found && 2 * (comma.col - WIRETRACE_INDENT_COLS) >=
+					   width - WIRETRACE_INDENT_COLS)
+			brk = &comma;
+		else if (p[i] != ' ' && space.found)
+			brk = &space;
+		if (brk != NULL) {
+			fwrite(p + start, 1, brk->at - start, out);
+			start = brk->at + 1;
+			col = WIRETRACE_INDENT_COLS + col - brk->col - 1;
+		} else if (p[i] == ' ') {
+			/* Over the width at a space: the break is here. */
+			fwrite(p + start, 1, i - start, out);
+			start = ++i;
+			col = WIRETRACE_INDENT_COLS;
+		} else {
+			/*
+			 * One word longer than the line: cut where it ends,
+			 * a colour just before the cut going on with the
+			 * text it colours.
+			 */
+			size_t cut = shown > start ? shown : i;
+
+			fwrite(p + start, 1, cut - start, out);
+			start = cut;
+			col = WIRETRACE_INDENT_COLS;
+		}
+		space.found = false;
+		comma.found = false;
+		fputs("\n" WIRETRACE_INDENT, out);
+	}
+	fwrite(p + start, 1, len - start, out);
+	fputc('\n', out);
+}
+
+/* Wraps each line of text to width. */
+void wiretrace_wrap(FILE *out, const char *text, size_t len, unsigned width)
+{
+	const unsigned char *p = (const unsigned char *)text;
+
+	if (width < WIRETRACE_MIN_WIDTH)
+		width = WIRETRACE_MIN_WIDTH;
+	while (len > 0) {
+		const unsigned char *nl = memchr(p, '\n', len);
+		size_t n = nl != NULL ? (size_t)(nl - p) : len;
+
+		wiretrace_wrap_line(out, p, n, width);
+		if (nl == NULL)
+			break;
+		p += n + 1;
+		len -= n + 1;
+	}
+}
+
+/* The terminal's width, asked now; a file or pipe gets WIRETRACE_WIDTH. */
+unsigned wiretrace_columns(int fd)
+{
+	struct winsize ws;
+
+	if (ioctl(fd, TIOCGWINSZ, &ws) < 0 || ws.ws_col == 0)
+		return WIRETRACE_WIDTH;
+	return ws.ws_col < WIRETRACE_MIN_WIDTH ? WIRETRACE_MIN_WIDTH
+					       : ws.ws_col;
 }
 
 /* Length up to and including the first data line end. */

@@ -3,11 +3,14 @@
  * `hotline --trace`. It shows a chunk of bytes as hex and text side by
  * side, 16 bytes a row, names the telnet commands in it (IAC WILL ECHO,
  * IAC SB NAWS 80 24 IAC SE), keeping its parse state across the chunks
- * of one direction, and masks the data bytes of a secret.
+ * of one direction, and masks the data bytes of a secret. It fits the
+ * lines to a width: the trace is read on a projector, where a line the
+ * terminal wraps at column 0 hides the time stamps.
  *
- * Pure and self-contained (libc only): it writes to the FILE it is given
- * and knows nothing of sockets, sessions or readline, so the server and
- * the client compile the same file.
+ * Self-contained (libc only): it writes to the FILE it is given and knows
+ * nothing of sockets, sessions or readline, so the server and the client
+ * compile the same file. Its only question to the system is a terminal's
+ * width.
  */
 #ifndef HOTLINE_WIRETRACE_H
 #define HOTLINE_WIRETRACE_H
@@ -16,14 +19,34 @@
 #include <stddef.h>
 #include <stdio.h>
 
-/* Bytes shown on one row of a dump. */
+/* Bytes shown on one row of a dump: 87 columns. */
 #define WIRETRACE_ROW 16
+/* Bytes a row when 16 do not fit the width: 54 columns. */
+#define WIRETRACE_ROW_NARROW 8
 /* Subnegotiation bytes kept for naming; longer ones are shown cut short. */
 #define WIRETRACE_SB_MAX 64
 /* Bytes of one decoded command as text (SB_MAX bytes as " 255" and quoting). */
 #define WIRETRACE_NAME_MAX (WIRETRACE_SB_MAX * 4 + 64)
 /* Spaces before the rows and names of a dump: under the "HH:MM:SS.mmm ". */
 #define WIRETRACE_INDENT "             "
+/* Columns of WIRETRACE_INDENT; a wrapped line goes on there too. */
+#define WIRETRACE_INDENT_COLS 13
+/*
+ * Columns a trace fits when it goes to a file or a pipe: what a projector
+ * shows at a size the back row can read.
+ */
+#define WIRETRACE_WIDTH 100
+/*
+ * The narrowest width a trace is fitted to: narrow rows fit it. On a
+ * terminal narrower still, the terminal wraps what is left over.
+ */
+#define WIRETRACE_MIN_WIDTH 54
+
+/* How a trace is drawn, for the terminal or file it goes to. */
+struct wiretrace_look {
+	bool colour;    /* ANSI colours, for a terminal */
+	unsigned width; /* columns a line may take (wiretrace_columns) */
+};
 
 /* Where the telnet parse of one direction stands between chunks. */
 enum wiretrace_parse {
@@ -57,10 +80,40 @@ void wiretrace_dir_init(struct wiretrace_dir *d, bool mask_lines);
  * that ends in the chunk. d NULL: the bytes are not telnet (a datagram),
  * nothing is decoded. With secret, or inside a masked line, data bytes
  * other than CR, LF and NUL show as '*' in both columns; telnet commands
- * stay visible. colour: ANSI colours for a terminal.
+ * stay visible. Rows hold WIRETRACE_ROW bytes, or WIRETRACE_ROW_NARROW
+ * when those do not fit look->width; they are never wrapped. The names
+ * are not wrapped here either: wiretrace_wrap does that for the block.
  */
 void wiretrace_dump(struct wiretrace_dir *d, FILE *out, const void *buf,
-		    size_t len, bool secret, bool colour);
+		    size_t len, bool secret, const struct wiretrace_look *look);
+
+/*
+ * The short view of a chunk (hotlined --trace=brief): steps d over the
+ * len bytes as a dump does, so the parse and the masking of later chunks
+ * stay right, and writes only the names of the telnet commands that end
+ * in them to out, ", " between two, no line end. No data byte is ever
+ * written, masked or not. Returns how many names were written.
+ */
+size_t wiretrace_names(struct wiretrace_dir *d, FILE *out, const void *buf,
+		       size_t len, bool secret, bool colour);
+
+/*
+ * Writes text, whole lines, to out with every line longer than width
+ * columns wrapped: at the last space that fits, or where the width ends
+ * if there is none, each piece after the first going on under
+ * WIRETRACE_INDENT. Columns are counted as a terminal shows them: an East
+ * Asian wide character takes 2, a colour escape none. A character, a
+ * colour escape or an escaped byte ("\x1b") is never cut in two. A last
+ * line without its line end gets one.
+ */
+void wiretrace_wrap(FILE *out, const char *text, size_t len, unsigned width);
+
+/*
+ * The width a trace written to fd should fit: the columns of the terminal
+ * fd is (asked each time, so a resized window is followed), or
+ * WIRETRACE_WIDTH for anything else; never under WIRETRACE_MIN_WIDTH.
+ */
+unsigned wiretrace_columns(int fd);
 
 /*
  * Bytes of buf up to and including the first line end in its data (CR LF,

@@ -64,6 +64,7 @@ struct conn {
 	 _Alignof(max_align_t) * _Alignof(max_align_t))
 
 static void conn_close(struct conn *c, const char *reason);
+static void conn_trace_close(struct conn *c);
 static void conn_watch_stall(struct conn *c);
 
 /* Formats a socket address as "1.2.3.4:5" or "[::1]:5". */
@@ -365,15 +366,18 @@ static void conn_destroy(struct conn *c)
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	double secs = (double)(now.tv_sec - c->started.tv_sec) +
 		      (double)(now.tv_nsec - c->started.tv_nsec) / 1e9;
-	log_info(c->id, "disconnect %s after %.1fs (%s)", c->peer, secs,
-		 c->close_reason ? c->close_reason : "closed");
-	if (trace_wire)
+	if (trace_wire) {
+		/* The reason was traced when the close began: no log line. */
 		trace_event(c->id, WIRETRACE_CONNECT,
 			    "closed after %.1fs: %llu bytes in, %llu bytes out; "
 			    "%s closed first",
 			    secs, core_trace(c->core)->bytes_in,
 			    core_trace(c->core)->bytes_out,
 			    c->closed_first ? c->closed_first : "the server");
+	} else {
+		log_info(c->id, "disconnect %s after %.1fs (%s)", c->peer, secs,
+			 c->close_reason ? c->close_reason : "closed");
+	}
 
 	if (c->prev != NULL)
 		c->prev->next = c->next;
@@ -423,10 +427,26 @@ void conn_list_free_all(struct conn_list *list)
 		 * NOLINTNEXTLINE(clang-analyzer-unix.Malloc) */
 		if (c->close_reason == NULL)
 			c->close_reason = "service stopped";
+		if (!c->closing)
+			conn_trace_close(c);
 		conn_destroy(c);
 	}
 	sockio_group_free(list->io);
 	list->io = NULL;
+}
+
+/* --trace: the server closes, first or after the caller, and why. */
+static void conn_trace_close(struct conn *c)
+{
+	if (!trace_wire)
+		return;
+	trace_event(c->id, WIRETRACE_CONNECT,
+		    c->closed_first ? "the server closes its side too: %s"
+				    : "the server closes first: %s "
+				      "(its FIN follows the last bytes)",
+		    c->close_reason);
+	if (c->closed_first == NULL)
+		c->closed_first = "the server";
 }
 
 /* Marks the conn closing: no more reading, output drains, then it is freed. */
@@ -438,16 +458,7 @@ static void conn_close(struct conn *c, const char *reason)
 		return;
 	c->closing = true;
 	c->close_reason = reason;
-	if (trace_wire) {
-		trace_event(c->id, WIRETRACE_CONNECT,
-			    c->closed_first
-				    ? "the server closes its side too: %s"
-				    : "the server closes first: %s "
-				      "(its FIN follows the last bytes)",
-			    reason);
-		if (c->closed_first == NULL)
-			c->closed_first = "the server";
-	}
+	conn_trace_close(c);
 	evtimer_del(c->idle_timer);
 	if (c->stall != NULL)
 		evtimer_del(c->stall);
@@ -527,7 +538,9 @@ struct conn *conn_new(struct event_base *base, evutil_socket_t fd,
 	list->head = c;
 	list->count++;
 
-	log_info(id, "connect from %s", c->peer);
+	/* --trace's accept line has said so, with both ends. */
+	if (!trace_wire)
+		log_info(id, "connect from %s", c->peer);
 	core_start(c->core);
 	return c;
 }
@@ -572,16 +585,16 @@ void conn_wall(struct conn *c, const char *text)
 		core_wall(c->core, text);
 }
 
-/* "  #3 127.0.0.1:5555  MENU main, 0 failures  idle 12s" */
-void conn_summary(const struct conn *c, struct strbuf *out)
+/* The conn's row for /who; its strings live as long as the conn. */
+void conn_row(const struct conn *c, struct session_row *row)
 {
 	struct timespec now;
 
 	clock_gettime(CLOCK_MONOTONIC, &now);
-	strbuf_printf(out, "  #%u %s  ", c->id, c->peer);
-	core_summary(c->core, out);
-	strbuf_printf(out, "  idle %lds\n",
-		      (long)(now.tv_sec - c->last_input.tv_sec));
+	row->id = c->id;
+	row->peer = c->peer;
+	row->idle = (long)(now.tv_sec - c->last_input.tv_sec);
+	core_summary(c->core, &row->summary);
 }
 
 /* Starts an empty list. */

@@ -66,8 +66,8 @@ void conn_shutdown(struct conn *c);
 void conn_notice(struct conn *c, enum menu_text_id id);
 /* Shows the caller an operator's /wall text. */
 void conn_wall(struct conn *c, const char *text);
-/* Appends one line about the conn for an operator's /who. */
-void conn_summary(const struct conn *c, struct strbuf *out);
+/* The conn's row in an operator's /who: id, peer, idle time, its state. */
+void conn_row(const struct conn *c, struct session_row *row);
 
 void conn_list_init(struct conn_list *list);
 /* Frees every conn left, without waiting: for exit, after the loop stopped. */

@@ -950,7 +950,11 @@ void core_timer(struct core *c)
 	if (c->closed)
 		return;
 	core_enter(c, &call);
+	if (trace_wire)
+		c->trace->after_silence = true;
 	session_on_timeout(c->session);
+	if (trace_wire)
+		c->trace->after_silence = false;
 	core_leave(c, &call);
 }
 
@@ -1034,7 +1038,7 @@ bool core_is_closed(const struct core *c)
 }
 
 /* One line of an operator's /who: where the caller is. */
-void core_summary(const struct core *c, struct strbuf *out)
+void core_summary(const struct core *c, struct session_summary *out)
 {
 	session_summary(c->session, out);
 }

@@ -111,8 +111,8 @@ void core_wall(struct core *c, const char *text);
 
 /* Whether the core has closed (it takes no more input). */
 bool core_is_closed(const struct core *c);
-/* Appends "STATE menu, N failures" for an operator's /who. */
-void core_summary(const struct core *c, struct strbuf *out);
+/* Where the caller is and how it goes, for an operator's /who. */
+void core_summary(const struct core *c, struct session_summary *out);
 /* The --trace view of the call, or NULL when tracing is off. */
 const struct trace_conn *core_trace(const struct core *c);
 

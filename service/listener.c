@@ -412,19 +412,29 @@ static void hub_wall(void *ctx, const char *text)
 	conn_list_each(&l->conns, conn_say_wall, (void *)text);
 }
 
-/* Appends one conn's line to an operator's /who. */
-static void conn_add_summary(struct conn *c, void *arg)
+/* An operator's /who as it walks the conns: where the rows go. */
+struct hub_walk {
+	session_row_fn fn;
+	void *arg;
+};
+
+/* Hands one conn's row to the operator's session. */
+static void hub_row(struct conn *c, void *arg)
 {
-	conn_summary(c, arg);
+	struct hub_walk *w = arg;
+	struct session_row row;
+
+	conn_row(c, &row);
+	w->fn(w->arg, &row);
 }
 
 /* session_hub.list: every session, for an operator's /who. */
-static void hub_list(void *ctx, struct strbuf *out)
+static void hub_list(void *ctx, session_row_fn fn, void *arg)
 {
 	struct listener *l = ctx;
+	struct hub_walk w = { fn, arg };
 
-	strbuf_printf(out, "%zu sessions:\n", l->conns.count);
-	conn_list_each(&l->conns, conn_add_summary, out);
+	conn_list_each(&l->conns, hub_row, &w);
 }
 
 /* Fills in the hub through which operators reach every session. */

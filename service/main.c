@@ -22,6 +22,7 @@
 #include "chat.h"
 #include "conn.h"
 #include "listener.h"
+#include "logsink.h"
 #include "menu.h"
 #include "menu_load.h"
 #include "pidfile.h"
@@ -55,6 +56,7 @@ struct options {
 	bool dot;
 	bool debug;
 	bool trace;
+	enum trace_view trace_view; /* with trace */
 	bool udp_port_set;
 	unsigned udp_port; /* with udp_port_set; 0: no UDP */
 	unsigned chat_rate;
@@ -127,6 +129,8 @@ static void usage(FILE *out)
 		"                      addresses, every byte in and out as hex and\n"
 		"                      text, telnet commands by name, state changes,\n"
 		"                      who closed first (passwords masked)\n"
+		"      --trace=brief   the same without the bytes: connections, state\n"
+		"                      changes, telnet commands (--trace=full: all)\n"
 		"  -h, --help          this text\n"
 		"  -V, --version       print the version\n"
 		"\n"
@@ -168,7 +172,7 @@ static void parse_options(int argc, char **argv, struct options *opts)
 		{ "check", no_argument, NULL, 'c' },
 		{ "dot", no_argument, NULL, 'g' },
 		{ "debug", no_argument, NULL, 'd' },
-		{ "trace", no_argument, NULL, 't' },
+		{ "trace", optional_argument, NULL, 't' },
 		{ "udp-port", required_argument, NULL, 'u' },
 		{ "chat-rate", required_argument, NULL, 'R' },
 		{ "chat-idle", required_argument, NULL, 'I' },
@@ -264,6 +268,12 @@ static void parse_options(int argc, char **argv, struct options *opts)
 			break;
 		case 't':
 			opts->trace = true;
+			if (trace_view_parse(optarg, &opts->trace_view) < 0) {
+				fprintf(stderr,
+					"hotlined: bad --trace \"%s\" (brief or full)\n",
+					optarg);
+				exit(2);
+			}
 			break;
 		case 'u':
 			opts->udp_port = (unsigned)parse_number("UDP port",
@@ -743,7 +753,7 @@ int main(int argc, char **argv)
 	if (opts.debug)
 		trace_set_level(TRACE_DEBUG);
 	if (opts.trace)
-		trace_wire_enable();
+		trace_wire_enable(opts.trace_view);
 	signal(SIGPIPE, SIG_IGN);
 	setvbuf(stderr, NULL, _IOLBF, 0);
 	mallopt(M_TRIM_THRESHOLD, HOTLINED_HEAP_KEEP);
@@ -760,7 +770,10 @@ int main(int argc, char **argv)
 		free(menus_path);
 		return status;
 	}
+	/* A pipe on stderr must never hold up the loop (logsink.h). */
+	logsink_init();
 	status = serve(&opts, menus_path);
+	logsink_fini();
 	free(menus_path);
 	return status;
 }

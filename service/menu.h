@@ -121,10 +121,16 @@ enum menu_text_id {
 	MENU_TEXT_CHAT_SECONDS,         /* an idle time: {n} */
 	MENU_TEXT_CHAT_MINUTES,         /* {n} */
 	MENU_TEXT_CHAT_HOURS,           /* {n} */
+	MENU_TEXT_CHAT_OP_WHO,          /* an operator's /who: {count} */
+	/* {id} {peer} {state} {nick} {failures} {idle} {role} */
+	MENU_TEXT_CHAT_OP_WHO_ROW,
+	MENU_TEXT_CHAT_OP_ROLE, /* {role} of an operator's own session */
 	MENU_TEXT_WIRE, /* {local} {peer} {mode} {options} {ttype} {window} {enter} {backspace} {charset} */
 	MENU_TEXT_RELOADED, /* notice after a reload; a set may leave it out */
 	MENU_TEXT_BUSY,     /* a caller over a cap; optional, built in if not */
 	MENU_TEXT_LANGUAGE_UNAVAILABLE, /* its set is not loaded; optional */
+	MENU_TEXT_WIRE_CHAR_MODE,       /* /wire's {mode}: keys act at once */
+	MENU_TEXT_WIRE_LINE_MODE,       /* {mode}: keys act on Enter */
 	MENU_TEXT_WIRE_NO_ENTER,     /* /wire's {enter} before any; optional */
 	MENU_TEXT_WIRE_NO_BACKSPACE, /* its {backspace} before any; optional */
 	MENU_TEXT_COUNT,

@@ -362,16 +362,16 @@ void session_wall(struct session *s, const char *text)
 	strbuf_fini(&sb);
 }
 
-/* One line of an operator's /who: where the caller is and how it goes. */
-void session_summary(const struct session *s, struct strbuf *out)
+/* For an operator's /who: where the caller is and how it goes. */
+void session_summary(const struct session *s, struct session_summary *out)
 {
-	strbuf_printf(out, "%s", session_states[s->state].name);
-	if (!session_in_room_state(s) && s->state != SESSION_CLOSING)
-		strbuf_printf(out, " %s", s->menu->name);
-	if (s->member != NULL)
-		strbuf_printf(out, " as %s", chat_member_nick(s->member));
-	strbuf_printf(out, ", %d failures%s", s->failures,
-		      s->op ? ", operator" : "");
+	out->state = session_states[s->state].name;
+	out->menu = !session_in_room_state(s) && s->state != SESSION_CLOSING
+			    ? s->menu->name
+			    : "";
+	out->nick = s->member != NULL ? chat_member_nick(s->member) : "";
+	out->failures = s->failures;
+	out->op = s->op;
 }
 
 /* Too slow for the room: out of it and back to the main menu. */

@@ -43,12 +43,32 @@ enum session_state {
 };
 
 /* Reaching every session, for an operator; filled in by the listener. */
+/* Where a session is and how it goes, for an operator's /who. */
+struct session_summary {
+	const char *state; /* "MENU", "CHAT", ...: the machine's own names */
+	const char *menu;  /* its menu's name, or "" in the room or closing */
+	const char *nick;  /* its nick in the room, or "" */
+	int failures;      /* invalid entries in a row */
+	bool op;           /* proved the operator password */
+};
+
+/* One live session in an operator's /who; valid during the call only. */
+struct session_row {
+	unsigned id;
+	const char *peer; /* "192.0.2.1:40000" */
+	long idle;        /* seconds since its last input */
+	struct session_summary summary;
+};
+
+/* Hears one row of session_hub.list. */
+typedef void (*session_row_fn)(void *arg, const struct session_row *row);
+
 struct session_hub {
 	void *ctx;
 	/* Shows an operator's text to every session, in a menu or the room. */
 	void (*wall)(void *ctx, const char *text);
-	/* Appends one line per live session: id, peer, state, idle, failures. */
-	void (*list)(void *ctx, struct strbuf *out);
+	/* Calls fn once per live session, in the order they dialled in. */
+	void (*list)(void *ctx, session_row_fn fn, void *arg);
 };
 
 /* What every session shares; owned by main, outlives the sessions. */
@@ -135,7 +155,7 @@ void session_shutdown(struct session *s);
 /* Shows an operator's /wall text, in this caller's language's frame. */
 void session_wall(struct session *s, const char *text);
 /* Appends "STATE menu, N failures" for an operator's /who. */
-void session_summary(const struct session *s, struct strbuf *out);
+void session_summary(const struct session *s, struct session_summary *out);
 /* Shows one of the set's texts as a notice, if the set has it. */
 void session_notice(struct session *s, enum menu_text_id id);
 /*

@@ -80,7 +80,8 @@ static char *wire_key(const struct session *s, const char *hex,
 void session_say_wire(struct session *s)
 {
 	struct session_wire w = { 0 };
-	char window[32], mode[32];
+	char window[32];
+	struct strbuf mode;
 	char *enter, *erase;
 
 	s->io.describe(s->io.ctx, &w);
@@ -96,10 +97,15 @@ void session_say_wire(struct session *s)
 		snprintf(window, sizeof(window), "%ux%u", w.width, w.height);
 	else
 		snprintf(window, sizeof(window), "-");
-	snprintf(mode, sizeof(mode), "%s", w.char_mode ? "character" : "line");
+	strbuf_init(&mode);
+	session_expand_inline(s,
+			      w.char_mode ? MENU_TEXT_WIRE_CHAR_MODE
+					  : MENU_TEXT_WIRE_LINE_MODE,
+			      NULL, &mode);
 	/* clang-format off */
 	const char *vars[] = {
-		"local", w.local, "peer", w.peer, "mode", mode,
+		"local", w.local, "peer", w.peer,
+		"mode", mode.data != NULL ? mode.data : "",
 		"options", w.options, "ttype", w.ttype, "window", window,
 		"enter", enter, "backspace", erase,
 		"charset", charset_name(s->charset), NULL,
@@ -107,6 +113,7 @@ void session_say_wire(struct session *s)
 	/* clang-format on */
 
 	session_say_with(s, MENU_TEXT_WIRE, vars);
+	strbuf_fini(&mode);
 	free(enter);
 	free(erase);
 }

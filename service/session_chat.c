@@ -541,6 +541,66 @@ static void chat_who(const struct session *s, struct strbuf *out)
 	free(rows);
 }
 
+/* An operator's /who as it is built: its session, the rows so far. */
+struct op_who {
+	const struct session *s;
+	struct strbuf rows;
+	size_t count;
+};
+
+/* One session's row in the operator's words. */
+static void op_who_row(void *arg, const struct session_row *row)
+{
+	struct op_who *w = arg;
+	const char *text = menu_set_text_of(w->s->set,
+					    MENU_TEXT_CHAT_OP_WHO_ROW);
+	char id[16], failures[16], state[96];
+	struct strbuf idle, role;
+
+	snprintf(id, sizeof(id), "%u", row->id);
+	snprintf(failures, sizeof(failures), "%d", row->summary.failures);
+	/* The machine's state names are the lesson's: shown as they are. */
+	snprintf(state, sizeof(state), "%s%s%s", row->summary.state,
+		 row->summary.menu[0] ? " " : "", row->summary.menu);
+	strbuf_init(&idle);
+	strbuf_init(&role);
+	chat_idle_words(w->s, row->idle, &idle);
+	if (row->summary.op)
+		session_expand_inline(w->s, MENU_TEXT_CHAT_OP_ROLE, NULL,
+				      &role);
+	/* clang-format off */
+	const char *vars[] = {
+		"id", id, "peer", row->peer, "state", state,
+		"nick", row->summary.nick, "failures", failures,
+		"idle", idle.data != NULL ? idle.data : "",
+		"role", role.data != NULL ? role.data : "", NULL,
+	};
+	/* clang-format on */
+
+	if (text != NULL)
+		menu_expand(text, vars, &w->rows);
+	strbuf_fini(&idle);
+	strbuf_fini(&role);
+	w->count++;
+}
+
+/* The operator's /who: every session, wherever it is, after the room. */
+static void op_who(const struct session *s, struct strbuf *out)
+{
+	struct op_who w = { .s = s };
+	char count[24];
+	const char *vars[] = { "count", count, NULL };
+
+	strbuf_init(&w.rows);
+	s->env->hub.list(s->env->hub.ctx, op_who_row, &w);
+	snprintf(count, sizeof(count), "%zu", w.count);
+	session_expand_inline(s, MENU_TEXT_CHAT_OP_WHO, vars, out);
+	strbuf_append_char(out, '\n');
+	if (w.rows.len > 0)
+		strbuf_append(out, w.rows.data, w.rows.len);
+	strbuf_fini(&w.rows);
+}
+
 /* A line starting with '/': one of the room's commands. */
 static enum session_state chat_command(struct session *s, const char *line,
 				       size_t len)
@@ -556,7 +616,7 @@ static enum session_state chat_command(struct session *s, const char *line,
 		chat_who(s, &sb);
 		/* An operator sees every session, not only the room. */
 		if (s->op && s->env->hub.list != NULL)
-			s->env->hub.list(s->env->hub.ctx, &sb);
+			op_who(s, &sb);
 		session_write(s, sb.data ? sb.data : "");
 		strbuf_fini(&sb);
 		return SESSION_STAY;

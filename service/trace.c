@@ -1,8 +1,10 @@
 /*
- * trace: log lines on stderr. Knows nothing of connections beyond the id
- * it is handed.
+ * trace: log lines and the --trace view. Each block of the view is built
+ * in memory, wrapped to the width, and handed to logsink whole. Knows
+ * nothing of connections beyond the id it is handed.
  */
 #include "trace.h"
+#include "logsink.h"
 #include "util.h"
 
 #include <stdarg.h>
@@ -11,6 +13,9 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+
+/* Bytes of a reminder's text shown on its one line; the rest is cut. */
+#define TRACE_SILENCE_TEXT 512
 
 static enum trace_level trace_level = TRACE_INFO;
 
@@ -34,6 +39,8 @@ int trace_is_enabled(enum trace_level level)
 	return level <= trace_level;
 }
 
+static void trace_put(const char *text, size_t len);
+
 /* Prints one log line: time, level, session id, function, message. */
 void trace_log(enum trace_level level, unsigned id, const char *func,
 	       const char *fmt, ...)
@@ -42,25 +49,35 @@ void trace_log(enum trace_level level, unsigned id, const char *func,
 	struct timespec ts;
 	struct tm tm;
 	va_list ap;
+	char msg[1024];
+	/* The message and what goes before it. */
+	char line[sizeof(msg) + 160];
+	int n;
 
-	if (!trace_is_enabled(level))
+	if (!trace_is_enabled(level) || logsink_is_closed())
 		return;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	localtime_r(&ts.tv_sec, &tm);
 	strftime(stamp, sizeof(stamp), "%H:%M:%S", &tm);
-	/* One fprintf per line keeps lines whole when stderr is shared. */
-	char msg[1024];
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	if (id != 0)
-		fprintf(stderr, "%s.%03ld %s session %u %s: %s\n", stamp,
-			ts.tv_nsec / 1000000, trace_level_names[level], id,
-			func, msg);
+		n = snprintf(line, sizeof(line),
+			     "%s.%03ld %s session %u %s: %s\n", stamp,
+			     ts.tv_nsec / 1000000, trace_level_names[level], id,
+			     func, msg);
 	else
-		fprintf(stderr, "%s.%03ld %s %s: %s\n", stamp,
-			ts.tv_nsec / 1000000, trace_level_names[level], func,
-			msg);
+		n = snprintf(line, sizeof(line), "%s.%03ld %s %s: %s\n", stamp,
+			     ts.tv_nsec / 1000000, trace_level_names[level],
+			     func, msg);
+	if (n < 0)
+		return;
+	if ((size_t)n >= sizeof(line)) {
+		n = sizeof(line) - 1;
+		line[n - 1] = '\n';
+	}
+	trace_put(line, (size_t)n);
 }
 
 /* Escapes control bytes and invalid UTF-8 as \xNN so logs stay readable. */
@@ -99,13 +116,126 @@ char *trace_escape(const char *s, size_t len, char *out, size_t outsz)
 /* --- --trace ----------------------------------------------------------- */
 
 bool trace_wire;
-static bool trace_colour;
+/* stderr is a terminal: the view is in colour and fits its width. */
+static bool trace_tty;
+/* --trace=brief: chunks as one line of telnet names, no rows. */
+static bool trace_brief;
+
+/* clang-format off */
+static const char *const trace_view_names[] = {
+	[TRACE_VIEW_FULL] = "full",
+	[TRACE_VIEW_BRIEF] = "brief",
+};
+/* clang-format on */
+
+/* Looks the name up among the views. */
+int trace_view_parse(const char *name, enum trace_view *view)
+{
+	if (name == NULL) {
+		*view = TRACE_VIEW_FULL;
+		return 0;
+	}
+	for (size_t i = 0; i < ARRAY_LEN(trace_view_names); i++) {
+		if (strcmp(name, trace_view_names[i]) == 0) {
+			*view = (enum trace_view)i;
+			return 0;
+		}
+	}
+	return -1;
+}
 
 /* Turns the view on; colour only for a terminal (a file gets plain text). */
-void trace_wire_enable(void)
+void trace_wire_enable(enum trace_view view)
 {
 	trace_wire = true;
-	trace_colour = isatty(STDERR_FILENO) == 1;
+	trace_brief = view == TRACE_VIEW_BRIEF;
+	trace_tty = isatty(STDERR_FILENO) == 1;
+}
+
+/*
+ * The columns the view fits now. A terminal is asked at each block, so
+ * a resized window is followed: one ioctl beside the block's write.
+ */
+static unsigned trace_width(void)
+{
+	return trace_tty ? wiretrace_columns(fileno(stderr)) : WIRETRACE_WIDTH;
+}
+
+/* Says that the trace ran out of memory and aborts, as allocation does. */
+static void trace_out_of_memory(void)
+{
+	fputs("hotlined: out of memory (trace)\n", stderr);
+	abort();
+}
+
+/* Writes whole lines to stderr; with --trace, wrapped to its width. */
+static void trace_put(const char *text, size_t len)
+{
+	char *out = NULL;
+	size_t outlen = 0;
+	FILE *f;
+
+	if (!trace_wire) {
+		logsink_write(text, len);
+		return;
+	}
+	f = open_memstream(&out, &outlen);
+	if (f == NULL)
+		trace_out_of_memory();
+	wiretrace_wrap(f, text, len, trace_width());
+	if (fclose(f) == 0)
+		logsink_write(out, outlen);
+	free(out);
+}
+
+/*
+ * One block of the view (a chunk and its dump, or one line), built in
+ * memory so that it reaches stderr whole and wrapped.
+ */
+struct trace_block {
+	FILE *f;
+	char *text;
+	size_t len;
+	struct wiretrace_look look;
+};
+
+/* Starts a block in the look stderr has now. */
+static void trace_begin(struct trace_block *b)
+{
+	b->text = NULL;
+	b->len = 0;
+	b->look.colour = trace_tty;
+	b->look.width = trace_width();
+	b->f = open_memstream(&b->text, &b->len);
+	if (b->f == NULL)
+		trace_out_of_memory();
+}
+
+/* Frees a block that turned out to have nothing to show. */
+static void trace_discard(struct trace_block *b)
+{
+	fclose(b->f);
+	free(b->text);
+}
+
+/* Wraps the block to its width, writes it and frees it. */
+static void trace_end(struct trace_block *b)
+{
+	char *out = NULL;
+	size_t outlen = 0;
+	FILE *f;
+
+	if (fclose(b->f) != 0)
+		goto out;
+	f = open_memstream(&out, &outlen);
+	if (f == NULL)
+		trace_out_of_memory();
+	wiretrace_wrap(f, b->text, b->len, b->look.width);
+	if (fclose(f) == 0)
+		logsink_write(out, outlen);
+out:
+	free(out);
+	free(b->text);
 }
 
 /* A connection view with both decoders at the start of their streams. */
@@ -119,73 +249,107 @@ struct trace_conn *trace_conn_new(void)
 }
 
 /* Writes "HH:MM:SS.mmm session N: " (or no session for 0). */
-static void trace_head(unsigned id)
+static void trace_head(struct trace_block *b, unsigned id)
 {
-	wiretrace_stamp(stderr, trace_colour);
+	wiretrace_stamp(b->f, b->look.colour);
 	if (id != 0)
-		fprintf(stderr, "session %u: ", id);
+		fprintf(b->f, "session %u: ", id);
 }
 
-/* Prints one chunk as a block; the lock keeps other threads' lines out of it. */
+/*
+ * Prints one chunk as a block: its header line, then its dump; or, brief,
+ * the header and the telnet commands on one line, nothing for data alone.
+ */
 void trace_bytes(struct trace_conn *t, unsigned id, enum trace_dir dir,
 		 const void *buf, size_t len, bool secret, size_t whole)
 {
 	bool in = dir == TRACE_IN;
 	struct wiretrace_dir *d = in ? &t->in : &t->out;
 	size_t masked = wiretrace_masked(d, buf, len, secret);
+	struct trace_block b;
 
 	if (in)
 		t->bytes_in += len;
 	else
 		t->bytes_out += len;
-	flockfile(stderr);
-	trace_head(id);
-	fprintf(stderr, "%s%s %zu byte%s%s",
+	if (logsink_is_closed())
+		return; /* no reader: no view to build */
+	trace_begin(&b);
+	trace_head(&b, id);
+	fprintf(b.f, "%s%s %zu byte%s%s",
 		wiretrace_colour(in ? WIRETRACE_IN : WIRETRACE_OUT,
-				 trace_colour),
+				 b.look.colour),
 		in ? "in" : "out", len, len == 1 ? "" : "s",
-		wiretrace_colour(WIRETRACE_RESET, trace_colour));
+		wiretrace_colour(WIRETRACE_RESET, b.look.colour));
 	if (whole > len)
-		fprintf(stderr, " (part of one %zu-byte read)", whole);
+		fprintf(b.f, " (part of one %zu-byte read)", whole);
 	if (masked > 0)
-		fprintf(stderr, " (%zu byte%s of a password masked)", masked,
+		fprintf(b.f, " (%zu byte%s of a password masked)", masked,
 			masked == 1 ? "" : "s");
-	fputc('\n', stderr);
-	wiretrace_dump(d, stderr, buf, len, secret, trace_colour);
-	funlockfile(stderr);
+	if (!in && t->after_silence) {
+		char text[TRACE_SILENCE_TEXT];
+		size_t n = len;
+
+		/* The decoder steps over the bytes all the same. */
+		while (n > 0 && (((const char *)buf)[n - 1] == '\n' ||
+				 ((const char *)buf)[n - 1] == '\r'))
+			n--;
+		fprintf(b.f, " after a silence: %s",
+			trace_escape(buf, n, text, sizeof(text)));
+		wiretrace_names(d, b.f, buf, len, secret, b.look.colour);
+		fputc('\n', b.f);
+	} else if (trace_brief) {
+		fputs(": ", b.f);
+		if (wiretrace_names(d, b.f, buf, len, secret, b.look.colour) ==
+		    0) {
+			trace_discard(&b);
+			return;
+		}
+		fputc('\n', b.f);
+	} else {
+		fputc('\n', b.f);
+		wiretrace_dump(d, b.f, buf, len, secret, &b.look);
+	}
+	trace_end(&b);
 }
 
-/* Prints one datagram: where from, where to, the bytes. */
+/* Prints one datagram: where from, where to, the bytes (not when brief). */
 void trace_datagram(enum trace_dir dir, const char *local, const char *peer,
 		    const void *buf, size_t len)
 {
 	bool in = dir == TRACE_IN;
+	struct trace_block b;
 
-	flockfile(stderr);
-	trace_head(0);
-	fprintf(stderr, "udp: %sdatagram %s %zu byte%s%s %s %s %s %s\n",
+	if (logsink_is_closed())
+		return;
+	trace_begin(&b);
+	trace_head(&b, 0);
+	fprintf(b.f, "udp: %sdatagram %s %zu byte%s%s %s %s %s %s\n",
 		wiretrace_colour(in ? WIRETRACE_IN : WIRETRACE_OUT,
-				 trace_colour),
+				 b.look.colour),
 		in ? "in" : "out", len, len == 1 ? "" : "s",
-		wiretrace_colour(WIRETRACE_RESET, trace_colour),
+		wiretrace_colour(WIRETRACE_RESET, b.look.colour),
 		in ? "from" : "to", peer, in ? "to" : "from", local);
-	wiretrace_dump(NULL, stderr, buf, len, false, trace_colour);
-	funlockfile(stderr);
+	if (!trace_brief)
+		wiretrace_dump(NULL, b.f, buf, len, false, &b.look);
+	trace_end(&b);
 }
 
 /* Prints one line of the view. */
 void trace_event(unsigned id, enum wiretrace_colour colour, const char *fmt,
 		 ...)
 {
-	char msg[1024];
+	struct trace_block b;
 	va_list ap;
 
+	if (logsink_is_closed())
+		return;
+	trace_begin(&b);
+	trace_head(&b, id);
+	fputs(wiretrace_colour(colour, b.look.colour), b.f);
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	vfprintf(b.f, fmt, ap);
 	va_end(ap);
-	flockfile(stderr);
-	trace_head(id);
-	fprintf(stderr, "%s%s%s\n", wiretrace_colour(colour, trace_colour), msg,
-		wiretrace_colour(WIRETRACE_RESET, trace_colour));
-	funlockfile(stderr);
+	fprintf(b.f, "%s\n", wiretrace_colour(WIRETRACE_RESET, b.look.colour));
+	trace_end(&b);
 }

@@ -39,14 +39,33 @@ char *trace_escape(const char *s, size_t len, char *out, size_t outsz);
 /*
  * --trace, the protocol view for a class: connections with their
  * addresses, every chunk of bytes in and out as hex and text with the
- * telnet commands named, state changes, and who closed first. Callers
- * test trace_wire before building anything, so an untraced server pays
- * one branch per call site.
+ * telnet commands named, state changes, and who closed first. Its lines,
+ * the log's too, fit the width of the terminal (100 columns in a file):
+ * it is read on a projector. Callers test trace_wire before building
+ * anything, so an untraced server pays one branch per call site.
  */
 extern bool trace_wire;
 
-/* Turns the protocol view on: colour if stderr is a terminal. */
-void trace_wire_enable(void);
+/* What --trace shows. */
+enum trace_view {
+	TRACE_VIEW_FULL, /* every chunk with its hex and text rows */
+	/*
+	 * --trace=brief, for the first minutes of a lesson: connections,
+	 * state changes and telnet commands by name; a chunk is one line,
+	 * its header and the commands in it, and a chunk of data alone is
+	 * not shown.
+	 */
+	TRACE_VIEW_BRIEF,
+};
+
+/*
+ * The view called name in *view: "full", or NULL (a bare --trace), or
+ * "brief"; -1 for another name.
+ */
+int trace_view_parse(const char *name, enum trace_view *view);
+
+/* Turns the protocol view on: colour and its width if stderr is a terminal. */
+void trace_wire_enable(enum trace_view view);
 
 enum trace_dir {
 	TRACE_IN,  /* from the peer */
@@ -59,6 +78,11 @@ struct trace_conn {
 	unsigned long long bytes_in, bytes_out;
 	bool feeding_secret; /* the input being handled held masked bytes */
 	bool mask_out;       /* the output being traced echoes them */
+	/*
+	 * The output being traced answers a silence (a reminder, the goodbye
+	 * after too many): one line each, with its text, not a page of rows.
+	 */
+	bool after_silence;
 };
 
 /* Returns a new connection view; the caller owns it (free() it). */

@@ -176,10 +176,16 @@ static void test_udp_trace(void **state)
 	struct fixture *f = *state;
 	const char *args[] = { "--udp", "--trace", "127.0.0.1",
 			       f->port, "PING",    NULL };
+	const char *line;
 
 	assert_int_equal(run(f, args, ""), 0);
 	said(f, "UDP: client 127.0.0.1:");
-	said(f, "(no handshake: connect() on a UDP socket sends nothing");
+	said(f, "(no handshake: connect() on a UDP");
+	said(f, "it only fixes where datagrams go)\n");
+	/* The line is 150 columns: it goes on under its text. */
+	line = strstr(f->out.data, "UDP: client");
+	assert_memory_equal(strchr(line, '\n'), "\n             ", 14);
+	assert_true(e2e_widest_line(f->out.data) <= 100);
 	said(f, "datagram out 6 bytes\n");
 	said(f, "|PING 1|");
 	said(f, "datagram in 7 bytes\n");
@@ -204,6 +210,8 @@ static void test_tcp_trace(void **state)
 	said(f, "|3..|");
 	said(f, "the server closed first: FIN received");
 	said(f, "the client closes its side too");
+	/* Not a terminal: lines fit 100 columns, the connect line's too. */
+	assert_true(e2e_widest_line(f->out.data) <= 100);
 }
 
 int main(void)

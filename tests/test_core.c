@@ -309,7 +309,7 @@ static void run_script(struct fixture *f, bool traced, size_t chunk,
 	if (traced) {
 		stderr = fopen("/dev/null", "w");
 		assert_non_null(stderr);
-		trace_wire_enable();
+		trace_wire_enable(TRACE_VIEW_FULL);
 	}
 	env.room = chat_room_new(fake_clock, 0, 0);
 	strbuf_init(&r.got);

@@ -762,8 +762,8 @@ static void test_wire_line_and_character_mode(void **state)
 	dial(f, "10086");
 	e2e_send_str(f->fd, "8\r\n");
 	assert_true(e2e_expect_str(f->fd, &f->got, "编码:            utf-8"));
-	assert_true(e2e_contains(&f->got, "输入模式:        line",
-				 strlen("输入模式:        line")));
+	assert_true(e2e_contains(&f->got, "输入模式:        行模式",
+				 strlen("输入模式:        行模式")));
 	assert_true(e2e_contains(&f->got, "回车键发送字节:  0d 0a",
 				 strlen("回车键发送字节:  0d 0a")));
 	assert_true(e2e_contains(&f->got, "telnet 选项:     -",
@@ -783,7 +783,7 @@ static void test_wire_line_and_character_mode(void **state)
 	strbuf_reset(&got);
 	e2e_send_str(fd, "8");
 	assert_true(e2e_expect_str(fd, &got, "编码:            utf-8"));
-	assert_true(e2e_contains(&got, "character", 9));
+	assert_true(e2e_contains(&got, "字符模式", strlen("字符模式")));
 	assert_true(e2e_contains(&got, "WILL ECHO", 9));
 	assert_true(e2e_contains(&got, "DO NAWS", 7));
 	assert_true(e2e_contains(&got, "XTERM", 5));
@@ -858,7 +858,7 @@ static void test_operator_controls(void **state)
 
 	/* An operator's /who lists every session with its state. */
 	e2e_send_str(fa, "/who\r\n");
-	assert_true(e2e_expect_str(fa, &a, "3 sessions:"));
+	assert_true(e2e_expect_str(fa, &a, "全部 3 个通话:"));
 	assert_true(e2e_expect_str(fa, &a, "MENU main"));
 
 	/* /kick: out of the room, back at the main menu, the room told why. */
@@ -915,7 +915,7 @@ static void test_operator_password_prompt(void **state)
 	for (const char *k = "/who\r"; *k != '\0'; k++)
 		e2e_send(fa, k, 1);
 	assert_true(e2e_expect_str(fa, &a, "/who"));
-	assert_true(e2e_expect_str(fa, &a, "sessions:"));
+	assert_true(e2e_expect_str(fa, &a, "个通话:"));
 
 	/* A line-mode telnet (refuses our echo and go-ahead offers): WILL ECHO
 	 * with the prompt, WONT ECHO after. */

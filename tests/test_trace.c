@@ -4,7 +4,9 @@
  * Linux telnet sends) and in line mode with every line in one write (as a
  * pipe sends); the log must show the accept, the decoded negotiation, the
  * state changes, who closed first, and the password masked, never in
- * clear. Every wait is bounded.
+ * clear. Its lines must fit 100 columns, a hostile terminal type's too.
+ * --trace=brief shows the same call without its bytes. Every wait is
+ * bounded.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -13,6 +15,8 @@
 
 #include <cmocka.h>
 
+#include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +24,7 @@
 #include <unistd.h>
 
 #include "e2e.h"
+#include "wiretrace.h"
 
 #define GOODBYE_ZH "感谢您的来电,再见!"
 #define ASK_NUMBER "11 位手机号码"
@@ -39,7 +44,8 @@ struct fixture {
 	struct e2e_server srv;
 	int fd;
 	struct strbuf got;
-	char *log; /* the server's log, read before it stops */
+	char *log;  /* the server's log, read before it stops */
+	int log_fd; /* the reading end of its stderr, when that is a pipe */
 };
 
 static int setup(void **state)
@@ -49,6 +55,7 @@ static int setup(void **state)
 
 	strbuf_init(&f->got);
 	f->fd = -1;
+	f->log_fd = -1;
 	*state = f;
 	return e2e_server_start(&f->srv, args);
 }
@@ -59,6 +66,8 @@ static int teardown(void **state)
 
 	if (f->fd >= 0)
 		close(f->fd);
+	if (f->log_fd >= 0)
+		close(f->log_fd);
 	if (f->srv.pid > 0)
 		e2e_server_stop(&f->srv, SIGKILL);
 	strbuf_fini(&f->got);
@@ -86,6 +95,17 @@ static void log_has(struct fixture *f, const char *needle)
 		fprintf(stderr, "%s\n", f->log);
 		fail_msg("the trace lacks \"%s\"", needle);
 	}
+}
+
+/* How many times the log has needle. */
+static size_t log_count(struct fixture *f, const char *needle)
+{
+	size_t n = 0;
+
+	for (const char *p = strstr(f->log, needle); p != NULL;
+	     p = strstr(p + 1, needle))
+		n++;
+	return n;
 }
 
 /* Sends one byte at a time, as a character-mode telnet does. */
@@ -210,6 +230,330 @@ static void test_caller_closes_first(void **state)
 	log_has(f, "the caller closed first\n");
 }
 
+/* Asserts the log's lines fit a file's 100 columns. */
+static void log_fits(struct fixture *f)
+{
+	if (e2e_widest_line(f->log) > 100) {
+		fprintf(stderr, "%s\n", f->log);
+		fail_msg("a line of the trace is %zu columns",
+			 e2e_widest_line(f->log));
+	}
+}
+
+static void test_lines_fit_a_file(void **state)
+{
+	struct fixture *f = *state;
+	const char *from, *to;
+
+	f->fd = e2e_connect(f->srv.port);
+	assert_true(f->fd >= 0);
+	assert_true(e2e_expect_str(f->fd, &f->got, "10086"));
+	e2e_send_str(f->fd, "3\r\n");
+	assert_true(e2e_expect_close(f->fd, &f->got));
+	finish(f);
+	log_fits(f);
+	/* The accept line is 170 columns: two, the second under the text. */
+	from = strstr(f->log, "session 1: accept: caller 127.0.0.1:");
+	assert_non_null(from);
+	to = strstr(from, "before accept returned)\n");
+	assert_non_null(to);
+	for (const char *nl = strchr(from, '\n'); nl < to;
+	     nl = strchr(nl + 1, '\n'))
+		assert_memory_equal(nl, "\n" WIRETRACE_INDENT,
+				    1 + WIRETRACE_INDENT_COLS);
+	assert_non_null(memchr(from, '\n', (size_t)(to - from)));
+}
+
+static void test_long_terminal_type_wraps_escaped(void **state)
+{
+	struct fixture *f = *state;
+	struct strbuf sb;
+
+	/* 200 bytes of terminal type, an escape to red every ten. */
+	strbuf_init(&sb);
+	strbuf_append(&sb, "\xff\xfb\x18\xff\xfa\x18\x00", 7);
+	for (int i = 0; i < 20; i++)
+		strbuf_append_str(&sb, "\033[31mAAAAA");
+	strbuf_append(&sb, "\xff\xf0", 2);
+	f->fd = e2e_connect(f->srv.port);
+	assert_true(f->fd >= 0);
+	assert_true(e2e_expect_str(f->fd, &f->got, "10086"));
+	e2e_send(f->fd, sb.data, sb.len);
+	assert_true(e2e_server_log_wait(&f->srv, "IAC SB TTYPE IS"));
+	e2e_send_str(f->fd, "3\r\n");
+	assert_true(e2e_expect_close(f->fd, &f->got));
+	finish(f);
+	strbuf_fini(&sb);
+	log_fits(f);
+	/* No escape reaches the screen; the 7 kept of them are shown whole. */
+	assert_null(strchr(f->log, '\033'));
+	assert_int_equal(log_count(f, "\\x1b"), 7);
+	log_has(f, "(201 bytes)");
+}
+
+/* The log's connect and disconnect lines would repeat the trace's. */
+static void test_log_lines_not_repeated(void **state)
+{
+	struct fixture *f = *state;
+
+	f->fd = e2e_connect(f->srv.port);
+	assert_true(f->fd >= 0);
+	assert_true(e2e_expect_str(f->fd, &f->got, "10086"));
+	e2e_send_str(f->fd, "3\r\n");
+	assert_true(e2e_expect_close(f->fd, &f->got));
+	finish(f);
+	log_has(f, "session 1: accept: caller 127.0.0.1:");
+	log_has(f, "session 1: the server closes first: quit");
+	log_has(f, "session 1: closed after ");
+	assert_null(strstr(f->log, "connect from"));
+	assert_null(strstr(f->log, "disconnect"));
+	/* The server's own lines stay. */
+	log_has(f, "info listener_bind_one: listening on 127.0.0.1:");
+}
+
+/* --trace=brief: the same call without the bytes. */
+/* A set whose silences are a second long, in a directory of its own. */
+static const char quick_menus[] =
+	"language: zh-CN\n"
+	"name: test\n"
+	"start: main\n"
+	"defaults: {timeout: 1, max_timeouts: 2, max_failures: 3}\n"
+	"texts:\n"
+	"  goodbye: \"BYE\\n\"\n"
+	"  invalid: \"INVALID\\n\"\n"
+	"  timeout: \"ANYONE THERE?\\n\"\n"
+	"  unavailable: \"NOT YET\\n\"\n"
+	"  too_long: \"TOO LONG\\n\"\n"
+	"  closing: \"CLOSING\\n\"\n"
+	"  menu_gone: \"GONE\\n\"\n"
+	"menus:\n"
+	"  main:\n"
+	"    text: \"ALPHA MENU\\n\"\n";
+
+static char quick_dir[64];
+
+static int setup_quick(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+	const char *args[] = { "--menus", quick_dir, "--trace", NULL };
+	char path[128];
+
+	strbuf_init(&f->got);
+	f->fd = -1;
+	f->log_fd = -1;
+	*state = f;
+	snprintf(quick_dir, sizeof(quick_dir), "/tmp/hotline-trace-XXXXXX");
+	if (mkdtemp(quick_dir) == NULL)
+		return -1;
+	snprintf(path, sizeof(path), "%s/test.yaml", quick_dir);
+	e2e_write_file(path, quick_menus);
+	return e2e_server_start(&f->srv, args);
+}
+
+static int teardown_quick(void **state)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), "%s/test.yaml", quick_dir);
+	unlink(path);
+	rmdir(quick_dir);
+	return teardown(state);
+}
+
+/* A reminder after a silence is one line with its text, not rows of hex. */
+static void test_reminder_is_one_line(void **state)
+{
+	struct fixture *f = *state;
+
+	f->fd = e2e_connect(f->srv.port);
+	assert_true(f->fd >= 0);
+	assert_true(e2e_expect_str(f->fd, &f->got, "ANYONE THERE?"));
+	assert_true(e2e_expect_str(f->fd, &f->got, "BYE"));
+	assert_true(e2e_expect_close(f->fd, &f->got));
+	finish(f);
+	assert_int_equal(log_count(f, " after a silence: ANYONE THERE?\n"), 1);
+	assert_int_equal(log_count(f, " after a silence: BYE\n"), 1);
+	/* "ANYONE" as a hex row: never printed. */
+	assert_int_equal(log_count(f, "41 4e 59 4f 4e 45"), 0);
+	/* The menu before it is still shown whole. */
+	log_has(f, "41 4c 50 48 41");
+}
+
+static int setup_brief(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+	const char *args[] = { "--menus", MENUS_DIR, "--trace=brief", NULL };
+
+	strbuf_init(&f->got);
+	f->fd = -1;
+	f->log_fd = -1;
+	*state = f;
+	return e2e_server_start(&f->srv, args);
+}
+
+static void test_brief_view(void **state)
+{
+	struct fixture *f = *state;
+
+	f->fd = e2e_connect(f->srv.port);
+	assert_true(f->fd >= 0);
+	assert_true(e2e_expect_str(f->fd, &f->got, "10086"));
+	e2e_send(f->fd, telnet_answers, sizeof(telnet_answers) - 1);
+	assert_true(e2e_server_log_wait(&f->srv, "IAC SB NAWS 80 24 IAC SE"));
+	e2e_send_str(f->fd, "1");
+	assert_true(e2e_expect_str(f->fd, &f->got, ASK_NUMBER));
+	type_keys(f->fd, "13800138000\r\0", 13);
+	assert_true(e2e_expect_str(f->fd, &f->got, ASK_PASSWORD));
+	type_keys(f->fd, "123456\r\0", 8);
+	assert_true(e2e_expect_str(f->fd, &f->got, ACCOUNT_MENU));
+	e2e_send_str(f->fd, "#");
+	e2e_send_str(f->fd, "3");
+	assert_true(e2e_expect_close(f->fd, &f->got));
+	finish(f);
+	log_fits(f);
+	/* Connections, telnet commands by name a chunk a line, states. */
+	log_has(f, "session 1: accept: caller 127.0.0.1:");
+	log_has(f, "session 1: out 3 bytes: IAC WILL ECHO\n");
+	log_has(f, "session 1: out 3 bytes: IAC DO NAWS\n");
+	log_has(f, "session 1: in 24 bytes: IAC DO ECHO, IAC DO SGA,");
+	log_has(f, "session 1: MENU main -> QUERY_NUMBER\n");
+	log_has(f, "session 1: QUERY_PASSWORD -> WAIT\n");
+	log_has(f, "session 1: the server closes first: quit");
+	log_has(f, "the server closed first\n");
+	/* No rows, no chunk of data alone, no byte of the password. */
+	assert_null(strstr(f->log, "0000  "));
+	assert_null(strstr(f->log, "|"));
+	assert_null(strstr(f->log, " byte\n"));
+	assert_null(strstr(f->log, "in 1 byte"));
+	assert_null(strstr(f->log, "123456"));
+	assert_null(strstr(f->log, "13800138000"));
+	assert_null(strstr(f->log, "telnet: "));
+}
+
+/* An unknown view is refused before anything starts. */
+static void test_unknown_view_refused(void **state)
+{
+	const char *args[] = { "--trace=loud", NULL };
+	const char *full[] = { "--trace=full", "--check", MENUS_DIR, NULL };
+	struct strbuf out;
+
+	(void)state;
+	strbuf_init(&out);
+	assert_int_equal(e2e_run(args, &out), 2);
+	assert_non_null(
+		strstr(out.data,
+		       "hotlined: bad --trace \"loud\" (brief or full)"));
+	strbuf_reset(&out);
+	assert_int_equal(e2e_run(full, &out), 0);
+	strbuf_fini(&out);
+}
+
+/*
+ * hotlined --trace 2>&1 | less: stderr is a pipe of pipe_size bytes (0:
+ * the default), read up to the "listening on" line and then no more.
+ */
+static int start_piped(void **state, int pipe_size)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+	const char *args[] = { "--menus", MENUS_DIR, "--trace", NULL };
+
+	strbuf_init(&f->got);
+	f->fd = -1;
+	*state = f;
+	return e2e_server_start_piped(&f->srv, args, pipe_size, &f->log_fd);
+}
+
+static int setup_piped(void **state)
+{
+	return start_piped(state, 0);
+}
+
+/* The smallest pipe there is: a call's trace fills it. */
+static int setup_piped_small(void **state)
+{
+	return start_piped(state, 4096);
+}
+
+/* One whole call: the menu, key 3, the goodbye, the hang-up. */
+static void call_and_quit(struct fixture *f)
+{
+	struct strbuf got;
+	int fd = e2e_connect(f->srv.port);
+
+	assert_true(fd >= 0);
+	strbuf_init(&got);
+	assert_true(e2e_expect_str(fd, &got, "10086"));
+	e2e_send_str(fd, "3\r\n");
+	assert_true(e2e_expect_str(fd, &got, GOODBYE_ZH));
+	assert_true(e2e_expect_close(fd, &got));
+	close(fd);
+	strbuf_fini(&got);
+}
+
+/* Reads the pipe into got until it holds needle, for E2E_TIMEOUT_MS at most. */
+static bool pipe_wait(int fd, struct strbuf *got, const char *needle)
+{
+	for (int i = 0; i < E2E_TIMEOUT_MS / 10; i++) {
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		char buf[4096];
+		ssize_t n;
+
+		if (got->data != NULL && strstr(got->data, needle) != NULL)
+			return true;
+		if (poll(&pfd, 1, 10) != 1)
+			continue;
+		n = read(fd, buf, sizeof(buf));
+		if (n <= 0)
+			return false;
+		strbuf_append(got, buf, (size_t)n);
+	}
+	return got->data != NULL && strstr(got->data, needle) != NULL;
+}
+
+/* The teacher quits less: the server serves on, whole calls, and stops cleanly. */
+static void test_pipe_closed_by_reader(void **state)
+{
+	struct fixture *f = *state;
+
+	close(f->log_fd);
+	f->log_fd = -1;
+	for (int i = 0; i < 3; i++)
+		call_and_quit(f);
+	assert_int_equal(e2e_server_stop(&f->srv, SIGTERM), 0);
+}
+
+/*
+ * The pager waits on a screenful and nothing reads the pipe: callers are
+ * served all the same, the lines that did not fit are dropped, and once
+ * the pipe is read again a line says how many.
+ */
+static void test_pipe_not_read(void **state)
+{
+	struct fixture *f = *state;
+	struct strbuf got;
+	const char *note;
+	char buf[4096];
+
+	/* Each call's trace is about as much as the pipe holds. */
+	for (int i = 0; i < 12; i++)
+		call_and_quit(f);
+	/* The pager reads again: what the pipe held, then the next call. */
+	assert_int_equal(fcntl(f->log_fd, F_SETFL, O_NONBLOCK), 0);
+	while (read(f->log_fd, buf, sizeof(buf)) > 0)
+		continue;
+	assert_int_equal(fcntl(f->log_fd, F_SETFL, 0), 0);
+	call_and_quit(f);
+	strbuf_init(&got);
+	assert_true(pipe_wait(f->log_fd, &got, "session 13: closed after"));
+	note = strstr(got.data, " lines dropped while the pipe on stderr "
+				"was full\n");
+	assert_non_null(note);
+	/* After the note, whole lines again: the last call from its accept on. */
+	assert_non_null(strstr(note, " session 13: accept: caller"));
+	strbuf_fini(&got);
+	assert_int_equal(e2e_server_stop(&f->srv, SIGTERM), 0);
+}
+
 /* -d without --trace: the log names a call's first state change too. */
 static int setup_debug(void **state)
 {
@@ -218,6 +562,7 @@ static int setup_debug(void **state)
 
 	strbuf_init(&f->got);
 	f->fd = -1;
+	f->log_fd = -1;
 	*state = f;
 	return e2e_server_start(&f->srv, args);
 }
@@ -237,6 +582,9 @@ static void test_debug_log_new_call(void **state)
 	assert_int_equal(e2e_server_stop(&f->srv, SIGTERM), 0);
 	log_has(f, "(new call) -> MENU main\n");
 	log_has(f, "MENU -> CLOSING\n");
+	/* Without the trace's accept and close lines, the log has its own. */
+	log_has(f, "info session 1 conn_new: connect from 127.0.0.1:");
+	log_has(f, "info session 1 conn_destroy: disconnect 127.0.0.1:");
 	assert_null(strstr(f->log, "MENU -> MENU main"));
 }
 
@@ -251,6 +599,21 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_caller_closes_first, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_lines_fit_a_file, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(
+			test_long_terminal_type_wraps_escaped, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_log_lines_not_repeated,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_brief_view, setup_brief,
+						teardown),
+		cmocka_unit_test(test_unknown_view_refused),
+		cmocka_unit_test_setup_teardown(test_reminder_is_one_line,
+						setup_quick, teardown_quick),
+		cmocka_unit_test_setup_teardown(test_pipe_closed_by_reader,
+						setup_piped, teardown),
+		cmocka_unit_test_setup_teardown(test_pipe_not_read,
+						setup_piped_small, teardown),
 		cmocka_unit_test_setup_teardown(test_debug_log_new_call,
 						setup_debug, teardown),
 	};

@@ -413,16 +413,21 @@ static void hub_wall(void *ctx, const char *text)
 			core_wall(callers[i].core, text);
 }
 
-/* session_hub.list */
-static void hub_list(void *ctx, struct strbuf *out)
+/* session_hub.list: the callers, from made-up addresses, never idle. */
+static void hub_list(void *ctx, session_row_fn fn, void *arg)
 {
+	char peer[32];
+
 	(void)ctx;
 	for (size_t i = 0; i < ncallers; i++) {
+		struct session_row row = { .id = (unsigned)(i + 1),
+					   .peer = peer };
+
 		if (callers[i].core == NULL)
 			continue;
-		strbuf_printf(out, "  #%zu 192.0.2.%zu:40000  ", i + 1, 10 + i);
-		core_summary(callers[i].core, out);
-		strbuf_printf(out, "  idle 0s\n");
+		snprintf(peer, sizeof(peer), "192.0.2.%zu:40000", 10 + i);
+		core_summary(callers[i].core, &row.summary);
+		fn(arg, &row);
 	}
 }
 

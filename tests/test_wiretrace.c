@@ -1,7 +1,8 @@
 /*
  * test_wiretrace: the trace's hex dump and telnet decoder (common/), fed
  * plain buffers: commands named, split across chunks, subnegotiations,
- * masking of a password and of "/op" lines, line spans, the row layout.
+ * masking of a password and of "/op" lines, line spans, the row layout,
+ * lines wrapped to a width and the width of a terminal.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -10,10 +11,14 @@
 
 #include <cmocka.h>
 
+#include <pty.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
 
+#include "e2e.h"
 #include "wiretrace.h"
 
 struct fixture {
@@ -40,9 +45,31 @@ static int teardown(void **state)
 	return 0;
 }
 
-/* Dumps len bytes through the fixture's direction; f->text holds the output. */
+/* Dumps len bytes at width through the fixture's direction; f->text holds the output. */
+static const char *dump_at(struct fixture *f, const char *buf, size_t len,
+			   bool secret, unsigned width)
+{
+	struct wiretrace_look look = { .colour = false, .width = width };
+	FILE *out;
+
+	free(f->text);
+	f->text = NULL;
+	out = open_memstream(&f->text, &f->len);
+	assert_non_null(out);
+	wiretrace_dump(&f->dir, out, buf, len, secret, &look);
+	fclose(out);
+	return f->text;
+}
+
+/* The same, at the width of a file. */
 static const char *dump(struct fixture *f, const char *buf, size_t len,
 			bool secret)
+{
+	return dump_at(f, buf, len, secret, WIRETRACE_WIDTH);
+}
+
+/* Wraps text to width; f->text holds the output. */
+static const char *wrap(struct fixture *f, const char *text, unsigned width)
 {
 	FILE *out;
 
@@ -50,9 +77,33 @@ static const char *dump(struct fixture *f, const char *buf, size_t len,
 	f->text = NULL;
 	out = open_memstream(&f->text, &f->len);
 	assert_non_null(out);
-	wiretrace_dump(&f->dir, out, buf, len, secret, false);
+	wiretrace_wrap(out, text, strlen(text), width);
 	fclose(out);
 	return f->text;
+}
+
+/* Asserts every line after the first of text is a continuation under the stamp. */
+static void continued_under_stamp(const char *text)
+{
+	const char *nl = strchr(text, '\n');
+
+	while (nl != NULL && nl[1] != '\0') {
+		assert_memory_equal(nl + 1, WIRETRACE_INDENT,
+				    WIRETRACE_INDENT_COLS);
+		assert_true(nl[1 + WIRETRACE_INDENT_COLS] != ' ');
+		nl = strchr(nl + 1, '\n');
+	}
+}
+
+/* How many times needle is in text. */
+static size_t count(const char *text, const char *needle)
+{
+	size_t n = 0;
+
+	for (const char *p = strstr(text, needle); p != NULL;
+	     p = strstr(p + 1, needle))
+		n++;
+	return n;
 }
 
 static void test_negotiation_named(void **state)
@@ -206,7 +257,8 @@ static void test_no_decoder_for_datagrams(void **state)
 	free(f->text);
 	f->text = NULL;
 	out = open_memstream(&f->text, &f->len);
-	wiretrace_dump(NULL, out, "\xff\xfb\x01", 3, false, false);
+	wiretrace_dump(NULL, out, "\xff\xfb\x01", 3, false,
+		       &(struct wiretrace_look){ .width = WIRETRACE_WIDTH });
 	fclose(out);
 	assert_null(strstr(f->text, "telnet:"));
 	assert_non_null(strstr(f->text, "ff fb 01"));
@@ -221,9 +273,211 @@ static void test_colour_only_when_asked(void **state)
 	free(f->text);
 	f->text = NULL;
 	out = open_memstream(&f->text, &f->len);
-	wiretrace_dump(&f->dir, out, "\xff\xfb\x01", 3, false, true);
+	wiretrace_dump(&f->dir, out, "\xff\xfb\x01", 3, false,
+		       &(struct wiretrace_look){ .colour = true,
+						 .width = WIRETRACE_WIDTH });
 	fclose(out);
 	assert_non_null(strstr(f->text, "\033[33m"));
+}
+
+static void test_names_for_the_brief_view(void **state)
+{
+	struct fixture *f = *state;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&text, &len);
+
+	assert_non_null(out);
+	/* Commands, ", " between them; the data after them is not shown. */
+	assert_int_equal(wiretrace_names(&f->dir, out,
+					 "\xff\xfd\x01\xff\xfd\x03hi", 8, false,
+					 false),
+			 2);
+	fflush(out);
+	assert_string_equal(text, "IAC DO ECHO, IAC DO SGA");
+	/* Data alone: nothing, and no password byte ever. */
+	assert_int_equal(wiretrace_names(&f->dir, out, "123456\r\n", 8, true,
+					 false),
+			 0);
+	/* A command split over two chunks is named where it ends. */
+	assert_int_equal(wiretrace_names(&f->dir, out, "\xff", 1, false, false),
+			 0);
+	assert_int_equal(wiretrace_names(&f->dir, out, "\xfb\x01", 2, false,
+					 false),
+			 1);
+	fflush(out);
+	assert_string_equal(text, "IAC DO ECHO, IAC DO SGAIAC WILL ECHO");
+	fclose(out);
+	free(text);
+	/* The parse went on: a "/op " seen by the short view masks the dump after. */
+	wiretrace_names(&f->dir, stdout, "/op ", 4, false, false);
+	assert_true(wiretrace_is_masking(&f->dir));
+	assert_null(strstr(dump(f, "s3cret\r", 7, false), "s3cret"));
+}
+
+static void test_wrap_keeps_list_items_whole(void **state)
+{
+	struct fixture *f = *state;
+	const char *line = "04:41:47.023 session 1: in 27 bytes: IAC DO ECHO, "
+			   "IAC DO SGA, IAC WILL NAWS, IAC SB NAWS 100 30 IAC "
+			   "SE, IAC DO BINARY, IAC WILL BINARY\n";
+	const char *t = wrap(f, line, 60);
+
+	assert_true(e2e_widest_line(t) <= 60);
+	continued_under_stamp(t);
+	/* Every piece but the last ends after a comma. */
+	for (const char *nl = strchr(t, '\n'); nl[1] != '\0';
+	     nl = strchr(nl + 1, '\n'))
+		assert_int_equal(nl[-1], ',');
+	assert_non_null(strstr(t, "IAC SB NAWS 100 30 IAC SE,"));
+}
+
+static void test_wrap_at_spaces(void **state)
+{
+	struct fixture *f = *state;
+	const char *line = "04:41:47.023 session 1: accept: caller "
+			   "127.0.0.1:52658 -> server 127.0.0.1:5228 (TCP "
+			   "connection open: the kernel did the SYN, SYN-ACK, "
+			   "ACK handshake before accept returned)\n";
+	const char *t = wrap(f, line, 60);
+
+	assert_true(e2e_widest_line(t) <= 60);
+	assert_true(count(t, "\n") > 2);
+	continued_under_stamp(t);
+	/* Every break was a space: no word is cut. */
+	assert_non_null(strstr(t, "127.0.0.1:52658"));
+	assert_non_null(strstr(t, "SYN-ACK,"));
+	assert_non_null(strstr(t, "handshake"));
+	assert_non_null(strstr(t, "returned)\n"));
+	/* A line that fits is left alone. */
+	assert_string_equal(wrap(f, "04:41:47.023 short\nand short\n", 60),
+			    "04:41:47.023 short\nand short\n");
+	/* A last line without its line end gets one. */
+	assert_string_equal(wrap(f, "no end", 60), "no end\n");
+}
+
+static void test_wrap_cuts_a_word_too_long(void **state)
+{
+	struct fixture *f = *state;
+	char line[300];
+
+	memcpy(line, "04:41:47.023 ", 13);
+	memset(line + 13, 'A', 200);
+	strcpy(line + 213, "\n");
+	wrap(f, line, 60);
+	assert_true(e2e_widest_line(f->text) <= 60);
+	continued_under_stamp(f->text);
+	/* Nothing lost: the 200 letters, cut in four pieces. */
+	assert_int_equal(count(f->text, "A"), 200);
+	assert_int_equal(count(f->text, "\n"), 5);
+}
+
+static void test_wrap_counts_wide_characters(void **state)
+{
+	struct fixture *f = *state;
+	struct strbuf line;
+
+	strbuf_init(&line);
+	strbuf_append_str(&line, "04:41:47.023 ");
+	for (int i = 0; i < 40; i++)
+		strbuf_append_str(&line, "您好");
+	strbuf_append_str(&line, "\n");
+	wrap(f, line.data, 60);
+	/* 80 wide characters, 160 columns: 23 of them a line after the stamp. */
+	assert_true(e2e_widest_line(f->text) <= 60);
+	assert_true(count(f->text, "\n") >= 3);
+	continued_under_stamp(f->text);
+	/* No character was cut: the text is still 40 times 您好. */
+	assert_int_equal(count(f->text, "您"), 40);
+	assert_int_equal(count(f->text, "好"), 40);
+	strbuf_fini(&line);
+}
+
+static void test_wrap_colour_takes_no_columns(void **state)
+{
+	struct fixture *f = *state;
+	struct strbuf line;
+
+	/* 60 visible columns, with an escape every few of them. */
+	strbuf_init(&line);
+	strbuf_append_str(&line, "\033[2m04:41:47.023\033[0m ");
+	for (int i = 0; i < 47; i++)
+		strbuf_append_str(&line, i % 4 ? "x" : "\033[1;35mx\033[0m");
+	strbuf_append_str(&line, "\n");
+	assert_string_equal(wrap(f, line.data, 60), line.data);
+	/* One more column wraps it, and no escape is cut in two. */
+	strbuf_reset(&line);
+	strbuf_append_str(&line, "\033[2m04:41:47.023\033[0m ");
+	for (int i = 0; i < 48; i++)
+		strbuf_append_str(&line, "\033[33mx");
+	strbuf_append_str(&line, "\n");
+	wrap(f, line.data, 60);
+	assert_int_equal(count(f->text, "\n"), 2);
+	assert_int_equal(count(f->text, "\033[33mx"), 48);
+	strbuf_fini(&line);
+	/* An escape with no end is only bytes. */
+	assert_string_equal(wrap(f, "\033[12", 60), "\033[12\n");
+}
+
+static void test_wrap_keeps_escaped_bytes_whole(void **state)
+{
+	struct fixture *f = *state;
+	struct strbuf line;
+
+	/* A terminal type that is all escaped bytes, no space to break at. */
+	strbuf_init(&line);
+	strbuf_append_str(&line, "             telnet: IAC SB TTYPE IS \"");
+	for (int i = 0; i < 60; i++)
+		strbuf_append_str(&line, "\\x1b");
+	strbuf_append_str(&line, "\" IAC SE\n");
+	wrap(f, line.data, 60);
+	assert_true(e2e_widest_line(f->text) <= 60);
+	assert_int_equal(count(f->text, "\\x1b"), 60);
+	continued_under_stamp(f->text);
+	strbuf_fini(&line);
+}
+
+static void test_narrow_rows(void **state)
+{
+	struct fixture *f = *state;
+	const char *t = dump_at(f, "0123456789abcdefXY", 18, false, 80);
+
+	/* 16 bytes a row take 87 columns: at 80, 8 bytes a row. */
+	assert_non_null(strstr(t, WIRETRACE_INDENT "0000  30 31 32 33 34 35 "
+						   "36 37  |01234567|\n"));
+	assert_non_null(strstr(t, WIRETRACE_INDENT "0008  38 39 "));
+	assert_non_null(strstr(t, WIRETRACE_INDENT "0010  58 59 "));
+	assert_true(e2e_widest_line(t) <= 80);
+	assert_int_equal(e2e_widest_line(t), 54);
+	/* At 87 the wide rows fit. */
+	t = dump_at(f, "0123456789abcdefXY", 18, false, 87);
+	assert_non_null(strstr(t, "|0123456789abcdef|\n"));
+	assert_int_equal(e2e_widest_line(t), 87);
+}
+
+static void test_columns_of_a_terminal(void **state)
+{
+	struct winsize ws = { .ws_row = 30, .ws_col = 72 };
+	int master, slave, pipefd[2];
+
+	(void)state;
+	assert_int_equal(openpty(&master, &slave, NULL, NULL, &ws), 0);
+	assert_int_equal(wiretrace_columns(slave), 72);
+	/* Resized: the next question gets the new width. */
+	ws.ws_col = 120;
+	assert_int_equal(ioctl(master, TIOCSWINSZ, &ws), 0);
+	assert_int_equal(wiretrace_columns(slave), 120);
+	/* Too narrow to be worth fitting. */
+	ws.ws_col = 20;
+	assert_int_equal(ioctl(master, TIOCSWINSZ, &ws), 0);
+	assert_int_equal(wiretrace_columns(slave), WIRETRACE_MIN_WIDTH);
+	close(slave);
+	close(master);
+	/* A pipe (or a file) is read on a projector later. */
+	assert_int_equal(pipe(pipefd), 0);
+	assert_int_equal(wiretrace_columns(pipefd[1]), WIRETRACE_WIDTH);
+	close(pipefd[0]);
+	close(pipefd[1]);
 }
 
 int main(void)
@@ -250,6 +504,23 @@ int main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_colour_only_when_asked,
 						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_wrap_at_spaces, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_wrap_cuts_a_word_too_long,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_wrap_counts_wide_characters,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_wrap_colour_takes_no_columns, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_wrap_keeps_escaped_bytes_whole, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_wrap_keeps_list_items_whole,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_narrow_rows, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_names_for_the_brief_view,
+						setup, teardown),
+		cmocka_unit_test(test_columns_of_a_terminal),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

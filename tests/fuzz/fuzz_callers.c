@@ -209,16 +209,22 @@ static void hub_wall(void *ctx, const char *text)
 }
 
 /* session_hub.list: every caller, for an operator's /who. */
-static void hub_list(void *ctx, struct strbuf *out)
+static void hub_list(void *ctx, session_row_fn fn, void *arg)
 {
+	char peer[32];
+
 	(void)ctx;
 	for (size_t i = 0; i < ARRAY_LEN(callers); i++) {
+		struct session_row row = { .id = callers[i] ? callers[i]->id
+							    : 0,
+					   .peer = peer };
+
 		if (callers[i] == NULL || callers[i]->gone)
 			continue;
-		strbuf_printf(out, "  #%u 127.0.0.1:%u  ", callers[i]->id,
-			      40000 + callers[i]->id);
-		core_summary(callers[i]->core, out);
-		strbuf_printf(out, "  idle 0s\n");
+		snprintf(peer, sizeof(peer), "127.0.0.1:%u",
+			 40000 + callers[i]->id);
+		core_summary(callers[i]->core, &row.summary);
+		fn(arg, &row);
 	}
 }
 

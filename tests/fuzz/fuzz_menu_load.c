@@ -176,10 +176,11 @@ static void sink_close(void *ctx, const char *reason)
 	*(bool *)ctx = true;
 }
 
-static void sink_deliver(void *ctx, struct chat_msg *msg)
+static void sink_deliver(void *ctx, struct chat_msg *msg, const void *voice)
 {
 	(void)ctx;
 	(void)msg;
+	(void)voice;
 }
 
 static void sink_send_now(void *ctx)

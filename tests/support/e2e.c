@@ -80,12 +80,16 @@ bool e2e_server_log_wait_ms(const struct e2e_server *srv, const char *needle,
 	return false;
 }
 
-int e2e_server_start(struct e2e_server *srv, const char *const *args)
+/*
+ * Forks build/hotlined (or $HOTLINE_E2E_HOTLINED) --listen 127.0.0.1
+ * --port 0 plus args, its stdout and stderr on out. Names srv's log file
+ * (made empty) and, unless args hold --db, its database. 0 or -1.
+ */
+static int e2e_spawn(struct e2e_server *srv, const char *const *args, int out)
 {
 	const char *argv[32] = { HOTLINED_PATH, "--listen", "127.0.0.1",
 				 "--port", "0" };
 	size_t argc = 5;
-	long long deadline;
 	int fd;
 
 	bool has_db = false;
@@ -111,29 +115,47 @@ int e2e_server_start(struct e2e_server *srv, const char *const *args)
 		argv[argc++] = srv->db_path;
 	}
 	argv[argc] = NULL;
+	if (out < 0)
+		out = fd;
 	srv->pid = fork();
-	if (srv->pid < 0)
+	if (srv->pid < 0) {
+		close(fd);
 		return -1;
+	}
 	if (srv->pid == 0) {
-		dup2(fd, STDERR_FILENO);
-		dup2(fd, STDOUT_FILENO);
+		dup2(out, STDERR_FILENO);
+		dup2(out, STDOUT_FILENO);
 		execv(argv[0], (char *const *)argv);
 		_exit(127);
 	}
 	close(fd);
+	return 0;
+}
+
+/* The port of a "listening on 127.0.0.1:PORT" line in log, or 0. */
+static unsigned e2e_port_in(const char *log)
+{
+	const char *p = strstr(log, "listening on 127.0.0.1:");
+
+	return p != NULL ? (unsigned)atoi(p + strlen("listening on 127.0.0.1:"))
+			 : 0;
+}
+
+int e2e_server_start(struct e2e_server *srv, const char *const *args)
+{
+	long long deadline;
+
+	if (e2e_spawn(srv, args, -1) < 0)
+		return -1;
 	deadline = now_ms() + E2E_TIMEOUT_MS;
 	while (now_ms() < deadline) {
 		char *log = e2e_server_log(srv);
-		char *p = strstr(log, "listening on 127.0.0.1:");
 		int status;
 
-		if (p != NULL) {
-			srv->port = (unsigned)atoi(
-				p + strlen("listening on 127.0.0.1:"));
-			free(log);
-			return 0;
-		}
+		srv->port = e2e_port_in(log);
 		free(log);
+		if (srv->port != 0)
+			return 0;
 		if (waitpid(srv->pid, &status, WNOHANG) == srv->pid) {
 			srv->pid = 0;
 			return -1;
@@ -141,6 +163,51 @@ int e2e_server_start(struct e2e_server *srv, const char *const *args)
 		usleep(10000);
 	}
 	return -1;
+}
+
+int e2e_server_start_piped(struct e2e_server *srv, const char *const *args,
+			   int pipe_size, int *log_fd)
+{
+	long long deadline = now_ms() + E2E_TIMEOUT_MS;
+	struct strbuf got;
+	int pipefd[2];
+
+	*log_fd = -1;
+	if (pipe2(pipefd, O_CLOEXEC) < 0)
+		return -1;
+	if (pipe_size > 0)
+		fcntl(pipefd[1], F_SETPIPE_SZ, pipe_size);
+	/* dup2 in the child clears close-on-exec on its stderr. */
+	if (e2e_spawn(srv, args, pipefd[1]) < 0) {
+		close(pipefd[0]);
+		close(pipefd[1]);
+		return -1;
+	}
+	close(pipefd[1]);
+	strbuf_init(&got);
+	strbuf_append(&got, "", 0);
+	srv->port = 0;
+	while (srv->port == 0) {
+		struct pollfd pfd = { .fd = pipefd[0], .events = POLLIN };
+		long long left = deadline - now_ms();
+		char buf[4096];
+		ssize_t n;
+
+		if (left <= 0 || poll(&pfd, 1, (int)left) <= 0)
+			break;
+		n = read(pipefd[0], buf, sizeof(buf));
+		if (n <= 0)
+			break;
+		strbuf_append(&got, buf, (size_t)n);
+		srv->port = e2e_port_in(got.data);
+	}
+	strbuf_fini(&got);
+	if (srv->port == 0) {
+		close(pipefd[0]);
+		return -1;
+	}
+	*log_fd = pipefd[0];
+	return 0;
 }
 
 /* Removes the server's log and its own database files. */
@@ -342,4 +409,61 @@ void e2e_write_file(const char *path, const char *text)
 		return;
 	fputs(text, f);
 	fclose(f);
+}
+
+/* Whether a code point is East Asian wide: the blocks the tests use. */
+static bool e2e_is_wide(unsigned cp)
+{
+	return (cp >= 0x1100 && cp <= 0x115f) ||
+	       (cp >= 0x2e80 && cp <= 0xa4cf) ||
+	       (cp >= 0xac00 && cp <= 0xd7a3) ||
+	       (cp >= 0xf900 && cp <= 0xfaff) ||
+	       (cp >= 0xfe30 && cp <= 0xfe4f) ||
+	       (cp >= 0xff00 && cp <= 0xff60) || (cp >= 0xffe0 && cp <= 0xffe6);
+}
+
+size_t e2e_columns(const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t cols = 0, i = 0;
+
+	while (i < len) {
+		unsigned cp = p[i];
+		size_t n = 1;
+
+		if (p[i] == 0x1b && i + 1 < len && p[i + 1] == '[') {
+			while (i < len && p[i] != 'm')
+				i++;
+			i++;
+			continue;
+		}
+		if (p[i] >= 0xf0)
+			n = 4, cp = p[i] & 0x07;
+		else if (p[i] >= 0xe0)
+			n = 3, cp = p[i] & 0x0f;
+		else if (p[i] >= 0xc0)
+			n = 2, cp = p[i] & 0x1f;
+		for (size_t k = 1; k < n && i + k < len; k++)
+			cp = (cp << 6) | (p[i + k] & 0x3f);
+		cols += e2e_is_wide(cp) ? 2 : 1;
+		i += n;
+	}
+	return cols;
+}
+
+size_t e2e_widest_line(const char *text)
+{
+	size_t widest = 0;
+
+	while (*text != '\0') {
+		size_t n = strcspn(text, "\n");
+		size_t cols = e2e_columns(text, n);
+
+		if (cols > widest)
+			widest = cols;
+		text += n;
+		if (*text == '\n')
+			text++;
+	}
+	return widest;
 }

@@ -29,6 +29,15 @@ struct e2e_server {
  * or -1.
  */
 int e2e_server_start(struct e2e_server *srv, const char *const *args);
+/*
+ * Starts hotlined as e2e_server_start does, but with its stdout and
+ * stderr on a pipe (of pipe_size bytes; 0: the default) instead of the
+ * log file, as in `hotlined --trace 2>&1 | less`. The pipe is read up to
+ * the "listening on" line; *log_fd is its reading end, which the caller
+ * reads, stops reading or closes, and closes in the end. 0 or -1.
+ */
+int e2e_server_start_piped(struct e2e_server *srv, const char *const *args,
+			   int pipe_size, int *log_fd);
 /* Sends sig (0: none) and waits for the exit; returns the exit status, or -1. */
 int e2e_server_stop(struct e2e_server *srv, int sig);
 /* The server's log so far; the caller owns the string. */
@@ -62,6 +71,15 @@ bool e2e_contains(const struct strbuf *hay, const void *needle, size_t len);
 
 /* Runs build/hotlined with args, capturing stdout+stderr into out; returns exit status. */
 int e2e_run(const char *const *args, struct strbuf *out);
+
+/*
+ * Columns s (len bytes of UTF-8) takes on a terminal: East Asian wide
+ * characters 2, colour escapes (ESC [ ... m) none. Counted here apart
+ * from the trace's own count, to check it.
+ */
+size_t e2e_columns(const char *s, size_t len);
+/* The most columns any line of text (NUL-ended) takes. */
+size_t e2e_widest_line(const char *text);
 
 /* Writes text to path, replacing it. */
 void e2e_write_file(const char *path, const char *text);
