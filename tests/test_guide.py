@@ -453,7 +453,7 @@ def match_excerpt(pats, actual, anchored):
     ok = walk(0, 0, {})
     if ok:
         return True, path if anchored else path[1:-1]
-    pi = best[0] - (0 if anchored else 1)
+    pi = best[0] if anchored else max(0, best[0] - 1)
     return False, (pi, best[1])
 
 
