@@ -125,6 +125,14 @@ enum menu_text_id {
 	/* {id} {peer} {state} {nick} {failures} {idle} {role} */
 	MENU_TEXT_CHAT_OP_WHO_ROW,
 	MENU_TEXT_CHAT_OP_ROLE, /* {role} of an operator's own session */
+	/* How to use a command, shown as chat_usage's {usage}. */
+	MENU_TEXT_CHAT_SYNTAX_MSG,
+	MENU_TEXT_CHAT_SYNTAX_NICK,
+	MENU_TEXT_CHAT_SYNTAX_ME,
+	MENU_TEXT_CHAT_SYNTAX_KICK,
+	MENU_TEXT_CHAT_SYNTAX_MUTE,
+	MENU_TEXT_CHAT_SYNTAX_UNMUTE,
+	MENU_TEXT_CHAT_SYNTAX_WALL,
 	MENU_TEXT_WIRE, /* {local} {peer} {mode} {options} {ttype} {window} {enter} {backspace} {charset} */
 	MENU_TEXT_RELOADED, /* notice after a reload; a set may leave it out */
 	MENU_TEXT_BUSY,     /* a caller over a cap; optional, built in if not */

@@ -241,11 +241,17 @@ static size_t split_word(const char *text, size_t len, const char **rest,
 }
 
 /* Says how to use a command given without its arguments. */
-static enum session_state chat_usage(struct session *s, const char *usage)
+static enum session_state chat_usage(struct session *s,
+				     enum menu_text_id syntax)
 {
-	const char *vars[] = { "usage", usage, NULL };
+	struct strbuf usage;
+	const char *vars[] = { "usage", NULL, NULL };
 
+	strbuf_init(&usage);
+	session_expand_inline(s, syntax, NULL, &usage);
+	vars[1] = usage.data != NULL ? usage.data : "";
 	session_say_with(s, MENU_TEXT_CHAT_USAGE, vars);
+	strbuf_fini(&usage);
 	return SESSION_STAY;
 }
 
@@ -259,7 +265,7 @@ static enum session_state chat_cmd_msg(struct session *s, const char *arg,
 	enum chat_result r;
 
 	if (n == 0 || text_len == 0)
-		return chat_usage(s, "/msg NICK TEXT");
+		return chat_usage(s, MENU_TEXT_CHAT_SYNTAX_MSG);
 	if (n >= sizeof(nick)) {
 		/* Longer than any nickname can be: cut at a character. */
 		n = sizeof(nick) - 1;
@@ -285,7 +291,7 @@ static enum session_state chat_cmd_nick(struct session *s, const char *arg,
 	char nick[SESSION_NICK_MAX];
 
 	if (len == 0)
-		return chat_usage(s, "/nick NAME");
+		return chat_usage(s, MENU_TEXT_CHAT_SYNTAX_NICK);
 	if (len >= sizeof(nick))
 		return chat_result(s, CHAT_BAD_NICK, NULL);
 	memcpy(nick, arg, len);
@@ -396,8 +402,10 @@ static enum session_state chat_cmd_moderate(struct session *s, const char *cmd,
 
 	if (!nick_arg(arg, n, nick, sizeof(nick)))
 		return chat_usage(s, strcmp(cmd, "/kick") == 0
-					     ? "/kick NICK [REASON]"
-					     : "/mute NICK");
+					     ? MENU_TEXT_CHAT_SYNTAX_KICK
+				     : strcmp(cmd, "/mute") == 0
+					     ? MENU_TEXT_CHAT_SYNTAX_MUTE
+					     : MENU_TEXT_CHAT_SYNTAX_UNMUTE);
 	target = chat_room_find(s->env->room, nick);
 	if (target == NULL) {
 		const char *none[] = { "nick", nick, NULL };
@@ -438,7 +446,7 @@ static enum session_state chat_cmd_wall(struct session *s, const char *arg,
 	struct strbuf clean;
 
 	if (len == 0)
-		return chat_usage(s, "/wall TEXT");
+		return chat_usage(s, MENU_TEXT_CHAT_SYNTAX_WALL);
 	strbuf_init(&clean);
 	chat_sanitize(arg, len < CHAT_MAX_LINE ? len : CHAT_MAX_LINE, &clean);
 	log_info(s->id, "operator %s walls: %s", chat_member_nick(s->member),
@@ -625,7 +633,7 @@ static enum session_state chat_command(struct session *s, const char *line,
 		return chat_cmd_nick(s, arg, arg_len);
 	if (IS("/me")) {
 		if (arg_len == 0)
-			return chat_usage(s, "/me ACTION");
+			return chat_usage(s, MENU_TEXT_CHAT_SYNTAX_ME);
 		return chat_result(s,
 				   chat_room_me(s->env->room, s->member, arg,
 						arg_len),

@@ -68,10 +68,10 @@ static const struct bad_case bad_cases[] = {
 	  { ":16:12: key \"1\" has unknown action \"hangup\" (expected back, "
 	    "home, repeat, quit, query, recharge, chat, balance, usage, plan, recent, card, amount, wire, goto or language)" } },
 	{ "bad_flow_texts.yaml",
-	  { ":53:12: key \"4\" starts chat, which needs text \"chat_help\"",
-	    ":53:12: key \"4\" starts chat, which needs text \"chat_removed\"" } },
+	  { ":60:12: key \"4\" starts chat, which needs text \"chat_help\"",
+	    ":60:12: key \"4\" starts chat, which needs text \"chat_removed\"" } },
 	{ "bad_flow_menu.yaml",
-	  { ":100:13: key \"\\\"\" starts query, which needs a menu \"account\"" } },
+	  { ":107:13: key \"\\\"\" starts query, which needs a menu \"account\"" } },
 	{ "bad_goto.yaml",
 	  { ":16:19: key \"5\" goes to unknown menu \"bills\"" } },
 	{ "bad_goto_language.yaml",

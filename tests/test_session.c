@@ -667,14 +667,14 @@ static void test_chat_commands(void **state)
 	line(p->b, "/nick bad name!");
 	assert_saw(p->b, "CHAT_BAD_NICK\n");
 	line(p->b, "/nick");
-	assert_saw(p->b, "CHAT_USAGE /nick NAME\n");
+	assert_saw(p->b, "CHAT_USAGE SYNTAX_NICK\n");
 	line(p->b, "/msg 小明 psst");
 	assert_saw(p->b, "CHAT_SENT 小明\n");
 	assert_saw(p->a, "PRIVATE 12:00:00 guest-2 psst\r\n");
 	line(p->b, "/msg nobody hi");
 	assert_saw(p->b, "CHAT_NO_SUCH_NICK nobody\n");
 	line(p->b, "/msg 小明");
-	assert_saw(p->b, "CHAT_USAGE /msg NICK TEXT\n");
+	assert_saw(p->b, "CHAT_USAGE SYNTAX_MSG\n");
 	line(p->b, "/dance \x1b[31m");
 	assert_saw(p->b, "CHAT_UNKNOWN /dance\n");
 	line(p->b, "/help");
