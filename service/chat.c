@@ -126,13 +126,44 @@ struct chat_msg *chat_msg_ref(struct chat_msg *msg)
 /* Drops a reference; the last one frees the text and the alt cache. */
 void chat_msg_unref(struct chat_msg *msg)
 {
+	struct chat_alt *next;
+
 	if (msg == NULL)
 		return;
 	assert(msg->refs > 0);
 	if (--msg->refs > 0)
 		return;
-	free(msg->alt);
+	for (struct chat_alt *a = msg->alt; a != NULL; a = next) {
+		next = a->next;
+		free(a);
+	}
 	free(msg);
+}
+
+/* The text cached under key, or NULL. */
+const struct chat_alt *chat_msg_alt(const struct chat_msg *msg, unsigned key)
+{
+	for (const struct chat_alt *a = msg->alt; a != NULL; a = a->next)
+		if (a->key == key)
+			return a;
+	return NULL;
+}
+
+/* Caches a copy of bytes under key; the message owns it. */
+const struct chat_alt *chat_msg_add_alt(struct chat_msg *msg, unsigned key,
+					const char *bytes, size_t len)
+{
+	struct chat_alt *a = xmalloc(sizeof(*a) + len + 1);
+
+	assert(chat_msg_alt(msg, key) == NULL);
+	a->key = key;
+	a->len = len;
+	if (len > 0)
+		memcpy(a->text, bytes, len);
+	a->text[len] = '\0';
+	a->next = msg->alt;
+	msg->alt = a;
+	return a;
 }
 
 /* Builds a message from parts end to end; the caller owns its one reference. */
@@ -147,7 +178,6 @@ static struct chat_msg *msg_from_parts(const struct part *parts, size_t n)
 	msg = xmalloc(sizeof(*msg) + len + 1);
 	msg->refs = 1;
 	msg->alt = NULL;
-	msg->alt_len = 0;
 	msg->len = len;
 	p = msg->text;
 	for (size_t i = 0; i < n; i++) {

@@ -28,15 +28,27 @@
 #define CHAT_BURST_DEFAULT 10
 
 /*
+ * A message's text in another encoding, made by the first recipient that
+ * needs it and shared by every other recipient in that encoding. What
+ * the bytes are is the recipients' business: the room only keeps them.
+ */
+struct chat_alt {
+	struct chat_alt *next;
+	unsigned key; /* which encoding, as the recipients number them */
+	size_t len;
+	char text[];
+};
+
+/*
  * One formatted line, shared by every recipient: UTF-8 with "\r\n" line
  * ends, no control characters and no 0xff byte, so a UTF-8 caller can be
- * sent the bytes unchanged. alt/alt_len are a cache a recipient may fill
- * with another encoding of the same text (freed with the message).
+ * sent the bytes unchanged. alt caches the same text in other encodings,
+ * one per key, in a list as short as the encodings in use in the room
+ * (freed with the message); UTF-8 recipients never look at it.
  */
 struct chat_msg {
 	unsigned refs;
-	char *alt;
-	size_t alt_len;
+	struct chat_alt *alt;
 	size_t len;
 	char text[];
 };
@@ -45,6 +57,14 @@ struct chat_msg {
 struct chat_msg *chat_msg_ref(struct chat_msg *msg);
 /* Drops a reference, freeing the message (and alt) with the last. */
 void chat_msg_unref(struct chat_msg *msg);
+/* msg's text cached under key, or NULL if no recipient has cached it. */
+const struct chat_alt *chat_msg_alt(const struct chat_msg *msg, unsigned key);
+/*
+ * Caches a copy of len bytes as msg's text under key, which must not be
+ * cached yet. Returns the copy, owned by msg until its last reference.
+ */
+const struct chat_alt *chat_msg_add_alt(struct chat_msg *msg, unsigned key,
+					const char *bytes, size_t len);
 
 /*
  * How a member is reached; deliver must take its own reference to keep msg.

@@ -336,8 +336,28 @@ static void core_async_end(struct core *c)
 }
 
 /*
- * A chat line's bytes: UTF-8 as formatted, another charset converted once
- * into the shared message. Short lines are copied, long ones shared.
+ * The chat line in the caller's encoding, converted by the first member
+ * in that encoding and cached in the shared message for the others.
+ */
+static const struct chat_alt *core_chat_alt(struct core *c,
+					    struct chat_msg *msg)
+{
+	unsigned key = (unsigned)charset_conv_charset(c->charset);
+	const struct chat_alt *alt = chat_msg_alt(msg, key);
+	struct strbuf *sb;
+
+	if (alt != NULL)
+		return alt;
+	sb = &core_scratch(c)->out;
+	strbuf_reset(sb);
+	charset_encode(c->charset, msg->text, msg->len, sb);
+	return chat_msg_add_alt(msg, key, sb->data, sb->len);
+}
+
+/*
+ * A chat line's bytes: UTF-8 as formatted, another encoding converted once
+ * per encoding into the shared message. Short lines are copied, long ones
+ * shared.
  */
 static void core_out_chat(struct core *c, struct chat_msg *msg)
 {
@@ -345,16 +365,10 @@ static void core_out_chat(struct core *c, struct chat_msg *msg)
 	size_t len = msg->len;
 
 	if (!c->utf8) {
-		if (msg->alt == NULL) {
-			struct strbuf sb;
+		const struct chat_alt *alt = core_chat_alt(c, msg);
 
-			strbuf_init(&sb);
-			charset_encode(c->charset, msg->text, msg->len, &sb);
-			msg->alt = sb.data ? sb.data : xstrdup("");
-			msg->alt_len = sb.len;
-		}
-		bytes = msg->alt;
-		len = msg->alt_len;
+		bytes = alt->text;
+		len = alt->len;
 	}
 	/*
 	 * The text holds no 0xff byte (sanitised), so no telnet escaping.

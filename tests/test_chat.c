@@ -730,6 +730,7 @@ static void test_refcounts(void **state)
 {
 	struct fixture *f = *state;
 	struct chat_msg *msg;
+	const struct chat_alt *alt;
 
 	join(f, 0, "alice");
 	join(f, 1, "bob");
@@ -740,9 +741,20 @@ static void test_refcounts(void **state)
 	msg = f->rec[1].got[0];
 	assert_ptr_equal(f->rec[2].got[0], msg);
 	assert_int_equal(msg->refs, 3);
-	/* A recipient caches another encoding; it is freed with the message. */
-	msg->alt = xstrdup("first in GBK");
-	msg->alt_len = strlen(msg->alt);
+	/*
+	 * Recipients cache other encodings, one per key; they are freed
+	 * with the message.
+	 */
+	assert_null(chat_msg_alt(msg, 1));
+	alt = chat_msg_add_alt(msg, 1, "first in GBK", 12);
+	assert_ptr_equal(chat_msg_alt(msg, 1), alt);
+	assert_int_equal(alt->len, 12);
+	assert_string_equal(alt->text, "first in GBK");
+	assert_null(chat_msg_alt(msg, 2));
+	alt = chat_msg_add_alt(msg, 2, "first in Big5", 13);
+	assert_ptr_equal(chat_msg_alt(msg, 2), alt);
+	assert_string_equal(chat_msg_alt(msg, 1)->text, "first in GBK");
+	assert_null(chat_msg_alt(msg, 3));
 	/* Pushed out of the history by 20 newer lines. */
 	for (int i = 0; i < CHAT_HISTORY; i++) {
 		fake_now += 1;

@@ -91,6 +91,18 @@ static void check_chat_msg(const struct chat_msg *msg)
 	check_clean_text(msg->text, msg->len - 2);
 }
 
+/* Whether data is msg's text or one of its cached conversions. */
+static bool is_chat_bytes(const struct chat_msg *msg, const void *data,
+			  size_t len)
+{
+	if (data == msg->text)
+		return len == msg->len;
+	for (const struct chat_alt *a = msg->alt; a != NULL; a = a->next)
+		if (data == a->text)
+			return len == a->len;
+	return false;
+}
+
 /* --- the sink: a "socket" that is a bounded buffer ---------------------- */
 
 /* The room, when it holds lines for the loop's flush as the server's does. */
@@ -115,9 +127,8 @@ static int sink_send_shared(void *ctx, struct chat_msg *msg, const void *data,
 
 	check_chat_msg(msg);
 	FUZZ_CHECK(!c->closing && !c->gone);
-	/* The line or its converted copy, sent without telnet escaping. */
-	FUZZ_CHECK((data == msg->text && len == msg->len) ||
-		   (data == msg->alt && len == msg->alt_len));
+	/* The line or a converted copy, sent without telnet escaping. */
+	FUZZ_CHECK(is_chat_bytes(msg, data, len));
 	FUZZ_CHECK(memchr(data, 0xff, len) == NULL);
 	strbuf_append(&c->out, data, len);
 	return 0;

@@ -8,7 +8,8 @@
  * of text. Members join, leave, say, /me, /msg, rename, ask /who, the
  * server sends notices, and the clock moves. Some members act from inside
  * a delivery (leave, make another leave, say, join someone new), keep
- * references to messages, or fill the alt cache like a GBK caller: the
+ * references to messages, or fill the alt cache like a GBK or a Big5
+ * caller (two encodings, two entries in one message's cache): the
  * re-entrant paths of the room's queue. Every message handed out must be
  * one clean line ending in CR LF.
  */
@@ -44,8 +45,8 @@ enum hook {
 struct fmember {
 	struct chat_member *m; /* NULL: the slot is free */
 	enum hook hook;
-	bool gbk;     /* fills msg->alt like a GBK caller */
-	bool joining; /* the history arrives before join returns */
+	unsigned alt_key; /* 0: UTF-8; else fills msg->alt under this key */
+	bool joining;     /* the history arrives before join returns */
 	struct chat_msg *kept[FUZZ_KEEP];
 	size_t nkept;
 	size_t received;
@@ -104,14 +105,14 @@ static void leave(size_t i, const char *reason)
 }
 
 /* Puts a member in slot i, unless it is taken. */
-static void join(size_t i, const char *nick, enum hook hook, bool gbk)
+static void join(size_t i, const char *nick, enum hook hook, unsigned alt_key)
 {
 	struct fmember *f = &members[i];
 
 	if (f->m != NULL || f->joining)
 		return;
 	f->hook = hook;
-	f->gbk = gbk;
+	f->alt_key = alt_key;
 	f->joining = true;
 	f->m = chat_room_join(room, nick, &fuzz_ops, f);
 	f->joining = false;
@@ -132,9 +133,14 @@ static void fuzz_deliver(void *ctx, struct chat_msg *msg)
 	FUZZ_CHECK(memcmp(msg->text + msg->len - 2, "\r\n", 2) == 0);
 	check_clean(msg->text, msg->len - 2);
 	f->received++;
-	if (f->gbk && msg->alt == NULL) {
-		msg->alt = xstrdup(msg->text);
-		msg->alt_len = msg->len;
+	if (f->alt_key != 0) {
+		const struct chat_alt *alt = chat_msg_alt(msg, f->alt_key);
+
+		if (alt == NULL)
+			alt = chat_msg_add_alt(msg, f->alt_key, msg->text,
+					       msg->len);
+		FUZZ_CHECK(alt->key == f->alt_key && alt->len == msg->len);
+		FUZZ_CHECK(memcmp(alt->text, msg->text, msg->len) == 0);
 	}
 	if (f->nkept == FUZZ_KEEP) {
 		chat_msg_unref(f->kept[0]);
@@ -164,7 +170,7 @@ static void fuzz_deliver(void *ctx, struct chat_msg *msg)
 	case HOOK_JOIN_OTHER:
 		for (size_t i = 0; i < FUZZ_MEMBERS; i++)
 			if (members[i].m == NULL && !members[i].joining) {
-				join(i, "newcomer", HOOK_SAY, false);
+				join(i, "newcomer", HOOK_SAY, 0);
 				break;
 			}
 		break;
@@ -258,7 +264,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		case 0:
 			s = take_string(data, size, &pos);
 			join(slot, (op & 0x80) ? s : NULL,
-			     (enum hook)((op >> 1) % HOOK_COUNT), op & 1);
+			     (enum hook)((op >> 1) % HOOK_COUNT),
+			     (op & 1) ? 1 + (unsigned)(slot & 1) : 0);
 			free(s);
 			break;
 		case 1:
