@@ -337,13 +337,14 @@ static void core_async_end(struct core *c)
 
 /*
  * The chat line in the caller's encoding, converted by the first member
- * in that encoding and cached in the shared message for the others.
+ * in that encoding and cached in the shared message for the others. The
+ * cached bytes are telnet-escaped: some encodings use 0xff.
  */
 static const struct chat_alt *core_chat_alt(struct core *c,
 					    struct chat_msg *msg)
 {
-	unsigned key = (unsigned)charset_conv_charset(c->charset);
-	const struct chat_alt *alt = chat_msg_alt(msg, key);
+	const struct charset *cs = charset_conv_charset(c->charset);
+	const struct chat_alt *alt = chat_msg_alt(msg, charset_index(cs));
 	struct strbuf *sb;
 
 	if (alt != NULL)
@@ -351,7 +352,21 @@ static const struct chat_alt *core_chat_alt(struct core *c,
 	sb = &core_scratch(c)->out;
 	strbuf_reset(sb);
 	charset_encode(c->charset, msg->text, msg->len, sb);
-	return chat_msg_add_alt(msg, key, sb->data, sb->len);
+	if (sb->len > 0 && memchr(sb->data, 0xff, sb->len) != NULL) {
+		struct strbuf esc;
+
+		strbuf_init(&esc);
+		for (size_t i = 0; i < sb->len; i++) {
+			if ((unsigned char)sb->data[i] == 0xff)
+				strbuf_append_char(&esc, (char)0xff);
+			strbuf_append_char(&esc, sb->data[i]);
+		}
+		alt = chat_msg_add_alt(msg, charset_index(cs), esc.data,
+				       esc.len);
+		strbuf_fini(&esc);
+		return alt;
+	}
+	return chat_msg_add_alt(msg, charset_index(cs), sb->data, sb->len);
 }
 
 /*
@@ -371,9 +386,9 @@ static void core_out_chat(struct core *c, struct chat_msg *msg)
 		len = alt->len;
 	}
 	/*
-	 * The text holds no 0xff byte (sanitised), so no telnet escaping.
-	 * What the call gathered goes first, then the line straight to the
-	 * sink: one copy, or none for a long line.
+	 * The text holds no 0xff byte (sanitised), an alt is escaped already,
+	 * so no telnet escaping here. What the call gathered goes first, then
+	 * the line straight to the sink: one copy, or none for a long line.
 	 */
 	if (trace_wire)
 		trace_bytes(c->trace, c->id, TRACE_OUT, bytes, len, false, 0);
@@ -480,12 +495,12 @@ static void io_set_timer(void *ctx, unsigned seconds)
 }
 
 /* session_io.set_charset */
-static void io_set_charset(void *ctx, enum charset cs)
+static void io_set_charset(void *ctx, const struct charset *cs)
 {
 	struct core *c = ctx;
 
 	charset_conv_set(c->charset, cs);
-	c->utf8 = cs == CHARSET_UTF8;
+	c->utf8 = charset_is_utf8(cs);
 }
 
 /* session_io.close: the goodbye is queued; the sink hears close after it. */
@@ -609,7 +624,7 @@ static void core_act(struct core *c, const struct core_step *step)
  */
 static size_t core_edit(struct core *c, const char *text, size_t len)
 {
-	enum charset cs = charset_conv_charset(c->charset);
+	const struct charset *cs = charset_conv_charset(c->charset);
 	struct core_step *step;
 	size_t used = 0;
 
@@ -664,7 +679,7 @@ static void core_data(struct core *c, const char *data, size_t len)
 		struct strbuf *sb;
 		size_t n;
 
-		if (charset_conv_charset(c->charset) == CHARSET_UTF8) {
+		if (c->utf8) {
 			n = core_edit(c, data, len);
 			data += n;
 			len -= n;
@@ -873,7 +888,7 @@ struct core *core_init(void *mem, unsigned id, struct menu_catalog *catalog,
 	if (trace_wire)
 		c->trace = trace_conn_new();
 	c->telnet = telnet_adapter_new(on_telnet, c);
-	c->charset = charset_conv_new(CHARSET_UTF8);
+	c->charset = charset_conv_new(charset_utf8());
 	c->utf8 = true;
 	c->lineedit = lineedit_new(on_lineedit, c);
 	io.ctx = c;

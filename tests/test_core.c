@@ -4,7 +4,8 @@
  * transcript tests (test_transcripts.c); these check the plumbing: one
  * hand-off per call, a closed core refusing input, a failed sink closing
  * it once, output past the call's buffer kept whole and in order, long
- * chat lines shared, and --trace changing nothing the caller gets.
+ * chat lines shared, converted chat lines telnet-escaped, and --trace
+ * changing nothing the caller gets.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -13,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -283,6 +285,79 @@ static void test_long_chat_line_is_shared(void **state)
 	strbuf_fini(&other.got);
 }
 
+/*
+ * The English menus with the language menu's key 3 switching to Latin-1
+ * too, in a file of their own under /tmp (removed again). The caller
+ * owns the catalog.
+ */
+static struct menu_catalog *load_latin1_menus(void)
+{
+	static const char from[] = "\"3\": {language: en}";
+	static const char to[] = "\"3\": {language: en, charset: latin1}";
+	char path[] = "/tmp/test_core.XXXXXX";
+	struct menu_catalog *cat;
+	struct strbuf text;
+	char buf[4096];
+	const char *at;
+	size_t n;
+	FILE *fp = fopen(MENUS_DIR "/en.yaml", "r");
+	int fd;
+
+	assert_non_null(fp);
+	strbuf_init(&text);
+	while ((n = fread(buf, 1, sizeof(buf), fp)) > 0)
+		strbuf_append(&text, buf, n);
+	fclose(fp);
+	at = strstr(text.data, from);
+	assert_non_null(at);
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	fp = fdopen(fd, "w");
+	assert_non_null(fp);
+	fwrite(text.data, 1, (size_t)(at - text.data), fp);
+	fputs(to, fp);
+	fputs(at + strlen(from), fp);
+	assert_int_equal(fclose(fp), 0);
+	cat = test_menus_load(path);
+	unlink(path);
+	strbuf_fini(&text);
+	assert_non_null(cat);
+	return cat;
+}
+
+/*
+ * Latin-1 writes "ÿ" as 0xff, telnet's IAC. A chat line is sent without
+ * the telnet encoder, so the copy converted for Latin-1 members holds
+ * IAC IAC, or the caller's telnet would take the rest for a command.
+ */
+static void test_converted_chat_doubles_iac(void **state)
+{
+	struct fixture *f = *state;
+	struct menu_catalog *cat = load_latin1_menus();
+	struct session_env env = { .room = f->room };
+	struct rec a = { .fail_after = -1, .reading = true };
+	struct rec b = { .fail_after = -1, .reading = true };
+	struct core *ca, *cb;
+
+	strbuf_init(&a.got);
+	strbuf_init(&b.got);
+	ca = core_new(2, cat, &env, &sink, &a);
+	cb = core_new(3, cat, &env, &sink, &b);
+	core_start(ca);
+	core_start(cb);
+	assert_int_equal(core_feed(ca, "9\n3\n4\n", 6), 0);
+	assert_int_equal(core_feed(cb, "4\n", 2), 0);
+	strbuf_reset(&a.got);
+	/* "ÿ!" */
+	assert_int_equal(core_feed(cb, "\xc3\xbf!\n", 4), 0);
+	assert_non_null(memmem(a.got.data, a.got.len, ": \xff\xff!\r\n", 6));
+	core_free(ca);
+	core_free(cb);
+	menu_catalog_unref(cat);
+	strbuf_fini(&a.got);
+	strbuf_fini(&b.got);
+}
+
 /* Character mode, the room, /op, /wire, GBK, the room again. */
 static const char script[] = "\xff\xfd\x01\xff\xfd\x03"
 			     "4"
@@ -371,6 +446,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_failed_sink_closes_once,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_long_chat_line_is_shared,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_converted_chat_doubles_iac,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_trace_changes_nothing,
 						setup, teardown),

@@ -83,8 +83,13 @@ static const struct bad_case bad_cases[] = {
 	  { ":16:12: key \"9\" has an empty action (expected goto, language or "
 	    "charset)" } },
 	{ "bad_charset.yaml",
-	  { ":16:36: key \"2\" has unknown charset \"latin1\" (expected utf-8 "
-	    "or gbk)" } },
+	  { ":16:36: key \"2\" has unknown charset \"klingon\" (iconv does not "
+	    "know it; iconv -l lists the names it does)" } },
+	{ "bad_charset_kinds.yaml",
+	  { ":16:22: key \"1\": charset \"gbk//IGNORE\" is not an encoding name "
+	    "(ASCII letters, digits, \"-\", \"_\", \".\", \":\")",
+	    ":17:36: key \"2\": charset \"UTF-16\" does not keep ASCII as it is "
+	    "(keys, Enter and telnet need it)" } },
 	{ "bad_no_text.yaml", { ":13:3: menu \"main\" has no text" } },
 	{ "bad_text_type.yaml",
 	  { ":15:7: text of menu \"main\" must be a string (got a sequence)" } },
@@ -221,6 +226,15 @@ static void write_tmp(struct fixture *f, const char *head, const char *body)
 	assert_int_equal(fclose(fp), 0);
 }
 
+/* The encoding called name, which the test expects iconv to know. */
+static const struct charset *charset_named(const char *name)
+{
+	const struct charset *cs = NULL;
+
+	assert_int_equal(charset_lookup(name, &cs), CHARSET_OK);
+	return cs;
+}
+
 /* Returns the key's action in a menu, failing the test if it is missing. */
 static const struct menu_action *key_action(const struct menu *menu,
 					    const char *key)
@@ -261,13 +275,13 @@ static void check_default_set(const struct menu_catalog *cat,
 	a = key_action(lang, "1");
 	assert_int_equal(a->type, MENU_ACTION_LANGUAGE);
 	assert_string_equal(a->language, "zh-CN");
-	assert_int_equal(a->charset, CHARSET_UTF8);
+	assert_ptr_equal(a->charset, charset_utf8());
 	a = key_action(lang, "2");
 	assert_string_equal(a->language, "zh-CN");
-	assert_int_equal(a->charset, CHARSET_GBK);
+	assert_ptr_equal(a->charset, charset_named("gbk"));
 	a = key_action(lang, "3");
 	assert_string_equal(a->language, "en");
-	assert_int_equal(a->charset, -1);
+	assert_null(a->charset);
 	assert_non_null(menu_catalog_find(cat, a->language));
 	for (size_t m = 0; m < set->nmenus; m++) {
 		const struct menu *menu = &set->menus[m];
@@ -420,10 +434,10 @@ static void test_good_minimal(void **state)
 	a = key_action(main_menu, "8");
 	assert_int_equal(a->type, MENU_ACTION_LANGUAGE);
 	assert_string_equal(a->language, "fr");
-	assert_int_equal(a->charset, -1);
+	assert_null(a->charset);
 	a = key_action(main_menu, "9");
 	assert_null(a->language);
-	assert_int_equal(a->charset, CHARSET_GBK);
+	assert_ptr_equal(a->charset, charset_named("gbk"));
 	assert_int_equal(key_action(main_menu, "\"")->flow, MENU_FLOW_QUERY);
 	assert_int_equal(key_action(sub, "五")->flow, MENU_FLOW_RECHARGE);
 	assert_int_equal(main_menu->nkeys, 9);
@@ -456,10 +470,40 @@ static void test_dir_languages(void **state)
 	assert_ptr_equal(menu_catalog_find(f->cat, a->language), bb);
 	a = key_action(aa->start, "2");
 	assert_ptr_equal(menu_catalog_find(f->cat, a->language), bb);
-	assert_int_equal(a->charset, CHARSET_GBK);
+	assert_ptr_equal(a->charset, charset_named("gbk"));
 	a = key_action(bb->start, "1");
 	assert_ptr_equal(menu_catalog_find(f->cat, a->language), aa);
-	assert_int_equal(a->charset, CHARSET_UTF8);
+	assert_ptr_equal(a->charset, charset_utf8());
+}
+
+/*
+ * A charset may be any encoding iconv knows, spelt in any case, with or
+ * without its dash: a new language needs no new code.
+ */
+static void test_any_charset(void **state)
+{
+	struct fixture *f = *state;
+	const struct menu *main_menu;
+	const struct charset *big5;
+
+	write_tmp(f, file_head,
+		  "    text: \"Main\\n\"\n"
+		  "    keys:\n"
+		  "      \"1\": {charset: big5}\n"
+		  "      \"2\": {charset: BIG5}\n"
+		  "      \"3\": {charset: Big-5}\n"
+		  "      \"4\": {charset: UTF8}\n"
+		  "      \"5\": {charset: euc-kr}\n");
+	load_good(f, f->tmp);
+	main_menu = f->cat->sets[0].start;
+	big5 = key_action(main_menu, "1")->charset;
+	assert_non_null(big5);
+	assert_string_equal(charset_name(big5), "big5");
+	assert_ptr_equal(key_action(main_menu, "2")->charset, big5);
+	assert_ptr_equal(key_action(main_menu, "3")->charset, big5);
+	assert_ptr_equal(key_action(main_menu, "4")->charset, charset_utf8());
+	assert_string_equal(charset_name(key_action(main_menu, "5")->charset),
+			    "euc-kr");
 }
 
 /* --- broken files ---------------------------------------------------- */
@@ -764,6 +808,7 @@ static const struct CMUnitTest fixed_tests[] = {
 	TEST(test_default_dir_no_warning),
 	TEST(test_good_minimal),
 	TEST(test_dir_languages),
+	TEST(test_any_charset),
 	TEST(test_dir_unknown_language),
 	TEST(test_dir_duplicate_language),
 	TEST(test_dir_empty),

@@ -341,11 +341,14 @@ static void render_line(char who, const char *data, size_t len, bool gbk,
  */
 static bool decode_gbk(const char *data, size_t len, struct strbuf *gbk)
 {
+	const struct charset *cs = NULL;
 	struct charset_conv *cv;
 
 	if (memchr(data, 0xff, len) != NULL)
 		return false;
-	cv = charset_conv_new(CHARSET_GBK);
+	if (charset_lookup("gbk", &cs) != CHARSET_OK)
+		return false;
+	cv = charset_conv_new(cs);
 	charset_decode(cv, data, len, gbk);
 	charset_conv_free(cv);
 	return gbk->len > 0 &&

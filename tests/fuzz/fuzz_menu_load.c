@@ -164,7 +164,7 @@ static void sink_set_timer(void *ctx, unsigned seconds)
 	(void)seconds;
 }
 
-static void sink_set_charset(void *ctx, enum charset cs)
+static void sink_set_charset(void *ctx, const struct charset *cs)
 {
 	(void)ctx;
 	(void)cs;
