@@ -4,8 +4,8 @@
  * transcript tests (test_transcripts.c); these check the plumbing: one
  * hand-off per call, a closed core refusing input, a failed sink closing
  * it once, output past the call's buffer kept whole and in order, long
- * chat lines shared, converted chat lines telnet-escaped, and --trace
- * changing nothing the caller gets.
+ * chat lines shared, converted once per encoding and telnet-escaped, and
+ * --trace changing nothing the caller gets.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -34,6 +34,9 @@ struct rec {
 	int fail_after; /* sends accepted before send fails; -1: never */
 	bool reading;
 	unsigned timer;
+	/* The last send_shared: the message and the bytes handed over. */
+	const struct chat_msg *shared_msg;
+	const void *shared_data;
 };
 
 struct fixture {
@@ -68,8 +71,9 @@ static int sink_send_shared(void *ctx, struct chat_msg *msg, const void *data,
 {
 	struct rec *r = ctx;
 
-	(void)msg;
 	r->shared++;
+	r->shared_msg = msg;
+	r->shared_data = data;
 	return sink_send(ctx, data, len);
 }
 
@@ -286,6 +290,65 @@ static void test_long_chat_line_is_shared(void **state)
 }
 
 /*
+ * A room of UTF-8, GBK and Big5 members, two of each: a line is converted
+ * once per encoding in use and the copy shared by every member in that
+ * encoding; UTF-8 members get the line as formatted.
+ */
+static void test_chat_converted_once_per_encoding(void **state)
+{
+	/* Keys to the room: UTF-8, GBK (9 2), Big5 (9 5). */
+	static const char *const enters[] = { "4\n", "9\n2\n4\n", "9\n5\n4\n" };
+	struct fixture *f = *state;
+	struct rec r[6];
+	struct core *c[6];
+	const struct chat_msg *msg;
+	struct strbuf line;
+	size_t nalt = 0;
+
+	memset(r, 0, sizeof(r));
+	for (size_t i = 0; i < ARRAY_LEN(c); i++) {
+		r[i].fail_after = -1;
+		r[i].reading = true;
+		strbuf_init(&r[i].got);
+		c[i] = core_new((unsigned)i + 2, f->catalog, &f->env, &sink,
+				&r[i]);
+		core_start(c[i]);
+		assert_int_equal(core_feed(c[i], enters[i / 2],
+					   strlen(enters[i / 2])),
+				 0);
+	}
+	/* Long enough to be shared in GBK and Big5 too: "中文" 80 times. */
+	strbuf_init(&line);
+	for (int i = 0; i < 80; i++)
+		strbuf_append_str(&line, "中文");
+	strbuf_append_char(&line, '\n');
+	assert_int_equal(feed(f, "4\n"), 0);
+	assert_int_equal(feed(f, line.data), 0);
+	msg = r[0].shared_msg;
+	assert_non_null(msg);
+	for (size_t i = 0; i < ARRAY_LEN(c); i++)
+		assert_ptr_equal(r[i].shared_msg, msg);
+	assert_ptr_equal(r[0].shared_data, msg->text);
+	assert_ptr_equal(r[1].shared_data, msg->text);
+	assert_ptr_equal(r[2].shared_data, r[3].shared_data);
+	assert_ptr_equal(r[4].shared_data, r[5].shared_data);
+	assert_ptr_not_equal(r[2].shared_data, r[4].shared_data);
+	for (const struct chat_alt *a = msg->alt; a != NULL; a = a->next)
+		nalt++;
+	assert_int_equal(nalt, 2);
+	/* 中 and 文 in GBK and in Big5. */
+	assert_non_null(
+		memmem(r[2].got.data, r[2].got.len, "\xd6\xd0\xce\xc4", 4));
+	assert_non_null(
+		memmem(r[4].got.data, r[4].got.len, "\xa4\xa4\xa4\xe5", 4));
+	for (size_t i = 0; i < ARRAY_LEN(c); i++) {
+		core_free(c[i]);
+		strbuf_fini(&r[i].got);
+	}
+	strbuf_fini(&line);
+}
+
+/*
  * The English menus with the language menu's key 3 switching to Latin-1
  * too, in a file of their own under /tmp (removed again). The caller
  * owns the catalog.
@@ -447,6 +510,8 @@ int main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_long_chat_line_is_shared,
 						setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_chat_converted_once_per_encoding, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_converted_chat_doubles_iac,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_trace_changes_nothing,

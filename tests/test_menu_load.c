@@ -270,8 +270,8 @@ static void check_default_set(const struct menu_catalog *cat,
 	lang = menu_set_find(set, "language");
 	assert_ptr_equal(a->target, lang);
 
-	/* The language menu: its three keys, then the global 0, * and #. */
-	assert_int_equal(lang->nkeys, 6);
+	/* The language menu: its five keys, then the global 0, * and #. */
+	assert_int_equal(lang->nkeys, 8);
 	a = key_action(lang, "1");
 	assert_int_equal(a->type, MENU_ACTION_LANGUAGE);
 	assert_string_equal(a->language, "zh-CN");
@@ -282,6 +282,14 @@ static void check_default_set(const struct menu_catalog *cat,
 	a = key_action(lang, "3");
 	assert_string_equal(a->language, "en");
 	assert_null(a->charset);
+	assert_non_null(menu_catalog_find(cat, a->language));
+	a = key_action(lang, "4");
+	assert_string_equal(a->language, "zh-TW");
+	assert_ptr_equal(a->charset, charset_utf8());
+	a = key_action(lang, "5");
+	assert_string_equal(a->language, "zh-TW");
+	assert_ptr_equal(a->charset, charset_named("big5"));
+	assert_string_equal(charset_name(a->charset), "big5");
 	assert_non_null(menu_catalog_find(cat, a->language));
 	for (size_t m = 0; m < set->nmenus; m++) {
 		const struct menu *menu = &set->menus[m];
@@ -299,19 +307,22 @@ static void check_default_set(const struct menu_catalog *cat,
 				 menu_text_name(i));
 }
 
-/* Both default sets load from menus/ with the documented graph. */
+/* The three default sets load from menus/ with the documented graph. */
 static void test_default_sets(void **state)
 {
 	struct fixture *f = *state;
 
 	load_good(f, MENUS_DIR);
-	assert_int_equal(f->cat->nsets, 2);
-	/* Sorted by file name: en.yaml before zh-CN.yaml. */
+	assert_int_equal(f->cat->nsets, 3);
+	/* Sorted by file name: en.yaml, zh-CN.yaml, zh-TW.yaml. */
 	assert_string_equal(f->cat->sets[0].language, "en");
 	assert_string_equal(f->cat->sets[1].language, "zh-CN");
 	assert_string_equal(f->cat->sets[1].label, "中文");
+	assert_string_equal(f->cat->sets[2].language, "zh-TW");
+	assert_string_equal(f->cat->sets[2].label, "繁體中文");
 	check_default_set(f->cat, "zh-CN", "感谢您的来电,再见!\n");
 	check_default_set(f->cat, "en", "Thank you for calling. Goodbye!\n");
+	check_default_set(f->cat, "zh-TW", "感謝您的來電，再見！\n");
 	assert_ptr_equal(menu_catalog_default(f->cat, "zh-CN"),
 			 &f->cat->sets[1]);
 	assert_ptr_equal(menu_catalog_default(f->cat, "fr"), &f->cat->sets[0]);
@@ -338,12 +349,41 @@ static void check_text_fits(const char *text)
 	}
 }
 
+/*
+ * Key 8 before any Enter: the wire text with its "none yet" texts in
+ * place, the one line filled from two texts, fits as well.
+ */
+static void check_wire_fits(const struct menu_set *set)
+{
+	const char *vars[] = {
+		"enter",     menu_set_text_of(set, MENU_TEXT_WIRE_NO_ENTER),
+		"backspace", menu_set_text_of(set, MENU_TEXT_WIRE_NO_BACKSPACE),
+		NULL,
+	};
+	struct strbuf sb;
+	char *p;
+
+	strbuf_init(&sb);
+	assert_non_null(vars[1]);
+	assert_non_null(vars[3]);
+	menu_expand(menu_set_text_of(set, MENU_TEXT_WIRE), vars, &sb);
+	/* The "none yet" texts end in a newline of their own. */
+	while ((p = strstr(sb.data, "\n\n")) != NULL)
+		memmove(p, p + 1, strlen(p + 1) + 1);
+	check_text_fits(sb.data);
+	strbuf_fini(&sb);
+}
+
 /* Every default text ends with a newline and fits an 80-column terminal. */
 static void test_default_texts_fit(void **state)
 {
 	struct fixture *f = *state;
 
 	load_good(f, MENUS_DIR);
+	/* Every set, the three named ones among them. */
+	assert_non_null(menu_catalog_find(f->cat, "zh-CN"));
+	assert_non_null(menu_catalog_find(f->cat, "en"));
+	assert_non_null(menu_catalog_find(f->cat, "zh-TW"));
 	for (size_t s = 0; s < f->cat->nsets; s++) {
 		const struct menu_set *set = &f->cat->sets[s];
 
@@ -351,7 +391,116 @@ static void test_default_texts_fit(void **state)
 			check_text_fits(set->menus[m].text);
 		for (size_t t = 0; t < set->ntexts; t++)
 			check_text_fits(set->texts[t].text);
+		check_wire_fits(set);
 	}
+}
+
+/*
+ * Fails unless text survives a round trip through cs: a character the
+ * encoding lacks would reach a caller as '?'.
+ */
+static void check_text_encodes(const char *language, const char *text,
+			       const struct charset *cs)
+{
+	struct charset_conv *cv = charset_conv_new(cs);
+	struct strbuf there, back;
+
+	strbuf_init(&there);
+	strbuf_init(&back);
+	charset_encode(cv, text, strlen(text), &there);
+	charset_decode(cv, there.data, there.len, &back);
+	if (back.len != strlen(text) || memcmp(back.data, text, back.len) != 0)
+		fail_msg("%s in %s loses characters: %s", language,
+			 charset_name(cs), text);
+	strbuf_fini(&there);
+	strbuf_fini(&back);
+	charset_conv_free(cv);
+}
+
+/* Checks every menu and text of a set in one encoding. */
+static void check_set_encodes(const struct menu_set *set,
+			      const struct charset *cs)
+{
+	for (size_t m = 0; m < set->nmenus; m++)
+		check_text_encodes(set->language, set->menus[m].text, cs);
+	for (size_t t = 0; t < set->ntexts; t++)
+		check_text_encodes(set->language, set->texts[t].text, cs);
+}
+
+/* The encodings the catalog's keys switch to, UTF-8 first. */
+static size_t offered_charsets(const struct menu_catalog *cat,
+			       const struct charset **offered)
+{
+	size_t n = 0;
+
+	offered[n++] = charset_utf8();
+	for (size_t s = 0; s < cat->nsets; s++)
+		for (size_t m = 0; m < cat->sets[s].nmenus; m++) {
+			const struct menu *menu = &cat->sets[s].menus[m];
+
+			for (size_t k = 0; k < menu->nkeys; k++) {
+				const struct charset *cs =
+					menu->keys[k].action.charset;
+				size_t i = 0;
+
+				while (i < n && offered[i] != cs)
+					i++;
+				if (cs != NULL && i == n)
+					offered[n++] = cs;
+			}
+		}
+	return n;
+}
+
+/*
+ * Checks the set a language key leads to in the encoding it switches to
+ * or, for a key that keeps the caller's, in every encoding offered.
+ */
+static void check_key_encodes(const struct menu_catalog *cat,
+			      const struct menu_set *from,
+			      const struct menu_action *a,
+			      const struct charset *const *offered, size_t n)
+{
+	const struct menu_set *to = from;
+
+	if (a->type != MENU_ACTION_LANGUAGE)
+		return;
+	if (a->language != NULL)
+		to = menu_catalog_find(cat, a->language);
+	assert_non_null(to);
+	if (a->charset != NULL) {
+		check_set_encodes(to, a->charset);
+		return;
+	}
+	for (size_t i = 0; i < n; i++)
+		check_set_encodes(to, offered[i]);
+}
+
+/*
+ * Every default text can be shown in every encoding a caller can hear it
+ * in: the one a language key switches to with the set, or, for a key
+ * that keeps the caller's (English), any the menus offer. So the Big5
+ * caller who picks English sees no '?' (en.yaml holds no simplified-only
+ * character), nor the GBK caller 繁體中文 in the language menu.
+ */
+static void test_default_texts_encodable(void **state)
+{
+	struct fixture *f = *state;
+	const struct charset *offered[CHARSET_MAX];
+	size_t n;
+
+	load_good(f, MENUS_DIR);
+	n = offered_charsets(f->cat, offered);
+	assert_int_equal(n, 3); /* utf-8, gbk, big5 */
+	for (size_t s = 0; s < f->cat->nsets; s++)
+		for (size_t m = 0; m < f->cat->sets[s].nmenus; m++) {
+			const struct menu *menu = &f->cat->sets[s].menus[m];
+
+			for (size_t k = 0; k < menu->nkeys; k++)
+				check_key_encodes(f->cat, &f->cat->sets[s],
+						  &menu->keys[k].action,
+						  offered, n);
+		}
 }
 
 /*
@@ -367,12 +516,16 @@ static void test_default_single_file(void **state)
 	assert_int_equal(f->cat->nsets, 1);
 	assert_string_equal(f->cat->sets[0].path, MENUS_DIR "/zh-CN.yaml");
 	assert_null(menu_catalog_find(f->cat, "en"));
-	assert_int_equal(f->errs.nwarnings, 1);
+	/* Keys 3 (English), 4 and 5 (繁體中文). */
+	assert_int_equal(f->errs.nwarnings, 3);
 	w = &f->errs.warnings[0];
 	assert_string_equal(w->file, MENUS_DIR "/zh-CN.yaml");
 	assert_true(w->line > 0 && w->col > 0);
 	assert_non_null(strstr(w->message, "key \"3\" switches to language "
 					   "\"en\", which is not loaded"));
+	assert_non_null(strstr(f->errs.warnings[2].message,
+			       "key \"5\" switches to language \"zh-TW\", "
+			       "which is not loaded"));
 }
 
 /* Loaded together, the default sets reach each other: no warning. */
@@ -759,6 +912,12 @@ static void test_dot_defaults(void **state)
 			   "[label=\"1 utf-8\"];");
 	assert_contains(f, "\"en/language\" -> \"en/main\" [label=\"#\", "
 			   "style=dashed];");
+	assert_contains(f, "subgraph cluster_2 {\n\t\tlabel=\"繁體中文 "
+			   "(zh-TW)\";");
+	assert_contains(f, "\"zh-CN/language\" -> \"zh-TW/main\" "
+			   "[label=\"5 big5\"];");
+	assert_contains(f, "\"zh-TW/language\" -> \"zh-CN/main\" "
+			   "[label=\"2 gbk\"];");
 }
 
 /* The DOT writer escapes quotes and draws languages that are not loaded. */
@@ -804,6 +963,7 @@ static const struct CMUnitTest fixed_tests[] = {
 	TEST(test_expand),
 	TEST(test_default_sets),
 	TEST(test_default_texts_fit),
+	TEST(test_default_texts_encodable),
 	TEST(test_default_single_file),
 	TEST(test_default_dir_no_warning),
 	TEST(test_good_minimal),
