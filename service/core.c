@@ -1053,6 +1053,12 @@ void core_summary(const struct core *c, struct strbuf *out)
 	session_summary(c->session, out);
 }
 
+/* The caller's encoding, as the language menu last set it. */
+const struct charset *core_charset(const struct core *c)
+{
+	return charset_conv_charset(c->charset);
+}
+
 /* The --trace view, or NULL. */
 const struct trace_conn *core_trace(const struct core *c)
 {
