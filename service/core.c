@@ -87,6 +87,7 @@ struct core {
 	 */
 	bool char_mode;
 	bool utf8;
+	unsigned char encoding; /* charset_index: the chat cache's key */
 	const char *close_reason;
 	const struct core_sink *sink;
 	void *sink_ctx;
@@ -103,6 +104,7 @@ struct core {
 	unsigned char erase;      /* the last Backspace byte, or 0 */
 	struct trace_conn *trace; /* --trace view; NULL when tracing is off */
 };
+_Static_assert(CHARSET_MAX <= 256, "an encoding's index fits core.encoding");
 
 /* --- the layers' contracts, checked in debug builds and by the fuzzers --- */
 
@@ -343,8 +345,7 @@ static void core_async_end(struct core *c)
 static const struct chat_alt *core_chat_alt(struct core *c,
 					    struct chat_msg *msg)
 {
-	const struct charset *cs = charset_conv_charset(c->charset);
-	const struct chat_alt *alt = chat_msg_alt(msg, charset_index(cs));
+	const struct chat_alt *alt = chat_msg_alt(msg, c->encoding);
 	struct strbuf *sb;
 
 	if (alt != NULL)
@@ -361,12 +362,11 @@ static const struct chat_alt *core_chat_alt(struct core *c,
 				strbuf_append_char(&esc, (char)0xff);
 			strbuf_append_char(&esc, sb->data[i]);
 		}
-		alt = chat_msg_add_alt(msg, charset_index(cs), esc.data,
-				       esc.len);
+		alt = chat_msg_add_alt(msg, c->encoding, esc.data, esc.len);
 		strbuf_fini(&esc);
 		return alt;
 	}
-	return chat_msg_add_alt(msg, charset_index(cs), sb->data, sb->len);
+	return chat_msg_add_alt(msg, c->encoding, sb->data, sb->len);
 }
 
 /*
@@ -501,6 +501,7 @@ static void io_set_charset(void *ctx, const struct charset *cs)
 
 	charset_conv_set(c->charset, cs);
 	c->utf8 = charset_is_utf8(cs);
+	c->encoding = (unsigned char)charset_index(cs);
 }
 
 /* session_io.close: the goodbye is queued; the sink hears close after it. */
