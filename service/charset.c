@@ -5,6 +5,12 @@
  * the next read and turns undecodable bytes into U+FFFD; encoding turns
  * characters the caller's encoding lacks, and invalid UTF-8, into '?'.
  *
+ * Encodings are interned in a small table by name, the first time a menu
+ * file names one, after iconv has shown it can convert it both ways and
+ * leaves ASCII alone. The table lives as long as the process: a session
+ * holds a pointer across reloads, and the chat room's cache of converted
+ * lines is keyed by the index.
+ *
  * No I/O; knows nothing of telnet or sessions.
  */
 #include "charset.h"
@@ -15,39 +21,42 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 /* Output bytes per iconv call: a bounded stack buffer flushed into the strbuf. */
 #define CHARSET_CHUNK 256
 /*
- * Longest incomplete sequence kept between calls. GBK needs 1 byte; 8
- * leaves room for 4-byte encodings such as GB18030. A longer tail cannot
- * be a real character and is treated as undecodable.
+ * Longest incomplete sequence kept between calls. GBK and Big5 need 1
+ * byte; 8 leaves room for 4-byte encodings such as GB18030 and for the
+ * escape sequences of ISO-2022-JP. A longer tail cannot be a real
+ * character and is treated as undecodable.
  */
 #define CHARSET_MAX_PENDING 8
+/* Bytes that must mean the same in every encoding: all of ASCII. */
+#define CHARSET_ASCII 128
 
 /* U+FFFD REPLACEMENT CHARACTER in UTF-8. */
 static const char charset_replacement[] = "\xef\xbf\xbd";
 
-/* The names menu files use. */
-/* clang-format off */
-static const char *const charset_names[CHARSET_COUNT] = {
-	[CHARSET_UTF8] = "utf-8",
-	[CHARSET_GBK] = "gbk",
+struct charset {
+	unsigned index; /* its row in charset_table */
+	/* Lower-case letters and digits of the name: what lookups compare. */
+	char key[CHARSET_NAME_MAX + 1];
+	char name[CHARSET_NAME_MAX + 1];       /* shown by /wire, lower case */
+	char iconv_name[CHARSET_NAME_MAX + 1]; /* as written; iconv took it */
 };
-/* clang-format on */
 
-/* The names glibc's iconv knows. */
-/* clang-format off */
-static const char *const charset_iconv_names[CHARSET_COUNT] = {
-	[CHARSET_UTF8] = "UTF-8",
-	[CHARSET_GBK] = "GBK",
+/*
+ * Every encoding interned so far, UTF-8 first. Only the menu loader adds
+ * rows, on the event loop's thread; rows never change once added.
+ */
+static struct charset charset_table[CHARSET_MAX] = {
+	{ .index = 0, .key = "utf8", .name = "utf-8", .iconv_name = "UTF-8" },
 };
-/* clang-format on */
+static unsigned charset_count = 1;
 
 struct charset_conv {
-	enum charset cs;
-	enum charset open_cs; /* encoding the pair below was opened for */
+	const struct charset *cs;
+	const struct charset *open_cs; /* what the pair below was opened for */
 	iconv_t dec; /* caller's encoding to UTF-8; (iconv_t)-1 if closed */
 	iconv_t enc; /* UTF-8 to caller's encoding; (iconv_t)-1 if closed */
 	bool broken; /* iconv_open failed for cs: ASCII only */
@@ -55,23 +64,132 @@ struct charset_conv {
 	size_t pending_len;
 };
 
-/* "utf-8" or "gbk"; "unknown" for a value outside the enum. */
-const char *charset_name(enum charset cs)
+/* --- the table of encodings ------------------------------------------ */
+
+/* UTF-8, the first row. */
+const struct charset *charset_utf8(void)
 {
-	if ((unsigned)cs >= CHARSET_COUNT)
-		return "unknown";
-	return charset_names[cs];
+	return &charset_table[0];
 }
 
-/* Parses a charset name, case-insensitive; -1 if unknown. */
-int charset_from_name(const char *name)
+/* The name shown for the encoding; NULL stands for UTF-8. */
+const char *charset_name(const struct charset *cs)
 {
-	if (strcasecmp(name, "utf-8") == 0 || strcasecmp(name, "utf8") == 0)
-		return CHARSET_UTF8;
-	if (strcasecmp(name, "gbk") == 0)
-		return CHARSET_GBK;
-	return -1;
+	return cs != NULL ? cs->name : charset_table[0].name;
 }
+
+/* The encoding's row, below CHARSET_MAX; UTF-8 (and NULL) is 0. */
+unsigned charset_index(const struct charset *cs)
+{
+	return cs != NULL ? cs->index : 0;
+}
+
+/* Whether cs is UTF-8 (NULL counts as UTF-8). */
+bool charset_is_utf8(const struct charset *cs)
+{
+	return cs == NULL || cs == &charset_table[0];
+}
+
+/*
+ * Fills key with the lower-case letters and digits of name, and lower
+ * with all of name in lower case. -1 if name is empty, too long, holds
+ * anything but ASCII letters, digits, '-', '_', '.' and ':' (so no
+ * "//TRANSLIT" suffix reaches iconv), or has no letter or digit.
+ */
+static int charset_make_key(const char *name, char *key, char *lower)
+{
+	size_t n = 0, i;
+
+	for (i = 0; name[i] != '\0'; i++) {
+		char c = name[i];
+
+		if (i == CHARSET_NAME_MAX)
+			return -1;
+		if (c >= 'A' && c <= 'Z')
+			c = (char)(c - 'A' + 'a');
+		lower[i] = c;
+		if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'))
+			key[n++] = c;
+		else if (c != '-' && c != '_' && c != '.' && c != ':')
+			return -1;
+	}
+	lower[i] = '\0';
+	key[n] = '\0';
+	return n > 0 ? 0 : -1;
+}
+
+/* Whether cd converts every ASCII byte, NUL to DEL, to itself. */
+static bool charset_keeps_ascii(iconv_t cd)
+{
+	char ascii[CHARSET_ASCII], buf[CHARSET_CHUNK];
+	char *ip = ascii, *op = buf;
+	size_t il = sizeof(ascii), ol = sizeof(buf);
+
+	for (size_t i = 0; i < sizeof(ascii); i++)
+		ascii[i] = (char)i;
+	if (iconv(cd, &ip, &il, &op, &ol) == (size_t)-1 ||
+	    iconv(cd, NULL, NULL, &op, &ol) == (size_t)-1)
+		return false;
+	return sizeof(buf) - ol == sizeof(ascii) &&
+	       memcmp(buf, ascii, sizeof(ascii)) == 0;
+}
+
+/*
+ * Whether iconv can serve callers in the encoding called name: open both
+ * ways, and ASCII unchanged both ways (menu keys, Enter, Backspace and
+ * telnet commands are ASCII, and the server matches them as bytes).
+ */
+static enum charset_status charset_probe(const char *name)
+{
+	enum charset_status st = CHARSET_UNKNOWN;
+	iconv_t dec = iconv_open("UTF-8", name);
+	iconv_t enc = (iconv_t)-1;
+
+	if (dec == (iconv_t)-1)
+		goto out;
+	enc = iconv_open(name, "UTF-8");
+	if (enc == (iconv_t)-1)
+		goto out;
+	st = charset_keeps_ascii(dec) && charset_keeps_ascii(enc)
+		     ? CHARSET_OK
+		     : CHARSET_NOT_ASCII;
+out:
+	if (dec != (iconv_t)-1)
+		iconv_close(dec);
+	if (enc != (iconv_t)-1)
+		iconv_close(enc);
+	return st;
+}
+
+/* Finds an encoding by name, interning it the first time (see charset.h). */
+enum charset_status charset_lookup(const char *name, const struct charset **out)
+{
+	char key[CHARSET_NAME_MAX + 1], lower[CHARSET_NAME_MAX + 1];
+	struct charset *cs;
+	enum charset_status st;
+
+	if (charset_make_key(name, key, lower) < 0)
+		return CHARSET_BAD_NAME;
+	for (unsigned i = 0; i < charset_count; i++)
+		if (strcmp(charset_table[i].key, key) == 0) {
+			*out = &charset_table[i];
+			return CHARSET_OK;
+		}
+	st = charset_probe(name);
+	if (st != CHARSET_OK)
+		return st;
+	if (charset_count == CHARSET_MAX)
+		return CHARSET_TOO_MANY;
+	cs = &charset_table[charset_count];
+	cs->index = charset_count++;
+	memcpy(cs->key, key, sizeof(key));
+	memcpy(cs->name, lower, sizeof(lower));
+	snprintf(cs->iconv_name, sizeof(cs->iconv_name), "%s", name);
+	*out = cs;
+	return CHARSET_OK;
+}
+
+/* --- one caller's converter ------------------------------------------ */
 
 /* Closes the iconv pair, if open. */
 static void charset_conv_close(struct charset_conv *cv)
@@ -86,12 +204,13 @@ static void charset_conv_close(struct charset_conv *cv)
 
 /*
  * Opens the iconv pair for cv->cs on first use. Returns 0, or -1 if iconv
- * lacks the encoding (missing gconv modules): the converter then keeps to
- * ASCII rather than pass foreign bytes inside as if they were UTF-8.
+ * fails now although it opened the encoding at load time (gconv modules
+ * removed, no memory): the converter then keeps to ASCII rather than pass
+ * foreign bytes inside as if they were UTF-8.
  */
 static int charset_conv_open(struct charset_conv *cv)
 {
-	const char *name = charset_iconv_names[cv->cs];
+	const char *name = cv->cs->iconv_name;
 
 	if (cv->dec != (iconv_t)-1 && cv->open_cs == cv->cs)
 		return 0;
@@ -113,7 +232,7 @@ static int charset_conv_open(struct charset_conv *cv)
 }
 
 /* Returns a converter; the caller owns it. iconv opens on first use. */
-struct charset_conv *charset_conv_new(enum charset cs)
+struct charset_conv *charset_conv_new(const struct charset *cs)
 {
 	struct charset_conv *cv = xcalloc(1, sizeof(*cv));
 
@@ -133,23 +252,23 @@ void charset_conv_free(struct charset_conv *cv)
 }
 
 /* The caller's current encoding. */
-enum charset charset_conv_charset(const struct charset_conv *cv)
+const struct charset *charset_conv_charset(const struct charset_conv *cv)
 {
 	return cv->cs;
 }
 
 /* Switches encoding and resets all state, dropping any partial input. */
-void charset_conv_set(struct charset_conv *cv, enum charset cs)
+void charset_conv_set(struct charset_conv *cv, const struct charset *cs)
 {
-	if ((unsigned)cs >= CHARSET_COUNT)
-		cs = CHARSET_UTF8;
+	if (cs == NULL)
+		cs = charset_utf8();
 	if (cs != cv->cs) {
 		charset_conv_close(cv);
 		cv->broken = false;
 	}
 	cv->cs = cs;
 	cv->pending_len = 0;
-	/* Back to the initial shift state (a no-op for GBK, but cheap). */
+	/* Back to the initial shift state (a no-op for GBK and Big5). */
 	if (cv->dec != (iconv_t)-1)
 		iconv(cv->dec, NULL, NULL, NULL, NULL);
 	if (cv->enc != (iconv_t)-1)
@@ -215,7 +334,7 @@ static void charset_decode_ascii(const char *in, size_t len, struct strbuf *out)
 void charset_decode(struct charset_conv *cv, const char *in, size_t len,
 		    struct strbuf *out)
 {
-	if (cv->cs == CHARSET_UTF8) {
+	if (charset_is_utf8(cv->cs)) {
 		strbuf_append(out, in, len);
 		return;
 	}
@@ -258,13 +377,42 @@ static void charset_encode_ascii(const char *in, size_t len, struct strbuf *out)
 	}
 }
 
+/*
+ * Runs *in (*len bytes) through the encoder, appending what it makes to
+ * out, until all of it is done (returns 0) or iconv stops at what it
+ * cannot convert (returns -1, with *in there). A NULL *in appends what
+ * brings the encoding back to its initial shift state.
+ */
+static int charset_encode_run(struct charset_conv *cv, const char **in,
+			      size_t *len, struct strbuf *out)
+{
+	char buf[CHARSET_CHUNK];
+
+	for (;;) {
+		char *ip = (char *)*in; /* iconv's prototype is not const */
+		char *op = buf;
+		size_t ol = sizeof(buf);
+		size_t r = iconv(cv->enc, ip != NULL ? &ip : NULL, len, &op,
+				 &ol);
+		int err = errno;
+
+		strbuf_append(out, buf, sizeof(buf) - ol);
+		if (ip != NULL)
+			*in = ip;
+		if (r != (size_t)-1)
+			return 0;
+		if (err != E2BIG)
+			return -1;
+	}
+}
+
 /* Appends the caller's-encoding form of UTF-8 text to out. */
 void charset_encode(struct charset_conv *cv, const char *in, size_t len,
 		    struct strbuf *out)
 {
-	char buf[CHARSET_CHUNK];
+	const char *reset = NULL;
 
-	if (cv->cs == CHARSET_UTF8) {
+	if (charset_is_utf8(cv->cs)) {
 		strbuf_append(out, in, len);
 		return;
 	}
@@ -272,31 +420,24 @@ void charset_encode(struct charset_conv *cv, const char *in, size_t len,
 		charset_encode_ascii(in, len, out);
 		return;
 	}
-	while (len > 0) {
-		char *ip = (char *)in; /* iconv's prototype is not const */
-		char *op = buf;
-		size_t ol = sizeof(buf);
-		size_t r = iconv(cv->enc, &ip, &len, &op, &ol);
-		int err = errno;
+	while (len > 0 && charset_encode_run(cv, &in, &len, out) < 0) {
+		const char *q = "?";
+		size_t qlen = 1;
 		uint32_t cp;
-		size_t skip;
-
-		strbuf_append(out, buf, sizeof(buf) - ol);
-		in = ip;
-		if (r != (size_t)-1)
-			break;
-		if (err == E2BIG)
-			continue;
 		/*
 		 * EILSEQ: a character the encoding lacks (skip all of it) or
 		 * invalid UTF-8 (skip one byte); EINVAL: UTF-8 cut short at
 		 * the end, invalid as well since our text comes whole.
 		 */
-		skip = utf8_decode(in, len, &cp);
+		size_t skip = utf8_decode(in, len, &cp);
+
 		if (skip == 0)
 			skip = 1;
-		strbuf_append_char(out, '?');
+		/* Through iconv: in a shifted state a bare '?' means another. */
+		charset_encode_run(cv, &q, &qlen, out);
 		in += skip;
 		len -= skip;
 	}
+	/* Each piece ends unshifted, so pieces can be shared and reordered. */
+	charset_encode_run(cv, &reset, NULL, out);
 }

@@ -53,7 +53,7 @@ enum chat_leave {
 
 /*
  * One way of showing a message: in a voice (the texts of one language; NULL
- * for a member's line) and an encoding (an enum charset), made by the first
+ * for a member's line) and an encoding (its charset_index), made by the first
  * recipient that needed it and kept for the others. bytes: "\r\n" line
  * ends, no control characters and no 0xff byte; owned by the message.
  */

@@ -87,6 +87,7 @@ struct core {
 	 */
 	bool char_mode;
 	bool utf8;
+	unsigned char encoding; /* charset_index: the chat cache's key */
 	const char *close_reason;
 	const struct core_sink *sink;
 	void *sink_ctx;
@@ -103,6 +104,7 @@ struct core {
 	unsigned char erase;      /* the last Backspace byte, or 0 */
 	struct trace_conn *trace; /* --trace view; NULL when tracing is off */
 };
+_Static_assert(CHARSET_MAX <= 256, "an encoding's index fits core.encoding");
 
 /* --- the layers' contracts, checked in debug builds and by the fuzzers --- */
 
@@ -336,10 +338,41 @@ static void core_async_end(struct core *c)
 }
 
 /*
+ * msg in the caller's encoding: converted by the first member in that
+ * voice and encoding, kept in the shared message for the others. Kept
+ * telnet-escaped: some encodings use 0xff.
+ */
+static const struct chat_rendering *core_chat_encoded(struct core *c,
+						      struct chat_msg *msg,
+						      const void *voice,
+						      const char *utf8,
+						      size_t len)
+{
+	const struct chat_rendering *r = chat_msg_rendering(msg, voice,
+							    c->encoding);
+	struct strbuf *sb = &core_scratch(c)->out;
+	struct strbuf esc;
+
+	if (r != NULL)
+		return r;
+	strbuf_reset(sb);
+	charset_encode(c->charset, utf8, len, sb);
+	strbuf_init(&esc);
+	for (size_t i = 0; i < sb->len; i++) {
+		if ((unsigned char)sb->data[i] == 0xff)
+			strbuf_append_char(&esc, (char)0xff);
+		strbuf_append_char(&esc, sb->data[i]);
+	}
+	return chat_msg_keep(msg, voice, c->encoding,
+			     esc.data != NULL ? esc.data : xstrdup(""),
+			     esc.len);
+}
+
+/*
  * A chat line's bytes: a member's line as formatted, or the room's own
- * line as worded for voice; in another charset converted once per voice
- * and charset, kept in the shared message. Short lines are copied, long
- * ones shared.
+ * line as worded for voice (by the session, in UTF-8); in another
+ * encoding converted once per voice and encoding. Short lines are copied,
+ * long ones shared.
  */
 static void core_out_chat(struct core *c, struct chat_msg *msg,
 			  const void *voice)
@@ -349,32 +382,23 @@ static void core_out_chat(struct core *c, struct chat_msg *msg,
 	size_t len = msg->len;
 
 	if (voice != NULL) {
-		r = chat_msg_rendering(msg, voice, CHARSET_UTF8);
+		r = chat_msg_rendering(msg, voice,
+				       (int)charset_index(charset_utf8()));
 		if (r == NULL)
 			return; /* the session words it first: cannot happen */
 		bytes = r->bytes;
 		len = r->len;
 	}
 	if (!c->utf8) {
-		enum charset cs = charset_conv_charset(c->charset);
-
-		r = chat_msg_rendering(msg, voice, (int)cs);
-		if (r == NULL) {
-			struct strbuf sb;
-
-			strbuf_init(&sb);
-			charset_encode(c->charset, bytes, len, &sb);
-			r = chat_msg_keep(msg, voice, (int)cs,
-					  sb.data ? sb.data : xstrdup(""),
-					  sb.len);
-		}
+		r = core_chat_encoded(c, msg, voice, bytes, len);
 		bytes = r->bytes;
 		len = r->len;
 	}
 	/*
-	 * The text holds no 0xff byte (sanitised), so no telnet escaping.
-	 * What the call gathered goes first, then the line straight to the
-	 * sink: one copy, or none for a long line.
+	 * The text holds no 0xff byte (sanitised), an encoded copy is escaped
+	 * already, so no telnet escaping here. What the call gathered goes
+	 * first, then the line straight to the sink: one copy, or none for a
+	 * long line.
 	 */
 	if (trace_wire)
 		trace_bytes(c->trace, c->id, TRACE_OUT, bytes, len, false, 0);
@@ -481,12 +505,13 @@ static void io_set_timer(void *ctx, unsigned seconds)
 }
 
 /* session_io.set_charset */
-static void io_set_charset(void *ctx, enum charset cs)
+static void io_set_charset(void *ctx, const struct charset *cs)
 {
 	struct core *c = ctx;
 
 	charset_conv_set(c->charset, cs);
-	c->utf8 = cs == CHARSET_UTF8;
+	c->utf8 = charset_is_utf8(cs);
+	c->encoding = (unsigned char)charset_index(cs);
 }
 
 /* session_io.close: the goodbye is queued; the sink hears close after it. */
@@ -610,7 +635,7 @@ static void core_act(struct core *c, const struct core_step *step)
  */
 static size_t core_edit(struct core *c, const char *text, size_t len)
 {
-	enum charset cs = charset_conv_charset(c->charset);
+	const struct charset *cs = charset_conv_charset(c->charset);
 	struct core_step *step;
 	size_t used = 0;
 
@@ -665,7 +690,7 @@ static void core_data(struct core *c, const char *data, size_t len)
 		struct strbuf *sb;
 		size_t n;
 
-		if (charset_conv_charset(c->charset) == CHARSET_UTF8) {
+		if (c->utf8) {
 			n = core_edit(c, data, len);
 			data += n;
 			len -= n;
@@ -874,7 +899,7 @@ struct core *core_init(void *mem, unsigned id, struct menu_catalog *catalog,
 	if (trace_wire)
 		c->trace = trace_conn_new();
 	c->telnet = telnet_adapter_new(on_telnet, c);
-	c->charset = charset_conv_new(CHARSET_UTF8);
+	c->charset = charset_conv_new(charset_utf8());
 	c->utf8 = true;
 	c->lineedit = lineedit_new(on_lineedit, c);
 	io.ctx = c;
@@ -1041,6 +1066,12 @@ bool core_is_closed(const struct core *c)
 void core_summary(const struct core *c, struct session_summary *out)
 {
 	session_summary(c->session, out);
+}
+
+/* The caller's encoding, as the language menu last set it. */
+const struct charset *core_charset(const struct core *c)
+{
+	return charset_conv_charset(c->charset);
 }
 
 /* The --trace view, or NULL. */

@@ -113,6 +113,8 @@ void core_wall(struct core *c, const char *text);
 bool core_is_closed(const struct core *c);
 /* Where the caller is and how it goes, for an operator's /who. */
 void core_summary(const struct core *c, struct session_summary *out);
+/* The caller's encoding now (interned: never freed). */
+const struct charset *core_charset(const struct core *c);
 /* The --trace view of the call, or NULL when tracing is off. */
 const struct trace_conn *core_trace(const struct core *c);
 

@@ -516,7 +516,7 @@ static void dot_write_language_edge(const struct menu_catalog *cat,
 {
 	const struct menu_action *a = &key->action;
 	const struct menu_set *to = set;
-	const char *cs = a->charset >= 0 ? charset_name(a->charset) : NULL;
+	const char *cs = a->charset != NULL ? charset_name(a->charset) : NULL;
 
 	if (a->language != NULL)
 		to = menu_catalog_find(cat, a->language);

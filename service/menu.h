@@ -159,13 +159,14 @@ enum menu_text_need {
 #define MENU_RECHARGE_MENU "recharge"
 
 struct menu;
+struct charset;
 
 struct menu_action {
 	enum menu_action_type type;
 	const struct menu *target; /* GOTO: resolved by the loader */
-	char *language;      /* LANGUAGE: set to switch to, or NULL to keep */
-	int charset;         /* LANGUAGE: an enum charset, or -1 to keep */
-	enum menu_flow flow; /* FLOW */
+	char *language; /* LANGUAGE: set to switch to, or NULL to keep */
+	const struct charset *charset; /* LANGUAGE: interned, NULL: keep */
+	enum menu_flow flow;           /* FLOW */
 };
 
 struct menu_key {

@@ -769,6 +769,52 @@ static int parse_goto(struct loader *ld, const char *key,
 	return a->target != NULL ? 0 : -1;
 }
 
+/*
+ * Finds the encoding a charset value names: any iconv knows, interned the
+ * first time (charset_lookup), so a new language needs no new code. -1
+ * after reporting at the value.
+ */
+static int get_charset(struct loader *ld, const char *key,
+		       const yaml_node_t *node, const struct charset **out)
+{
+	char buf[MENU_LOAD_QUOTE_BUF];
+	enum charset_status st = CHARSET_BAD_NAME;
+
+	/* A NUL inside would cut the name short: no encoding has one. */
+	if (strlen(node_text(node)) == node->data.scalar.length)
+		st = charset_lookup(node_text(node), out);
+
+	switch (st) {
+	case CHARSET_OK:
+		return 0;
+	case CHARSET_BAD_NAME:
+		load_error(ld, &node->start_mark,
+			   "key %s: charset %s is not an encoding name (ASCII "
+			   "letters, digits, \"-\", \"_\", \".\", \":\")",
+			   key, quote_node(node, buf));
+		break;
+	case CHARSET_UNKNOWN:
+		load_error(ld, &node->start_mark,
+			   "key %s has unknown charset %s (iconv does not know "
+			   "it; iconv -l lists the names it does)",
+			   key, quote_node(node, buf));
+		break;
+	case CHARSET_NOT_ASCII:
+		load_error(ld, &node->start_mark,
+			   "key %s: charset %s does not keep ASCII as it is "
+			   "(keys, Enter and telnet need it)",
+			   key, quote_node(node, buf));
+		break;
+	case CHARSET_TOO_MANY:
+		load_error(ld, &node->start_mark,
+			   "key %s: charset %s is one encoding too many (at "
+			   "most %d, UTF-8 included, until hotlined restarts)",
+			   key, quote_node(node, buf), CHARSET_MAX);
+		break;
+	}
+	return -1;
+}
+
 /* Parses {language: ID, charset: NAME}, either part optional. */
 static int parse_language(struct loader *ld, const char *key,
 			  const struct field *fields, struct menu_action *a)
@@ -791,22 +837,8 @@ static int parse_language(struct loader *ld, const char *key,
 			   "key %s: charset must be a name (got %s)", key,
 			   node_kind(cs, buf));
 		ret = -1;
-	} else if (cs != NULL) {
-		a->charset = charset_from_name(node_text(cs));
-		if (a->charset < 0) {
-			struct strbuf sb;
-			const char *names[CHARSET_COUNT];
-
-			for (unsigned i = 0; i < CHARSET_COUNT; i++)
-				names[i] = charset_name(i);
-			strbuf_init(&sb);
-			join_names(&sb, names, CHARSET_COUNT);
-			load_error(ld, &cs->start_mark,
-				   "key %s has unknown charset %s (expected %s)",
-				   key, node_kind(cs, buf), sb.data);
-			strbuf_fini(&sb);
-			ret = -1;
-		}
+	} else if (cs != NULL && get_charset(ld, key, cs, &a->charset) < 0) {
+		ret = -1;
 	}
 	return ret;
 }
@@ -820,7 +852,6 @@ static int parse_action(struct loader *ld, const char *key,
 	struct strbuf sb;
 
 	memset(a, 0, sizeof(*a));
-	a->charset = -1;
 	if (node_is_null(node)) {
 		load_error(ld, &node->start_mark, "key %s has no action", key);
 		return -1;

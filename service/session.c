@@ -231,7 +231,7 @@ struct session *session_new(unsigned id, struct menu_catalog *catalog,
 	s->set = menu_catalog_default(catalog, SESSION_DEFAULT_LANGUAGE);
 	s->menu = s->set->start;
 	s->state = SESSION_MENU;
-	s->charset = CHARSET_UTF8;
+	s->charset = charset_utf8();
 	s->account_done = session_account_done;
 	s->member_ops = &session_member_ops;
 	return s;
@@ -439,8 +439,8 @@ const struct menu_set *session_set(const struct session *s)
 	return s->set;
 }
 
-/* Current charset of the caller's terminal. */
-enum charset session_charset(const struct session *s)
+/* Current encoding of the caller's terminal. */
+const struct charset *session_charset(const struct session *s)
 {
 	return s->charset;
 }
@@ -478,9 +478,8 @@ static enum session_state menu_switch_language(struct session *s,
 			return SESSION_MENU;
 		}
 	}
-	if (action->charset >= 0 &&
-	    (enum charset)action->charset != s->charset) {
-		s->charset = (enum charset)action->charset;
+	if (action->charset != NULL && action->charset != s->charset) {
+		s->charset = action->charset;
 		s->io.set_charset(s->io.ctx, s->charset);
 		log_info(s->id, "charset %s", charset_name(s->charset));
 	}

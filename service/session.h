@@ -105,7 +105,7 @@ struct session_io {
 	/* Arms the silence timer for this many seconds; 0 disarms it. */
 	void (*set_timer)(void *ctx, unsigned seconds);
 	/* Switches the caller's terminal encoding. */
-	void (*set_charset)(void *ctx, enum charset cs);
+	void (*set_charset)(void *ctx, const struct charset *cs);
 	/* Hangs up once what was written has been sent. */
 	void (*close)(void *ctx, const char *reason);
 	/*
@@ -175,7 +175,7 @@ const char *session_state_name(enum session_state state);
 /* The menu the caller is at. */
 const struct menu *session_menu(const struct session *s);
 const struct menu_set *session_set(const struct session *s);
-enum charset session_charset(const struct session *s);
+const struct charset *session_charset(const struct session *s);
 bool session_is_closing(const struct session *s);
 
 #endif

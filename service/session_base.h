@@ -49,9 +49,9 @@ struct session {
 	char *shown;              /* --trace: the menu last entered, or NULL */
 	const struct menu **back; /* menus to go back to; NULL until the first */
 	size_t depth, back_cap;
-	enum charset charset;
-	int failures; /* invalid keys in a row */
-	int timeouts; /* silences in a row */
+	const struct charset *charset; /* interned; never freed */
+	int failures;                  /* invalid keys in a row */
+	int timeouts;                  /* silences in a row */
 	/* Seconds of silence counted by timers that fired since the last input. */
 	unsigned silent;
 	unsigned armed; /* seconds the silence timer was last armed for */

@@ -48,6 +48,12 @@ static enum menu_text_id chat_text_of(const struct chat_msg *msg)
 	return MENU_TEXT_COUNT;
 }
 
+/* The encoding key of a rendering in UTF-8, before any conversion. */
+static int chat_utf8_key(void)
+{
+	return (int)charset_index(charset_utf8());
+}
+
 /*
  * Words one of the room's own lines in this caller's language, once per
  * language: the rendering is kept with the message for every member who
@@ -67,7 +73,7 @@ static bool chat_render(const struct session *s, struct chat_msg *msg)
 	struct strbuf words, out;
 
 	if (id == MENU_TEXT_COUNT ||
-	    chat_msg_rendering(msg, s->set, CHARSET_UTF8) != NULL)
+	    chat_msg_rendering(msg, s->set, chat_utf8_key()) != NULL)
 		return true;
 	text = menu_set_text_of(s->set, id);
 	if (text == NULL)
@@ -81,7 +87,7 @@ static bool chat_render(const struct session *s, struct chat_msg *msg)
 		strbuf_append_char(&out, words.data[i]);
 	}
 	strbuf_fini(&words);
-	chat_msg_keep(msg, s->set, CHARSET_UTF8,
+	chat_msg_keep(msg, s->set, chat_utf8_key(),
 		      out.data != NULL ? out.data : xstrdup(""), out.len);
 	return true;
 }

@@ -1,7 +1,9 @@
 /*
- * test_charset: UTF-8 and GBK conversion at the edge: whole and split
- * sequences, undecodable bytes, characters GBK lacks, invalid UTF-8,
- * passthrough and switching.
+ * test_charset: the table of encodings (names as menu files write them,
+ * what iconv must know, its bound), and conversion at the edge for UTF-8,
+ * GBK and Big5: whole and split sequences, undecodable bytes, characters
+ * an encoding lacks, invalid UTF-8, passthrough, switching, and pieces
+ * that end in the initial shift state.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -18,21 +20,45 @@
 /* "你好" in both encodings. */
 #define NIHAO_GBK "\xc4\xe3\xba\xc3"
 #define NIHAO_UTF8 "\xe4\xbd\xa0\xe5\xa5\xbd"
+/* "繁體中文" in both encodings: 繁's trail byte is ASCII 'c'. */
+#define FANTI_BIG5 "\xc1\x63\xc5\xe9\xa4\xa4\xa4\xe5"
+#define FANTI_UTF8 "\xe7\xb9\x81\xe9\xab\x94\xe4\xb8\xad\xe6\x96\x87"
+/* "中文" in GBK, which Big5 writes otherwise. */
+#define ZHONGWEN_GBK "\xd6\xd0\xce\xc4"
+/* "们", simplified only: GBK has it, Big5 does not. */
+#define MEN_UTF8 "\xe4\xbb\xac"
+/* "日本", for ISO-2022-JP. */
+#define NIHON_UTF8 "\xe6\x97\xa5\xe6\x9c\xac"
+/* U+1F600, an emoji neither GBK nor Big5 has. */
+#define EMOJI "\xf0\x9f\x98\x80"
 /* U+FFFD in UTF-8. */
 #define REPL "\xef\xbf\xbd"
 
-/* A converter and the buffer it appends to. */
+/* A converter and the buffer it appends to; the encodings in the table. */
 struct fixture {
 	struct charset_conv *cv;
 	struct strbuf out;
+	const struct charset *gbk, *big5;
 };
+
+/* Finds an encoding the test relies on. */
+static const struct charset *lookup(const char *name)
+{
+	const struct charset *cs = NULL;
+
+	assert_int_equal(charset_lookup(name, &cs), CHARSET_OK);
+	assert_non_null(cs);
+	return cs;
+}
 
 /* Creates a GBK converter; tests switch it as they need. */
 static int setup(void **state)
 {
 	struct fixture *f = xcalloc(1, sizeof(*f));
 
-	f->cv = charset_conv_new(CHARSET_GBK);
+	f->gbk = lookup("gbk");
+	f->big5 = lookup("big5");
+	f->cv = charset_conv_new(f->gbk);
 	strbuf_init(&f->out);
 	*state = f;
 	return 0;
@@ -66,19 +92,49 @@ static void expect(struct fixture *f, const char *want, size_t n)
 
 #define EXPECT(f, lit) expect((f), (lit), sizeof(lit) - 1)
 
-/* Names both ways. */
+/* Names are found however a menu file spells them, one entry each. */
 static void test_names(void **state)
 {
+	struct fixture *f = *state;
+	const struct charset *utf8 = charset_utf8();
+
+	assert_string_equal(charset_name(utf8), "utf-8");
+	assert_int_equal(charset_index(utf8), 0);
+	assert_true(charset_is_utf8(utf8));
+	assert_ptr_equal(lookup("utf-8"), utf8);
+	assert_ptr_equal(lookup("UTF8"), utf8);
+	assert_ptr_equal(lookup("Utf-8"), utf8);
+	assert_string_equal(charset_name(f->gbk), "gbk");
+	assert_ptr_equal(lookup("GBK"), f->gbk);
+	assert_string_equal(charset_name(f->big5), "big5");
+	assert_ptr_equal(lookup("BIG5"), f->big5);
+	assert_ptr_equal(lookup("Big-5"), f->big5);
+	assert_false(charset_is_utf8(f->gbk));
+	assert_false(charset_is_utf8(f->big5));
+	assert_true(charset_index(f->gbk) > 0);
+	assert_true(charset_index(f->big5) > 0);
+	assert_true(charset_index(f->gbk) != charset_index(f->big5));
+	assert_true(charset_index(f->big5) < CHARSET_MAX);
+}
+
+/* What is refused, and why; nothing refused is interned. */
+static void test_refused(void **state)
+{
+	const struct charset *cs = NULL;
+
 	(void)state;
-	assert_string_equal(charset_name(CHARSET_UTF8), "utf-8");
-	assert_string_equal(charset_name(CHARSET_GBK), "gbk");
-	assert_int_equal(charset_from_name("utf-8"), CHARSET_UTF8);
-	assert_int_equal(charset_from_name("UTF8"), CHARSET_UTF8);
-	assert_int_equal(charset_from_name("Utf-8"), CHARSET_UTF8);
-	assert_int_equal(charset_from_name("GBK"), CHARSET_GBK);
-	assert_int_equal(charset_from_name("gbk"), CHARSET_GBK);
-	assert_int_equal(charset_from_name("latin1"), -1);
-	assert_int_equal(charset_from_name(""), -1);
+	assert_int_equal(charset_lookup("klingon", &cs), CHARSET_UNKNOWN);
+	assert_int_equal(charset_lookup("", &cs), CHARSET_BAD_NAME);
+	assert_int_equal(charset_lookup("--", &cs), CHARSET_BAD_NAME);
+	/* iconv's suffixes would change what a lacking character becomes. */
+	assert_int_equal(charset_lookup("gbk//IGNORE", &cs), CHARSET_BAD_NAME);
+	assert_int_equal(charset_lookup("big5 ", &cs), CHARSET_BAD_NAME);
+	assert_int_equal(charset_lookup("a-name-longer-than-thirty-two-bytes",
+					&cs),
+			 CHARSET_BAD_NAME);
+	/* "1" and CR LF would not be the bytes the server looks for. */
+	assert_int_equal(charset_lookup("utf-16", &cs), CHARSET_NOT_ASCII);
+	assert_null(cs);
 }
 
 /* GBK "你好" decodes to UTF-8 and back. */
@@ -86,7 +142,7 @@ static void test_gbk_round_trip(void **state)
 {
 	struct fixture *f = *state;
 
-	assert_int_equal(charset_conv_charset(f->cv), CHARSET_GBK);
+	assert_ptr_equal(charset_conv_charset(f->cv), f->gbk);
 	DECODE(f, "a" NIHAO_GBK "\r\n");
 	EXPECT(f, "a" NIHAO_UTF8 "\r\n");
 	ENCODE(f, "a" NIHAO_UTF8 "\r\n");
@@ -173,8 +229,8 @@ static void test_utf8_passthrough(void **state)
 	struct fixture *f = *state;
 	static const char odd[] = "a\xff\xc4\0" NIHAO_UTF8 "\xf0\x9f\x98\x80";
 
-	charset_conv_set(f->cv, CHARSET_UTF8);
-	assert_int_equal(charset_conv_charset(f->cv), CHARSET_UTF8);
+	charset_conv_set(f->cv, charset_utf8());
+	assert_ptr_equal(charset_conv_charset(f->cv), charset_utf8());
 	DECODE(f, odd);
 	EXPECT(f, odd);
 	ENCODE(f, odd);
@@ -190,20 +246,20 @@ static void test_switching(void **state)
 	struct fixture *f = *state;
 
 	DECODE(f, "\xc4");
-	charset_conv_set(f->cv, CHARSET_UTF8);
+	charset_conv_set(f->cv, charset_utf8());
 	DECODE(f, "\xe3");
 	EXPECT(f, "\xe3");
-	charset_conv_set(f->cv, CHARSET_GBK);
+	charset_conv_set(f->cv, f->gbk);
 	DECODE(f, NIHAO_GBK);
 	EXPECT(f, NIHAO_UTF8);
 	/* Setting the same charset also resets. */
 	DECODE(f, "\xc4");
-	charset_conv_set(f->cv, CHARSET_GBK);
+	charset_conv_set(f->cv, f->gbk);
 	DECODE(f, "x");
 	EXPECT(f, "x");
 	ENCODE(f, NIHAO_UTF8);
 	EXPECT(f, NIHAO_GBK);
-	charset_conv_set(f->cv, CHARSET_UTF8);
+	charset_conv_set(f->cv, charset_utf8());
 	ENCODE(f, NIHAO_UTF8);
 	EXPECT(f, NIHAO_UTF8);
 }
@@ -214,10 +270,10 @@ static void test_new_utf8_then_gbk(void **state)
 	struct fixture *f = *state;
 
 	charset_conv_free(f->cv);
-	f->cv = charset_conv_new(CHARSET_UTF8);
+	f->cv = charset_conv_new(charset_utf8());
 	DECODE(f, NIHAO_GBK);
 	EXPECT(f, NIHAO_GBK);
-	charset_conv_set(f->cv, CHARSET_GBK);
+	charset_conv_set(f->cv, f->gbk);
 	DECODE(f, NIHAO_GBK);
 	EXPECT(f, NIHAO_UTF8);
 }
@@ -255,6 +311,81 @@ static void test_long_input(void **state)
 	strbuf_fini(&utf8);
 }
 
+/* Big5 "繁體中文" decodes to UTF-8 and back, ASCII trail byte and all. */
+static void test_big5_round_trip(void **state)
+{
+	struct fixture *f = *state;
+
+	charset_conv_set(f->cv, f->big5);
+	DECODE(f, "a" FANTI_BIG5 "\r\n");
+	EXPECT(f, "a" FANTI_UTF8 "\r\n");
+	ENCODE(f, "a" FANTI_UTF8 "\r\n");
+	EXPECT(f, "a" FANTI_BIG5 "\r\n");
+	/* The same text is other bytes in GBK. */
+	ENCODE(f, "\xe4\xb8\xad\xe6\x96\x87");
+	EXPECT(f, "\xa4\xa4\xa4\xe5");
+	charset_conv_set(f->cv, f->gbk);
+	ENCODE(f, "\xe4\xb8\xad\xe6\x96\x87");
+	EXPECT(f, ZHONGWEN_GBK);
+}
+
+/* A Big5 character split across reads is decoded whole, once. */
+static void test_big5_split(void **state)
+{
+	struct fixture *f = *state;
+
+	charset_conv_set(f->cv, f->big5);
+	DECODE(f, "\xc1");
+	EXPECT(f, "");
+	/* Its trail byte is 'c': not a letter typed after a lost byte. */
+	DECODE(f, "\x63\xc5");
+	EXPECT(f, "\xe7\xb9\x81");
+	DECODE(f, "\xe9\xa4\xa4\xa4");
+	EXPECT(f, "\xe9\xab\x94\xe4\xb8\xad");
+	DECODE(f, "\xe5x");
+	EXPECT(f, "\xe6\x96\x87x");
+	for (size_t i = 0; i < sizeof(FANTI_BIG5) - 1; i++)
+		charset_decode(f->cv, &FANTI_BIG5[i], 1, &f->out);
+	EXPECT(f, FANTI_UTF8);
+}
+
+/*
+ * What Big5 lacks (a simplified-only character, an emoji) becomes a
+ * visible '?', never a broken sequence; what it cannot decode, U+FFFD.
+ */
+static void test_big5_lacks_character(void **state)
+{
+	struct fixture *f = *state;
+
+	charset_conv_set(f->cv, f->big5);
+	ENCODE(f, "a" MEN_UTF8 "b" EMOJI FANTI_UTF8);
+	EXPECT(f, "a?b?" FANTI_BIG5);
+	/* GBK has the simplified one. */
+	charset_conv_set(f->cv, f->gbk);
+	ENCODE(f, MEN_UTF8 EMOJI);
+	EXPECT(f, "\xc3\xc7?");
+	charset_conv_set(f->cv, f->big5);
+	DECODE(f, "\xff"
+		  "a\xc1 x");
+	EXPECT(f, REPL "a" REPL " x");
+}
+
+/*
+ * A stateful encoding (ISO-2022-JP shifts with escapes) passes the
+ * table's checks, so each piece must end unshifted to be shared, and a
+ * lacking character's '?' must be written in ASCII, not while shifted.
+ */
+static void test_pieces_end_unshifted(void **state)
+{
+	struct fixture *f = *state;
+
+	charset_conv_set(f->cv, lookup("iso-2022-jp"));
+	ENCODE(f, "a" NIHON_UTF8);
+	EXPECT(f, "a\x1b$BF|K\\\x1b(B");
+	ENCODE(f, "\xe6\x97\xa5" EMOJI "\xe6\x9c\xac");
+	EXPECT(f, "\x1b$BF|\x1b(B?\x1b$BK\\\x1b(B");
+}
+
 /* Freeing NULL does nothing. */
 static void test_free_null(void **state)
 {
@@ -262,10 +393,39 @@ static void test_free_null(void **state)
 	charset_conv_free(NULL);
 }
 
+/*
+ * The table holds CHARSET_MAX encodings for the life of the process:
+ * past that a new name is refused, and those already in still work.
+ */
+static void test_table_full(void **state)
+{
+	static const char *const names[] = {
+		"latin1", "koi8-r",     "cp1251",     "iso-8859-15",
+		"cp437",  "euc-jp",     "euc-kr",     "euc-tw",
+		"cp1252", "iso-8859-2", "iso-8859-5", "iso-8859-7",
+		"cp850",  "cp866",      "gb18030",    "koi8-u",
+	};
+	struct fixture *f = *state;
+	const struct charset *cs = NULL;
+	size_t i = 0;
+
+	while (i < ARRAY_LEN(names) &&
+	       charset_lookup(names[i], &cs) == CHARSET_OK)
+		i++;
+	assert_true(i < ARRAY_LEN(names));
+	assert_int_equal(charset_lookup(names[i], &cs), CHARSET_TOO_MANY);
+	/* Unknown is still unknown, not "too many". */
+	assert_int_equal(charset_lookup("klingon", &cs), CHARSET_UNKNOWN);
+	assert_ptr_equal(lookup("BIG5"), f->big5);
+	assert_ptr_equal(lookup(names[0]), lookup("LATIN1"));
+	assert_int_equal(charset_index(lookup(names[i - 1])), CHARSET_MAX - 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_names, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_gbk_round_trip, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_gbk_split, setup,
@@ -284,7 +444,18 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_long_input, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_big5_round_trip, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_big5_split, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_big5_lacks_character,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pieces_end_unshifted,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_free_null, setup,
+						teardown),
+		/* Last: it fills the table this process keeps. */
+		cmocka_unit_test_setup_teardown(test_table_full, setup,
 						teardown),
 	};
 

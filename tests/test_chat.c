@@ -812,7 +812,7 @@ static void test_who_empty(void **state)
 	assert_string_equal(who_text(f), "0 online:\n");
 }
 
-/* References: recipients and history hold one each; alt goes with the last. */
+/* References: recipients and history hold one each; renderings go with the last. */
 static void test_refcounts(void **state)
 {
 	struct fixture *f = *state;
@@ -827,12 +827,23 @@ static void test_refcounts(void **state)
 	msg = f->rec[1].got[0];
 	assert_ptr_equal(f->rec[2].got[0], msg);
 	assert_int_equal(msg->refs, 3);
-	/* A recipient keeps another encoding; it is freed with the message. */
+	/*
+	 * Recipients keep other encodings and languages, one rendering per
+	 * (voice, encoding); they are freed with the message.
+	 */
 	assert_null(chat_msg_rendering(msg, NULL, 1));
 	chat_msg_keep(msg, NULL, 1, xstrdup("first in GBK"), 12);
 	assert_string_equal(chat_msg_rendering(msg, NULL, 1)->bytes,
 			    "first in GBK");
+	assert_int_equal(chat_msg_rendering(msg, NULL, 1)->len, 12);
+	assert_null(chat_msg_rendering(msg, NULL, 2));
+	chat_msg_keep(msg, NULL, 2, xstrdup("first in Big5"), 13);
+	assert_string_equal(chat_msg_rendering(msg, NULL, 2)->bytes,
+			    "first in Big5");
+	assert_string_equal(chat_msg_rendering(msg, NULL, 1)->bytes,
+			    "first in GBK");
 	assert_null(chat_msg_rendering(msg, msg, 1));
+	assert_null(chat_msg_rendering(msg, NULL, 3));
 	/* Pushed out of the history by 20 newer lines. */
 	for (int i = 0; i < CHAT_HISTORY; i++) {
 		fake_now += 1;

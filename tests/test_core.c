@@ -4,7 +4,8 @@
  * transcript tests (test_transcripts.c); these check the plumbing: one
  * hand-off per call, a closed core refusing input, a failed sink closing
  * it once, output past the call's buffer kept whole and in order, long
- * chat lines shared, and --trace changing nothing the caller gets.
+ * chat lines shared, converted once per encoding and telnet-escaped, and
+ * --trace changing nothing the caller gets.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -13,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -32,6 +34,9 @@ struct rec {
 	int fail_after; /* sends accepted before send fails; -1: never */
 	bool reading;
 	unsigned timer;
+	/* The last send_shared: the message and the bytes handed over. */
+	const struct chat_msg *shared_msg;
+	const void *shared_data;
 };
 
 struct fixture {
@@ -66,8 +71,9 @@ static int sink_send_shared(void *ctx, struct chat_msg *msg, const void *data,
 {
 	struct rec *r = ctx;
 
-	(void)msg;
 	r->shared++;
+	r->shared_msg = msg;
+	r->shared_data = data;
 	return sink_send(ctx, data, len);
 }
 
@@ -283,6 +289,137 @@ static void test_long_chat_line_is_shared(void **state)
 	strbuf_fini(&other.got);
 }
 
+/*
+ * A room of UTF-8, GBK and Big5 members, two of each: a line is converted
+ * once per encoding in use and the copy shared by every member in that
+ * encoding; UTF-8 members get the line as formatted.
+ */
+static void test_chat_converted_once_per_encoding(void **state)
+{
+	/* Keys to the room: UTF-8, GBK (9 2), Big5 (9 5). */
+	static const char *const enters[] = { "4\n", "9\n2\n4\n", "9\n5\n4\n" };
+	struct fixture *f = *state;
+	struct rec r[6];
+	struct core *c[6];
+	const struct chat_msg *msg;
+	struct strbuf line;
+	size_t nalt = 0;
+
+	memset(r, 0, sizeof(r));
+	for (size_t i = 0; i < ARRAY_LEN(c); i++) {
+		r[i].fail_after = -1;
+		r[i].reading = true;
+		strbuf_init(&r[i].got);
+		c[i] = core_new((unsigned)i + 2, f->catalog, &f->env, &sink,
+				&r[i]);
+		core_start(c[i]);
+		assert_int_equal(core_feed(c[i], enters[i / 2],
+					   strlen(enters[i / 2])),
+				 0);
+	}
+	/* Long enough to be shared in GBK and Big5 too: "中文" 80 times. */
+	strbuf_init(&line);
+	for (int i = 0; i < 80; i++)
+		strbuf_append_str(&line, "中文");
+	strbuf_append_char(&line, '\n');
+	assert_int_equal(feed(f, "4\n"), 0);
+	assert_int_equal(feed(f, line.data), 0);
+	msg = r[0].shared_msg;
+	assert_non_null(msg);
+	for (size_t i = 0; i < ARRAY_LEN(c); i++)
+		assert_ptr_equal(r[i].shared_msg, msg);
+	assert_ptr_equal(r[0].shared_data, msg->text);
+	assert_ptr_equal(r[1].shared_data, msg->text);
+	assert_ptr_equal(r[2].shared_data, r[3].shared_data);
+	assert_ptr_equal(r[4].shared_data, r[5].shared_data);
+	assert_ptr_not_equal(r[2].shared_data, r[4].shared_data);
+	nalt = msg->n_renderings;
+	assert_int_equal(nalt, 2);
+	/* 中 and 文 in GBK and in Big5. */
+	assert_non_null(
+		memmem(r[2].got.data, r[2].got.len, "\xd6\xd0\xce\xc4", 4));
+	assert_non_null(
+		memmem(r[4].got.data, r[4].got.len, "\xa4\xa4\xa4\xe5", 4));
+	for (size_t i = 0; i < ARRAY_LEN(c); i++) {
+		core_free(c[i]);
+		strbuf_fini(&r[i].got);
+	}
+	strbuf_fini(&line);
+}
+
+/*
+ * The English menus with the language menu's key 3 switching to Latin-1
+ * too, in a file of their own under /tmp (removed again). The caller
+ * owns the catalog.
+ */
+static struct menu_catalog *load_latin1_menus(void)
+{
+	static const char from[] = "\"3\": {language: en}";
+	static const char to[] = "\"3\": {language: en, charset: latin1}";
+	char path[] = "/tmp/test_core.XXXXXX";
+	struct menu_catalog *cat;
+	struct strbuf text;
+	char buf[4096];
+	const char *at;
+	size_t n;
+	FILE *fp = fopen(MENUS_DIR "/en.yaml", "r");
+	int fd;
+
+	assert_non_null(fp);
+	strbuf_init(&text);
+	while ((n = fread(buf, 1, sizeof(buf), fp)) > 0)
+		strbuf_append(&text, buf, n);
+	fclose(fp);
+	at = strstr(text.data, from);
+	assert_non_null(at);
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	fp = fdopen(fd, "w");
+	assert_non_null(fp);
+	fwrite(text.data, 1, (size_t)(at - text.data), fp);
+	fputs(to, fp);
+	fputs(at + strlen(from), fp);
+	assert_int_equal(fclose(fp), 0);
+	cat = test_menus_load(path);
+	unlink(path);
+	strbuf_fini(&text);
+	assert_non_null(cat);
+	return cat;
+}
+
+/*
+ * Latin-1 writes "ÿ" as 0xff, telnet's IAC. A chat line is sent without
+ * the telnet encoder, so the copy converted for Latin-1 members holds
+ * IAC IAC, or the caller's telnet would take the rest for a command.
+ */
+static void test_converted_chat_doubles_iac(void **state)
+{
+	struct fixture *f = *state;
+	struct menu_catalog *cat = load_latin1_menus();
+	struct session_env env = { .room = f->room };
+	struct rec a = { .fail_after = -1, .reading = true };
+	struct rec b = { .fail_after = -1, .reading = true };
+	struct core *ca, *cb;
+
+	strbuf_init(&a.got);
+	strbuf_init(&b.got);
+	ca = core_new(2, cat, &env, &sink, &a);
+	cb = core_new(3, cat, &env, &sink, &b);
+	core_start(ca);
+	core_start(cb);
+	assert_int_equal(core_feed(ca, "9\n3\n4\n", 6), 0);
+	assert_int_equal(core_feed(cb, "4\n", 2), 0);
+	strbuf_reset(&a.got);
+	/* "ÿ!" */
+	assert_int_equal(core_feed(cb, "\xc3\xbf!\n", 4), 0);
+	assert_non_null(memmem(a.got.data, a.got.len, ": \xff\xff!\r\n", 6));
+	core_free(ca);
+	core_free(cb);
+	menu_catalog_unref(cat);
+	strbuf_fini(&a.got);
+	strbuf_fini(&b.got);
+}
+
 /* Character mode, the room, /op, /wire, GBK, the room again. */
 static const char script[] = "\xff\xfd\x01\xff\xfd\x03"
 			     "4"
@@ -371,6 +508,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_failed_sink_closes_once,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_long_chat_line_is_shared,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_chat_converted_once_per_encoding, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_converted_chat_doubles_iac,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_trace_changes_nothing,
 						setup, teardown),

@@ -313,6 +313,43 @@ static void test_gbk_switch(void **state)
 	assert_false(e2e_contains(&f->got, "退出", strlen("退出")));
 }
 
+/*
+ * Key 9 then 5: 繁體中文 in Big5, an encoding only the menu files name.
+ * The main menu comes back in Big5 bytes, and a line typed in Big5 is
+ * read as Big5: "3" then Enter hangs up with the Big5 goodbye.
+ */
+static void test_big5_switch(void **state)
+{
+	struct fixture *f = *state;
+	char menu[32], bye[32];
+	char *in = (char *)"結束通話", *out = menu;
+	size_t inleft = strlen(in), outleft = sizeof(menu);
+	size_t menu_len, bye_len;
+	iconv_t cd = iconv_open("BIG5", "UTF-8");
+
+	assert_true(cd != (iconv_t)-1);
+	assert_true(iconv(cd, &in, &inleft, &out, &outleft) != (size_t)-1);
+	menu_len = (size_t)(out - menu);
+	in = (char *)"再見";
+	inleft = strlen(in);
+	out = bye;
+	outleft = sizeof(bye);
+	assert_true(iconv(cd, &in, &inleft, &out, &outleft) != (size_t)-1);
+	bye_len = (size_t)(out - bye);
+	iconv_close(cd);
+
+	dial(f, "10086");
+	e2e_send_str(f->fd, "9\r\n");
+	assert_true(e2e_expect_str(f->fd, &f->got, "Big5"));
+	strbuf_reset(&f->got);
+	e2e_send_str(f->fd, "5\r\n");
+	assert_true(e2e_expect(f->fd, &f->got, menu, menu_len));
+	assert_false(e2e_contains(&f->got, "結束通話", strlen("結束通話")));
+	strbuf_reset(&f->got);
+	e2e_send_str(f->fd, "3\r\n");
+	assert_true(e2e_expect(f->fd, &f->got, bye, bye_len));
+}
+
 static void test_timeouts_hang_up(void **state)
 {
 	struct fixture *f = *state;
@@ -1247,6 +1284,8 @@ int main(void)
 			test_iac_escaped_and_binary_input_survives, setup,
 			teardown),
 		cmocka_unit_test_setup_teardown(test_gbk_switch, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_big5_switch, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_timeouts_hang_up,
 						setup_quick, teardown),

@@ -83,8 +83,13 @@ static const struct bad_case bad_cases[] = {
 	  { ":16:12: key \"9\" has an empty action (expected goto, language or "
 	    "charset)" } },
 	{ "bad_charset.yaml",
-	  { ":16:36: key \"2\" has unknown charset \"latin1\" (expected utf-8 "
-	    "or gbk)" } },
+	  { ":16:36: key \"2\" has unknown charset \"klingon\" (iconv does not "
+	    "know it; iconv -l lists the names it does)" } },
+	{ "bad_charset_kinds.yaml",
+	  { ":16:22: key \"1\": charset \"gbk//IGNORE\" is not an encoding name "
+	    "(ASCII letters, digits, \"-\", \"_\", \".\", \":\")",
+	    ":17:36: key \"2\": charset \"UTF-16\" does not keep ASCII as it is "
+	    "(keys, Enter and telnet need it)" } },
 	{ "bad_no_text.yaml", { ":13:3: menu \"main\" has no text" } },
 	{ "bad_text_type.yaml",
 	  { ":15:7: text of menu \"main\" must be a string (got a sequence)" } },
@@ -226,6 +231,15 @@ static void write_tmp(struct fixture *f, const char *head, const char *body)
 	assert_int_equal(fclose(fp), 0);
 }
 
+/* The encoding called name, which the test expects iconv to know. */
+static const struct charset *charset_named(const char *name)
+{
+	const struct charset *cs = NULL;
+
+	assert_int_equal(charset_lookup(name, &cs), CHARSET_OK);
+	return cs;
+}
+
 /* Returns the key's action in a menu, failing the test if it is missing. */
 static const struct menu_action *key_action(const struct menu *menu,
 					    const char *key)
@@ -261,18 +275,26 @@ static void check_default_set(const struct menu_catalog *cat,
 	lang = menu_set_find(set, "language");
 	assert_ptr_equal(a->target, lang);
 
-	/* The language menu: its three keys, then the global 0, * and #. */
-	assert_int_equal(lang->nkeys, 6);
+	/* The language menu: its five keys, then the global 0, * and #. */
+	assert_int_equal(lang->nkeys, 8);
 	a = key_action(lang, "1");
 	assert_int_equal(a->type, MENU_ACTION_LANGUAGE);
 	assert_string_equal(a->language, "zh-CN");
-	assert_int_equal(a->charset, CHARSET_UTF8);
+	assert_ptr_equal(a->charset, charset_utf8());
 	a = key_action(lang, "2");
 	assert_string_equal(a->language, "zh-CN");
-	assert_int_equal(a->charset, CHARSET_GBK);
+	assert_ptr_equal(a->charset, charset_named("gbk"));
 	a = key_action(lang, "3");
 	assert_string_equal(a->language, "en");
-	assert_int_equal(a->charset, -1);
+	assert_null(a->charset);
+	assert_non_null(menu_catalog_find(cat, a->language));
+	a = key_action(lang, "4");
+	assert_string_equal(a->language, "zh-TW");
+	assert_ptr_equal(a->charset, charset_utf8());
+	a = key_action(lang, "5");
+	assert_string_equal(a->language, "zh-TW");
+	assert_ptr_equal(a->charset, charset_named("big5"));
+	assert_string_equal(charset_name(a->charset), "big5");
 	assert_non_null(menu_catalog_find(cat, a->language));
 	for (size_t m = 0; m < set->nmenus; m++) {
 		const struct menu *menu = &set->menus[m];
@@ -290,19 +312,22 @@ static void check_default_set(const struct menu_catalog *cat,
 				 menu_text_name(i));
 }
 
-/* Both default sets load from menus/ with the documented graph. */
+/* The three default sets load from menus/ with the documented graph. */
 static void test_default_sets(void **state)
 {
 	struct fixture *f = *state;
 
 	load_good(f, MENUS_DIR);
-	assert_int_equal(f->cat->nsets, 2);
-	/* Sorted by file name: en.yaml before zh-CN.yaml. */
+	assert_int_equal(f->cat->nsets, 3);
+	/* Sorted by file name: en.yaml, zh-CN.yaml, zh-TW.yaml. */
 	assert_string_equal(f->cat->sets[0].language, "en");
 	assert_string_equal(f->cat->sets[1].language, "zh-CN");
 	assert_string_equal(f->cat->sets[1].label, "中文");
+	assert_string_equal(f->cat->sets[2].language, "zh-TW");
+	assert_string_equal(f->cat->sets[2].label, "繁體中文");
 	check_default_set(f->cat, "zh-CN", "感谢您的来电,再见!\n");
 	check_default_set(f->cat, "en", "Thank you for calling. Goodbye!\n");
+	check_default_set(f->cat, "zh-TW", "感謝您的來電，再見！\n");
 	assert_ptr_equal(menu_catalog_default(f->cat, "zh-CN"),
 			 &f->cat->sets[1]);
 	assert_ptr_equal(menu_catalog_default(f->cat, "fr"), &f->cat->sets[0]);
@@ -329,12 +354,41 @@ static void check_text_fits(const char *text)
 	}
 }
 
+/*
+ * Key 8 before any Enter: the wire text with its "none yet" texts in
+ * place, the one line filled from two texts, fits as well.
+ */
+static void check_wire_fits(const struct menu_set *set)
+{
+	const char *vars[] = {
+		"enter",     menu_set_text_of(set, MENU_TEXT_WIRE_NO_ENTER),
+		"backspace", menu_set_text_of(set, MENU_TEXT_WIRE_NO_BACKSPACE),
+		NULL,
+	};
+	struct strbuf sb;
+	char *p;
+
+	strbuf_init(&sb);
+	assert_non_null(vars[1]);
+	assert_non_null(vars[3]);
+	menu_expand(menu_set_text_of(set, MENU_TEXT_WIRE), vars, &sb);
+	/* The "none yet" texts end in a newline of their own. */
+	while ((p = strstr(sb.data, "\n\n")) != NULL)
+		memmove(p, p + 1, strlen(p + 1) + 1);
+	check_text_fits(sb.data);
+	strbuf_fini(&sb);
+}
+
 /* Every default text ends with a newline and fits an 80-column terminal. */
 static void test_default_texts_fit(void **state)
 {
 	struct fixture *f = *state;
 
 	load_good(f, MENUS_DIR);
+	/* Every set, the three named ones among them. */
+	assert_non_null(menu_catalog_find(f->cat, "zh-CN"));
+	assert_non_null(menu_catalog_find(f->cat, "en"));
+	assert_non_null(menu_catalog_find(f->cat, "zh-TW"));
 	for (size_t s = 0; s < f->cat->nsets; s++) {
 		const struct menu_set *set = &f->cat->sets[s];
 
@@ -342,7 +396,116 @@ static void test_default_texts_fit(void **state)
 			check_text_fits(set->menus[m].text);
 		for (size_t t = 0; t < set->ntexts; t++)
 			check_text_fits(set->texts[t].text);
+		check_wire_fits(set);
 	}
+}
+
+/*
+ * Fails unless text survives a round trip through cs: a character the
+ * encoding lacks would reach a caller as '?'.
+ */
+static void check_text_encodes(const char *language, const char *text,
+			       const struct charset *cs)
+{
+	struct charset_conv *cv = charset_conv_new(cs);
+	struct strbuf there, back;
+
+	strbuf_init(&there);
+	strbuf_init(&back);
+	charset_encode(cv, text, strlen(text), &there);
+	charset_decode(cv, there.data, there.len, &back);
+	if (back.len != strlen(text) || memcmp(back.data, text, back.len) != 0)
+		fail_msg("%s in %s loses characters: %s", language,
+			 charset_name(cs), text);
+	strbuf_fini(&there);
+	strbuf_fini(&back);
+	charset_conv_free(cv);
+}
+
+/* Checks every menu and text of a set in one encoding. */
+static void check_set_encodes(const struct menu_set *set,
+			      const struct charset *cs)
+{
+	for (size_t m = 0; m < set->nmenus; m++)
+		check_text_encodes(set->language, set->menus[m].text, cs);
+	for (size_t t = 0; t < set->ntexts; t++)
+		check_text_encodes(set->language, set->texts[t].text, cs);
+}
+
+/* The encodings the catalog's keys switch to, UTF-8 first. */
+static size_t offered_charsets(const struct menu_catalog *cat,
+			       const struct charset **offered)
+{
+	size_t n = 0;
+
+	offered[n++] = charset_utf8();
+	for (size_t s = 0; s < cat->nsets; s++)
+		for (size_t m = 0; m < cat->sets[s].nmenus; m++) {
+			const struct menu *menu = &cat->sets[s].menus[m];
+
+			for (size_t k = 0; k < menu->nkeys; k++) {
+				const struct charset *cs =
+					menu->keys[k].action.charset;
+				size_t i = 0;
+
+				while (i < n && offered[i] != cs)
+					i++;
+				if (cs != NULL && i == n)
+					offered[n++] = cs;
+			}
+		}
+	return n;
+}
+
+/*
+ * Checks the set a language key leads to in the encoding it switches to
+ * or, for a key that keeps the caller's, in every encoding offered.
+ */
+static void check_key_encodes(const struct menu_catalog *cat,
+			      const struct menu_set *from,
+			      const struct menu_action *a,
+			      const struct charset *const *offered, size_t n)
+{
+	const struct menu_set *to = from;
+
+	if (a->type != MENU_ACTION_LANGUAGE)
+		return;
+	if (a->language != NULL)
+		to = menu_catalog_find(cat, a->language);
+	assert_non_null(to);
+	if (a->charset != NULL) {
+		check_set_encodes(to, a->charset);
+		return;
+	}
+	for (size_t i = 0; i < n; i++)
+		check_set_encodes(to, offered[i]);
+}
+
+/*
+ * Every default text can be shown in every encoding a caller can hear it
+ * in: the one a language key switches to with the set, or, for a key
+ * that keeps the caller's (English), any the menus offer. So the Big5
+ * caller who picks English sees no '?' (en.yaml holds no simplified-only
+ * character), nor the GBK caller 繁體中文 in the language menu.
+ */
+static void test_default_texts_encodable(void **state)
+{
+	struct fixture *f = *state;
+	const struct charset *offered[CHARSET_MAX];
+	size_t n;
+
+	load_good(f, MENUS_DIR);
+	n = offered_charsets(f->cat, offered);
+	assert_int_equal(n, 3); /* utf-8, gbk, big5 */
+	for (size_t s = 0; s < f->cat->nsets; s++)
+		for (size_t m = 0; m < f->cat->sets[s].nmenus; m++) {
+			const struct menu *menu = &f->cat->sets[s].menus[m];
+
+			for (size_t k = 0; k < menu->nkeys; k++)
+				check_key_encodes(f->cat, &f->cat->sets[s],
+						  &menu->keys[k].action,
+						  offered, n);
+		}
 }
 
 /*
@@ -358,12 +521,16 @@ static void test_default_single_file(void **state)
 	assert_int_equal(f->cat->nsets, 1);
 	assert_string_equal(f->cat->sets[0].path, MENUS_DIR "/zh-CN.yaml");
 	assert_null(menu_catalog_find(f->cat, "en"));
-	assert_int_equal(f->errs.nwarnings, 1);
+	/* Keys 3 (English), 4 and 5 (繁體中文). */
+	assert_int_equal(f->errs.nwarnings, 3);
 	w = &f->errs.warnings[0];
 	assert_string_equal(w->file, MENUS_DIR "/zh-CN.yaml");
 	assert_true(w->line > 0 && w->col > 0);
 	assert_non_null(strstr(w->message, "key \"3\" switches to language "
 					   "\"en\", which is not loaded"));
+	assert_non_null(strstr(f->errs.warnings[2].message,
+			       "key \"5\" switches to language \"zh-TW\", "
+			       "which is not loaded"));
 }
 
 /* A service text that leaves out a field it is given: a warning. */
@@ -456,10 +623,10 @@ static void test_good_minimal(void **state)
 	a = key_action(main_menu, "8");
 	assert_int_equal(a->type, MENU_ACTION_LANGUAGE);
 	assert_string_equal(a->language, "fr");
-	assert_int_equal(a->charset, -1);
+	assert_null(a->charset);
 	a = key_action(main_menu, "9");
 	assert_null(a->language);
-	assert_int_equal(a->charset, CHARSET_GBK);
+	assert_ptr_equal(a->charset, charset_named("gbk"));
 	assert_int_equal(key_action(main_menu, "\"")->flow, MENU_FLOW_QUERY);
 	assert_int_equal(key_action(sub, "五")->flow, MENU_FLOW_RECHARGE);
 	assert_int_equal(main_menu->nkeys, 9);
@@ -492,10 +659,40 @@ static void test_dir_languages(void **state)
 	assert_ptr_equal(menu_catalog_find(f->cat, a->language), bb);
 	a = key_action(aa->start, "2");
 	assert_ptr_equal(menu_catalog_find(f->cat, a->language), bb);
-	assert_int_equal(a->charset, CHARSET_GBK);
+	assert_ptr_equal(a->charset, charset_named("gbk"));
 	a = key_action(bb->start, "1");
 	assert_ptr_equal(menu_catalog_find(f->cat, a->language), aa);
-	assert_int_equal(a->charset, CHARSET_UTF8);
+	assert_ptr_equal(a->charset, charset_utf8());
+}
+
+/*
+ * A charset may be any encoding iconv knows, spelt in any case, with or
+ * without its dash: a new language needs no new code.
+ */
+static void test_any_charset(void **state)
+{
+	struct fixture *f = *state;
+	const struct menu *main_menu;
+	const struct charset *big5;
+
+	write_tmp(f, file_head,
+		  "    text: \"Main\\n\"\n"
+		  "    keys:\n"
+		  "      \"1\": {charset: big5}\n"
+		  "      \"2\": {charset: BIG5}\n"
+		  "      \"3\": {charset: Big-5}\n"
+		  "      \"4\": {charset: UTF8}\n"
+		  "      \"5\": {charset: euc-kr}\n");
+	load_good(f, f->tmp);
+	main_menu = f->cat->sets[0].start;
+	big5 = key_action(main_menu, "1")->charset;
+	assert_non_null(big5);
+	assert_string_equal(charset_name(big5), "big5");
+	assert_ptr_equal(key_action(main_menu, "2")->charset, big5);
+	assert_ptr_equal(key_action(main_menu, "3")->charset, big5);
+	assert_ptr_equal(key_action(main_menu, "4")->charset, charset_utf8());
+	assert_string_equal(charset_name(key_action(main_menu, "5")->charset),
+			    "euc-kr");
 }
 
 /* --- broken files ---------------------------------------------------- */
@@ -751,6 +948,12 @@ static void test_dot_defaults(void **state)
 			   "[label=\"1 utf-8\"];");
 	assert_contains(f, "\"en/language\" -> \"en/main\" [label=\"#\", "
 			   "style=dashed];");
+	assert_contains(f, "subgraph cluster_2 {\n\t\tlabel=\"繁體中文 "
+			   "(zh-TW)\";");
+	assert_contains(f, "\"zh-CN/language\" -> \"zh-TW/main\" "
+			   "[label=\"5 big5\"];");
+	assert_contains(f, "\"zh-TW/language\" -> \"zh-CN/main\" "
+			   "[label=\"2 gbk\"];");
 }
 
 /* The DOT writer escapes quotes and draws languages that are not loaded. */
@@ -796,11 +999,13 @@ static const struct CMUnitTest fixed_tests[] = {
 	TEST(test_expand),
 	TEST(test_default_sets),
 	TEST(test_default_texts_fit),
+	TEST(test_default_texts_encodable),
 	TEST(test_default_single_file),
 	TEST(test_text_without_its_field),
 	TEST(test_default_dir_no_warning),
 	TEST(test_good_minimal),
 	TEST(test_dir_languages),
+	TEST(test_any_charset),
 	TEST(test_dir_unknown_language),
 	TEST(test_dir_duplicate_language),
 	TEST(test_dir_empty),

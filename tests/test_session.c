@@ -28,7 +28,7 @@ struct sink {
 	enum lineedit_input input;
 	unsigned timer;
 	int timer_sets;
-	enum charset charset;
+	const struct charset *charset;
 	int closes;
 	int sends; /* send_now calls: a chat batch composed */
 	const char *reason;
@@ -54,7 +54,7 @@ static void sink_set_timer(void *ctx, unsigned seconds)
 	k->timer_sets++;
 }
 
-static void sink_set_charset(void *ctx, enum charset cs)
+static void sink_set_charset(void *ctx, const struct charset *cs)
 {
 	((struct sink *)ctx)->charset = cs;
 }
@@ -68,8 +68,10 @@ static void sink_notify(void *ctx, const char *text, size_t len)
 static void sink_deliver(void *ctx, struct chat_msg *msg, const void *voice)
 {
 	const struct chat_rendering *r =
-		voice != NULL ? chat_msg_rendering(msg, voice, CHARSET_UTF8)
-			      : NULL;
+		voice != NULL
+			? chat_msg_rendering(msg, voice,
+					     (int)charset_index(charset_utf8()))
+			: NULL;
 
 	assert_true(voice == NULL || r != NULL);
 	if (r != NULL)
@@ -487,18 +489,20 @@ static void test_language_switch(void **state)
 static void test_charset_switch(void **state)
 {
 	struct sink *k = *state;
+	const struct charset *gbk = NULL;
 
+	assert_int_equal(charset_lookup("gbk", &gbk), CHARSET_OK);
 	key(k, "9");
 	key(k, "2");
-	assert_int_equal(k->charset, CHARSET_GBK);
-	assert_int_equal(session_charset(k->session), CHARSET_GBK);
+	assert_ptr_equal(k->charset, gbk);
+	assert_ptr_equal(session_charset(k->session), gbk);
 	assert_string_equal(session_menu(k->session)->name, "main");
 	key(k, "9");
 	key(k, "3"); /* English keeps the charset */
-	assert_int_equal(session_charset(k->session), CHARSET_GBK);
+	assert_ptr_equal(session_charset(k->session), gbk);
 	key(k, "9");
 	key(k, "1");
-	assert_int_equal(k->charset, CHARSET_UTF8);
+	assert_ptr_equal(k->charset, charset_utf8());
 	assert_string_equal(session_set(k->session)->language, "zh-CN");
 }
 

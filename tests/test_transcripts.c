@@ -279,14 +279,19 @@ static size_t render_command(const unsigned char *p, size_t len,
 	return 1;
 }
 
-/* Appends one line on the wire as one line of the transcript. */
-static void render_line(char who, const char *data, size_t len, bool gbk,
-			struct strbuf *out)
+/*
+ * Appends one line on the wire as one line of the transcript, marked
+ * "(gbk) " or "(big5) " when it was decoded from that encoding.
+ */
+static void render_line(char who, const char *data, size_t len,
+			const struct charset *decoded, struct strbuf *out)
 {
 	const unsigned char *p = (const unsigned char *)data;
 	size_t i = 0;
 
-	strbuf_printf(out, "%c< %s", who, gbk ? "(gbk) " : "");
+	strbuf_printf(out, "%c< ", who);
+	if (decoded != NULL)
+		strbuf_printf(out, "(%s) ", charset_name(decoded));
 	while (i < len) {
 		uint32_t cp;
 		size_t n;
@@ -336,39 +341,61 @@ static void render_line(char who, const char *data, size_t len, bool gbk,
 }
 
 /*
- * Decodes a line a GBK caller got into gbk; false unless all of it is
- * GBK text (no telnet command, nothing undecodable).
+ * Decodes a line a caller got in encoding cs into text; false unless all
+ * of it is text in that encoding (no telnet command, nothing undecodable).
  */
-static bool decode_gbk(const char *data, size_t len, struct strbuf *gbk)
+static bool decode_line(const struct charset *cs, const char *data, size_t len,
+			struct strbuf *text)
 {
 	struct charset_conv *cv;
 
 	if (memchr(data, 0xff, len) != NULL)
 		return false;
-	cv = charset_conv_new(CHARSET_GBK);
-	charset_decode(cv, data, len, gbk);
+	cv = charset_conv_new(cs);
+	charset_decode(cv, data, len, text);
 	charset_conv_free(cv);
-	return gbk->len > 0 &&
-	       memmem(gbk->data, gbk->len, "\xef\xbf\xbd", 3) == NULL;
+	return text->len > 0 &&
+	       memmem(text->data, text->len, "\xef\xbf\xbd", 3) == NULL;
+}
+
+/*
+ * The encoding a caller's lines that are not UTF-8 are read in: theirs,
+ * or GBK if they are back in UTF-8 (the lines came before the switch).
+ */
+static const struct charset *caller_charset(const struct caller *c)
+{
+	const struct charset *cs = core_charset(c->core);
+
+	if (charset_is_utf8(cs) && charset_lookup("gbk", &cs) != CHARSET_OK)
+		fail_msg("iconv does not know GBK");
+	return cs;
 }
 
 /*
  * Appends what a caller got, a transcript line per line on the wire. A
- * line that is not UTF-8 but GBK is shown decoded, marked "(gbk)".
+ * line that is not UTF-8 but text in the caller's encoding is shown
+ * decoded, marked with the encoding: "(gbk)", "(big5)".
  */
-static void render(char who, const char *data, size_t len, struct strbuf *out)
+static void render(const struct caller *c, const char *data, size_t len,
+		   struct strbuf *out)
 {
 	while (len > 0) {
 		const char *nl = memchr(data, '\n', len);
 		size_t n = nl != NULL ? (size_t)(nl - data) + 1 : len;
-		struct strbuf gbk;
+		const struct charset *cs = NULL;
+		struct strbuf text;
 
-		strbuf_init(&gbk);
-		if (!utf8_is_valid(data, n) && decode_gbk(data, n, &gbk))
-			render_line(who, gbk.data, gbk.len, true, out);
+		strbuf_init(&text);
+		if (!utf8_is_valid(data, n)) {
+			cs = caller_charset(c);
+			if (!decode_line(cs, data, n, &text))
+				cs = NULL;
+		}
+		if (cs != NULL)
+			render_line(c->name, text.data, text.len, cs, out);
 		else
-			render_line(who, data, n, false, out);
-		strbuf_fini(&gbk);
+			render_line(c->name, data, n, NULL, out);
+		strbuf_fini(&text);
 		data += n;
 		len -= n;
 	}
@@ -384,7 +411,7 @@ static void render_step(void)
 	for (size_t i = 0; i < ncallers; i++) {
 		struct caller *c = &callers[i];
 
-		render(c->name, c->got.data, c->got.len, &transcript);
+		render(c, c->got.data, c->got.len, &transcript);
 		strbuf_reset(&c->got);
 	}
 }
@@ -838,9 +865,11 @@ static int teardown(void **state)
 /* Every .in under tests/transcripts has its row here, and every row a file. */
 static const char *const names[] = {
 	"ayt",
+	"big5",
 	"chat_join_leave",
 	"chat_languages",
 	"chat_redraw",
+	"chat_three_encodings",
 	"ctrl_c_char",
 	"ctrl_c_line",
 	"editing_char",

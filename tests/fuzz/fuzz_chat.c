@@ -8,10 +8,11 @@
  * of text. Members join, leave, say, /me, /msg, rename, ask /who, the
  * server sends notices, and the clock moves. Some members act from inside
  * a delivery (leave, make another leave, say, join someone new), keep
- * references to messages, or keep renderings like a GBK caller: the
- * re-entrant paths of the room's queue. Every member's line handed out
- * must be one clean line ending in CR LF; every field of the room's own
- * lines clean text.
+ * references to messages, or keep renderings like a GBK or a Big5
+ * caller (two encodings, two renderings in one message): the re-entrant
+ * paths of the room's queue. Every member's line handed out must be one
+ * clean line ending in CR LF; every field of the room's own lines clean
+ * text.
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -45,8 +46,8 @@ enum hook {
 struct fmember {
 	struct chat_member *m; /* NULL: the slot is free */
 	enum hook hook;
-	bool gbk;     /* keeps a rendering in the message like a GBK caller */
-	bool joining; /* the history arrives before join returns */
+	unsigned alt_key; /* 0: UTF-8; else keeps a rendering under this key */
+	bool joining;     /* the history arrives before join returns */
 	struct chat_msg *kept[FUZZ_KEEP];
 	size_t nkept;
 	size_t received;
@@ -90,8 +91,8 @@ static void drop_kept(struct fmember *f)
 	f->nkept = 0;
 }
 
-/* Removes the member in slot i, if any. */
-static void leave(size_t i, enum chat_leave why)
+/* Removes the member in slot i, if any; reason (any bytes) for a kick. */
+static void leave_kicked(size_t i, enum chat_leave why, const char *reason)
 {
 	struct fmember *f = &members[i];
 	struct chat_member *m = f->m;
@@ -100,19 +101,28 @@ static void leave(size_t i, enum chat_leave why)
 		return;
 	/* Hooks run during the leave must see the slot empty already. */
 	f->m = NULL;
-	chat_room_leave(room, m, why);
+	if (reason != NULL)
+		chat_room_leave_kicked(room, m, "op", reason);
+	else
+		chat_room_leave(room, m, why);
 	drop_kept(f);
 }
 
+/* Removes the member in slot i, if any. */
+static void leave(size_t i, enum chat_leave why)
+{
+	leave_kicked(i, why, NULL);
+}
+
 /* Puts a member in slot i, unless it is taken. */
-static void join(size_t i, const char *nick, enum hook hook, bool gbk)
+static void join(size_t i, const char *nick, enum hook hook, unsigned alt_key)
 {
 	struct fmember *f = &members[i];
 
 	if (f->m != NULL || f->joining)
 		return;
 	f->hook = hook;
-	f->gbk = gbk;
+	f->alt_key = alt_key;
 	f->joining = true;
 	f->m = chat_room_join(room, nick, &fuzz_ops, f);
 	f->joining = false;
@@ -141,8 +151,19 @@ static void fuzz_deliver(void *ctx, struct chat_msg *msg)
 		check_clean(msg->body, strlen(msg->body));
 	}
 	f->received++;
-	if (f->gbk && chat_msg_rendering(msg, f, 1) == NULL)
-		chat_msg_keep(msg, f, 1, xstrdup(msg->body), strlen(msg->body));
+	if (f->alt_key != 0) {
+		const char *text = msg->kind == CHAT_MSG_LINE ? msg->text
+							      : msg->body;
+		const struct chat_rendering *r =
+			chat_msg_rendering(msg, NULL, (int)f->alt_key);
+
+		if (r == NULL)
+			r = chat_msg_keep(msg, NULL, (int)f->alt_key,
+					  xstrdup(text), strlen(text));
+		FUZZ_CHECK(r->encoding == (int)f->alt_key &&
+			   r->len == strlen(text));
+		FUZZ_CHECK(memcmp(r->bytes, text, r->len) == 0);
+	}
 	if (f->nkept == FUZZ_KEEP) {
 		chat_msg_unref(f->kept[0]);
 		memmove(&f->kept[0], &f->kept[1],
@@ -171,7 +192,7 @@ static void fuzz_deliver(void *ctx, struct chat_msg *msg)
 	case HOOK_JOIN_OTHER:
 		for (size_t i = 0; i < FUZZ_MEMBERS; i++)
 			if (members[i].m == NULL && !members[i].joining) {
-				join(i, "newcomer", HOOK_SAY, false);
+				join(i, "newcomer", HOOK_SAY, 0);
 				break;
 			}
 		break;
@@ -265,13 +286,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		case 0:
 			s = take_string(data, size, &pos);
 			join(slot, (op & 0x80) ? s : NULL,
-			     (enum hook)((op >> 1) % HOOK_COUNT), op & 1);
+			     (enum hook)((op >> 1) % HOOK_COUNT),
+			     (op & 1) ? 1 + (unsigned)(slot & 1) : 0);
 			free(s);
 			break;
 		case 1:
 			s = take_string(data, size, &pos);
 			if (f->m != NULL) {
-				leave(slot, (op & 0x80) ? s : NULL);
+				leave_kicked(slot,
+					     (enum chat_leave)(
+						     (op >> 1) %
+						     CHAT_LEAVE_COUNT),
+					     (op & 0x80) ? s : NULL);
 			}
 			free(s);
 			break;

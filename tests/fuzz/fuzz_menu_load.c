@@ -120,7 +120,8 @@ static void check_set(const struct menu_set *set)
 			   menu->timeout <= MENU_TIMEOUT_MAX);
 		FUZZ_CHECK(menu->max_failures >= 1 &&
 			   menu->max_failures <= MENU_COUNT_MAX);
-		FUZZ_CHECK(menu->max_timeouts >= 1 &&
+		/* 0: one reminder, then quiet (the default menus' choice). */
+		FUZZ_CHECK(menu->max_timeouts >= 0 &&
 			   menu->max_timeouts <= MENU_COUNT_MAX);
 		for (size_t k = 0; k < menu->nkeys; k++) {
 			const struct menu_key *key = &menu->keys[k];
@@ -164,7 +165,7 @@ static void sink_set_timer(void *ctx, unsigned seconds)
 	(void)seconds;
 }
 
-static void sink_set_charset(void *ctx, enum charset cs)
+static void sink_set_charset(void *ctx, const struct charset *cs)
 {
 	(void)ctx;
 	(void)cs;
