@@ -40,9 +40,9 @@ typedef enum session_state (*session_result_fn)(
 
 struct session {
 	unsigned id;
+	enum session_state state;
 	struct session_io io;
 	const struct session_env *env;
-	enum session_state state;
 	struct menu_catalog *catalog; /* one reference held */
 	const struct menu_set *set;
 	const struct menu *menu;
@@ -50,32 +50,32 @@ struct session {
 	const struct menu **back; /* menus to go back to; NULL until the first */
 	size_t depth, back_cap;
 	const struct charset *charset; /* interned; never freed */
-	int failures;                  /* invalid keys in a row */
-	int timeouts;                  /* silences in a row */
+	const char *close_reason;
+	int failures; /* invalid keys in a row */
+	int timeouts; /* silences in a row */
 	/* Seconds of silence counted by timers that fired since the last input. */
 	unsigned silent;
 	unsigned armed; /* seconds the silence timer was last armed for */
-	bool idle_due; /* the armed timer is --max-idle's: goodbye when it fires */
-	const char *close_reason;
-	/* chat */
-	struct chat_member *member; /* in the room while not NULL */
-	bool started; /* a state has been entered: not a new call */
-	bool idle_warned;
 	/* What the room hears if the call ends in it; HUNG_UP unless set. */
 	enum chat_leave leave;
-	bool op;      /* proved the operator password with /op */
 	int op_tries; /* wrong /op passwords; SESSION_OP_TRIES ends them */
-	bool joining; /* history arriving before the banner is shown */
-	/* CHAT_HISTORY + 1 slots on session_chat_enter's stack while joining. */
-	struct chat_msg **held;
-	size_t nheld;
+	enum menu_flow info_flow; /* what an INFO request is for */
 	/* queries and recharge */
 	char account[ACCOUNT_NUMBER_LEN + 1]; /* logged in by the query, or "" */
 	char target[ACCOUNT_NUMBER_LEN +
 		    1]; /* the number being recharged, or "" */
 	char typed[ACCOUNT_NUMBER_LEN + 1]; /* a number awaiting its password */
+	bool idle_due; /* the armed timer is --max-idle's: goodbye when it fires */
+	bool started; /* a state has been entered: not a new call */
+	bool idle_warned;
+	bool op;      /* proved the operator password with /op */
+	bool joining; /* history arriving before the banner is shown */
+	/* chat */
+	struct chat_member *member; /* in the room while not NULL */
+	/* CHAT_HISTORY + 1 slots on session_chat_enter's stack while joining. */
+	struct chat_msg **held;
+	size_t nheld;
 	int64_t amount_fen;              /* an amount awaiting confirmation */
-	enum menu_flow info_flow;        /* what an INFO request is for */
 	struct account_request *pending; /* the request waited for, or NULL */
 	/* SESSION_QUEUE_MAX entries, allocated when input first waits; or NULL. */
 	struct session_queued *queued;
