@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # One scripted session against hotlined under valgrind's memcheck: every
 # menu flow (query and login, balance, usage, plan, recent recharges,
-# recharge by card and by amount, the chat room, GBK, /wire, invalid and
-# over-long entries), then SIGTERM. Passes when valgrind reports no
+# recharge by card and by amount, the chat room, GBK, Big5, /wire, invalid
+# and over-long entries), then SIGTERM. Passes when valgrind reports no
 # memory errors and "definitely lost: 0 bytes".
 #   tests/valgrind-session.sh PLAIN_HOTLINED CLIENT
 # PLAIN_HOTLINED must be built without sanitizers (valgrind cannot run an
@@ -62,6 +62,11 @@ other=$!
 call '4\nhi there\n/who\n/quit\n'
 wait "$other"
 call '9\n2\n4\n\xc4\xe3\xba\xc3\n/menu\n8\n9\n3\n0\nx\ny\nz\n'
+# Big5 (繁體中文): a GBK and a Big5 member in the room at once.
+call '9\n2\n4\n\xc4\xe3\xba\xc3\n/quit\n' &
+other=$!
+call '9\n5\n4\n\xa7\x41\xa6\x6e\n/menu\n8\n3\n'
+wait "$other"
 # A raw line-mode caller that drops mid-line.
 printf '1\r\n1380013' | timeout 5 bash -c "exec 3<>/dev/tcp/127.0.0.1/$port; cat >&3; sleep 1" || true
 
