@@ -846,7 +846,9 @@ static void core_replay(struct core *c, const struct core_span *span, size_t i)
 static void core_feed_span(struct core *c, const char *p, size_t n)
 {
 	struct core_span span;
-	bool done[CORE_SPAN_EVENTS] = { false };
+	/* Read only once a hang-up set it: no clearing per span, per key. */
+	bool sent[CORE_SPAN_EVENTS];
+	bool hung = false;
 
 	span.nev = 0;
 	span.len = 0;
@@ -854,14 +856,15 @@ static void core_feed_span(struct core *c, const char *p, size_t n)
 	telnet_adapter_feed(c->telnet, p, n);
 	c->call->span = NULL;
 	for (size_t i = 0; i < span.nev; i++) {
-		if (done[i])
+		if (hung && sent[i])
 			continue;
-		if (span.ev[i].type == TELNET_ADAPTER_EV_HANGUP) {
+		if (!hung && span.ev[i].type == TELNET_ADAPTER_EV_HANGUP) {
+			hung = true;
 			for (size_t j = i + 1; j < span.nev; j++) {
-				if (span.ev[j].type == TELNET_ADAPTER_EV_SEND) {
+				sent[j] = span.ev[j].type ==
+					  TELNET_ADAPTER_EV_SEND;
+				if (sent[j])
 					core_replay(c, &span, j);
-					done[j] = true;
-				}
 			}
 		}
 		core_replay(c, &span, i);
