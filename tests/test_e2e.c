@@ -38,30 +38,6 @@ static const char telnet_answers[] =
 	"\xff\xfd\x00"                         /* DO BINARY */
 	"\xff\xfb\x00";                        /* WILL BINARY */
 
-/* A small menu set whose timeouts are short enough to test. */
-static const char quick_menus[] =
-	"language: zh-CN\n"
-	"name: test\n"
-	"start: main\n"
-	"defaults: {timeout: 1, max_timeouts: 2, max_failures: 3}\n"
-	"texts:\n"
-	"  goodbye: \"BYE\\n\"\n"
-	"  invalid: \"INVALID\\n\"\n"
-	"  timeout: \"ANYONE THERE?\\n\"\n"
-	"  unavailable: \"NOT YET\\n\"\n"
-	"  too_long: \"TOO LONG\\n\"\n"
-	"  closing: \"CLOSING\\n\"\n"
-	"  menu_gone: \"GONE\\n\"\n"
-	"menus:\n"
-	"  main:\n"
-	"    text: \"ALPHA MENU\\n\"\n"
-	"    keys:\n"
-	"      \"3\": quit\n"
-	"      \"4\": {goto: listen}\n"
-	"  listen:\n"
-	"    text: \"LISTEN MENU\\n\"\n"
-	"    max_timeouts: 0\n";
-
 struct fixture {
 	struct e2e_server srv;
 	char dir[64]; /* temporary menus, when the test needs its own */
@@ -69,7 +45,7 @@ struct fixture {
 	struct strbuf got;
 };
 
-/* Starts hotlined on menus (NULL: quick_menus) with one more option, if any. */
+/* Starts hotlined on menus (NULL: e2e_quick_menus) with one more option. */
 static int start_with(void **state, const char *menus, const char *opt,
 		      const char *value)
 {
@@ -79,13 +55,8 @@ static int start_with(void **state, const char *menus, const char *opt,
 	strbuf_init(&f->got);
 	f->fd = -1;
 	if (menus == NULL) {
-		snprintf(f->dir, sizeof(f->dir), "/tmp/hotline-menus-XXXXXX");
-		if (mkdtemp(f->dir) == NULL)
+		if (e2e_quick_menus(f->dir, sizeof(f->dir)) < 0)
 			return -1;
-		char path[128];
-
-		snprintf(path, sizeof(path), "%s/test.yaml", f->dir);
-		e2e_write_file(path, quick_menus);
 		args[1] = f->dir;
 	}
 	*state = f;
@@ -115,13 +86,9 @@ static int teardown(void **state)
 		close(f->fd);
 	if (f->srv.pid > 0)
 		e2e_server_stop(&f->srv, SIGKILL);
-	if (f->dir[0] != '\0') {
-		char path[128];
-
-		snprintf(path, sizeof(path), "%s/test.yaml", f->dir);
-		unlink(path);
-		rmdir(f->dir);
-	}
+	if (f->dir[0] != '\0')
+		e2e_quick_menus_remove(
+			f->dir); /* test.yaml and the directory */
 	strbuf_fini(&f->got);
 	free(f);
 	return 0;
@@ -389,7 +356,7 @@ static void test_sighup_reload_and_broken_file(void **state)
 {
 	struct fixture *f = *state;
 	char path[128];
-	char *text = strdup(quick_menus);
+	char *text = strdup(e2e_quick_set);
 	char *p = strstr(text, "ALPHA");
 	int fd;
 

@@ -48,16 +48,22 @@ struct fixture {
 	int log_fd; /* the reading end of its stderr, when that is a pipe */
 };
 
-static int setup(void **state)
+/* Starts hotlined on menus with one option (the view, or -d). */
+static int start(void **state, const char *menus, const char *opt)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
-	const char *args[] = { "--menus", MENUS_DIR, "--trace", NULL };
+	const char *args[] = { "--menus", menus, opt, NULL };
 
 	strbuf_init(&f->got);
 	f->fd = -1;
 	f->log_fd = -1;
 	*state = f;
 	return e2e_server_start(&f->srv, args);
+}
+
+static int setup(void **state)
+{
+	return start(state, MENUS_DIR, "--trace");
 }
 
 static int teardown(void **state)
@@ -312,51 +318,19 @@ static void test_log_lines_not_repeated(void **state)
 }
 
 /* --trace=brief: the same call without the bytes. */
-/* A set whose silences are a second long, in a directory of its own. */
-static const char quick_menus[] =
-	"language: zh-CN\n"
-	"name: test\n"
-	"start: main\n"
-	"defaults: {timeout: 1, max_timeouts: 2, max_failures: 3}\n"
-	"texts:\n"
-	"  goodbye: \"BYE\\n\"\n"
-	"  invalid: \"INVALID\\n\"\n"
-	"  timeout: \"ANYONE THERE?\\n\"\n"
-	"  unavailable: \"NOT YET\\n\"\n"
-	"  too_long: \"TOO LONG\\n\"\n"
-	"  closing: \"CLOSING\\n\"\n"
-	"  menu_gone: \"GONE\\n\"\n"
-	"menus:\n"
-	"  main:\n"
-	"    text: \"ALPHA MENU\\n\"\n";
-
+/* The quick menu set, whose silences are a second long. */
 static char quick_dir[64];
 
 static int setup_quick(void **state)
 {
-	struct fixture *f = calloc(1, sizeof(*f));
-	const char *args[] = { "--menus", quick_dir, "--trace", NULL };
-	char path[128];
-
-	strbuf_init(&f->got);
-	f->fd = -1;
-	f->log_fd = -1;
-	*state = f;
-	snprintf(quick_dir, sizeof(quick_dir), "/tmp/hotline-trace-XXXXXX");
-	if (mkdtemp(quick_dir) == NULL)
+	if (e2e_quick_menus(quick_dir, sizeof(quick_dir)) < 0)
 		return -1;
-	snprintf(path, sizeof(path), "%s/test.yaml", quick_dir);
-	e2e_write_file(path, quick_menus);
-	return e2e_server_start(&f->srv, args);
+	return start(state, quick_dir, "--trace");
 }
 
 static int teardown_quick(void **state)
 {
-	char path[128];
-
-	snprintf(path, sizeof(path), "%s/test.yaml", quick_dir);
-	unlink(path);
-	rmdir(quick_dir);
+	e2e_quick_menus_remove(quick_dir);
 	return teardown(state);
 }
 
@@ -381,14 +355,7 @@ static void test_reminder_is_one_line(void **state)
 
 static int setup_brief(void **state)
 {
-	struct fixture *f = calloc(1, sizeof(*f));
-	const char *args[] = { "--menus", MENUS_DIR, "--trace=brief", NULL };
-
-	strbuf_init(&f->got);
-	f->fd = -1;
-	f->log_fd = -1;
-	*state = f;
-	return e2e_server_start(&f->srv, args);
+	return start(state, MENUS_DIR, "--trace=brief");
 }
 
 static void test_brief_view(void **state)
@@ -557,14 +524,7 @@ static void test_pipe_not_read(void **state)
 /* -d without --trace: the log names a call's first state change too. */
 static int setup_debug(void **state)
 {
-	struct fixture *f = calloc(1, sizeof(*f));
-	const char *args[] = { "--menus", MENUS_DIR, "-d", NULL };
-
-	strbuf_init(&f->got);
-	f->fd = -1;
-	f->log_fd = -1;
-	*state = f;
-	return e2e_server_start(&f->srv, args);
+	return start(state, MENUS_DIR, "-d");
 }
 
 static void test_debug_log_new_call(void **state)

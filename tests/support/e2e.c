@@ -411,6 +411,53 @@ void e2e_write_file(const char *path, const char *text)
 	fclose(f);
 }
 
+/* A small menu set whose timeouts are short enough to test. */
+const char e2e_quick_set[] =
+	"language: zh-CN\n"
+	"name: test\n"
+	"start: main\n"
+	"defaults: {timeout: 1, max_timeouts: 2, max_failures: 3}\n"
+	"texts:\n"
+	"  goodbye: \"BYE\\n\"\n"
+	"  invalid: \"INVALID\\n\"\n"
+	"  timeout: \"ANYONE THERE?\\n\"\n"
+	"  unavailable: \"NOT YET\\n\"\n"
+	"  too_long: \"TOO LONG\\n\"\n"
+	"  closing: \"CLOSING\\n\"\n"
+	"  menu_gone: \"GONE\\n\"\n"
+	"menus:\n"
+	"  main:\n"
+	"    text: \"ALPHA MENU\\n\"\n"
+	"    keys:\n"
+	"      \"3\": quit\n"
+	"      \"4\": {goto: listen}\n"
+	"  listen:\n"
+	"    text: \"LISTEN MENU\\n\"\n"
+	"    max_timeouts: 0\n";
+
+/* Writes the quick set into a new temporary directory. */
+int e2e_quick_menus(char *dir, size_t size)
+{
+	char path[128];
+
+	snprintf(dir, size, "/tmp/hotline-menus-XXXXXX");
+	if (mkdtemp(dir) == NULL)
+		return -1;
+	snprintf(path, sizeof(path), "%s/test.yaml", dir);
+	e2e_write_file(path, e2e_quick_set);
+	return 0;
+}
+
+/* Removes what e2e_quick_menus wrote. */
+void e2e_quick_menus_remove(const char *dir)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), "%s/test.yaml", dir);
+	unlink(path);
+	rmdir(dir);
+}
+
 /* Whether a code point is East Asian wide: the blocks the tests use. */
 static bool e2e_is_wide(unsigned cp)
 {

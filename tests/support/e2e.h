@@ -52,6 +52,17 @@ bool e2e_server_log_wait_ms(const struct e2e_server *srv, const char *needle,
 
 /* Connects to 127.0.0.1:port; returns the socket or -1. */
 int e2e_connect(unsigned port);
+/*
+ * Writes a small menu set whose silences are a second long (timeout 1,
+ * max_timeouts 2; texts BYE, ANYONE THERE?, ...; menu main "ALPHA MENU"
+ * with 3 quit and 4 to "LISTEN MENU", max_timeouts 0) as test.yaml in a
+ * new temporary directory, named in dir. 0, or -1. Remove it with
+ * e2e_quick_menus_remove.
+ */
+int e2e_quick_menus(char *dir, size_t size);
+/* The quick set's text, for a test that rewrites it. */
+extern const char e2e_quick_set[];
+void e2e_quick_menus_remove(const char *dir);
 /* Connects to 127.0.0.1:port from the loopback address src; the socket or -1. */
 int e2e_connect_from(const char *src, unsigned port);
 /* Connects to a numeric IPv4 or IPv6 address; returns the socket or -1. */
