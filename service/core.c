@@ -25,8 +25,8 @@
 
 /*
  * Bytes libtelnet may answer or pass on for one span: data is never
- * longer than the span, and the longest answer, AYT's "\r\n[Yes]\r\n",
- * is under five times its two bytes.
+ * longer than the span, and no answer it makes is over eight times the
+ * bytes that asked (AYT's answer is the session's, made after the span).
  */
 #define CORE_SPAN_BYTES (CORE_SPAN_MAX * 8)
 /* Events libtelnet may report for one span: each takes a byte or more. */
@@ -741,6 +741,10 @@ static void core_telnet(struct core *c, const struct telnet_adapter_event *ev)
 	case TELNET_ADAPTER_EV_HANGUP:
 		if (!c->closed)
 			session_hangup(c->session, "interrupt");
+		break;
+	case TELNET_ADAPTER_EV_AYT:
+		if (!c->closed)
+			session_notice(c->session, MENU_TEXT_AYT);
 		break;
 	case TELNET_ADAPTER_EV_ERROR:
 		log_info(c->id, "telnet error: %.*s", (int)ev->len, ev->data);

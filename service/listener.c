@@ -101,13 +101,13 @@ static void turn_away(struct listener *l, evutil_socket_t fd,
 {
 	const struct menu_set *set =
 		menu_catalog_default(l->catalog, SESSION_DEFAULT_LANGUAGE);
-	const char *text = menu_set_text_of(set, MENU_TEXT_BUSY);
-	const char *src = text != NULL ? text : LISTENER_BUSY_TEXT;
+	const char *src = menu_set_text_of(set, MENU_TEXT_BUSY);
 	char buf[512];
 	size_t n = 0;
 
-	/* The menu text's "\n" line ends become CR LF on the wire. */
-	for (const char *p = src; *p != '\0' && n + 2 < sizeof(buf); p++) {
+	/* Every set has it (the loader checks). "\n" becomes CR LF. */
+	for (const char *p = src; p != NULL && *p != '\0' && n + 2 < sizeof(buf);
+	     p++) {
 		if (*p == '\n' && (p == src || p[-1] != '\r'))
 			buf[n++] = '\r';
 		buf[n++] = *p;

@@ -20,8 +20,6 @@
 /* Default caps: callers at once, and callers from one address (0: no cap). */
 #define LISTENER_MAX_CLIENTS_DEFAULT 10000
 #define LISTENER_MAX_PER_IP_DEFAULT 256
-/* Said to a caller turned away, when the menus have no "busy" text. */
-#define LISTENER_BUSY_TEXT "The line is busy. Please call again later.\r\n"
 
 struct listener_limits {
 	unsigned max_clients; /* callers at once; 0: no cap */

@@ -58,6 +58,8 @@ enum menu_text_id {
 	MENU_TEXT_TOO_LONG,     /* a line over the line editor's limit */
 	MENU_TEXT_CLOSING,      /* the service is shutting down */
 	MENU_TEXT_MENU_GONE,    /* a reload removed the caller's menu */
+	MENU_TEXT_BUSY,         /* a caller over a cap, from the default set */
+	MENU_TEXT_AYT,          /* the answer to telnet's IAC AYT */
 	MENU_TEXT_QUERY_NUMBER, /* ask for the phone number */
 	MENU_TEXT_BAD_NUMBER,   /* not an 11-digit mobile number */
 	MENU_TEXT_QUERY_PASSWORD,  /* ask for the 6-digit service password */
@@ -135,7 +137,6 @@ enum menu_text_id {
 	MENU_TEXT_CHAT_SYNTAX_WALL,
 	MENU_TEXT_WIRE, /* {local} {peer} {mode} {options} {ttype} {window} {enter} {backspace} {charset} */
 	MENU_TEXT_RELOADED, /* notice after a reload; a set may leave it out */
-	MENU_TEXT_BUSY,     /* a caller over a cap; optional, built in if not */
 	MENU_TEXT_LANGUAGE_UNAVAILABLE, /* its set is not loaded; optional */
 	MENU_TEXT_WIRE_CHAR_MODE,       /* /wire's {mode}: keys act at once */
 	MENU_TEXT_WIRE_LINE_MODE,       /* {mode}: keys act on Enter */

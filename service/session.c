@@ -354,10 +354,11 @@ void session_wall(struct session *s, const char *text)
 	if (s->state == SESSION_CLOSING)
 		return;
 	strbuf_init(&sb);
+	/* A set without the room may lack the frame: the words alone then. */
 	if (frame != NULL)
 		menu_expand(frame, vars, &sb);
 	else
-		strbuf_printf(&sb, "*** %s\n", text);
+		strbuf_printf(&sb, "%s\n", text);
 	s->io.notify(s->io.ctx, sb.data, sb.len);
 	strbuf_fini(&sb);
 }

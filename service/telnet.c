@@ -2,9 +2,9 @@
  * telnet: the adapter around libtelnet for one connection. It owns the
  * libtelnet state tracker, turns libtelnet's events into the few the
  * layer above needs (data, bytes to send, character mode, window size,
- * hangup) and answers what a client asks by itself (AYT, DO TIMING-MARK
- * through libtelnet's RFC 1143 Q-method, which refuses every option not
- * in our table).
+ * hangup, "are you there?") and answers the negotiation by itself (DO
+ * TIMING-MARK through libtelnet's RFC 1143 Q-method, which refuses every
+ * option not in our table).
  *
  * It never touches a socket and knows nothing of lines, menus or
  * sessions: bytes to write leave through the callback.
@@ -31,8 +31,6 @@
  */
 #define TELNET_ADAPTER_SB_SINK 200
 
-/* Sent in reply to IAC AYT. */
-static const char telnet_adapter_ayt_reply[] = "\r\n[hotline: yes]\r\n";
 
 /*
  * What we support: we echo, suppress go-ahead and send 8-bit data; the
@@ -155,8 +153,8 @@ static void telnet_adapter_on_iac(struct telnet_adapter *ta, unsigned char cmd)
 		telnet_adapter_emit(ta, TELNET_ADAPTER_EV_HANGUP, NULL, 0);
 		break;
 	case TELNET_AYT:
-		telnet_send(ta->telnet, telnet_adapter_ayt_reply,
-			    sizeof(telnet_adapter_ayt_reply) - 1);
+		/* Answered in the caller's language, above the adapter. */
+		telnet_adapter_emit(ta, TELNET_ADAPTER_EV_AYT, NULL, 0);
 		break;
 	case TELNET_EC:
 		telnet_adapter_emit(ta, TELNET_ADAPTER_EV_DATA, &erase_char, 1);

@@ -3,8 +3,9 @@
  * socket go in; the caller's data, the outcome of negotiation and the
  * bytes to send come out through one callback. It offers character mode
  * (WILL ECHO, WILL SGA), 8-bit BINARY both ways, and asks for the window
- * size (DO NAWS) and terminal type. It answers what a client asks (AYT,
- * DO TIMING-MARK) and refuses options it does not support.
+ * size (DO NAWS) and terminal type. It answers the negotiation a client
+ * starts (DO TIMING-MARK) and refuses options it does not support; an
+ * "are you there?" (AYT) goes up, for the session to answer in words.
  *
  * It never touches a socket and knows nothing of lines or menus.
  */
@@ -26,6 +27,7 @@ enum telnet_adapter_event_type {
 	TELNET_ADAPTER_EV_LINE_MODE, /* the client took the echo back ("mode line") */
 	TELNET_ADAPTER_EV_WINDOW, /* window size from NAWS: width, height */
 	TELNET_ADAPTER_EV_HANGUP, /* IAC IP, ABORT, SUSP, BRK or EOF: the caller wants out */
+	TELNET_ADAPTER_EV_AYT, /* IAC AYT: the caller asks "are you there?" */
 	TELNET_ADAPTER_EV_ERROR, /* libtelnet gave up on the stream: close it */
 	TELNET_ADAPTER_EV_WARNING, /* protocol oddity, for the log only */
 };

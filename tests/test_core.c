@@ -192,7 +192,7 @@ static void test_one_hand_off_per_read(void **state)
 			 0);
 	assert_int_equal(f->rec.sends, 1);
 	/* Three menus and the AYT answer between the second and the third. */
-	ayt = strstr(f->rec.got.data, "[hotline: yes]");
+	ayt = strstr(f->rec.got.data, "[10086 在线]");
 	menu2 = nth(f->rec.got.data, "请按键选择", 2);
 	menu3 = nth(f->rec.got.data, "请按键选择", 3);
 	assert_non_null(ayt);

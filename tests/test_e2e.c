@@ -208,7 +208,7 @@ static void test_are_you_there(void **state)
 	dial(f, "10086");
 	strbuf_reset(&f->got);
 	e2e_send(f->fd, "\xff\xf6", 2);
-	assert_true(e2e_expect_str(f->fd, &f->got, "[hotline: yes]"));
+	assert_true(e2e_expect_str(f->fd, &f->got, "[10086 在线]"));
 }
 
 static void test_overlong_line_refused_session_goes_on(void **state)
@@ -434,7 +434,7 @@ static void test_check_and_dot(void **state)
 		path,
 		"language: zh-CN\nname: x\nstart: main\n"
 		"texts: {goodbye: a, invalid: b, timeout: c, unavailable: d,"
-		" too_long: e, closing: f, menu_gone: g}\n"
+		" too_long: e, closing: f, menu_gone: g, busy: h, ayt: i}\n"
 		"menus:\n  main:\n    text: hi\n    keys:\n"
 		"      \"5\": {goto: bills}\n");
 	assert_int_equal(e2e_run(bad, &out), 1);

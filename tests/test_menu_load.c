@@ -42,85 +42,86 @@ struct fixture {
 
 static const struct bad_case bad_cases[] = {
 	{ "bad_syntax.yaml",
-	  { ":17:6: syntax error: did not find expected key (while parsing a "
-	    "block mapping at 14:5)" } },
+	  { ":19:6: syntax error: did not find expected key (while parsing a "
+	    "block mapping at 16:5)" } },
 	{ "bad_empty.yaml", { ": file is empty" } },
 	{ "bad_toplevel.yaml",
 	  { ":1:1: the top level must be a mapping (got a sequence)" } },
 	{ "bad_unknown_field.yaml",
-	  { ":12:1: unknown field \"colour\" (expected language, name, start, "
+	  { ":14:1: unknown field \"colour\" (expected language, name, start, "
 	    "defaults, keys, texts or menus)" } },
 	{ "bad_missing_start.yaml", { ":1:1: missing field \"start\"" } },
 	{ "bad_start_unknown.yaml",
 	  { ":3:8: start names unknown menu \"welcome\"" } },
 	{ "bad_dup_menu.yaml",
-	  { ":17:3: duplicate menu \"main\" (first at 13:3)" } },
+	  { ":19:3: duplicate menu \"main\" (first at 15:3)" } },
 	{ "bad_dup_key.yaml",
-	  { ":17:7: duplicate key \"1\" (first at 16:7)" } },
+	  { ":19:7: duplicate key \"1\" (first at 18:7)" } },
 	{ "bad_dup_field.yaml",
-	  { ":16:5: duplicate field \"text\" (first at 14:5)" } },
+	  { ":18:5: duplicate field \"text\" (first at 16:5)" } },
 	{ "bad_key_length.yaml",
-	  { ":16:7: key \"12\" must be exactly one character" } },
+	  { ":18:7: key \"12\" must be exactly one character" } },
 	{ "bad_key_space.yaml",
-	  { ":16:7: key \" \" must be a printable character, not a space or "
+	  { ":18:7: key \" \" must be a printable character, not a space or "
 	    "control" } },
 	{ "bad_action.yaml",
-	  { ":16:12: key \"1\" has unknown action \"hangup\" (expected back, "
+	  { ":18:12: key \"1\" has unknown action \"hangup\" (expected back, "
 	    "home, repeat, quit, query, recharge, chat, balance, usage, plan, recent, card, amount, wire, goto or language)" } },
 	{ "bad_flow_texts.yaml",
-	  { ":60:12: key \"4\" starts chat, which needs text \"chat_help\"",
-	    ":60:12: key \"4\" starts chat, which needs text \"chat_removed\"" } },
+	  { ":62:12: key \"4\" starts chat, which needs text \"chat_help\"",
+	    ":62:12: key \"4\" starts chat, which needs text \"chat_removed\"" } },
 	{ "bad_flow_menu.yaml",
-	  { ":107:13: key \"\\\"\" starts query, which needs a menu \"account\"" } },
+	  { ":109:13: key \"\\\"\" starts query, which needs a menu \"account\"" } },
 	{ "bad_goto.yaml",
-	  { ":16:19: key \"5\" goes to unknown menu \"bills\"" } },
+	  { ":18:19: key \"5\" goes to unknown menu \"bills\"" } },
 	{ "bad_goto_language.yaml",
-	  { ":16:25: key \"9\": goto cannot be combined with language" } },
+	  { ":18:25: key \"9\": goto cannot be combined with language" } },
 	{ "bad_action_field.yaml",
-	  { ":16:27: unknown field \"encoding\" (expected goto, language or "
+	  { ":18:27: unknown field \"encoding\" (expected goto, language or "
 	    "charset)" } },
 	{ "bad_action_empty.yaml",
-	  { ":16:12: key \"9\" has an empty action (expected goto, language or "
+	  { ":18:12: key \"9\" has an empty action (expected goto, language or "
 	    "charset)" } },
 	{ "bad_charset.yaml",
-	  { ":16:36: key \"2\" has unknown charset \"klingon\" (iconv does not "
+	  { ":18:36: key \"2\" has unknown charset \"klingon\" (iconv does not "
 	    "know it; iconv -l lists the names it does)" } },
 	{ "bad_charset_kinds.yaml",
-	  { ":16:22: key \"1\": charset \"gbk//IGNORE\" is not an encoding name "
+	  { ":18:22: key \"1\": charset \"gbk//IGNORE\" is not an encoding name "
 	    "(ASCII letters, digits, \"-\", \"_\", \".\", \":\")",
-	    ":17:36: key \"2\": charset \"UTF-16\" does not keep ASCII as it is "
+	    ":19:36: key \"2\": charset \"UTF-16\" does not keep ASCII as it is "
 	    "(keys, Enter and telnet need it)" } },
-	{ "bad_no_text.yaml", { ":13:3: menu \"main\" has no text" } },
+	{ "bad_no_text.yaml", { ":15:3: menu \"main\" has no text" } },
 	{ "bad_text_type.yaml",
-	  { ":15:7: text of menu \"main\" must be a string (got a sequence)" } },
+	  { ":17:7: text of menu \"main\" must be a string (got a sequence)" } },
 	{ "bad_timeout.yaml",
-	  { ":15:14: timeout must be an integer from 0 to 3600 (got "
+	  { ":17:14: timeout must be an integer from 0 to 3600 (got "
 	    "\"7200\")" } },
 	{ "bad_input_timeout.yaml",
-	  { ":15:20: input_timeout must be an integer from 0 to 3600 (got "
+	  { ":17:20: input_timeout must be an integer from 0 to 3600 (got "
 	    "\"-5\")",
-	    ":16:25: input_max_timeouts must be an integer from 0 to 100 "
+	    ":18:25: input_max_timeouts must be an integer from 0 to 100 "
 	    "(got \"a few\")" } },
 	{ "bad_text_field.yaml",
 	  { ":5:12: text \"goodbye\" has no field {nick}",
-	    ":12:17: text \"query_locked\" has no field {minute} (its fields: "
+	    ":14:17: text \"query_locked\" has no field {minute} (its fields: "
 	    "minutes)",
-	    ":12:17: warning: text \"query_locked\" does not show {minutes}" } },
+	    ":14:17: warning: text \"query_locked\" does not show {minutes}" } },
 	{ "bad_max_failures.yaml",
-	  { ":13:17: max_failures must be an integer from 1 to 100 (got "
+	  { ":15:17: max_failures must be an integer from 1 to 100 (got "
 	    "\"three\")" } },
 	{ "bad_required_text.yaml", { ":4:1: missing text \"closing\"" } },
-	{ "bad_utf8.yaml", { ":15:10: not valid UTF-8 (byte 0xE9)" } },
+	{ "bad_utf8.yaml", { ":17:10: not valid UTF-8 (byte 0xE9)" } },
 	{ "bad_nul.yaml",
-	  { ":14:11: text of menu \"main\" contains a NUL character" } },
-	{ "bad_alias.yaml", { ":16:11: YAML aliases are not allowed (*lol)" } },
-	{ "bad_depth.yaml", { ":16:24: nested deeper than 16 levels" } },
-	{ "bad_two_docs.yaml", { ":15:1: only one YAML document is allowed" } },
+	  { ":16:11: text of menu \"main\" contains a NUL character" } },
+	{ "bad_alias.yaml", { ":18:11: YAML aliases are not allowed (*lol)" } },
+	{ "bad_depth.yaml", { ":18:24: nested deeper than 16 levels" } },
+	{ "bad_two_docs.yaml", { ":17:1: only one YAML document is allowed" } },
 	{ "bad_menu_name.yaml",
-	  { ":13:3: menu name \"main menu\" may only hold ASCII letters, "
+	  { ":15:3: menu name \"main menu\" may only hold ASCII letters, "
 	    "digits, \"-\", \"_\" and \".\"" } },
 	{ "bad_many.yaml",
 	  { ":2:1: missing field \"name\"", ":4:1: missing text \"menu_gone\"",
+	    ":4:1: missing text \"busy\"", ":4:1: missing text \"ayt\"",
 	    ":14:19: max_timeouts must be an integer from 0 to 100 (got "
 	    "\"101\")",
 	    ":16:19: key \"1\" goes to unknown menu \"bills\"",
@@ -143,6 +144,8 @@ static const char file_head[] = "language: xx\n"
 				"  too_long: \"Too long.\\n\"\n"
 				"  closing: \"Closing.\\n\"\n"
 				"  menu_gone: \"Gone.\\n\"\n"
+				"  busy: \"Busy.\\n\"\n"
+				"  ayt: \"[Yes]\\n\"\n"
 				"menus:\n"
 				"  main:\n";
 
@@ -551,6 +554,8 @@ static void test_text_without_its_field(void **state)
 		  "  too_long: \"Too long.\\n\"\n"
 		  "  closing: \"Closing.\\n\"\n"
 		  "  menu_gone: \"Gone.\\n\"\n"
+		  "  busy: \"Busy.\\n\"\n"
+		  "  ayt: \"[Yes]\\n\"\n"
 		  "  query_locked: \"Locked.\\n\"\n"
 		  "menus:\n"
 		  "  main:\n",
@@ -558,7 +563,7 @@ static void test_text_without_its_field(void **state)
 	load_good(f, f->tmp);
 	assert_int_equal(f->errs.nwarnings, 1);
 	w = &f->errs.warnings[0];
-	assert_int_equal(w->line, 12);
+	assert_int_equal(w->line, 14);
 	assert_int_equal(w->col, 17);
 	assert_string_equal(w->message,
 			    "text \"query_locked\" does not show {minutes}");
@@ -714,7 +719,7 @@ static void test_dir_unknown_language(void **state)
 	struct fixture *f = *state;
 	/* clang-format off */
 	static const char *const want[] = {
-		":18:23: key \"2\" switches to unknown language \"fr\"",
+		":20:23: key \"2\" switches to unknown language \"fr\"",
 	};
 	/* clang-format on */
 
@@ -785,7 +790,7 @@ static void test_text_too_long(void **state)
 	struct fixture *f = *state;
 	/* clang-format off */
 	static const char *const want[] = {
-		":14:11: text of menu \"main\" is longer than 16384 bytes",
+		":16:11: text of menu \"main\" is longer than 16384 bytes",
 	};
 	/* clang-format on */
 	struct strbuf body;
@@ -821,7 +826,7 @@ static void test_too_many_errors(void **state)
 		"back, home, repeat, quit, query, recharge, chat, balance, usage, "
 		"plan, recent, card, amount, wire, "
 		"goto or language)");
-	assert_int_equal(f->errs.items[0].line, 16);
+	assert_int_equal(f->errs.items[0].line, 18);
 	assert_int_equal(f->errs.items[50].line, 0);
 	assert_string_equal(f->errs.items[50].message,
 			    "more than 50 errors; stopped checking this file");
@@ -886,9 +891,11 @@ static void test_text_names(void **state)
 			required[nrequired++] = name;
 	}
 	assert_null(menu_text_name(MENU_TEXT_COUNT));
-	assert_int_equal(nrequired, 7);
+	assert_int_equal(nrequired, 9);
 	assert_string_equal(required[0], "goodbye");
 	assert_string_equal(required[6], "menu_gone");
+	assert_string_equal(required[7], "busy");
+	assert_string_equal(required[8], "ayt");
 	assert_string_equal(menu_text_name(MENU_TEXT_CHAT_REMOVED),
 			    "chat_removed");
 	assert_true(menu_text_needed(MENU_TEXT_CHAT_REMOVED,

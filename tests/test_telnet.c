@@ -75,6 +75,7 @@ static const char *const ev_names[EV_COUNT] = {
 	[TELNET_ADAPTER_EV_LINE_MODE] = "line",
 	[TELNET_ADAPTER_EV_WINDOW] = "window",
 	[TELNET_ADAPTER_EV_HANGUP] = "hangup",
+	[TELNET_ADAPTER_EV_AYT] = "ayt",
 	[TELNET_ADAPTER_EV_ERROR] = "error",
 	[TELNET_ADAPTER_EV_WARNING] = "warning",
 };
@@ -430,16 +431,16 @@ static void test_line_mode_ctrl_c(void **state)
 	ASSERT_BYTES(r->sent, IAC, WONT, O_TM);
 }
 
-/* IAC AYT gets a short reply as data. */
-static void test_ayt_answered(void **state)
+/* IAC AYT goes up, once per ask, for the session to answer in words. */
+static void test_ayt_reported(void **state)
 {
 	struct rec *r = *state;
 
-	FEED(r, IAC, AYT);
-	assert_int_equal(r->sent.len, strlen("\r\n[hotline: yes]\r\n"));
-	assert_memory_equal(r->sent.data, "\r\n[hotline: yes]\r\n",
-			    r->sent.len);
-	assert_int_equal(r->data.len, 0);
+	FEED(r, 'a', IAC, AYT, 'b', IAC, AYT);
+	assert_string_equal(r->log.data, "data ayt data ayt");
+	assert_int_equal(r->count[TELNET_ADAPTER_EV_AYT], 2);
+	assert_int_equal(r->sent.len, 0);
+	assert_int_equal(r->data.len, 2);
 }
 
 /* IAC EC and IAC EL reach the line editor as DEL and Ctrl-U. */
@@ -895,7 +896,7 @@ int main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_line_mode_ctrl_c, setup,
 						teardown),
-		cmocka_unit_test_setup_teardown(test_ayt_answered, setup,
+		cmocka_unit_test_setup_teardown(test_ayt_reported, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_erase_keys_become_data,
 						setup, teardown),

@@ -425,6 +425,8 @@ const char e2e_quick_set[] =
 	"  too_long: \"TOO LONG\\n\"\n"
 	"  closing: \"CLOSING\\n\"\n"
 	"  menu_gone: \"GONE\\n\"\n"
+	"  busy: \"Busy.\\n\"\n"
+	"  ayt: \"[Yes]\\n\"\n"
 	"menus:\n"
 	"  main:\n"
 	"    text: \"ALPHA MENU\\n\"\n"
