@@ -106,8 +106,8 @@ static void turn_away(struct listener *l, evutil_socket_t fd,
 	size_t n = 0;
 
 	/* Every set has it (the loader checks). "\n" becomes CR LF. */
-	for (const char *p = src; p != NULL && *p != '\0' && n + 2 < sizeof(buf);
-	     p++) {
+	for (const char *p = src;
+	     p != NULL && *p != '\0' && n + 2 < sizeof(buf); p++) {
 		if (*p == '\n' && (p == src || p[-1] != '\r'))
 			buf[n++] = '\r';
 		buf[n++] = *p;

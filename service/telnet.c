@@ -31,7 +31,6 @@
  */
 #define TELNET_ADAPTER_SB_SINK 200
 
-
 /*
  * What we support: we echo, suppress go-ahead and send 8-bit data; the
  * client may send window size, terminal type, 8-bit data and suppress
