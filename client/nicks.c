@@ -107,32 +107,58 @@ static bool nicks_starts(const char *s, size_t len, const char *p)
 	return len >= plen && memcmp(s, p, plen) == 0;
 }
 
+/*
+ * The words after a name in the room's notices, in the default menus'
+ * languages (menus/en.yaml, zh-CN.yaml, zh-TW.yaml). A teacher's own
+ * wording teaches nothing here; names still come from chat lines.
+ */
+static const char *const nicks_joined[] = {
+	" joined", " has joined", " 进入了聊天室", " 進入了聊天室", NULL,
+};
+static const char *const nicks_left[] = {
+	" left",   " has left",  " hung up",   " quit", " 离开了",
+	" 離開了", " 被管理员 ", " 被管理員 ", NULL,
+};
+static const char *const nicks_renamed[] = {
+	" is now known as ",
+	" 改名为 ",
+	" 改名為 ",
+	NULL,
+};
+
+/* The length of the first of words that s starts with, or 0. */
+static size_t nicks_starts_any(const char *s, size_t len,
+			       const char *const *words)
+{
+	for (; *words != NULL; words++) {
+		if (nicks_starts(s, len, *words))
+			return strlen(*words);
+	}
+	return 0;
+}
+
 /* "*** nick joined", "*** old is now known as new", "*** nick left". */
 static void nicks_scan_notice(struct nicks *n, const char *s, size_t len)
 {
 	size_t t = nicks_token(s, len);
 	const char *rest = s + t;
 	size_t rlen = len - t;
+	size_t w;
 
 	if (t == 0)
 		return;
-	if (nicks_starts(rest, rlen, " is now known as ")) {
-		const char *to = rest + strlen(" is now known as ");
-		size_t tlen = rlen - strlen(" is now known as ");
-		size_t nt = nicks_token(to, tlen);
+	if ((w = nicks_starts_any(rest, rlen, nicks_renamed)) > 0) {
+		const char *to = rest + w;
+		size_t nt = nicks_token(to, rlen - w);
 
 		/* A sentence may end the line: "new." */
 		while (nt > 0 && (to[nt - 1] == '.' || to[nt - 1] == '!'))
 			nt--;
 		nicks_remove(n, s, t);
 		nicks_add(n, to, nt);
-	} else if (nicks_starts(rest, rlen, " joined") ||
-		   nicks_starts(rest, rlen, " has joined")) {
+	} else if (nicks_starts_any(rest, rlen, nicks_joined) > 0) {
 		nicks_add(n, s, t);
-	} else if (nicks_starts(rest, rlen, " left") ||
-		   nicks_starts(rest, rlen, " has left") ||
-		   nicks_starts(rest, rlen, " hung up") ||
-		   nicks_starts(rest, rlen, " quit")) {
+	} else if (nicks_starts_any(rest, rlen, nicks_left) > 0) {
 		nicks_remove(n, s, t);
 	}
 }

@@ -78,6 +78,28 @@ static void test_announcements(void **state)
 	assert_string_equal(names(n), "robert");
 }
 
+/* The same notices in the default Chinese menus, both scripts. */
+static void test_announcements_chinese(void **state)
+{
+	struct nicks *n = *state;
+
+	scan(n, "*** guest-2 进入了聊天室");
+	scan(n, "*** 小红 進入了聊天室");
+	scan(n, "[09:00:00] *** 138****8000 进入了聊天室");
+	scan(n, "*** guest-2 改名为 小明");
+	assert_string_equal(names(n), "小明 138****8000 小红");
+	scan(n, "*** 小红 改名為 小紅");
+	scan(n, "*** 138****8000 离开了(挂断)");
+	assert_string_equal(names(n), "小紅 小明");
+	scan(n, "*** 小紅 離開了（回到主選單）");
+	scan(n, "*** 小明 被管理员 teacher 请出了聊天室");
+	assert_string_equal(names(n), "");
+	/* A name followed by other words is no notice. */
+	scan(n, "*** 欢迎 进入聊天室");
+	scan(n, "*** 系统 改名");
+	assert_string_equal(names(n), "");
+}
+
 /* /who lists a name, spaces, and "idle". */
 static void test_who_listing(void **state)
 {
@@ -187,6 +209,8 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_who_listing, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_announcements_chinese,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_not_names, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_bounded_newest_first,
