@@ -123,7 +123,7 @@ static int logsink_say_dropped(int fd)
 	localtime_r(&ts.tv_sec, &tm);
 	strftime(stamp, sizeof(stamp), "%H:%M:%S", &tm);
 	n = snprintf(line, sizeof(line),
-		     "%s%s.%03ld info logsink_write: %lu line%s dropped while "
+		     "%s%s.%03ld %lu line%s dropped while "
 		     "the pipe on stderr was full\n",
 		     logsink_torn ? "\n" : "", stamp, ts.tv_nsec / 1000000,
 		     logsink_dropped, logsink_dropped == 1 ? "" : "s");

@@ -41,7 +41,11 @@ int trace_is_enabled(enum trace_level level)
 
 static void trace_put(const char *text, size_t len);
 
-/* Prints one log line: time, level, session id, function, message. */
+/*
+ * Prints one log line. It is read on a projector: the time, the session
+ * if any, "error:" for an error, and the message. With --debug each line
+ * also names its level and the function that logged it.
+ */
 void trace_log(enum trace_level level, unsigned id, const char *func,
 	       const char *fmt, ...)
 {
@@ -52,6 +56,7 @@ void trace_log(enum trace_level level, unsigned id, const char *func,
 	char msg[1024];
 	/* The message and what goes before it. */
 	char line[sizeof(msg) + 160];
+	char who[32] = "";
 	int n;
 
 	if (!trace_is_enabled(level) || logsink_is_closed())
@@ -62,15 +67,19 @@ void trace_log(enum trace_level level, unsigned id, const char *func,
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	if (id != 0)
-		n = snprintf(line, sizeof(line),
-			     "%s.%03ld %s session %u %s: %s\n", stamp,
-			     ts.tv_nsec / 1000000, trace_level_names[level], id,
-			     func, msg);
-	else
-		n = snprintf(line, sizeof(line), "%s.%03ld %s %s: %s\n", stamp,
-			     ts.tv_nsec / 1000000, trace_level_names[level],
-			     func, msg);
+	if (trace_level == TRACE_DEBUG) {
+		if (id != 0)
+			snprintf(who, sizeof(who), " session %u", id);
+		n = snprintf(line, sizeof(line), "%s.%03ld %s%s %s: %s\n",
+			     stamp, ts.tv_nsec / 1000000,
+			     trace_level_names[level], who, func, msg);
+	} else {
+		if (id != 0)
+			snprintf(who, sizeof(who), " session %u:", id);
+		n = snprintf(line, sizeof(line), "%s.%03ld%s%s %s\n", stamp,
+			     ts.tv_nsec / 1000000, who,
+			     level == TRACE_ERROR ? " error:" : "", msg);
+	}
 	if (n < 0)
 		return;
 	if ((size_t)n >= sizeof(line)) {

@@ -1,8 +1,8 @@
 /*
- * trace: the server's log on stderr. Every line has a timestamp, a level,
- * the session id (0 for the server itself) and the function that logged.
- * Untrusted bytes are escaped before they reach a terminal. It observes;
- * it never decides.
+ * trace: the server's log on stderr. Every line has a timestamp, the
+ * session it is about (if any) and "error:" on an error; with --debug,
+ * also its level and the function that logged. Untrusted bytes are
+ * escaped before they reach a terminal. It observes; it never decides.
  */
 #ifndef HOTLINE_TRACE_H
 #define HOTLINE_TRACE_H
