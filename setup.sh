@@ -35,7 +35,8 @@ run)
 	shift
 	install_missing
 	cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo
-	cmake --build build -j "$(nproc)"
+	# The two programs only: a first run should not wait for the tests.
+	cmake --build build -j "$(nproc)" --target hotlined hotline
 	exec build/hotlined "$@"
 	;;
 test)
