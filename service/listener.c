@@ -1,5 +1,6 @@
 /*
- * listener: accepting sockets and the list of live conns.
+ * listener: the listening sockets; each caller accepted is handed to the
+ * accept callback (the server) at once.
  */
 #include "listener.h"
 
@@ -9,51 +10,37 @@
 #include <net/if.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
 #include <event2/listener.h>
 
-#include "conn.h"
-#include "peers.h"
-#include "session.h"
 #include "trace.h"
 #include "util.h"
 
 struct listener {
 	struct event_base *base;
-	struct menu_catalog *catalog; /* one reference held */
-	const struct conn_env *env;
-	struct listener_limits limits;
-	struct peers *peers;
-	unsigned long turned_away;
+	listener_accept_fn accept;
+	void *accept_ctx;
 	struct evconnlistener *socks[LISTENER_MAX_SOCKETS];
 	size_t nsocks;
 	unsigned port;
 	bool any_address; /* bound to the wildcard: every interface can be dialled */
 	struct event *backoff;
-	struct conn_list conns;
-	unsigned next_id;
-	bool shutting_down;
-	void (*done)(void *ctx);
-	void *done_ctx;
 };
 
 /* Creates a listener with no sockets yet. */
 struct listener *listener_new(struct event_base *base,
-			      struct menu_catalog *catalog,
-			      const struct conn_env *env,
-			      const struct listener_limits *limits)
+			      listener_accept_fn accept, void *ctx)
 {
 	struct listener *l = xcalloc(1, sizeof(*l));
 
-	l->env = env;
-	l->limits = *limits;
-	l->peers = peers_new();
 	l->base = base;
-	l->catalog = menu_catalog_ref(catalog);
-	conn_list_init(&l->conns);
+	l->accept = accept;
+	l->accept_ctx = ctx;
 	return l;
 }
 
@@ -65,66 +52,26 @@ static void listener_close_sockets(struct listener *l)
 	l->nsocks = 0;
 }
 
-/* Frees the listener and any conn still live (the loop has stopped). */
+/* Stops accepting: the listening sockets close, the port is free. */
+void listener_stop(struct listener *l)
+{
+	listener_close_sockets(l);
+	if (l->backoff != NULL)
+		evtimer_del(l->backoff);
+}
+
+/* Closes the sockets and frees the listener. */
 void listener_free(struct listener *l)
 {
 	if (l == NULL)
 		return;
-	conn_list_free_all(&l->conns);
 	listener_close_sockets(l);
 	if (l->backoff != NULL)
 		event_free(l->backoff);
-	peers_free(l->peers);
-	menu_catalog_unref(l->catalog);
 	free(l);
 }
 
-static void format_host(const struct sockaddr *sa, char *out, size_t outsz,
-			bool brackets);
-
-/* A conn left: when shutting down, the last one finishes the shutdown. */
-static void on_conn_gone(void *ctx, const struct sockaddr *peer)
-{
-	struct listener *l = ctx;
-
-	peers_remove(l->peers, peer);
-	if (l->shutting_down && l->conns.count == 0 && l->done != NULL)
-		l->done(l->done_ctx);
-}
-
-/*
- * Says "busy" (占线) to a caller over a cap and hangs up at once: one
- * non-blocking send of a short text, so a flood of callers costs little.
- */
-static void turn_away(struct listener *l, evutil_socket_t fd,
-		      const struct sockaddr *peer, const char *why)
-{
-	const struct menu_set *set =
-		menu_catalog_default(l->catalog, SESSION_DEFAULT_LANGUAGE);
-	const char *src = menu_set_text_of(set, MENU_TEXT_BUSY);
-	char buf[512];
-	size_t n = 0;
-
-	/* Every set has it (the loader checks). "\n" becomes CR LF. */
-	for (const char *p = src;
-	     p != NULL && *p != '\0' && n + 2 < sizeof(buf); p++) {
-		if (*p == '\n' && (p == src || p[-1] != '\r'))
-			buf[n++] = '\r';
-		buf[n++] = *p;
-	}
-	send(fd, buf, n, MSG_DONTWAIT | MSG_NOSIGNAL);
-	evutil_closesocket(fd);
-	/* One line per 1000 at most: a flood must not flood the log too. */
-	if (l->turned_away++ % 1000 == 0) {
-		char host[INET6_ADDRSTRLEN + 2];
-
-		format_host(peer, host, sizeof(host), true);
-		log_info(0, "busy: turned %s away (%s; %lu so far)", host, why,
-			 l->turned_away);
-	}
-}
-
-/* A caller dialled in. */
+/* A caller dialled in: the server takes it from here. */
 static void on_accept(struct evconnlistener *evl, evutil_socket_t fd,
 		      struct sockaddr *peer, int peerlen, void *ctx)
 {
@@ -132,24 +79,7 @@ static void on_accept(struct evconnlistener *evl, evutil_socket_t fd,
 
 	(void)evl;
 	(void)peerlen;
-	if (l->shutting_down) {
-		evutil_closesocket(fd);
-		return;
-	}
-	if (l->limits.max_clients != 0 &&
-	    l->conns.count >= l->limits.max_clients) {
-		turn_away(l, fd, peer, "the line is full");
-		return;
-	}
-	if (!peers_add(l->peers, peer, l->limits.max_per_ip)) {
-		turn_away(l, fd, peer, "too many calls from this address");
-		return;
-	}
-	if (++l->next_id == 0)
-		l->next_id = 1; /* 0 means "the server" in logs */
-	if (conn_new(l->base, fd, peer, l->next_id, l->catalog, l->env,
-		     &l->conns, on_conn_gone, l) == NULL)
-		peers_remove(l->peers, peer);
+	l->accept(l->accept_ctx, fd, peer);
 }
 
 /* Backoff over: accept again. */
@@ -375,103 +305,4 @@ void listener_print_dial_lines(const struct listener *l)
 			 "  telnet 127.0.0.1 %u   (this machine only: no "
 			 "network address is being listened on)",
 			 l->port);
-}
-
-/* Moves one conn to the listener's catalog. */
-static void conn_take_catalog(struct conn *c, void *arg)
-{
-	conn_set_catalog(c, arg);
-}
-
-/* Swaps in a reloaded catalog for new callers and every live session. */
-void listener_set_catalog(struct listener *l, struct menu_catalog *catalog)
-{
-	menu_catalog_ref(catalog);
-	menu_catalog_unref(l->catalog);
-	l->catalog = catalog;
-	conn_list_each(&l->conns, conn_take_catalog, catalog);
-}
-
-/* Shows one conn a notice. */
-static void conn_say_notice(struct conn *c, void *arg)
-{
-	conn_notice(c, *(const enum menu_text_id *)arg);
-}
-
-/* Shows one conn an operator's text. */
-static void conn_say_wall(struct conn *c, void *arg)
-{
-	conn_wall(c, arg);
-}
-
-/* session_hub.wall: an operator's text to every session. */
-static void hub_wall(void *ctx, const char *text)
-{
-	struct listener *l = ctx;
-
-	conn_list_each(&l->conns, conn_say_wall, (void *)text);
-}
-
-/* An operator's /who as it walks the conns: where the rows go. */
-struct hub_walk {
-	session_row_fn fn;
-	void *arg;
-};
-
-/* Hands one conn's row to the operator's session. */
-static void hub_row(struct conn *c, void *arg)
-{
-	struct hub_walk *w = arg;
-	struct session_row row;
-
-	conn_row(c, &row);
-	w->fn(w->arg, &row);
-}
-
-/* session_hub.list: every session, for an operator's /who. */
-static void hub_list(void *ctx, session_row_fn fn, void *arg)
-{
-	struct listener *l = ctx;
-	struct hub_walk w = { fn, arg };
-
-	conn_list_each(&l->conns, hub_row, &w);
-}
-
-/* Fills in the hub through which operators reach every session. */
-void listener_hub(struct listener *l, struct session_hub *hub)
-{
-	hub->ctx = l;
-	hub->wall = hub_wall;
-	hub->list = hub_list;
-}
-
-/* Shows every live caller a notice. */
-void listener_notice(struct listener *l, enum menu_text_id id)
-{
-	conn_list_each(&l->conns, conn_say_notice, &id);
-}
-
-/* Tells one conn the service is closing. */
-static void conn_say_shutdown(struct conn *c, void *arg)
-{
-	(void)arg;
-	conn_shutdown(c);
-}
-
-/* Stops accepting and closes every conn after its goodbye. */
-void listener_shutdown(struct listener *l, void (*done)(void *ctx), void *ctx)
-{
-	l->shutting_down = true;
-	l->done = done;
-	l->done_ctx = ctx;
-	listener_close_sockets(l);
-	conn_list_each(&l->conns, conn_say_shutdown, NULL);
-	if (l->conns.count == 0 && done != NULL)
-		done(ctx);
-}
-
-/* Number of live conns. */
-size_t listener_conn_count(const struct listener *l)
-{
-	return l->conns.count;
 }

@@ -26,6 +26,7 @@
 #include "menu.h"
 #include "menu_load.h"
 #include "pidfile.h"
+#include "server.h"
 #include "trace.h"
 #include "udp.h"
 #include "util.h"
@@ -59,10 +60,9 @@ struct options {
 	enum trace_view trace_view; /* with trace */
 	bool udp_port_set;
 	unsigned udp_port; /* with udp_port_set; 0: no UDP */
-	unsigned chat_rate;
 	unsigned chat_idle;
 	unsigned max_idle;
-	struct listener_limits limits;
+	struct server_limits limits; /* and the chat rate */
 	size_t max_output;
 };
 
@@ -74,14 +74,14 @@ struct options {
  */
 #define HOTLINED_HEAP_KEEP (64 * 1024 * 1024)
 
-struct server {
+/* What main wires together, for the signal handlers. */
+struct hotlined {
 	struct event_base *base;
 	struct listener *listener;
+	struct server *server;
 	struct udp_server *udp; /* NULL with --udp-port 0 */
-	struct chat_room *room; /* for UDP's STATUS */
 	const char *menus_path;
 	struct event *sig_hup, *sig_int, *sig_term, *grace;
-	struct event *chat_flush; /* delivers the room's lines once a pass */
 	bool stopping;
 };
 
@@ -137,8 +137,8 @@ static void usage(FILE *out)
 		"Signals: SIGHUP reloads the menus; SIGINT/SIGTERM say goodbye to\n"
 		"every caller and exit.\n",
 		DEFAULT_PORT, DEFAULT_DB, CHAT_RATE_DEFAULT, DEFAULT_CHAT_IDLE,
-		SESSION_MAX_IDLE_DEFAULT, LISTENER_MAX_CLIENTS_DEFAULT,
-		LISTENER_MAX_PER_IP_DEFAULT, CONN_MAX_OUTPUT_DEFAULT);
+		SESSION_MAX_IDLE_DEFAULT, SERVER_MAX_CLIENTS_DEFAULT,
+		SERVER_MAX_PER_IP_DEFAULT, CONN_MAX_OUTPUT_DEFAULT);
 }
 
 /* Parses a whole number from 0 to max; exits with a message if it is not one. */
@@ -187,12 +187,12 @@ static void parse_options(int argc, char **argv, struct options *opts)
 	int ch;
 
 	opts->port = DEFAULT_PORT;
-	opts->chat_rate = CHAT_RATE_DEFAULT;
+	opts->limits.chat_rate = CHAT_RATE_DEFAULT;
 	opts->chat_idle = DEFAULT_CHAT_IDLE;
 	opts->max_idle = SESSION_MAX_IDLE_DEFAULT;
 	opts->max_output = CONN_MAX_OUTPUT_DEFAULT;
-	opts->limits.max_clients = LISTENER_MAX_CLIENTS_DEFAULT;
-	opts->limits.max_per_ip = LISTENER_MAX_PER_IP_DEFAULT;
+	opts->limits.max_clients = SERVER_MAX_CLIENTS_DEFAULT;
+	opts->limits.max_per_ip = SERVER_MAX_PER_IP_DEFAULT;
 	while ((ch = getopt_long(argc, argv, "l:p:m:dthV", longopts, NULL)) !=
 	       -1) {
 		switch (ch) {
@@ -210,8 +210,8 @@ static void parse_options(int argc, char **argv, struct options *opts)
 							    65535);
 			break;
 		case 'R':
-			opts->chat_rate = (unsigned)parse_number("chat rate",
-								 optarg, 1000);
+			opts->limits.chat_rate = (unsigned)
+				parse_number("chat rate", optarg, 1000);
 			break;
 		case 'I':
 			opts->chat_idle =
@@ -363,29 +363,29 @@ static struct menu_catalog *load_menus(const char *path, FILE *errout)
 /* SIGHUP: reload the menus; a broken file keeps the old ones. */
 static void on_sighup(evutil_socket_t sig, short what, void *ctx)
 {
-	struct server *srv = ctx;
+	struct hotlined *hd = ctx;
 	struct menu_catalog *cat;
 
 	(void)sig;
 	(void)what;
-	log_info(0, "SIGHUP: reloading menus from %s", srv->menus_path);
-	cat = load_menus(srv->menus_path, stderr);
+	log_info(0, "SIGHUP: reloading menus from %s", hd->menus_path);
+	cat = load_menus(hd->menus_path, stderr);
 	if (cat == NULL) {
 		log_error(0, "reload failed; the old menus stay in service");
 		return;
 	}
-	listener_set_catalog(srv->listener, cat);
+	server_set_catalog(hd->server, cat);
 	menu_catalog_unref(cat);
-	listener_notice(srv->listener, MENU_TEXT_RELOADED);
+	server_notice(hd->server, MENU_TEXT_RELOADED);
 	log_info(0, "menus reloaded");
 }
 
 /* The last caller is gone, or the grace period ran out: leave the loop. */
 static void stop_loop(void *ctx)
 {
-	struct server *srv = ctx;
+	struct hotlined *hd = ctx;
 
-	event_base_loopbreak(srv->base);
+	event_base_loopbreak(hd->base);
 }
 
 /* Grace period over. */
@@ -400,21 +400,22 @@ static void on_grace(evutil_socket_t fd, short what, void *ctx)
 /* SIGINT/SIGTERM: tell every caller, let output drain, exit 0. A second one exits at once. */
 static void on_sigterm(evutil_socket_t sig, short what, void *ctx)
 {
-	struct server *srv = ctx;
+	struct hotlined *hd = ctx;
 	struct timeval tv = { .tv_sec = SHUTDOWN_GRACE, .tv_usec = 0 };
 
 	(void)what;
-	if (srv->stopping) {
+	if (hd->stopping) {
 		log_info(0, "signal %d again: exiting now", (int)sig);
-		stop_loop(srv);
+		stop_loop(hd);
 		return;
 	}
-	srv->stopping = true;
+	hd->stopping = true;
 	log_info(0, "signal %d: closing %zu sessions", (int)sig,
-		 listener_conn_count(srv->listener));
-	srv->grace = evtimer_new(srv->base, on_grace, srv);
-	evtimer_add(srv->grace, &tv);
-	listener_shutdown(srv->listener, stop_loop, srv);
+		 server_conn_count(hd->server));
+	hd->grace = evtimer_new(hd->base, on_grace, hd);
+	evtimer_add(hd->grace, &tv);
+	listener_stop(hd->listener);
+	server_shutdown(hd->server, stop_loop, hd);
 }
 
 /* Reads the operator's hash: the file's first line. NULL after saying why. */
@@ -439,33 +440,6 @@ static char *read_operator_hash(const char *path)
 		return NULL;
 	}
 	return xstrdup(line);
-}
-
-/* Wall-clock seconds, for chat timestamps and the flood limit. */
-static double wall_clock(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-/*
- * The room's lines wait for the end of the loop's pass: the lines read in
- * one pass reach each member together, in one write made as soon as that
- * member's batch is composed (session_io.send_now).
- */
-static void on_chat_flush(evutil_socket_t fd, short what, void *arg)
-{
-	(void)fd;
-	(void)what;
-	chat_room_flush(arg);
-}
-
-/* chat_schedule_fn: a flush at the end of this pass. */
-static void schedule_chat_flush(void *arg)
-{
-	event_active(arg, EV_TIMEOUT, 0);
 }
 
 /* The seed file beside the menus: in the directory, or beside the one file. */
@@ -516,31 +490,30 @@ static struct account_worker *open_accounts(struct event_base *base,
 	return account_worker_new(base, st);
 }
 
-/* UDP's STATUS: callers connected and chat members. */
-static void udp_status(void *ctx, struct udp_status *st)
+/* listener_accept_fn: every caller accepted goes to the server. */
+static void on_accept(void *ctx, evutil_socket_t fd,
+		      const struct sockaddr *peer)
 {
-	struct server *srv = ctx;
-
-	st->sessions = listener_conn_count(srv->listener);
-	st->chat = chat_room_count(srv->room);
+	server_admit(ctx, fd, peer);
 }
 
 /* UDP beside TCP on the same addresses: --udp-port, or the port TCP got. */
-static int start_udp(struct server *srv, const struct options *opts,
+static int start_udp(struct hotlined *hd, const struct options *opts,
 		     const struct account_plan *plans, size_t nplans)
 {
 	unsigned port = opts->udp_port_set ? opts->udp_port
-					   : listener_port(srv->listener);
+					   : listener_port(hd->listener);
 
 	if (port == 0) {
 		log_info(0, "no UDP (--udp-port 0)");
 		return 0;
 	}
-	srv->udp = udp_server_new(srv->base, plans, nplans, udp_status, srv);
+	hd->udp = udp_server_new(hd->base, plans, nplans, server_udp_status,
+				 hd->server);
 	if (opts->nlisten == 0)
-		return udp_server_bind(srv->udp, NULL, port);
+		return udp_server_bind(hd->udp, NULL, port);
 	for (size_t i = 0; i < opts->nlisten; i++) {
-		if (udp_server_bind(srv->udp, opts->listen[i], port) < 0)
+		if (udp_server_bind(hd->udp, opts->listen[i], port) < 0)
 			return -1;
 	}
 	return 0;
@@ -570,7 +543,7 @@ static int announce_pid(const char *pid_file)
 /* Serves until SIGINT/SIGTERM; returns the exit status. */
 static int serve(const struct options *opts, const char *menus_path)
 {
-	struct server srv = { .menus_path = menus_path };
+	struct hotlined hd = { .menus_path = menus_path };
 	struct conn_env env = {
 		.max_output = opts->max_output,
 		.session.chat_idle = opts->chat_idle,
@@ -594,77 +567,65 @@ static int serve(const struct options *opts, const char *menus_path)
 		free(operator_hash);
 		return 1;
 	}
-	srv.base = event_base_new();
-	if (srv.base == NULL) {
+	hd.base = event_base_new();
+	if (hd.base == NULL) {
 		fprintf(stderr, "hotlined: cannot create the event loop\n");
 		menu_catalog_unref(cat);
 		free(operator_hash);
 		return 1;
 	}
-	env.session.accounts = open_accounts(srv.base, opts, menus_path, plans,
+	env.session.accounts = open_accounts(hd.base, opts, menus_path, plans,
 					     &nplans);
-	if (env.session.accounts == NULL) {
-		event_base_free(srv.base);
-		menu_catalog_unref(cat);
-		free(operator_hash);
-		return 1;
-	}
-	env.session.room = chat_room_new(wall_clock, opts->chat_rate,
-					 2 * opts->chat_rate);
-	srv.room = env.session.room;
-	srv.chat_flush = event_new(srv.base, -1, 0, on_chat_flush, srv.room);
-	if (srv.chat_flush == NULL) {
-		log_error(0, "cannot create the chat room's flush event");
+	if (env.session.accounts == NULL)
 		goto out;
-	}
-	chat_room_defer(srv.room, schedule_chat_flush, srv.chat_flush);
-	srv.listener = listener_new(srv.base, cat, &env, &opts->limits);
-	listener_hub(srv.listener, &env.session.hub);
-	menu_catalog_unref(cat);
+	hd.server = server_new(hd.base, cat, &env, &opts->limits);
+	menu_catalog_unref(cat); /* the server holds it; a reload swaps it */
+	cat = NULL;
+	if (hd.server == NULL)
+		goto out;
+	hd.listener = listener_new(hd.base, on_accept, hd.server);
 	if (opts->nlisten == 0) {
-		if (listener_bind(srv.listener, NULL, opts->port) < 0)
+		if (listener_bind(hd.listener, NULL, opts->port) < 0)
 			goto out;
 	}
 	for (size_t i = 0; i < opts->nlisten; i++) {
-		if (listener_bind(srv.listener, opts->listen[i], opts->port) <
-		    0)
+		if (listener_bind(hd.listener, opts->listen[i], opts->port) < 0)
 			goto out;
 	}
-	if (start_udp(&srv, opts, plans, nplans) < 0)
+	if (start_udp(&hd, opts, plans, nplans) < 0)
 		goto out;
 	if (announce_pid(opts->pid_file) < 0)
 		goto out;
 	pid_written = opts->pid_file != NULL;
-	listener_print_dial_lines(srv.listener);
+	listener_print_dial_lines(hd.listener);
 
-	srv.sig_hup = evsignal_new(srv.base, SIGHUP, on_sighup, &srv);
-	srv.sig_int = evsignal_new(srv.base, SIGINT, on_sigterm, &srv);
-	srv.sig_term = evsignal_new(srv.base, SIGTERM, on_sigterm, &srv);
-	evsignal_add(srv.sig_hup, NULL);
-	evsignal_add(srv.sig_int, NULL);
-	evsignal_add(srv.sig_term, NULL);
+	hd.sig_hup = evsignal_new(hd.base, SIGHUP, on_sighup, &hd);
+	hd.sig_int = evsignal_new(hd.base, SIGINT, on_sigterm, &hd);
+	hd.sig_term = evsignal_new(hd.base, SIGTERM, on_sigterm, &hd);
+	evsignal_add(hd.sig_hup, NULL);
+	evsignal_add(hd.sig_int, NULL);
+	evsignal_add(hd.sig_term, NULL);
 
-	event_base_dispatch(srv.base);
+	event_base_dispatch(hd.base);
 	log_info(0, "stopped");
 	status = 0;
 out:
 	if (pid_written)
 		pidfile_remove(opts->pid_file, getpid());
-	/* Conns first: they cancel what they still wait for. */
-	listener_free(srv.listener);
-	udp_server_free(srv.udp);
+	listener_free(hd.listener);
+	/* Conns before the worker: they cancel what they still wait for. */
+	server_free(hd.server);
+	udp_server_free(hd.udp);
 	account_worker_free(env.session.accounts);
-	if (srv.grace != NULL)
-		event_free(srv.grace);
-	if (srv.chat_flush != NULL)
-		event_free(srv.chat_flush);
-	if (srv.sig_hup != NULL) {
-		event_free(srv.sig_hup);
-		event_free(srv.sig_int);
-		event_free(srv.sig_term);
+	if (hd.grace != NULL)
+		event_free(hd.grace);
+	if (hd.sig_hup != NULL) {
+		event_free(hd.sig_hup);
+		event_free(hd.sig_int);
+		event_free(hd.sig_term);
 	}
-	event_base_free(srv.base);
-	chat_room_free(env.session.room);
+	event_base_free(hd.base);
+	menu_catalog_unref(cat);
 	free(operator_hash);
 	return status;
 }

@@ -424,7 +424,7 @@ static double fake_clock(void)
 	return fake_now;
 }
 
-/* chat_schedule_fn: a flush at the end of the pass, as main.c does. */
+/* chat_schedule_fn: a flush at the end of the pass, as server.c does. */
 static void schedule_flush(void *ctx)
 {
 	(void)ctx;

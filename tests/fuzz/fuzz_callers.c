@@ -393,7 +393,7 @@ static void swap_catalog(bool reload)
 			core_set_catalog(callers[i]->core, cat);
 }
 
-/* listener_notice: a named text to every caller. */
+/* server_notice: a named text to every caller. */
 static void notice_all(enum menu_text_id id)
 {
 	for (size_t i = 0; i < ARRAY_LEN(callers); i++)
@@ -411,7 +411,7 @@ static void reap(struct fconn *c)
 	}
 }
 
-/* chat_schedule_fn: as main.c's, a flush at the end of the pass. */
+/* chat_schedule_fn: as server.c's, a flush at the end of the pass. */
 static void schedule_flush(void *ctx)
 {
 	FUZZ_CHECK(ctx == NULL && !flush_asked);
