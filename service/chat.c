@@ -20,6 +20,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mem.h"
+#include "utf8.h"
+
 /* Bytes a nickname may take: CHAT_NICK_MAX characters of up to 4 bytes. */
 #define CHAT_NICK_BYTES (CHAT_NICK_MAX * 4)
 /* "HH:MM:SS" and its NUL. */

@@ -20,8 +20,10 @@
 
 #include "charset.h"
 #include "lineedit.h"
+#include "mem.h"
+#include "strbuf.h"
 #include "telnet.h"
-#include "util.h"
+#include "utf8.h"
 
 /*
  * Bytes libtelnet may answer or pass on for one span: data is never

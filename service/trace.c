@@ -5,7 +5,8 @@
  */
 #include "trace.h"
 #include "logsink.h"
-#include "util.h"
+#include "mem.h"
+#include "utf8.h"
 
 #include <stdarg.h>
 #include <stdio.h>

@@ -43,9 +43,11 @@
 #include "chat.h"
 #include "core.h"
 #include "loop_worker.h"
+#include "mem.h"
 #include "menus.h"
+#include "strbuf.h"
 #include "trace.h"
-#include "util.h"
+#include "utf8.h"
 #include "wiretrace.h"
 
 /* Callers a script may have: A to H. */

@@ -24,10 +24,12 @@
 #include "chat.h"
 #include "core.h"
 #include "fuzz_check.h"
+#include "mem.h"
 #include "menu_load.h"
 #include "session.h"
+#include "strbuf.h"
 #include "trace.h"
-#include "util.h"
+#include "utf8.h"
 
 /* Bytes of caller output kept before the "socket" must drain them. */
 #define FUZZ_OUT_KEEP (1024 * 1024)

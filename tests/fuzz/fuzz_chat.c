@@ -22,7 +22,9 @@
 
 #include "chat.h"
 #include "fuzz_check.h"
-#include "util.h"
+#include "mem.h"
+#include "strbuf.h"
+#include "utf8.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

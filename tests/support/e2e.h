@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-#include "util.h"
+#include "strbuf.h"
 
 /* Longest any single wait in a test may take, in milliseconds. */
 #define E2E_TIMEOUT_MS 5000
