@@ -119,7 +119,7 @@ static bool is_clean_text(const char *s, size_t len)
 	while (len > 0) {
 		size_t n = utf8_decode(s, len, &cp);
 
-		if (n == 0 || cp < 0x20 || (cp >= 0x7f && cp < 0xa0))
+		if (n == 0 || utf8_is_control(cp))
 			return false;
 		s += n;
 		len -= n;
