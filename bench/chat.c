@@ -17,6 +17,7 @@
 #include <time.h>
 
 #include "bench.h"
+#include "mem.h"
 #include "net.h"
 
 /* The last line of the greeting (the main menu's prompt). */
@@ -399,19 +400,15 @@ int bench_chat(struct event_base *base, const struct bench_opts *o)
 	snprintf(ch.nonce, sizeof(ch.nonce), "%04x",
 		 (unsigned)(bench_now() ^ (uint64_t)time(NULL)) & 0xffffu);
 	ch.n = o->members + o->senders;
-	ch.m = calloc(ch.n, sizeof(*ch.m));
+	ch.m = xcalloc(ch.n, sizeof(*ch.m));
 	per_msg = o->size + 64; /* the message and any RESP framing */
 	ch.sendcap = per_msg * o->window;
-	ch.sendbuf = malloc(ch.sendcap);
-	if (ch.m == NULL || ch.sendbuf == NULL)
-		return 2;
+	ch.sendbuf = xmalloc(ch.sendcap);
 	for (unsigned i = 0; i < ch.n; i++) {
 		ch.m[i].ch = &ch;
 		ch.m[i].sender = i >= o->members;
 		if (ch.m[i].sender) {
-			ch.m[i].ring = calloc(o->window, sizeof(struct slot));
-			if (ch.m[i].ring == NULL)
-				return 2;
+			ch.m[i].ring = xcalloc(o->window, sizeof(struct slot));
 		}
 	}
 	ch.rounds = (struct rounds){

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "bench.h"
+#include "mem.h"
 #include "net.h"
 
 /* The last line of the greeting (the main menu's prompt). */
@@ -167,10 +168,8 @@ int bench_hold(struct event_base *base, const struct bench_opts *o)
 		return 2;
 	}
 	before = o->pid > 0 ? bench_rss_kb(o->pid) : -1;
-	h.conns = calloc(o->conns, sizeof(*h.conns));
-	h.ready = calloc(o->conns, sizeof(*h.ready));
-	if (h.conns == NULL || h.ready == NULL)
-		return 2;
+	h.conns = xcalloc(o->conns, sizeof(*h.conns));
+	h.ready = xcalloc(o->conns, sizeof(*h.ready));
 	h.ramp = (struct ramp){ .total = o->conns,
 				.window = o->connect_window,
 				.start = hold_start,

@@ -17,6 +17,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "mem.h"
+
 /* Monotonic nanoseconds. */
 static uint64_t net_now(void)
 {
@@ -24,18 +26,6 @@ static uint64_t net_now(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-/* Allocates or aborts: the generator cannot go on without memory. */
-static void *net_alloc(size_t n)
-{
-	void *p = malloc(n);
-
-	if (p == NULL) {
-		fprintf(stderr, "hotline-bench: out of memory\n");
-		abort();
-	}
-	return p;
 }
 
 /* Fills net for a loopback IPv4 address and port. */
@@ -189,14 +179,14 @@ struct nconn *nconn_new(struct net *net, const struct nconn_ops *ops, void *ctx,
 	if (fd < 0)
 		return NULL;
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	c = net_alloc(sizeof(*c));
+	c = xmalloc(sizeof(*c));
 	memset(c, 0, sizeof(*c));
 	c->net = net;
 	c->fd = fd;
 	c->ops = ops;
 	c->ctx = ctx;
 	c->idx = idx;
-	c->line = net_alloc(NET_LINE_MAX);
+	c->line = xmalloc(NET_LINE_MAX);
 	c->rev = event_new(net->base, fd, EV_READ | EV_PERSIST, on_readable, c);
 	c->wev = event_new(net->base, fd, EV_WRITE | EV_PERSIST, on_writable,
 			   c);
@@ -226,11 +216,7 @@ void nconn_send(struct nconn *c, const void *data, size_t len)
 
 		while (cap < c->out_len + len)
 			cap *= 2;
-		c->out = realloc(c->out, cap);
-		if (c->out == NULL) {
-			fprintf(stderr, "hotline-bench: out of memory\n");
-			abort();
-		}
+		c->out = xrealloc(c->out, cap);
 		c->out_cap = cap;
 	}
 	memcpy(c->out + c->out_len, data, len);

@@ -24,6 +24,8 @@
 #include <event2/event.h>
 #include <event2/listener.h>
 
+#include "mem.h"
+
 /* Largest answer one line may ask for. */
 #define REPLY_MAX 4096
 /* Longest request line kept; the rest of a longer one is ignored. */
@@ -48,18 +50,6 @@ struct client {
 /* The answer bytes, shared by every client: dots, then CR LF. */
 static char dots[REPLY_MAX];
 
-/* Allocates or aborts. */
-static void *reply_alloc(size_t n)
-{
-	void *p = malloc(n);
-
-	if (p == NULL) {
-		fprintf(stderr, "hotline-reply: out of memory\n");
-		abort();
-	}
-	return p;
-}
-
 /* Closes and frees a client. */
 static void client_free(struct client *c)
 {
@@ -80,9 +70,7 @@ static bool client_queue(struct client *c, const char *s, size_t len)
 
 		while (cap < c->out_len + len)
 			cap *= 2;
-		c->out = realloc(c->out, cap);
-		if (c->out == NULL)
-			abort();
+		c->out = xrealloc(c->out, cap);
 		c->out_cap = cap;
 	}
 	memcpy(c->out + c->out_len, s, len);
@@ -183,7 +171,7 @@ static void on_accept(struct evconnlistener *l, evutil_socket_t fd,
 		      struct sockaddr *sa, int salen, void *arg)
 {
 	struct event_base *base = arg;
-	struct client *c = reply_alloc(sizeof(*c));
+	struct client *c = xmalloc(sizeof(*c));
 	int one = 1;
 
 	(void)l;

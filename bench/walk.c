@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "bench.h"
+#include "mem.h"
 #include "net.h"
 
 /* The last line of the main, recharge and confirmation menus. */
@@ -452,9 +453,7 @@ static int walk_run(struct event_base *base, const struct bench_opts *o,
 		return 2;
 	}
 	w.ncallers = nrechargers + nwalkers;
-	w.callers = calloc(w.ncallers, sizeof(*w.callers));
-	if (w.callers == NULL)
-		return 2;
+	w.callers = xcalloc(w.ncallers, sizeof(*w.callers));
 	for (unsigned i = 0; i < w.ncallers; i++) {
 		struct caller *c = &w.callers[i];
 

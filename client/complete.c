@@ -27,7 +27,7 @@ char *complete_next(const struct nicks *nicks, const char *word, bool command,
 			const char *c = complete_commands[(*state)++];
 
 			if (strncasecmp(c, word, len) == 0)
-				return mem_strdup(c);
+				return xstrdup(c);
 		}
 		return NULL;
 	}
@@ -35,7 +35,7 @@ char *complete_next(const struct nicks *nicks, const char *word, bool command,
 		const char *name = nicks_get(nicks, (*state)++);
 
 		if (strncasecmp(name, word, len) == 0)
-			return mem_strdup(name);
+			return xstrdup(name);
 	}
 	return NULL;
 }

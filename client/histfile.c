@@ -22,7 +22,7 @@
 static char *histfile_join(const char *base, const char *rel)
 {
 	size_t blen = strlen(base), rlen = strlen(rel);
-	char *p = mem_alloc(blen + 1 + rlen + 1);
+	char *p = xmalloc(blen + 1 + rlen + 1);
 
 	/* The NUL comes with rel, two lines on:
 	 * NOLINTNEXTLINE(bugprone-not-null-terminated-result) */
@@ -45,7 +45,7 @@ char *histfile_path(const char *xdg_state_home, const char *home)
 /* mkdir -p of the directory that holds path. */
 int histfile_make_dir(const char *path)
 {
-	char *dir = mem_strdup(path);
+	char *dir = xstrdup(path);
 	char *slash = strrchr(dir, '/');
 	int rc = -1;
 

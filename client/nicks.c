@@ -16,7 +16,7 @@ struct nicks {
 /* Returns an empty set. */
 struct nicks *nicks_new(void)
 {
-	return mem_zalloc(sizeof(struct nicks));
+	return xcalloc(1, sizeof(struct nicks));
 }
 
 /* Frees the set and its names. */
@@ -75,7 +75,7 @@ void nicks_add(struct nicks *n, const char *nick, size_t len)
 	} else {
 		if (n->count == NICKS_MAX)
 			free(nicks_take(n, 0));
-		name = mem_strndup(nick, len);
+		name = xstrndup(nick, len);
 	}
 	n->names[n->count++] = name;
 }

@@ -152,7 +152,7 @@ const struct remote_ops pipe_mode_remote_ops = {
 /* Returns a pipe front end that lingers for linger seconds. */
 struct pipe_mode *pipe_mode_new(struct event_base *base, double linger)
 {
-	struct pipe_mode *p = mem_zalloc(sizeof(*p));
+	struct pipe_mode *p = xcalloc(1, sizeof(*p));
 	long usec = (long)(linger * 1e6);
 
 	p->base = base;

@@ -281,7 +281,7 @@ static void remote_on_greeting_timer(evutil_socket_t fd, short what, void *ctx)
 struct remote *remote_new(struct event_base *base, int fd,
 			  const struct remote_ops *ops, void *ctx)
 {
-	struct remote *r = mem_zalloc(sizeof(*r));
+	struct remote *r = xcalloc(1, sizeof(*r));
 	struct timeval tv = {
 		.tv_sec = REMOTE_GREETING_MS / 1000,
 		.tv_usec = (REMOTE_GREETING_MS % 1000) * 1000,

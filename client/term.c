@@ -101,7 +101,7 @@ static void term_masked_redisplay(void)
 	}
 	if (t->stars_cap < (size_t)n + 1) {
 		t->stars_cap = (size_t)n + 1;
-		t->stars = mem_realloc(t->stars, t->stars_cap);
+		t->stars = xrealloc(t->stars, t->stars_cap);
 	}
 	memset(t->stars, '*', (size_t)n);
 	t->stars[n] = '\0';
@@ -359,7 +359,7 @@ static void term_on_signal(evutil_socket_t sig, short what, void *ctx)
 /* Sets readline up; the terminal is prepared later by term_start. */
 struct term *term_new(struct event_base *base, const char *histpath)
 {
-	struct term *t = mem_zalloc(sizeof(*t));
+	struct term *t = xcalloc(1, sizeof(*t));
 
 	t->base = base;
 	t->nicks = nicks_new();
@@ -384,7 +384,7 @@ struct term *term_new(struct event_base *base, const char *histpath)
 			fprintf(stderr, "hotline: history not kept in %s: %s\n",
 				histpath, strerror(errno));
 		else
-			t->histpath = mem_strdup(histpath);
+			t->histpath = xstrdup(histpath);
 	}
 	if (t->histpath == NULL)
 		stifle_history(HISTFILE_MAX);

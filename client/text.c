@@ -7,6 +7,8 @@
 
 #include <string.h>
 
+#include "utf8.h"
+
 #define TEXT_ESC 0x1b
 #define TEXT_BEL 0x07
 /* readline's markers around invisible prompt characters. */
@@ -165,18 +167,6 @@ static size_t text_escape_len(const unsigned char *s, size_t len)
 	return i < len ? i + 1 : len;
 }
 
-/* Bytes in the UTF-8 character a lead byte starts (1 for anything else). */
-static size_t text_utf8_len(unsigned char b)
-{
-	if (b >= 0xf0 && b <= 0xf4)
-		return 4;
-	if (b >= 0xe0)
-		return b <= 0xef ? 3 : 1;
-	if (b >= 0xc2)
-		return 2;
-	return 1;
-}
-
 /* The server's unfinished line as a prompt; see text.h. */
 size_t text_prompt(const char *in, size_t len, char *out, size_t cap)
 {
@@ -206,8 +196,10 @@ size_t text_prompt(const char *in, size_t len, char *out, size_t cap)
 			i++;
 			continue;
 		}
-		size_t c = text_utf8_len(s[i]);
+		size_t c = utf8_lead_len(s[i]);
 
+		if (c == 0)
+			c = 1; /* a byte that starts no character goes alone */
 		if (c > len - i)
 			c = len - i;
 		if (n + c >= cap)

@@ -184,7 +184,7 @@ static void tn_on_event(telnet_t *telnet, telnet_event_t *ev, void *user_data)
 /* Returns a new adapter in its greeting; the caller owns it. */
 struct tn *tn_new(tn_cb cb, void *ctx)
 {
-	struct tn *tn = mem_zalloc(sizeof(*tn));
+	struct tn *tn = xcalloc(1, sizeof(*tn));
 
 	tn->cb = cb;
 	tn->ctx = ctx;

@@ -12,6 +12,8 @@
 #include <sys/ioctl.h>
 #include <time.h>
 
+#include "utf8.h"
+
 /* Telnet command bytes (RFC 854). */
 enum {
 	WT_SE = 240,
@@ -340,47 +342,15 @@ static void wiretrace_print_name(void *ctx, const char *name)
 }
 
 /*
- * Length of the valid, shortest-form UTF-8 character at p (at most n
- * bytes), or 0; its code point in *cp.
+ * Length of the UTF-8 character at p (at most n bytes) that the trace
+ * shows as itself, or 0; its code point in *cp. A C1 control is valid
+ * UTF-8 but no character to show: a terminal would act on it.
  */
-static size_t wiretrace_utf8(const unsigned char *p, size_t n, unsigned *cp)
+static size_t wiretrace_char(const unsigned char *p, size_t n, uint32_t *cp)
 {
-	size_t len;
-	unsigned min;
+	size_t len = utf8_decode((const char *)p, n, cp);
 
-	if (p[0] >= 0xc2 && p[0] <= 0xdf) {
-		len = 2, min = 0x80, *cp = p[0] & 0x1f;
-	} else if (p[0] >= 0xe0 && p[0] <= 0xef) {
-		len = 3, min = 0x800, *cp = p[0] & 0x0f;
-	} else if (p[0] >= 0xf0 && p[0] <= 0xf4) {
-		len = 4, min = 0x10000, *cp = p[0] & 0x07;
-	} else {
-		return 0;
-	}
-	if (len > n)
-		return 0;
-	for (size_t i = 1; i < len; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-		*cp = (*cp << 6) | (p[i] & 0x3f);
-	}
-	if (*cp < min || *cp > 0x10ffff || (*cp >= 0xd800 && *cp <= 0xdfff) ||
-	    (*cp >= 0x80 && *cp < 0xa0))
-		return 0;
-	return len;
-}
-
-/* Terminal columns of a code point: 2 for the East Asian wide ranges, else 1. */
-static size_t wiretrace_width(unsigned cp)
-{
-	if ((cp >= 0x1100 && cp <= 0x115f) || (cp >= 0x2e80 && cp <= 0xa4cf) ||
-	    (cp >= 0xac00 && cp <= 0xd7a3) || (cp >= 0xf900 && cp <= 0xfaff) ||
-	    (cp >= 0xfe30 && cp <= 0xfe4f) || (cp >= 0xff00 && cp <= 0xff60) ||
-	    (cp >= 0xffe0 && cp <= 0xffe6) ||
-	    (cp >= 0x1f300 && cp <= 0x1faff) ||
-	    (cp >= 0x20000 && cp <= 0x3fffd))
-		return 2;
-	return 1;
+	return len > 0 && utf8_is_control(*cp) ? 0 : len;
 }
 
 /*
@@ -402,15 +372,15 @@ static void wiretrace_text(FILE *out, const unsigned char *p,
 	while (i < n) {
 		char c = p[i] >= 0x20 && p[i] < 0x7f ? (char)p[i] : '.';
 		size_t len = 0, width;
-		unsigned cp;
+		uint32_t cp;
 
 		if (cls[i] == WIRETRACE_CLASS_DATA && p[i] >= 0x80)
-			len = wiretrace_utf8(p + i, n - i, &cp);
+			len = wiretrace_char(p + i, n - i, &cp);
 		for (size_t k = 1; k < len; k++)
 			if (cls[i + k] != WIRETRACE_CLASS_DATA)
 				len = 0;
 		if (len > 0) {
-			width = wiretrace_width(cp);
+			width = (size_t)utf8_width(cp);
 			fwrite(p + i, 1, len, out);
 			fprintf(out, "%*s", (int)(len - width), "");
 			i += len;
@@ -537,12 +507,12 @@ size_t wiretrace_names(struct wiretrace_dir *d, FILE *out, const void *buf,
 /*
  * Bytes in the unit of text at p (n bytes left) that a wrap never cuts,
  * its columns in *cols: a colour escape (none), an escaped byte "\xNN"
- * (4), a UTF-8 character (1 or 2), any other byte (1).
+ * (4), a UTF-8 character (utf8_width: 0, 1 or 2), any other byte (1).
  */
 static size_t wiretrace_unit(const unsigned char *p, size_t n, size_t *cols)
 {
 	size_t len = 2;
-	unsigned cp = 0;
+	uint32_t cp = 0;
 
 	if (n >= 3 && p[0] == '\033' && p[1] == '[') {
 		/* CSI: parameter bytes, then one final byte. */
@@ -558,9 +528,9 @@ static size_t wiretrace_unit(const unsigned char *p, size_t n, size_t *cols)
 		*cols = 4;
 		return 4;
 	}
-	len = p[0] >= 0x80 ? wiretrace_utf8(p, n, &cp) : 0;
+	len = p[0] >= 0x80 ? wiretrace_char(p, n, &cp) : 0;
 	if (len > 0) {
-		*cols = wiretrace_width(cp);
+		*cols = (size_t)utf8_width(cp);
 		return len;
 	}
 	*cols = 1;
@@ -587,7 +557,7 @@ static void wiretrace_wrap_line(FILE *out, const unsigned char *p, size_t len,
 	size_t col = 0;   /* columns on the output line so far */
 	struct wiretrace_break space = { 0 }, comma = { 0 };
 	const struct wiretrace_break *brk;
-	size_t shown = 0; /* the end of the last unit that takes columns */
+	size_t shown = 0; /* the end of the last unit that is not a colour */
 	size_t i = 0;
 
 	while (i < len) {
@@ -602,9 +572,13 @@ static void wiretrace_wrap_line(FILE *out, const unsigned char *p, size_t len,
 					comma = space;
 			}
 			col += cols;
+			/*
+			 * A colour goes on with the text after it; a
+			 * combining mark stays with the character before.
+			 */
+			if (cols > 0 || p[i] != '\033')
+				shown = i + n;
 			i += n;
-			if (cols > 0)
-				shown = i;
 			continue;
 		}
 		brk = NULL;

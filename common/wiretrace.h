@@ -7,10 +7,10 @@
  * lines to a width: the trace is read on a projector, where a line the
  * terminal wraps at column 0 hides the time stamps.
  *
- * Self-contained (libc only): it writes to the FILE it is given and knows
- * nothing of sockets, sessions or readline, so the server and the client
- * compile the same file. Its only question to the system is a terminal's
- * width.
+ * Self-contained (libc and common/'s utf8 only): it writes to the FILE it
+ * is given and knows nothing of sockets, sessions or readline, so the
+ * server and the client link the same code. Its only question to the
+ * system is a terminal's width.
  */
 #ifndef HOTLINE_WIRETRACE_H
 #define HOTLINE_WIRETRACE_H
@@ -101,8 +101,9 @@ size_t wiretrace_names(struct wiretrace_dir *d, FILE *out, const void *buf,
  * Writes text, whole lines, to out with every line longer than width
  * columns wrapped: at the last space that fits, or where the width ends
  * if there is none, each piece after the first going on under
- * WIRETRACE_INDENT. Columns are counted as a terminal shows them: an East
- * Asian wide character takes 2, a colour escape none. A character, a
+ * WIRETRACE_INDENT. Columns are counted as a terminal shows them and as
+ * the line editor counts them (utf8_width: an East Asian wide character
+ * takes 2, a combining mark none), a colour escape none. A character, a
  * colour escape or an escaped byte ("\x1b") is never cut in two. A last
  * line without its line end gets one.
  */

@@ -13,8 +13,8 @@
  */
 #include "account.h"
 #include "account_internal.h"
+#include "mem.h"
 #include "trace.h"
-#include "util.h"
 
 #include <crypt.h>
 #include <errno.h>

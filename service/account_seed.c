@@ -10,8 +10,9 @@
  */
 #include "account.h"
 #include "account_internal.h"
+#include "mem.h"
+#include "strbuf.h"
 #include "trace.h"
-#include "util.h"
 
 #include <crypt.h>
 #include <errno.h>

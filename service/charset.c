@@ -22,6 +22,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mem.h"
+#include "utf8.h"
+
 /* Output bytes per iconv call: a bounded stack buffer flushed into the strbuf. */
 #define CHARSET_CHUNK 256
 /*

@@ -13,7 +13,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "util.h"
+#include "strbuf.h"
 
 /*
  * Encodings known at once, UTF-8 included: a class uses two or three, and

@@ -20,6 +20,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mem.h"
+#include "utf8.h"
+
 /* Bytes a nickname may take: CHAT_NICK_MAX characters of up to 4 bytes. */
 #define CHAT_NICK_BYTES (CHAT_NICK_MAX * 4)
 /* "HH:MM:SS" and its NUL. */
@@ -292,8 +295,7 @@ static struct chat_msg *format_private(struct chat_room *room, double now,
 /* Whether a code point is removed from what others see. */
 static bool is_stripped(uint32_t cp)
 {
-	/* C0, DEL and C1 controls. */
-	if (cp < 0x20 || (cp >= 0x7f && cp <= 0x9f))
+	if (utf8_is_control(cp))
 		return true;
 	/* Bidi embeddings, overrides and isolates: they can disguise text. */
 	return (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069);

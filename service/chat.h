@@ -14,7 +14,7 @@
 #include <stddef.h>
 #include <time.h>
 
-#include "util.h"
+#include "strbuf.h"
 
 /* Messages a newcomer sees on joining. */
 #define CHAT_HISTORY 20

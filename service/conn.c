@@ -20,9 +20,9 @@
 
 #include "chat.h"
 #include "core.h"
+#include "mem.h"
 #include "sockio.h"
 #include "trace.h"
-#include "util.h"
 
 /* The peer's address: IPv4 or IPv6, a fifth of a sockaddr_storage. */
 union peer_addr {

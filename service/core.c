@@ -20,8 +20,10 @@
 
 #include "charset.h"
 #include "lineedit.h"
+#include "mem.h"
+#include "strbuf.h"
 #include "telnet.h"
-#include "util.h"
+#include "utf8.h"
 
 /*
  * Bytes libtelnet may answer or pass on for one span: data is never
@@ -117,7 +119,7 @@ static bool is_clean_text(const char *s, size_t len)
 	while (len > 0) {
 		size_t n = utf8_decode(s, len, &cp);
 
-		if (n == 0 || cp < 0x20 || (cp >= 0x7f && cp < 0xa0))
+		if (n == 0 || utf8_is_control(cp))
 			return false;
 		s += n;
 		len -= n;

@@ -8,7 +8,8 @@
  * caller's business. It does no I/O; even the echo is an event.
  */
 #include "lineedit.h"
-#include "util.h"
+#include "mem.h"
+#include "utf8.h"
 
 #include <stdint.h>
 #include <stdlib.h>

@@ -18,8 +18,8 @@
 
 #include <event2/listener.h>
 
+#include "mem.h"
 #include "trace.h"
-#include "util.h"
 
 struct listener {
 	struct event_base *base;

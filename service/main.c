@@ -23,13 +23,13 @@
 #include "hashcmd.h"
 #include "listener.h"
 #include "logsink.h"
+#include "mem.h"
 #include "menu.h"
 #include "menu_load.h"
 #include "pidfile.h"
 #include "server.h"
 #include "trace.h"
 #include "udp.h"
-#include "util.h"
 
 #define DEFAULT_PORT 5228
 #define DEFAULT_DB "hotline.db"

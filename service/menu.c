@@ -5,7 +5,8 @@
  */
 #include "menu.h"
 #include "charset.h"
-#include "util.h"
+#include "mem.h"
+#include "strbuf.h"
 
 #include <assert.h>
 #include <stdbool.h>

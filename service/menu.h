@@ -8,10 +8,11 @@
 #ifndef HOTLINE_MENU_H
 #define HOTLINE_MENU_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 
-#include "util.h"
+#include "strbuf.h"
 
 /* Bytes of one key: one UTF-8 character and its NUL. */
 #define MENU_KEY_MAX 5

@@ -8,7 +8,9 @@
  */
 #include "menu_load.h"
 #include "charset.h"
-#include "util.h"
+#include "mem.h"
+#include "strbuf.h"
+#include "utf8.h"
 
 #include <dirent.h>
 #include <errno.h>

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "util.h"
+#include "mem.h"
 
 struct peer {
 	unsigned char addr[16]; /* IPv4 as v4-mapped IPv6 */

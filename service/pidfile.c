@@ -16,7 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "util.h"
+#include "mem.h"
 
 enum pidfile_holds {
 	PIDFILE_ABSENT,

@@ -12,11 +12,11 @@
 #include <time.h>
 
 #include "chat.h"
+#include "mem.h"
 #include "peers.h"
 #include "session.h"
 #include "trace.h"
 #include "udp.h"
-#include "util.h"
 
 /* Bytes of the busy text sent to a caller turned away. */
 #define SERVER_BUSY_MAX 512

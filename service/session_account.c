@@ -15,7 +15,6 @@
 
 #include "session_account.h"
 #include "trace.h"
-#include "util.h"
 
 /* Bytes of a formatted value: "12345678.90", a date, a masked number. */
 #define VALUE_MAX 32

@@ -10,8 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mem.h"
+#include "strbuf.h"
 #include "trace.h"
-#include "util.h"
 
 /* Writes a NUL-terminated UTF-8 string to the caller. */
 void session_write(struct session *s, const char *text)

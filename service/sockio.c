@@ -14,7 +14,7 @@
 
 #include <event2/event_struct.h>
 
-#include "util.h"
+#include "mem.h"
 
 struct sockio {
 	evutil_socket_t fd;

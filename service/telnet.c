@@ -10,7 +10,8 @@
  * sessions: bytes to write leave through the callback.
  */
 #include "telnet.h"
-#include "util.h"
+#include "mem.h"
+#include "strbuf.h"
 
 /* libtelnet.h uses size_t without including <stddef.h>: keep it after ours. */
 #include <libtelnet.h>

@@ -15,7 +15,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "util.h"
+#include "strbuf.h"
 
 /* Longest terminal type kept, in bytes. */
 #define TELNET_ADAPTER_MAX_TTYPE 40
@@ -27,7 +27,7 @@ enum telnet_adapter_event_type {
 	TELNET_ADAPTER_EV_LINE_MODE, /* the client took the echo back ("mode line") */
 	TELNET_ADAPTER_EV_WINDOW, /* window size from NAWS: width, height */
 	TELNET_ADAPTER_EV_HANGUP, /* IAC IP, ABORT, SUSP, BRK or EOF: the caller wants out */
-	TELNET_ADAPTER_EV_AYT, /* IAC AYT: the caller asks "are you there?" */
+	TELNET_ADAPTER_EV_AYT,   /* IAC AYT: the caller asks "are you there?" */
 	TELNET_ADAPTER_EV_ERROR, /* libtelnet gave up on the stream: close it */
 	TELNET_ADAPTER_EV_WARNING, /* protocol oddity, for the log only */
 };

@@ -5,7 +5,8 @@
  */
 #include "trace.h"
 #include "logsink.h"
-#include "util.h"
+#include "mem.h"
+#include "utf8.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -102,8 +103,7 @@ char *trace_escape(const char *s, size_t len, char *out, size_t outsz)
 		char tmp[8];
 		size_t tn;
 
-		if (n > 0 && cp >= 0x20 && cp != 0x7f && cp != '\\' &&
-		    !(cp >= 0x80 && cp < 0xa0)) {
+		if (n > 0 && !utf8_is_control(cp) && cp != '\\') {
 			memcpy(tmp, s, n);
 			tn = n;
 		} else {

@@ -20,8 +20,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "mem.h"
 #include "trace.h"
-#include "util.h"
 
 struct udp_socket {
 	struct udp_server *server;

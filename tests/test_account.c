@@ -29,7 +29,7 @@
 
 #include "account.h"
 #include "account_internal.h"
-#include "util.h"
+#include "mem.h"
 
 /* The demo data every database here is seeded from. */
 #define TEST_SEED MENUS_DIR "/demo-data.yml"

@@ -15,7 +15,8 @@
 #include <cmocka.h>
 
 #include "charset.h"
-#include "util.h"
+#include "mem.h"
+#include "strbuf.h"
 
 /* "你好" in both encodings. */
 #define NIHAO_GBK "\xc4\xe3\xba\xc3"

@@ -19,7 +19,9 @@
 #include <time.h>
 
 #include "chat.h"
-#include "util.h"
+#include "mem.h"
+#include "strbuf.h"
+#include "utf8.h"
 
 /* Members one test may have; tests stay far below it. */
 #define MAX_MEMBERS 8

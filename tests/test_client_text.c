@@ -12,8 +12,8 @@
 
 #include <cmocka.h>
 
+#include "strbuf.h"
 #include "text.h"
-#include "util.h"
 
 struct fixture {
 	struct text_in in;

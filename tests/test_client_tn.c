@@ -13,8 +13,8 @@
 
 #include <cmocka.h>
 
+#include "strbuf.h"
 #include "tn.h"
-#include "util.h"
 
 /* Option and command bytes, spelled out so tests read like the wire. */
 #define IAC "\xff"

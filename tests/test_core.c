@@ -20,9 +20,10 @@
 
 #include "chat.h"
 #include "core.h"
+#include "mem.h"
 #include "menus.h"
+#include "strbuf.h"
 #include "trace.h"
-#include "util.h"
 
 /* What the sink saw. */
 struct rec {

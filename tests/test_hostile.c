@@ -33,6 +33,7 @@
 #include <unistd.h>
 
 #include "e2e.h"
+#include "mem.h"
 #include "xorshift.h"
 
 #define MAIN_MENU_ZH "10086"

@@ -19,7 +19,9 @@
 #include <string.h>
 
 #include "lineedit.h"
-#include "util.h"
+#include "mem.h"
+#include "strbuf.h"
+#include "utf8.h"
 
 /* Events one test may record between checks; tests stay far below it. */
 #define MAX_EVENTS 64

@@ -16,9 +16,11 @@
 #include <cmocka.h>
 
 #include "charset.h"
+#include "mem.h"
 #include "menu.h"
 #include "menu_load.h"
-#include "util.h"
+#include "strbuf.h"
+#include "utf8.h"
 
 /* Most errors one broken fixture is expected to report. */
 #define TEST_MAX_EXPECTED 10

@@ -16,10 +16,11 @@
 
 #include <cmocka.h>
 
+#include "mem.h"
 #include "menus.h"
 #include "session.h"
 #include "session_table.h"
-#include "util.h"
+#include "strbuf.h"
 
 struct sink {
 	struct strbuf out;

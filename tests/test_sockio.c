@@ -21,8 +21,9 @@
 
 #include <event2/event.h>
 
+#include "mem.h"
 #include "sockio.h"
-#include "util.h"
+#include "strbuf.h"
 
 /* Loop passes a wait may take before it gives up. */
 #define MAX_PASSES 2000

@@ -14,8 +14,9 @@
 
 #include <cmocka.h>
 
+#include "mem.h"
+#include "strbuf.h"
 #include "telnet.h"
-#include "util.h"
 #include "xorshift.h"
 
 /* Option and command bytes, spelled out so tests read like the wire. */

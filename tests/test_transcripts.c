@@ -43,9 +43,11 @@
 #include "chat.h"
 #include "core.h"
 #include "loop_worker.h"
+#include "mem.h"
 #include "menus.h"
+#include "strbuf.h"
 #include "trace.h"
-#include "util.h"
+#include "utf8.h"
 #include "wiretrace.h"
 
 /* Callers a script may have: A to H. */
@@ -329,7 +331,7 @@ static void render_line(char who, const char *data, size_t len,
 			break;
 		}
 		n = utf8_decode(data + i, len - i, &cp);
-		if (n == 0 || cp < 0x20 || (cp >= 0x7f && cp < 0xa0)) {
+		if (n == 0 || utf8_is_control(cp)) {
 			strbuf_printf(out, "\\x%02x", p[i]);
 			i++;
 			continue;

@@ -2,7 +2,8 @@
  * test_wiretrace: the trace's hex dump and telnet decoder (common/), fed
  * plain buffers: commands named, split across chunks, subnegotiations,
  * masking of a password and of "/op" lines, line spans, the row layout,
- * lines wrapped to a width and the width of a terminal.
+ * lines wrapped to a width (wide characters, combining marks, colours)
+ * and the width of a terminal.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -393,6 +394,30 @@ static void test_wrap_counts_wide_characters(void **state)
 	strbuf_fini(&line);
 }
 
+static void test_wrap_keeps_combining_marks(void **state)
+{
+	struct fixture *f = *state;
+	struct strbuf line;
+	const char *p;
+
+	/* 100 letters, each with a combining acute: 100 columns, no space. */
+	strbuf_init(&line);
+	strbuf_append_str(&line, "04:41:47.023 ");
+	for (int i = 0; i < 100; i++)
+		strbuf_append_str(&line, "e\xcc\x81");
+	strbuf_append_str(&line, "\n");
+	wrap(f, line.data, 60);
+	assert_true(e2e_widest_line(f->text) <= 60);
+	assert_int_equal(count(f->text, "\n"), 3);
+	continued_under_stamp(f->text);
+	/* A mark stays with its letter: every piece goes on with a letter. */
+	for (p = strchr(f->text, '\n'); p != NULL && p[1] != '\0';
+	     p = strchr(p + 1, '\n'))
+		assert_int_equal(p[1 + WIRETRACE_INDENT_COLS], 'e');
+	assert_int_equal(count(f->text, "e\xcc\x81"), 100);
+	strbuf_fini(&line);
+}
+
 static void test_wrap_colour_takes_no_columns(void **state)
 {
 	struct fixture *f = *state;
@@ -509,6 +534,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_wrap_cuts_a_word_too_long,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_wrap_counts_wide_characters,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_wrap_keeps_combining_marks,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(
 			test_wrap_colour_takes_no_columns, setup, teardown),

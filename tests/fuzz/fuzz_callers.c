@@ -24,10 +24,12 @@
 #include "chat.h"
 #include "core.h"
 #include "fuzz_check.h"
+#include "mem.h"
 #include "menu_load.h"
 #include "session.h"
+#include "strbuf.h"
 #include "trace.h"
-#include "util.h"
+#include "utf8.h"
 
 /* Bytes of caller output kept before the "socket" must drain them. */
 #define FUZZ_OUT_KEEP (1024 * 1024)
@@ -61,12 +63,6 @@ static double fake_clock(void)
 	return fake_now;
 }
 
-/* Whether cp is a control character (C0, DEL, C1). */
-static bool is_control(uint32_t cp)
-{
-	return cp < 0x20 || (cp >= 0x7f && cp < 0xa0);
-}
-
 /* Checks that s is valid UTF-8 with no control characters at all. */
 static void check_clean_text(const char *s, size_t len)
 {
@@ -76,7 +72,7 @@ static void check_clean_text(const char *s, size_t len)
 		size_t n = utf8_decode(s, len, &cp);
 
 		FUZZ_CHECK(n > 0);
-		FUZZ_CHECK(!is_control(cp));
+		FUZZ_CHECK(!utf8_is_control(cp));
 		s += n;
 		len -= n;
 	}

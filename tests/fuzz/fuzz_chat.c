@@ -22,7 +22,9 @@
 
 #include "chat.h"
 #include "fuzz_check.h"
-#include "util.h"
+#include "mem.h"
+#include "strbuf.h"
+#include "utf8.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -74,7 +76,7 @@ static void check_clean(const char *s, size_t len)
 		size_t n = utf8_decode(s, len, &cp);
 
 		FUZZ_CHECK(n > 0);
-		FUZZ_CHECK(!(cp < 0x20 || (cp >= 0x7f && cp < 0xa0)));
+		FUZZ_CHECK(!utf8_is_control(cp));
 		/* Bidi overrides and isolates are stripped too. */
 		FUZZ_CHECK(!(cp >= 0x202a && cp <= 0x202e) &&
 			   !(cp >= 0x2066 && cp <= 0x2069));

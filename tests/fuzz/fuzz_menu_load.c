@@ -22,8 +22,9 @@
 #include "menu.h"
 #include "menu_load.h"
 #include "session.h"
+#include "strbuf.h"
 #include "trace.h"
-#include "util.h"
+#include "utf8.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

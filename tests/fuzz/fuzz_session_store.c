@@ -16,7 +16,7 @@
 #include "account.h"
 #include "fuzz_callers.h"
 #include "loop_worker.h"
-#include "util.h"
+#include "mem.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

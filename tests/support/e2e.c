@@ -17,6 +17,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "utf8.h"
+
 /* Milliseconds on a monotonic clock. */
 static long long now_ms(void)
 {
@@ -460,41 +462,28 @@ void e2e_quick_menus_remove(const char *dir)
 	rmdir(dir);
 }
 
-/* Whether a code point is East Asian wide: the blocks the tests use. */
-static bool e2e_is_wide(unsigned cp)
-{
-	return (cp >= 0x1100 && cp <= 0x115f) ||
-	       (cp >= 0x2e80 && cp <= 0xa4cf) ||
-	       (cp >= 0xac00 && cp <= 0xd7a3) ||
-	       (cp >= 0xf900 && cp <= 0xfaff) ||
-	       (cp >= 0xfe30 && cp <= 0xfe4f) ||
-	       (cp >= 0xff00 && cp <= 0xff60) || (cp >= 0xffe0 && cp <= 0xffe6);
-}
-
 size_t e2e_columns(const char *s, size_t len)
 {
-	const unsigned char *p = (const unsigned char *)s;
 	size_t cols = 0, i = 0;
 
 	while (i < len) {
-		unsigned cp = p[i];
-		size_t n = 1;
+		uint32_t cp;
+		size_t n;
 
-		if (p[i] == 0x1b && i + 1 < len && p[i + 1] == '[') {
-			while (i < len && p[i] != 'm')
+		if (s[i] == 0x1b && i + 1 < len && s[i + 1] == '[') {
+			while (i < len && s[i] != 'm')
 				i++;
 			i++;
 			continue;
 		}
-		if (p[i] >= 0xf0)
-			n = 4, cp = p[i] & 0x07;
-		else if (p[i] >= 0xe0)
-			n = 3, cp = p[i] & 0x0f;
-		else if (p[i] >= 0xc0)
-			n = 2, cp = p[i] & 0x1f;
-		for (size_t k = 1; k < n && i + k < len; k++)
-			cp = (cp << 6) | (p[i + k] & 0x3f);
-		cols += e2e_is_wide(cp) ? 2 : 1;
+		n = utf8_decode(s + i, len - i, &cp);
+		if (n == 0 || utf8_is_control(cp)) {
+			/* Never written on purpose: a column, so none hides. */
+			cols++;
+			i += n ? n : 1;
+			continue;
+		}
+		cols += (size_t)utf8_width(cp);
 		i += n;
 	}
 	return cols;

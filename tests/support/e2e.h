@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-#include "util.h"
+#include "strbuf.h"
 
 /* Longest any single wait in a test may take, in milliseconds. */
 #define E2E_TIMEOUT_MS 5000
@@ -84,9 +84,10 @@ bool e2e_contains(const struct strbuf *hay, const void *needle, size_t len);
 int e2e_run(const char *const *args, struct strbuf *out);
 
 /*
- * Columns s (len bytes of UTF-8) takes on a terminal: East Asian wide
- * characters 2, colour escapes (ESC [ ... m) none. Counted here apart
- * from the trace's own count, to check it.
+ * Columns s (len bytes of UTF-8) takes on a terminal: each character's
+ * utf8_width (test_utf8 pins it: East Asian wide 2, combining marks
+ * none), colour escapes (ESC [ ... m) none, a control or a byte that is
+ * no character 1. Counted here apart from the trace's wrap, to check it.
  */
 size_t e2e_columns(const char *s, size_t len);
 /* The most columns any line of text (NUL-ended) takes. */

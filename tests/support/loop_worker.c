@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "util.h"
+#include "mem.h"
 
 /* Opaque to the session; the queue below is all its state. */
 struct account_worker {
