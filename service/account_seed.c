@@ -1,6 +1,6 @@
 /*
  * account_seed: loads the demo data file (menus/demo-data.yaml, YAML
- * through libyaml) into a new account database: accounts, their service
+ * read by yamldoc) into a new account database: accounts, their service
  * passwords hashed with yescrypt on the way in, prepaid cards and past
  * recharges. It runs inside the transaction that creates the schema, so a
  * broken file leaves nothing behind, and it stops at the first problem,
@@ -13,15 +13,16 @@
 #include "mem.h"
 #include "strbuf.h"
 #include "trace.h"
+#include "yamldoc.h"
 
 #include <crypt.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <yaml.h>
+#include <unistd.h>
 
 /* Largest seed file read: demo data, not a customer base. */
 #define SEED_MAX_FILE (1024 * 1024)
@@ -49,8 +50,7 @@ struct seed_field {
 struct seed {
 	const char *path;
 	sqlite3 *db;
-	yaml_document_t doc;
-	char *err; /* the first problem, "path:line:col: message" */
+	struct yamldoc yd; /* keeps the first problem only */
 	void *crypt_data;
 	int crypt_size;
 	sqlite3_stmt *insert_account, *insert_card, *insert_recharge;
@@ -151,28 +151,19 @@ _Static_assert(ARRAY_LEN(recharge_fields) == RECHARGE_FIELD_COUNT,
 /* --- errors ------------------------------------------------------------ */
 
 /*
- * Records the first problem, at a node's position (the whole file when
- * node is NULL). Returns -1 for the caller to pass on.
+ * Records a problem at a node's position (the whole file when node is
+ * NULL); sd->yd keeps the first. Returns -1 for the caller to pass on.
  */
 static int seed_fail(struct seed *sd, const yaml_node_t *node, const char *fmt,
 		     ...) __attribute__((format(printf, 3, 4)));
 static int seed_fail(struct seed *sd, const yaml_node_t *node, const char *fmt,
 		     ...)
 {
-	char msg[512];
 	va_list ap;
 
-	if (sd->err != NULL)
-		return -1;
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	yamldoc_verror(&sd->yd, node, fmt, ap);
 	va_end(ap);
-	if (node != NULL)
-		sd->err = xasprintf("%s:%zu:%zu: %s", sd->path,
-				    node->start_mark.line + 1,
-				    node->start_mark.column + 1, msg);
-	else
-		sd->err = xasprintf("%s: %s", sd->path, msg);
 	return -1;
 }
 
@@ -183,25 +174,14 @@ static const char *quote(const yaml_node_t *node, char *out, size_t outsz)
 			    node->data.scalar.length, out, outsz);
 }
 
-/* What a node is, for "(got ...)" in messages. */
-static const char *node_kind(const yaml_node_t *node)
-{
-	switch (node->type) {
-	case YAML_MAPPING_NODE:
-		return "a mapping";
-	case YAML_SEQUENCE_NODE:
-		return "a sequence";
-	default:
-		return "text";
-	}
-}
-
 /* --- values ------------------------------------------------------------- */
 
 /* The text of a scalar field; -1 if the node is not one. */
 static int seed_scalar(struct seed *sd, const yaml_node_t *node,
 		       const char *field, const char **text)
 {
+	char kind[YAMLDOC_QUOTE_BUF];
+
 	/*
 	 * Set even on failure: callers read it only on success, but static
 	 * analysis cannot tell (seed_fail is variadic, so never inlined).
@@ -209,7 +189,7 @@ static int seed_scalar(struct seed *sd, const yaml_node_t *node,
 	*text = "";
 	if (node->type != YAML_SCALAR_NODE)
 		return seed_fail(sd, node, "%s must be text (got %s)", field,
-				 node_kind(node));
+				 yamldoc_kind(node, kind));
 	*text = (const char *)node->data.scalar.value;
 	/* A "\0" escape would cut the text short where C reads it. */
 	if (strlen(*text) != node->data.scalar.length)
@@ -383,7 +363,29 @@ static int64_t parse_time(const char *s)
 /* The node at a document index. */
 static yaml_node_t *node_at(struct seed *sd, int index)
 {
-	return yaml_document_get_node(&sd->doc, index);
+	return yamldoc_node(&sd->yd, index);
+}
+
+/* The most fields a mapping of the file has. */
+#define SEED_MAX_FIELDS SEED_ACCOUNT_COUNT
+
+/*
+ * Reports a field the mapping does not have, listing those it has: the
+ * words the seeder has always used.
+ */
+static void seed_unknown(struct yamldoc *d, const struct yamldoc_map *map,
+			 const yaml_node_t *key)
+{
+	char q[SEED_QUOTE_MAX];
+	struct strbuf names;
+
+	strbuf_init(&names);
+	for (size_t i = 0; i < map->count; i++)
+		strbuf_printf(&names, "%s%s", i == 0 ? "" : ", ",
+			      map->names[i]);
+	yamldoc_error(d, key, "unknown field \"%s\" in %s (expected %s)",
+		      quote(key, q, sizeof(q)), map->what, names.data);
+	strbuf_fini(&names);
 }
 
 /*
@@ -394,45 +396,20 @@ static int seed_fields(struct seed *sd, const yaml_node_t *map,
 		       const char *what, const struct seed_field *fields,
 		       size_t n, yaml_node_t **values)
 {
-	char q[SEED_QUOTE_MAX];
+	const char *names[SEED_MAX_FIELDS];
+	struct yamldoc_map spec = { what, names, n, seed_unknown };
+	struct yamldoc_field found[SEED_MAX_FIELDS];
 
 	/* First, so values are set even on failure (see seed_scalar). */
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
 		values[i] = NULL;
-	if (map->type != YAML_MAPPING_NODE)
-		return seed_fail(sd, map, "%s must be a mapping (got %s)", what,
-				 node_kind(map));
-	for (yaml_node_pair_t *p = map->data.mapping.pairs.start;
-	     p < map->data.mapping.pairs.top; p++) {
-		yaml_node_t *key = node_at(sd, p->key);
-		struct strbuf names;
-		size_t i;
-
-		if (key->type != YAML_SCALAR_NODE)
-			return seed_fail(sd, key,
-					 "a field name in %s must be "
-					 "text (got %s)",
-					 what, node_kind(key));
-		for (i = 0; i < n; i++)
-			if (strcmp((const char *)key->data.scalar.value,
-				   fields[i].name) == 0)
-				break;
-		if (i < n && values[i] != NULL)
-			return seed_fail(sd, key, "duplicate field \"%s\"",
-					 fields[i].name);
-		if (i < n) {
-			values[i] = node_at(sd, p->value);
-			continue;
-		}
-		strbuf_init(&names);
-		for (i = 0; i < n; i++)
-			strbuf_printf(&names, "%s%s", i == 0 ? "" : ", ",
-				      fields[i].name);
-		seed_fail(sd, key, "unknown field \"%s\" in %s (expected %s)",
-			  quote(key, q, sizeof(q)), what, names.data);
-		strbuf_fini(&names);
-		return -1;
+		names[i] = fields[i].name;
 	}
+	if (yamldoc_fields(&sd->yd, map, &spec, found) < 0 ||
+	    yamldoc_has_errors(&sd->yd))
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		values[i] = found[i].value;
 	for (size_t i = 0; i < n; i++)
 		if (fields[i].required && values[i] == NULL)
 			return seed_fail(sd, map, "%s has no field \"%s\"",
@@ -444,6 +421,8 @@ static int seed_fields(struct seed *sd, const yaml_node_t *map,
 static int seed_sequence(struct seed *sd, const yaml_node_t *node,
 			 const char *field)
 {
+	char kind[YAMLDOC_QUOTE_BUF];
+
 	/*
 	 * Callers pass fields seed_fields found (or checked for NULL); the
 	 * analyzer cannot see that seed_fail (variadic, so never inlined)
@@ -451,7 +430,7 @@ static int seed_sequence(struct seed *sd, const yaml_node_t *node,
 	 * NOLINTNEXTLINE(clang-analyzer-core.NullDereference) */
 	if (node->type != YAML_SEQUENCE_NODE)
 		return seed_fail(sd, node, "%s must be a sequence (got %s)",
-				 field, node_kind(node));
+				 field, yamldoc_kind(node, kind));
 	if (node->data.sequence.items.top - node->data.sequence.items.start >
 	    SEED_MAX_ITEMS)
 		return seed_fail(sd, node, "%s has more than %d items", field,
@@ -662,30 +641,6 @@ static int seed_root(struct seed *sd, const yaml_node_t *root)
 
 /* --- the file ------------------------------------------------------------ */
 
-/* Reports libyaml's error with its position. */
-static int seed_parser_error(struct seed *sd, const yaml_parser_t *p)
-{
-	const char *problem = p->problem != NULL ? p->problem : "unknown";
-
-	if (p->error == YAML_MEMORY_ERROR)
-		return seed_fail(sd, NULL, "out of memory while parsing");
-	if (p->error == YAML_READER_ERROR)
-		return seed_fail(sd, NULL, "%s at byte %zu", problem,
-				 p->problem_offset);
-	if (p->context != NULL)
-		sd->err = xasprintf("%s:%zu:%zu: syntax error: %s (%s at "
-				    "%zu:%zu)",
-				    sd->path, p->problem_mark.line + 1,
-				    p->problem_mark.column + 1, problem,
-				    p->context, p->context_mark.line + 1,
-				    p->context_mark.column + 1);
-	else
-		sd->err = xasprintf("%s:%zu:%zu: syntax error: %s", sd->path,
-				    p->problem_mark.line + 1,
-				    p->problem_mark.column + 1, problem);
-	return -1;
-}
-
 /* Prepares the three inserts; -1 with a message. */
 static int seed_prepare(struct seed *sd)
 {
@@ -712,72 +667,35 @@ static int seed_prepare(struct seed *sd)
 	return 0;
 }
 
-/*
- * Parses the file into sd->doc, refusing a second document. Returns 1
- * when a document was loaded (the caller deletes it), 0 or -1 otherwise.
- */
-static int seed_parse(struct seed *sd, FILE *fp)
+/* The first problem as "path:line:col: message"; the caller owns it. */
+static char *seed_message(const struct seed *sd)
 {
-	yaml_parser_t parser;
-	yaml_document_t extra;
-	int ret = -1;
+	const struct yamldoc_error *e = &sd->yd.errors[0];
 
-	if (!yaml_parser_initialize(&parser))
-		return seed_fail(sd, NULL, "out of memory while parsing");
-	yaml_parser_set_input_file(&parser, fp);
-	if (!yaml_parser_load(&parser, &sd->doc)) {
-		seed_parser_error(sd, &parser);
-		goto out;
-	}
-	ret = 1;
-	if (yaml_document_get_root_node(&sd->doc) == NULL) {
-		seed_fail(sd, NULL, "file is empty");
-		goto out;
-	}
-	if (!yaml_parser_load(&parser, &extra)) {
-		seed_parser_error(sd, &parser);
-		goto out;
-	}
-	if (yaml_document_get_root_node(&extra) != NULL)
-		seed_fail(sd, yaml_document_get_root_node(&extra),
-			  "only one YAML document is allowed");
-	yaml_document_delete(&extra);
-out:
-	yaml_parser_delete(&parser);
-	return ret;
+	if (e->line > 0)
+		return xasprintf("%s:%u:%u: %s", sd->path, e->line, e->col,
+				 e->message);
+	return xasprintf("%s: %s", sd->path, e->message);
 }
 
 /* Loads the demo data file into db; see account_internal.h. */
 int account_seed_load(sqlite3 *db, const char *path, char **err)
 {
 	struct seed sd = { .path = path, .db = db };
-	struct stat stat_buf;
-	FILE *fp;
-	int loaded = 0;
+	int fd;
 
-	fp = fopen(path, "rb");
-	if (fp == NULL) {
+	yamldoc_init(&sd.yd, path, 1); /* the seeder stops at its first */
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
 		seed_fail(&sd, NULL, "cannot open the demo data: %s",
 			  strerror(errno));
 		goto out;
 	}
-	if (fstat(fileno(fp), &stat_buf) < 0 || !S_ISREG(stat_buf.st_mode)) {
-		seed_fail(&sd, NULL, "not a regular file");
+	if (yamldoc_load_fd(&sd.yd, fd, SEED_MAX_FILE) < 0 ||
+	    seed_prepare(&sd) < 0)
 		goto out;
-	}
-	if (stat_buf.st_size > SEED_MAX_FILE) {
-		seed_fail(&sd, NULL, "file is larger than %d bytes",
-			  SEED_MAX_FILE);
-		goto out;
-	}
-	if (seed_prepare(&sd) < 0)
-		goto out;
-	loaded = seed_parse(&sd, fp);
-	if (sd.err == NULL)
-		seed_root(&sd, yaml_document_get_root_node(&sd.doc));
+	seed_root(&sd, yamldoc_root(&sd.yd));
 out:
-	if (loaded > 0)
-		yaml_document_delete(&sd.doc);
 	sqlite3_finalize(sd.insert_account);
 	sqlite3_finalize(sd.insert_card);
 	sqlite3_finalize(sd.insert_recharge);
@@ -785,8 +703,9 @@ out:
 		explicit_bzero(sd.crypt_data, (size_t)sd.crypt_size);
 		free(sd.crypt_data);
 	}
-	if (fp != NULL)
-		fclose(fp);
-	*err = sd.err;
-	return sd.err != NULL ? -1 : 0;
+	if (fd >= 0)
+		close(fd);
+	*err = yamldoc_has_errors(&sd.yd) ? seed_message(&sd) : NULL;
+	yamldoc_fini(&sd.yd);
+	return *err != NULL ? -1 : 0;
 }

@@ -1,7 +1,9 @@
 /*
- * menu_load: YAML menu files to the menu model, through libyaml. The only
- * module that knows about YAML. Every problem is reported with the file,
- * line and column it was found at.
+ * menu_load: YAML menu files to the menu model. Each file is read by
+ * yamldoc, which alone knows libyaml's parser (nesting is limited there,
+ * to YAMLDOC_MAX_DEPTH); this module and its files (menu_load_internal.h)
+ * are the only ones that know the menu format. Every problem is reported
+ * with the file, line and column it was found at.
  */
 #ifndef HOTLINE_MENU_LOAD_H
 #define HOTLINE_MENU_LOAD_H
@@ -26,8 +28,6 @@
 #define MENU_LOAD_MAX_NAME 64
 /* Bytes of a set's label, e.g. "中文". */
 #define MENU_LOAD_MAX_LABEL 128
-/* Nesting of mappings and sequences; the format itself needs 5. */
-#define MENU_LOAD_MAX_DEPTH 16
 /* Errors reported for one file before giving up on it. */
 #define MENU_LOAD_MAX_ERRORS 50
 /* What a menu gets when neither it nor the file's defaults say. */

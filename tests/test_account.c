@@ -110,7 +110,8 @@ static const struct seed_case seed_cases[] = {
 	  ":6:13: duplicate card \"1111222233334444\"" },
 	{ "account_bad_card.yaml",
 	  ":4:13: card code \"11112222333344445\" is not 16 digits" },
-	{ "account_two_docs.yaml", ":5:1: only one YAML document is allowed" },
+	/* At the "---" that starts the second, as the menu loader says it. */
+	{ "account_two_docs.yaml", ":4:1: only one YAML document is allowed" },
 	{ "account_empty.yaml", ": file is empty" },
 };
 
