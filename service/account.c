@@ -14,6 +14,7 @@
 #include "account.h"
 #include "account_internal.h"
 #include "mem.h"
+#include "money.h"
 #include "trace.h"
 
 #include <crypt.h>
@@ -36,8 +37,6 @@
 #define ACCOUNT_BUSY_TIMEOUT_MS 5000
 /* Prepared statements the store keeps (it uses about twenty). */
 #define STORE_CACHE_MAX 32
-/* Fen in a yuan. */
-#define ACCOUNT_FEN_PER_YUAN 100
 
 /*
  * The schema, one step per version: migrations[v] takes a database from
@@ -156,9 +155,9 @@ bool account_card_is_valid(const char *code)
 /* Whether fen is a whole number of yuan a caller may recharge. */
 static bool amount_is_valid(int64_t fen)
 {
-	return fen % ACCOUNT_FEN_PER_YUAN == 0 &&
-	       fen >= (int64_t)ACCOUNT_AMOUNT_MIN * ACCOUNT_FEN_PER_YUAN &&
-	       fen <= (int64_t)ACCOUNT_AMOUNT_MAX * ACCOUNT_FEN_PER_YUAN;
+	return fen % MONEY_FEN_PER_YUAN == 0 &&
+	       fen >= (int64_t)ACCOUNT_AMOUNT_MIN * MONEY_FEN_PER_YUAN &&
+	       fen <= (int64_t)ACCOUNT_AMOUNT_MAX * MONEY_FEN_PER_YUAN;
 }
 
 /* "138****8000": the first three and last four digits; "****" otherwise. */
@@ -182,8 +181,8 @@ void account_format_fen(int64_t fen, char *out, size_t outsz)
 	if (outsz == 0)
 		return;
 	snprintf(out, outsz, "%s%" PRIu64 ".%02u", fen < 0 ? "-" : "",
-		 mag / ACCOUNT_FEN_PER_YUAN,
-		 (unsigned)(mag % ACCOUNT_FEN_PER_YUAN));
+		 mag / MONEY_FEN_PER_YUAN,
+		 (unsigned)(mag % MONEY_FEN_PER_YUAN));
 }
 
 /* Copies a column's text into out, cut at a character boundary to fit. */

@@ -11,6 +11,7 @@
 #include "account.h"
 #include "account_internal.h"
 #include "mem.h"
+#include "money.h"
 #include "strbuf.h"
 #include "trace.h"
 
@@ -255,29 +256,6 @@ static int64_t digits_value(const char *s, size_t len)
 	return v;
 }
 
-/* "88.50", "88.5" or "88" yuan to fen; -1 if malformed or too large. */
-static int64_t parse_yuan(const char *s)
-{
-	size_t whole = strspn(s, "0123456789"), frac = 0;
-	int64_t yuan, fen = 0;
-
-	if (whole == 0 || whole > 8)
-		return -1;
-	yuan = digits_value(s, whole);
-	if (s[whole] == '.') {
-		frac = strspn(s + whole + 1, "0123456789");
-		if (frac == 0 || frac > 2)
-			return -1;
-		fen = digits_value(s + whole + 1, frac);
-		if (frac == 1)
-			fen *= 10;
-		frac++; /* the point */
-	}
-	if (s[whole + frac] != '\0' || yuan > SEED_MAX_YUAN)
-		return -1;
-	return yuan * 100 + fen;
-}
-
 /* A sum of money in yuan, to fen; positive unless zero_ok. */
 static int seed_yuan(struct seed *sd, const yaml_node_t *node,
 		     const char *field, bool zero_ok, int64_t *fen)
@@ -287,8 +265,8 @@ static int seed_yuan(struct seed *sd, const yaml_node_t *node,
 
 	if (seed_scalar(sd, node, field, &text) < 0)
 		return -1;
-	*fen = parse_yuan(text);
-	if (*fen < 0 || (*fen == 0 && !zero_ok))
+	if (money_parse_yuan_fen(text, SEED_MAX_YUAN, fen) < 0 ||
+	    (*fen == 0 && !zero_ok))
 		return seed_fail(sd, node,
 				 "%s must be %syuan with at most two decimals, "
 				 "up to %d (got \"%s\")",
