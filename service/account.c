@@ -15,9 +15,9 @@
 #include "account_internal.h"
 #include "mem.h"
 #include "money.h"
+#include "passhash.h"
 #include "trace.h"
 
-#include <crypt.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -89,9 +89,8 @@ _Static_assert(ARRAY_LEN(migrations) == ACCOUNT_SCHEMA_VERSION,
 struct account_store {
 	sqlite3 *db;
 	char *path;
-	/* crypt_ra's work area, reused by every login; wiped after each. */
-	void *crypt_data;
-	int crypt_size;
+	/* The hashing work area, reused by every login. */
+	struct passhash ph;
 	/* Statements prepared once and reset after each use (store_release). */
 	struct {
 		char *sql;
@@ -200,19 +199,6 @@ static void copy_text(char *out, size_t outsz, const unsigned char *text,
 	if (len > 0)
 		memcpy(out, text, len);
 	out[len] = '\0';
-}
-
-/* Compares two strings in time that depends only on their lengths. */
-static bool hash_equals(const char *a, const char *b)
-{
-	size_t len = strlen(a);
-	unsigned char diff = 0;
-
-	if (strlen(b) != len)
-		return false; /* the length of a hash is no secret */
-	for (size_t i = 0; i < len; i++)
-		diff |= (unsigned char)(a[i] ^ b[i]);
-	return diff == 0;
 }
 
 /* --- statements ------------------------------------------------------- */
@@ -481,6 +467,7 @@ struct account_store *account_store_open(const char *path,
 	int rc;
 
 	*err = NULL;
+	passhash_init(&st->ph);
 	st->path = xstrdup(path);
 	if (strcmp(path, ACCOUNT_STORE_MEMORY) != 0)
 		*err = create_private_file(path, &created);
@@ -525,10 +512,7 @@ void account_store_close(struct account_store *st)
 	}
 	if (st->db != NULL && sqlite3_close(st->db) != SQLITE_OK)
 		store_log_error(st, "close");
-	if (st->crypt_data != NULL) {
-		explicit_bzero(st->crypt_data, (size_t)st->crypt_size);
-		free(st->crypt_data);
-	}
+	passhash_fini(&st->ph);
 	free(st->path);
 	free(st);
 }
@@ -589,20 +573,11 @@ static unsigned lock_left(int64_t locked_until, time_t now)
 static int password_matches(struct account_store *st, const char *password,
 			    const char *hash)
 {
-	const char *computed;
-	int ret;
+	int ret = passhash_verify(&st->ph, password, hash);
 
-	computed = crypt_ra(password, hash, &st->crypt_data, &st->crypt_size);
-	if (computed == NULL) {
-		/* A stored hash crypt cannot parse: log it, never the input. */
+	/* A stored hash crypt cannot parse: log it, never the input. */
+	if (ret < 0)
 		log_error(0, "%s: crypt failed: %s", st->path, strerror(errno));
-		ret = -1;
-	} else {
-		ret = computed[0] != '*' && hash_equals(computed, hash);
-	}
-	/* The work area keeps a copy of the password. */
-	if (st->crypt_data != NULL)
-		explicit_bzero(st->crypt_data, (size_t)st->crypt_size);
 	return ret;
 }
 
@@ -621,21 +596,12 @@ enum account_status account_store_check_hash(struct account_store *st,
 /* Hashes a password with yescrypt and a fresh salt. */
 int account_hash_password(const char *password, char *out, size_t outsz)
 {
-	struct crypt_data data;
-	char *salt = crypt_gensalt_ra("$y$", 0, NULL, 0);
-	const char *hash;
-	int ret = -1;
+	struct passhash ph;
+	int ret;
 
-	if (salt == NULL)
-		return -1;
-	memset(&data, 0, sizeof(data));
-	hash = crypt_r(password, salt, &data);
-	if (hash != NULL && hash[0] != '*' && strlen(hash) < outsz) {
-		snprintf(out, outsz, "%s", hash);
-		ret = 0;
-	}
-	explicit_bzero(&data, sizeof(data));
-	free(salt);
+	passhash_init(&ph);
+	ret = passhash_make(&ph, password, out, outsz);
+	passhash_fini(&ph);
 	return ret;
 }
 
@@ -649,7 +615,7 @@ static enum account_status count_failure(struct account_store *st,
 					 unsigned *lock_seconds)
 {
 	enum account_status status = ACCOUNT_ERROR;
-	char hash[CRYPT_OUTPUT_SIZE];
+	char hash[PASSHASH_MAX];
 	int64_t failures, locked_until;
 	sqlite3_stmt *stmt = NULL;
 
@@ -720,7 +686,7 @@ enum account_status account_store_login(struct account_store *st,
 					const char *password, time_t now,
 					unsigned *lock_seconds)
 {
-	char hash[CRYPT_OUTPUT_SIZE];
+	char hash[PASSHASH_MAX];
 	int64_t failures, locked_until;
 	enum account_status status;
 	unsigned ignored;

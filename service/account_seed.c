@@ -12,10 +12,10 @@
 #include "account_internal.h"
 #include "mem.h"
 #include "money.h"
+#include "passhash.h"
 #include "strbuf.h"
 #include "trace.h"
 
-#include <crypt.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -52,8 +52,8 @@ struct seed {
 	sqlite3 *db;
 	yaml_document_t doc;
 	char *err; /* the first problem, "path:line:col: message" */
-	void *crypt_data;
-	int crypt_size;
+	/* One hashing work area for every password of the file. */
+	struct passhash ph;
 	sqlite3_stmt *insert_account, *insert_card, *insert_recharge;
 };
 
@@ -463,34 +463,15 @@ static int seed_insert(struct seed *sd, sqlite3_stmt *stmt,
 
 /*
  * Hashes a password with yescrypt and a fresh salt into hash (at least
- * CRYPT_OUTPUT_SIZE bytes), wiping crypt's copy of the password.
+ * PASSHASH_MAX bytes).
  */
 static int seed_hash(struct seed *sd, const yaml_node_t *node,
 		     const char *password, char *hash)
 {
-	const char *out = NULL;
-	char *salt;
-	int ret = -1;
-
-	salt = crypt_gensalt_ra("$y$", 0, NULL, 0);
-	if (salt == NULL) {
-		seed_fail(sd, node, "cannot make a yescrypt salt: %s",
-			  strerror(errno));
-		goto out;
-	}
-	out = crypt_ra(password, salt, &sd->crypt_data, &sd->crypt_size);
-	if (out == NULL || out[0] == '*' || strlen(out) >= CRYPT_OUTPUT_SIZE) {
-		seed_fail(sd, node, "cannot hash the password: %s",
-			  strerror(errno));
-		goto out;
-	}
-	memcpy(hash, out, strlen(out) + 1);
-	ret = 0;
-out:
-	if (sd->crypt_data != NULL)
-		explicit_bzero(sd->crypt_data, (size_t)sd->crypt_size);
-	free(salt);
-	return ret;
+	if (passhash_make(&sd->ph, password, hash, PASSHASH_MAX) < 0)
+		return seed_fail(sd, node, "cannot hash the password: %s",
+				 strerror(errno));
+	return 0;
 }
 
 /* Stores one past recharge of an account. */
@@ -531,7 +512,7 @@ static int seed_recharge(struct seed *sd, const yaml_node_t *node,
 static int seed_account(struct seed *sd, const yaml_node_t *node)
 {
 	char holder[ACCOUNT_TEXT_MAX], plan[ACCOUNT_TEXT_MAX];
-	char hash[CRYPT_OUTPUT_SIZE], q[SEED_QUOTE_MAX];
+	char hash[PASSHASH_MAX], q[SEED_QUOTE_MAX];
 	yaml_node_t *v[SEED_ACCOUNT_COUNT], *list;
 	const char *number, *password;
 	int64_t plan_fen, balance_fen, usage[ARRAY_LEN(usage_fields)];
@@ -733,6 +714,7 @@ int account_seed_load(sqlite3 *db, const char *path, char **err)
 	FILE *fp;
 	int loaded = 0;
 
+	passhash_init(&sd.ph);
 	fp = fopen(path, "rb");
 	if (fp == NULL) {
 		seed_fail(&sd, NULL, "cannot open the demo data: %s",
@@ -759,10 +741,7 @@ out:
 	sqlite3_finalize(sd.insert_account);
 	sqlite3_finalize(sd.insert_card);
 	sqlite3_finalize(sd.insert_recharge);
-	if (sd.crypt_data != NULL) {
-		explicit_bzero(sd.crypt_data, (size_t)sd.crypt_size);
-		free(sd.crypt_data);
-	}
+	passhash_fini(&sd.ph);
 	if (fp != NULL)
 		fclose(fp);
 	*err = sd.err;
