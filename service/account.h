@@ -5,8 +5,11 @@
  * sessions, menus or sockets.
  *
  * Two layers:
- * - account_store: synchronous calls on one database connection. Only
- *   the worker thread (or a test) calls them.
+ * - account_store: synchronous calls on one database connection: the
+ *   rules (account.c: validation, lockouts, what may be recharged) over
+ *   the SQLite store (account_db.c); account_open.c opens it and has the
+ *   demo data (account_seed.c) fill a new one. Only the worker thread
+ *   (or a test) calls them.
  * - account_worker: one thread owning the store; the event loop submits
  *   requests and gets each result back through a callback run on the
  *   loop, so the loop never waits on the disk or on a hash. Recharges

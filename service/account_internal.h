@@ -1,9 +1,9 @@
 /*
- * account_internal: what the three files of the account module share and
- * nobody else may call: account.c (validation and the store),
- * account_seed.c (the demo data file) and account_worker.c (the thread).
- * The tests include it for account_worker_commits. Knows nothing of
- * sessions or sockets.
+ * account_internal: what the files of the account module share and
+ * nobody else may call: account.c (the rules), account_db.c (SQLite),
+ * account_seed.c (the demo data file), account_open.c (opening, which
+ * wires the three) and account_worker.c (the thread). The tests include
+ * it for account_worker_commits. Knows nothing of sessions or sockets.
  */
 #ifndef HOTLINE_ACCOUNT_INTERNAL_H
 #define HOTLINE_ACCOUNT_INTERNAL_H
@@ -22,6 +22,11 @@
  * caller frees it).
  */
 int account_seed_load(sqlite3 *db, const char *path, char **err);
+
+struct account_db;
+
+/* The rules around an open database, which the store now owns. */
+struct account_store *account_store_new(struct account_db *db);
 
 /*
  * Runs the recharge requests of a list (linked through next) in one

@@ -11,11 +11,12 @@
 #include "account.h"
 #include "account_internal.h"
 #include "mem.h"
+#include "money.h"
+#include "passhash.h"
 #include "strbuf.h"
 #include "trace.h"
 #include "yamldoc.h"
 
-#include <crypt.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -51,8 +52,8 @@ struct seed {
 	const char *path;
 	sqlite3 *db;
 	struct yamldoc yd; /* keeps the first problem only */
-	void *crypt_data;
-	int crypt_size;
+	/* One hashing work area for every password of the file. */
+	struct passhash ph;
 	sqlite3_stmt *insert_account, *insert_card, *insert_recharge;
 };
 
@@ -235,29 +236,6 @@ static int64_t digits_value(const char *s, size_t len)
 	return v;
 }
 
-/* "88.50", "88.5" or "88" yuan to fen; -1 if malformed or too large. */
-static int64_t parse_yuan(const char *s)
-{
-	size_t whole = strspn(s, "0123456789"), frac = 0;
-	int64_t yuan, fen = 0;
-
-	if (whole == 0 || whole > 8)
-		return -1;
-	yuan = digits_value(s, whole);
-	if (s[whole] == '.') {
-		frac = strspn(s + whole + 1, "0123456789");
-		if (frac == 0 || frac > 2)
-			return -1;
-		fen = digits_value(s + whole + 1, frac);
-		if (frac == 1)
-			fen *= 10;
-		frac++; /* the point */
-	}
-	if (s[whole + frac] != '\0' || yuan > SEED_MAX_YUAN)
-		return -1;
-	return yuan * 100 + fen;
-}
-
 /* A sum of money in yuan, to fen; positive unless zero_ok. */
 static int seed_yuan(struct seed *sd, const yaml_node_t *node,
 		     const char *field, bool zero_ok, int64_t *fen)
@@ -267,8 +245,8 @@ static int seed_yuan(struct seed *sd, const yaml_node_t *node,
 
 	if (seed_scalar(sd, node, field, &text) < 0)
 		return -1;
-	*fen = parse_yuan(text);
-	if (*fen < 0 || (*fen == 0 && !zero_ok))
+	if (money_parse_yuan_fen(text, SEED_MAX_YUAN, fen) < 0 ||
+	    (*fen == 0 && !zero_ok))
 		return seed_fail(sd, node,
 				 "%s must be %syuan with at most two decimals, "
 				 "up to %d (got \"%s\")",
@@ -464,34 +442,15 @@ static int seed_insert(struct seed *sd, sqlite3_stmt *stmt,
 
 /*
  * Hashes a password with yescrypt and a fresh salt into hash (at least
- * CRYPT_OUTPUT_SIZE bytes), wiping crypt's copy of the password.
+ * PASSHASH_MAX bytes).
  */
 static int seed_hash(struct seed *sd, const yaml_node_t *node,
 		     const char *password, char *hash)
 {
-	const char *out = NULL;
-	char *salt;
-	int ret = -1;
-
-	salt = crypt_gensalt_ra("$y$", 0, NULL, 0);
-	if (salt == NULL) {
-		seed_fail(sd, node, "cannot make a yescrypt salt: %s",
-			  strerror(errno));
-		goto out;
-	}
-	out = crypt_ra(password, salt, &sd->crypt_data, &sd->crypt_size);
-	if (out == NULL || out[0] == '*' || strlen(out) >= CRYPT_OUTPUT_SIZE) {
-		seed_fail(sd, node, "cannot hash the password: %s",
-			  strerror(errno));
-		goto out;
-	}
-	memcpy(hash, out, strlen(out) + 1);
-	ret = 0;
-out:
-	if (sd->crypt_data != NULL)
-		explicit_bzero(sd->crypt_data, (size_t)sd->crypt_size);
-	free(salt);
-	return ret;
+	if (passhash_make(&sd->ph, password, hash, PASSHASH_MAX) < 0)
+		return seed_fail(sd, node, "cannot hash the password: %s",
+				 strerror(errno));
+	return 0;
 }
 
 /* Stores one past recharge of an account. */
@@ -532,7 +491,7 @@ static int seed_recharge(struct seed *sd, const yaml_node_t *node,
 static int seed_account(struct seed *sd, const yaml_node_t *node)
 {
 	char holder[ACCOUNT_TEXT_MAX], plan[ACCOUNT_TEXT_MAX];
-	char hash[CRYPT_OUTPUT_SIZE], q[SEED_QUOTE_MAX];
+	char hash[PASSHASH_MAX], q[SEED_QUOTE_MAX];
 	yaml_node_t *v[SEED_ACCOUNT_COUNT], *list;
 	const char *number, *password;
 	int64_t plan_fen, balance_fen, usage[ARRAY_LEN(usage_fields)];
@@ -685,6 +644,7 @@ int account_seed_load(sqlite3 *db, const char *path, char **err)
 	int fd;
 
 	yamldoc_init(&sd.yd, path, 1); /* the seeder stops at its first */
+	passhash_init(&sd.ph);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		seed_fail(&sd, NULL, "cannot open the demo data: %s",
@@ -699,10 +659,7 @@ out:
 	sqlite3_finalize(sd.insert_account);
 	sqlite3_finalize(sd.insert_card);
 	sqlite3_finalize(sd.insert_recharge);
-	if (sd.crypt_data != NULL) {
-		explicit_bzero(sd.crypt_data, (size_t)sd.crypt_size);
-		free(sd.crypt_data);
-	}
+	passhash_fini(&sd.ph);
 	if (fd >= 0)
 		close(fd);
 	*err = yamldoc_has_errors(&sd.yd) ? seed_message(&sd) : NULL;

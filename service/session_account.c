@@ -13,6 +13,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "money.h"
 #include "session_account.h"
 #include "trace.h"
 
@@ -379,21 +380,6 @@ void session_recharge_amount_enter(struct session *s)
 	session_say(s, MENU_TEXT_RECHARGE_AMOUNT);
 }
 
-/* Parses whole yuan from ACCOUNT_AMOUNT_MIN to _MAX; -1 if it is not that. */
-static long parse_yuan(const char *entry)
-{
-	long v = 0;
-
-	if (entry[0] == '\0' || strlen(entry) > 3)
-		return -1;
-	for (const char *p = entry; *p != '\0'; p++) {
-		if (*p < '0' || *p > '9')
-			return -1;
-		v = v * 10 + (*p - '0');
-	}
-	return v >= ACCOUNT_AMOUNT_MIN && v <= ACCOUNT_AMOUNT_MAX ? v : -1;
-}
-
 /* An amount: shown back for confirmation first. */
 enum session_state session_recharge_amount_on_input(struct session *s,
 						    const char *text,
@@ -401,17 +387,15 @@ enum session_state session_recharge_amount_on_input(struct session *s,
 {
 	char entry[8];
 	enum session_state next;
-	long yuan;
 
 	(void)is_key;
 	if (!read_entry(s, text, len, entry, sizeof(entry), &next))
 		return next;
-	yuan = parse_yuan(entry);
-	if (yuan < 0) {
+	if (money_parse_whole_yuan(entry, ACCOUNT_AMOUNT_MIN,
+				   ACCOUNT_AMOUNT_MAX, &s->amount_fen) < 0) {
 		session_say(s, MENU_TEXT_RECHARGE_BAD_AMOUNT);
 		return session_refuse(s, SESSION_RECHARGE_AMOUNT);
 	}
-	s->amount_fen = (int64_t)yuan * 100;
 	return SESSION_RECHARGE_CONFIRM;
 }
 
