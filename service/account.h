@@ -103,6 +103,13 @@ struct account_store;
 #define ACCOUNT_STORE_MEMORY ":memory:"
 struct account_store *account_store_open(const char *path,
 					 const char *seed_path, char **err);
+/* The demo data's file name, looked for beside the menus. */
+#define ACCOUNT_SEED_FILE "demo-data.yml"
+/*
+ * Where the demo data for menus_path is: in that directory, or beside
+ * that one file. The caller owns the string; the file may not exist.
+ */
+char *account_seed_path(const char *menus_path);
 void account_store_close(struct account_store *st);
 
 /*

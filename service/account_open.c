@@ -13,6 +13,10 @@
 #include "account_internal.h"
 
 #include <stddef.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "mem.h"
 
 /* account_db_populate_fn: loads the demo data file whose path is ctx. */
 static int populate_from_seed(sqlite3 *conn, void *ctx, char **err)
@@ -31,4 +35,19 @@ struct account_store *account_store_open(const char *path,
 			     seed_path != NULL ? populate_from_seed : NULL,
 			     (void *)seed_path, err);
 	return db != NULL ? account_store_new(db) : NULL;
+}
+
+/* The demo data beside the menus: in the directory, or beside the file. */
+char *account_seed_path(const char *menus_path)
+{
+	struct stat st;
+	const char *slash;
+
+	if (stat(menus_path, &st) == 0 && S_ISDIR(st.st_mode))
+		return xasprintf("%s/%s", menus_path, ACCOUNT_SEED_FILE);
+	slash = strrchr(menus_path, '/');
+	if (slash == NULL)
+		return xstrdup(ACCOUNT_SEED_FILE);
+	return xasprintf("%.*s/%s", (int)(slash - menus_path), menus_path,
+			 ACCOUNT_SEED_FILE);
 }

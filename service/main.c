@@ -33,8 +33,6 @@
 
 #define DEFAULT_PORT 5228
 #define DEFAULT_DB "hotline.db"
-/* The demo accounts and cards, beside the menu files. */
-#define SEED_FILE "demo-data.yml"
 /* Seconds a quiet chat member stays in the room. */
 #define DEFAULT_CHAT_IDLE (30 * 60)
 /* Seconds SIGTERM waits for goodbyes to drain before exiting anyway. */
@@ -442,21 +440,6 @@ static char *read_operator_hash(const char *path)
 	return xstrdup(line);
 }
 
-/* The seed file beside the menus: in the directory, or beside the one file. */
-static char *seed_path(const char *menus_path)
-{
-	struct stat st;
-	const char *slash;
-
-	if (stat(menus_path, &st) == 0 && S_ISDIR(st.st_mode))
-		return xasprintf("%s/%s", menus_path, SEED_FILE);
-	slash = strrchr(menus_path, '/');
-	if (slash == NULL)
-		return xstrdup(SEED_FILE);
-	return xasprintf("%.*s/%s", (int)(slash - menus_path), menus_path,
-			 SEED_FILE);
-}
-
 /* Opens the accounts database and starts its worker; NULL after saying why. */
 static struct account_worker *open_accounts(struct event_base *base,
 					    const struct options *opts,
@@ -464,7 +447,7 @@ static struct account_worker *open_accounts(struct event_base *base,
 					    struct account_plan *plans,
 					    size_t *nplans)
 {
-	char *seed = seed_path(menus_path);
+	char *seed = account_seed_path(menus_path);
 	char *err = NULL;
 	struct account_store *st;
 	int n;

@@ -392,6 +392,23 @@ static int teardown(void **state)
 
 /* --- seeding --------------------------------------------------------------- */
 
+/* The demo data is looked for beside the menus, a directory or one file. */
+static void test_seed_path(void **state)
+{
+	char *p;
+
+	(void)state;
+	p = account_seed_path(MENUS_DIR);
+	assert_string_equal(p, MENUS_DIR "/demo-data.yml");
+	free(p);
+	p = account_seed_path(MENUS_DIR "/zh-CN.yaml");
+	assert_string_equal(p, MENUS_DIR "/demo-data.yml");
+	free(p);
+	p = account_seed_path("mine.yaml");
+	assert_string_equal(p, "demo-data.yml");
+	free(p);
+}
+
 /* A new file is seeded with the demo data, and it and its WAL are 0600. */
 static void test_seed_fresh(void **state)
 {
@@ -1308,6 +1325,7 @@ static void test_worker_free_delivers(void **state)
 #define TEST(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 static const struct CMUnitTest fixed_tests[] = {
+	cmocka_unit_test(test_seed_path),
 	TEST(test_seed_fresh),
 	TEST(test_seed_hashes),
 	TEST(test_reopen_keeps_data),
