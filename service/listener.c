@@ -19,6 +19,7 @@
 #include <event2/listener.h>
 
 #include "mem.h"
+#include "netaddr.h"
 #include "trace.h"
 
 struct listener {
@@ -111,24 +112,6 @@ static void on_accept_error(struct evconnlistener *evl, void *ctx)
 	evtimer_add(l->backoff, &tv);
 }
 
-/* Formats an address without its port, IPv6 in brackets. */
-static void format_host(const struct sockaddr *sa, char *out, size_t outsz,
-			bool brackets)
-{
-	char host[INET6_ADDRSTRLEN] = "?";
-
-	if (sa->sa_family == AF_INET6) {
-		inet_ntop(AF_INET6,
-			  &((const struct sockaddr_in6 *)sa)->sin6_addr, host,
-			  sizeof(host));
-		snprintf(out, outsz, brackets ? "[%s]" : "%s", host);
-	} else {
-		inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr,
-			  host, sizeof(host));
-		snprintf(out, outsz, "%s", host);
-	}
-}
-
 /* Binds one address; learns the port when it was 0. */
 static int listener_bind_one(struct listener *l, struct sockaddr *sa,
 			     socklen_t salen)
@@ -138,7 +121,7 @@ static int listener_bind_one(struct listener *l, struct sockaddr *sa,
 	struct evconnlistener *evl;
 	struct sockaddr_storage bound = { 0 };
 	socklen_t boundlen = sizeof(bound);
-	char host[INET6_ADDRSTRLEN + 2];
+	char host[NETADDR_HOST_MAX];
 
 	if (l->nsocks == LISTENER_MAX_SOCKETS) {
 		log_error(0, "too many listening sockets (at most %d)",
@@ -153,7 +136,7 @@ static int listener_bind_one(struct listener *l, struct sockaddr *sa,
 	} else {
 		((struct sockaddr_in *)sa)->sin_port = htons((uint16_t)l->port);
 	}
-	format_host(sa, host, sizeof(host), true);
+	netaddr_format_host(sa, true, host, sizeof(host));
 	evl = evconnlistener_new_bind(l->base, on_accept, l, flags, 128, sa,
 				      (int)salen);
 	if (evl == NULL) {
@@ -249,9 +232,9 @@ static bool is_dialable(const struct sockaddr *sa)
 /* Logs one "telnet HOST PORT" line. */
 static void print_dial_line(const struct sockaddr *sa, unsigned port)
 {
-	char host[INET6_ADDRSTRLEN + 2];
+	char host[NETADDR_HOST_MAX];
 
-	format_host(sa, host, sizeof(host), false);
+	netaddr_format_host(sa, false, host, sizeof(host));
 	log_info(0, "  telnet %s %u", host, port);
 }
 
@@ -290,12 +273,13 @@ void listener_print_dial_lines(const struct listener *l)
 	for (size_t i = 0; !l->any_address && i < l->nsocks; i++) {
 		struct sockaddr_storage ss = { 0 };
 		socklen_t len = sizeof(ss);
-		char host[INET6_ADDRSTRLEN + 2];
+		char host[NETADDR_HOST_MAX];
 
 		if (getsockname(evconnlistener_get_fd(l->socks[i]),
 				(struct sockaddr *)&ss, &len) != 0)
 			continue;
-		format_host((struct sockaddr *)&ss, host, sizeof(host), false);
+		netaddr_format_host((struct sockaddr *)&ss, false, host,
+				    sizeof(host));
 		log_info(0, "  telnet %s %u   (this machine only)", host,
 			 l->port);
 		printed++;

@@ -21,13 +21,14 @@
 #include <unistd.h>
 
 #include "mem.h"
+#include "netaddr.h"
 #include "trace.h"
 
 struct udp_socket {
 	struct udp_server *server;
 	evutil_socket_t fd;
 	struct event *ev;
-	char local[INET6_ADDRSTRLEN + 8]; /* "addr:port", for the trace */
+	char local[NETADDR_MAX]; /* "addr:port", for the trace */
 };
 
 struct udp_server {
@@ -80,27 +81,6 @@ void udp_server_free(struct udp_server *u)
 		evutil_closesocket(u->socks[i].fd);
 	}
 	free(u);
-}
-
-/* Formats "1.2.3.4:5" or "[::1]:5". */
-static void format_addr(const struct sockaddr *sa, char *out, size_t outsz)
-{
-	char host[INET6_ADDRSTRLEN] = "?";
-
-	if (sa->sa_family == AF_INET6) {
-		const struct sockaddr_in6 *in6 =
-			(const struct sockaddr_in6 *)sa;
-
-		inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof(host));
-		snprintf(out, outsz, "[%s]:%u", host, ntohs(in6->sin6_port));
-	} else if (sa->sa_family == AF_INET) {
-		const struct sockaddr_in *in = (const struct sockaddr_in *)sa;
-
-		inet_ntop(AF_INET, &in->sin_addr, host, sizeof(host));
-		snprintf(out, outsz, "%s:%u", host, ntohs(in->sin_port));
-	} else {
-		snprintf(out, outsz, "?");
-	}
 }
 
 /* Whether the rate allows one more reply now; takes it if so. */
@@ -272,7 +252,7 @@ static void udp_local(const struct udp_socket *s, const struct udp_datagram *d,
 		in->sin_addr = d->dst4.ipi_addr;
 		in->sin_port = htons((uint16_t)strtoul(port + 1, NULL, 10));
 	}
-	format_addr((struct sockaddr *)&ss, out, outsz);
+	netaddr_format((struct sockaddr *)&ss, out, outsz);
 }
 
 /* Sends the reply from the address the request went to. */
@@ -318,11 +298,11 @@ static ssize_t udp_send(struct udp_socket *s, struct udp_datagram *d,
 static void udp_answer(struct udp_socket *s, const char *buf, size_t len,
 		       struct udp_datagram *d)
 {
-	char reply[UDP_MAX_DATAGRAM], from[INET6_ADDRSTRLEN + 8];
-	char here[INET6_ADDRSTRLEN + 8];
+	char reply[UDP_MAX_DATAGRAM], from[NETADDR_MAX];
+	char here[NETADDR_MAX];
 	size_t n;
 
-	format_addr((struct sockaddr *)&d->peer, from, sizeof(from));
+	netaddr_format((struct sockaddr *)&d->peer, from, sizeof(from));
 	if (trace_wire) {
 		udp_local(s, d, here, sizeof(here));
 		trace_datagram(TRACE_IN, here, from, buf, len);
@@ -417,7 +397,7 @@ static int udp_bind_one(struct udp_server *u, struct sockaddr *sa,
 	socklen_t boundlen = sizeof(bound);
 	evutil_socket_t fd;
 	int one = 1;
-	char where[INET6_ADDRSTRLEN + 8];
+	char where[NETADDR_MAX];
 
 	if (u->nsocks == UDP_MAX_SOCKETS) {
 		log_error(0, "too many UDP sockets (at most %d)",
@@ -428,7 +408,7 @@ static int udp_bind_one(struct udp_server *u, struct sockaddr *sa,
 		((struct sockaddr_in6 *)sa)->sin6_port = htons((uint16_t)port);
 	else
 		((struct sockaddr_in *)sa)->sin_port = htons((uint16_t)port);
-	format_addr(sa, where, sizeof(where));
+	netaddr_format(sa, where, sizeof(where));
 	fd = socket(sa->sa_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
 		    0);
 	if (fd < 0) {
@@ -456,8 +436,8 @@ static int udp_bind_one(struct udp_server *u, struct sockaddr *sa,
 	s->server = u;
 	s->fd = fd;
 	if (getsockname(fd, (struct sockaddr *)&bound, &boundlen) == 0)
-		format_addr((struct sockaddr *)&bound, s->local,
-			    sizeof(s->local));
+		netaddr_format((struct sockaddr *)&bound, s->local,
+			       sizeof(s->local));
 	else
 		snprintf(s->local, sizeof(s->local), "%s", where);
 	s->ev = event_new(u->base, fd, EV_READ | EV_PERSIST, udp_on_read, s);
