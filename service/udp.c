@@ -22,6 +22,7 @@
 
 #include "mem.h"
 #include "netaddr.h"
+#include "netbind.h"
 #include "trace.h"
 
 struct udp_socket {
@@ -387,15 +388,23 @@ static void udp_on_read(evutil_socket_t fd, short what, void *ctx)
 	}
 }
 
-/* Binds one address. */
-static int udp_bind_one(struct udp_server *u, struct sockaddr *sa,
-			socklen_t salen, unsigned port)
+/* A bind in progress: the server and the port every address gets. */
+struct udp_binding {
+	struct udp_server *server;
+	unsigned port;
+};
+
+/* Binds one address (ctx is a struct udp_binding). */
+static int udp_bind_one(void *ctx, struct sockaddr *sa, socklen_t salen)
 {
+	struct udp_binding *b = ctx;
+	struct udp_server *u = b->server;
 	struct udp_socket *s;
 	/* Zeroed for the analyzer, which cannot see getsockname fill it. */
 	struct sockaddr_storage bound = { 0 };
 	socklen_t boundlen = sizeof(bound);
 	evutil_socket_t fd;
+	enum netbind_step failed;
 	int one = 1;
 	char where[NETADDR_MAX];
 
@@ -404,34 +413,27 @@ static int udp_bind_one(struct udp_server *u, struct sockaddr *sa,
 			  UDP_MAX_SOCKETS);
 		return -1;
 	}
-	if (sa->sa_family == AF_INET6)
-		((struct sockaddr_in6 *)sa)->sin6_port = htons((uint16_t)port);
-	else
-		((struct sockaddr_in *)sa)->sin_port = htons((uint16_t)port);
+	netaddr_set_port(sa, b->port);
 	netaddr_format(sa, where, sizeof(where));
-	fd = socket(sa->sa_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
-		    0);
-	if (fd < 0) {
+	fd = netbind_socket(sa, salen, SOCK_DGRAM, &failed);
+	if (fd < 0 && failed == NETBIND_SOCKET) {
 		log_error(0, "cannot make a UDP socket for %s: %s", where,
 			  strerror(errno));
 		return -1;
 	}
-	/* Each family its own socket, as for TCP; and where each datagram went. */
-	if (sa->sa_family == AF_INET6) {
-		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
-		setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &one,
-			   sizeof(one));
-	} else {
-		setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof(one));
-	}
-	if (bind(fd, sa, salen) < 0) {
+	if (fd < 0) {
 		log_error(0,
 			  "cannot listen for UDP on %s: %s (--udp-port 0 "
 			  "turns UDP off)",
 			  where, strerror(errno));
-		close(fd);
 		return -1;
 	}
+	/* Where each datagram went, for the reply to come from there. */
+	if (sa->sa_family == AF_INET6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &one,
+			   sizeof(one));
+	else
+		setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof(one));
 	s = &u->socks[u->nsocks];
 	s->server = u;
 	s->fd = fd;
@@ -456,40 +458,13 @@ static int udp_bind_one(struct udp_server *u, struct sockaddr *sa,
 /* Binds every address addr resolves to, or both wildcards. */
 int udp_server_bind(struct udp_server *u, const char *addr, unsigned port)
 {
-	struct addrinfo hints = {
-		.ai_family = AF_UNSPEC,
-		.ai_socktype = SOCK_DGRAM,
-		.ai_flags = AI_PASSIVE,
-	};
-	struct addrinfo *res = NULL;
-	int bound = 0, rc;
+	struct udp_binding b = { .server = u, .port = port };
+	int gai_error;
 
-	if (addr == NULL) {
-		struct sockaddr_in in4 = { .sin_family = AF_INET,
-					   .sin_addr.s_addr = htonl(
-						   INADDR_ANY) };
-		struct sockaddr_in6 in6 = { .sin6_family = AF_INET6,
-					    .sin6_addr = IN6ADDR_ANY_INIT };
-
-		if (udp_bind_one(u, (struct sockaddr *)&in4, sizeof(in4),
-				 port) < 0)
-			return -1;
-		/* IPv6 may be off on the machine: IPv4 alone still serves. */
-		udp_bind_one(u, (struct sockaddr *)&in6, sizeof(in6), port);
+	if (netbind_each(addr, SOCK_DGRAM, udp_bind_one, &b, &gai_error) == 0)
 		return 0;
-	}
-	rc = getaddrinfo(addr, NULL, &hints, &res);
-	if (rc != 0) {
+	if (gai_error != 0)
 		log_error(0, "cannot listen for UDP on %s: %s", addr,
-			  gai_strerror(rc));
-		return -1;
-	}
-	for (struct addrinfo *ai = res; ai != NULL; ai = ai->ai_next) {
-		if (ai->ai_family != AF_INET && ai->ai_family != AF_INET6)
-			continue;
-		if (udp_bind_one(u, ai->ai_addr, ai->ai_addrlen, port) == 0)
-			bound++;
-	}
-	freeaddrinfo(res);
-	return bound > 0 ? 0 : -1;
+			  gai_strerror(gai_error));
+	return -1;
 }
