@@ -5,10 +5,9 @@
  * the two telnet decoders are the module's.
  */
 #include "ctrace.h"
+#include "netaddr.h"
 #include "wiretrace.h"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -94,41 +93,19 @@ out:
 	free(b->text);
 }
 
-/* Formats "1.2.3.4:5" or "[::1]:5". */
-static void ctrace_addr(const struct sockaddr_storage *ss, char *out,
-			size_t outsz)
-{
-	char host[INET6_ADDRSTRLEN] = "?";
-
-	if (ss->ss_family == AF_INET6) {
-		const struct sockaddr_in6 *in6 =
-			(const struct sockaddr_in6 *)ss;
-
-		inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof(host));
-		snprintf(out, outsz, "[%s]:%u", host, ntohs(in6->sin6_port));
-	} else if (ss->ss_family == AF_INET) {
-		const struct sockaddr_in *in = (const struct sockaddr_in *)ss;
-
-		inet_ntop(AF_INET, &in->sin_addr, host, sizeof(host));
-		snprintf(out, outsz, "%s:%u", host, ntohs(in->sin_port));
-	} else {
-		snprintf(out, outsz, "?");
-	}
-}
-
 /* The connected socket's two ends. */
 void ctrace_connected(int fd, const char *proto)
 {
 	struct sockaddr_storage here = { 0 }, there = { 0 };
 	socklen_t len = sizeof(here);
-	char a[INET6_ADDRSTRLEN + 8], b[INET6_ADDRSTRLEN + 8];
+	char a[NETADDR_MAX], b[NETADDR_MAX];
 	bool tcp = proto[0] == 'T';
 
 	getsockname(fd, (struct sockaddr *)&here, &len);
 	len = sizeof(there);
 	getpeername(fd, (struct sockaddr *)&there, &len);
-	ctrace_addr(&here, a, sizeof(a));
-	ctrace_addr(&there, b, sizeof(b));
+	netaddr_format((struct sockaddr *)&here, a, sizeof(a));
+	netaddr_format((struct sockaddr *)&there, b, sizeof(b));
 	ctrace_event("%s: client %s -> server %s %s", proto, a, b,
 		     tcp ? "(connected: connect() returned once the SYN, "
 			   "SYN-ACK, ACK handshake was done)"

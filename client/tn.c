@@ -10,18 +10,13 @@
  */
 #include "tn.h"
 #include "mem.h"
+#include "tnfilter.h"
 
 /* libtelnet.h uses size_t without including <stddef.h>: keep it after ours. */
 #include <libtelnet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-/*
- * Unassigned option number (IANA lists none at 200) that SB option bytes
- * libtelnet would parse itself are rewritten to; see tn_feed.
- */
-#define TN_SB_SINK 200
 
 /* Largest value a NAWS field holds (16 bits). */
 #define TN_NAWS_MAX 0xffff
@@ -55,14 +50,6 @@ static const telnet_telopt_t tn_telopts_initial[TN_ROW_COUNT] = {
 };
 /* clang-format on */
 
-/* Just enough of libtelnet's parser state to find the byte after IAC SB. */
-enum tn_scan {
-	TN_SCAN_DATA,   /* data, or inside SB (same rules) */
-	TN_SCAN_IAC,    /* after IAC */
-	TN_SCAN_NEG,    /* after IAC WILL/WONT/DO/DONT: the option byte */
-	TN_SCAN_SB_OPT, /* after IAC SB: the option byte */
-};
-
 struct tn {
 	telnet_t *telnet;
 	tn_cb cb;
@@ -73,7 +60,8 @@ struct tn {
 	bool masked;   /* the server echoes: hide the input */
 	bool naws_on;  /* the server accepted our window size */
 	unsigned width, height;
-	enum tn_scan scan;
+	/* Keeps libtelnet's own SB parsers from running. */
+	struct tnfilter filter;
 	char ttype[TN_MAX_TTYPE + 1];
 };
 
@@ -189,7 +177,6 @@ struct tn *tn_new(tn_cb cb, void *ctx)
 	tn->cb = cb;
 	tn->ctx = ctx;
 	tn->greeting = true;
-	tn->scan = TN_SCAN_DATA;
 	memcpy(tn->telopts, tn_telopts_initial, sizeof(tn->telopts));
 	tn->telnet = telnet_init(tn->telopts, tn_on_event, 0, tn);
 	if (tn->telnet == NULL) {
@@ -197,6 +184,7 @@ struct tn *tn_new(tn_cb cb, void *ctx)
 		fprintf(stderr, "hotline: out of memory in telnet_init\n");
 		abort();
 	}
+	tnfilter_init(&tn->filter, tn->telnet);
 	return tn;
 }
 
@@ -247,73 +235,13 @@ void tn_end_greeting(struct tn *tn)
 	tn_emit(tn, TN_EV_READY, NULL, 0);
 }
 
-/* Whether libtelnet would run a parser of its own on SB for this option. */
-static bool tn_is_sb_unsafe(unsigned char telopt)
-{
-	switch (telopt) {
-	case TELNET_TELOPT_ENVIRON:
-	case TELNET_TELOPT_NEW_ENVIRON:
-	case TELNET_TELOPT_MSSP:
-	case TELNET_TELOPT_COMPRESS2:
-	case TELNET_TELOPT_ZMP:
-		return true;
-	default:
-		return false;
-	}
-}
-
 /*
- * Parses bytes from the server.
- *
- * libtelnet 0.21 runs its ENVIRON, NEW-ENVIRON, MSSP, ZMP and COMPRESS2
- * handlers on any SB the peer sends, negotiated or not, and they are not
- * safe on hostile input (recursion on back-to-back ENVIRON SBs, a read
- * past the MSSP buffer, and COMPRESS2 turning on inflation of everything
- * after it). We use none of them, so the option byte after IAC SB is
- * rewritten to an unassigned one that libtelnet only reports as a plain
- * subnegotiation, which we ignore. The scan mirrors libtelnet's states
- * across calls: inside SB the same IAC rules hold.
+ * Parses bytes from the server, through the filter that keeps libtelnet's
+ * unsafe SB parsers from running (common/tnfilter.h says which and why).
  */
 void tn_feed(struct tn *tn, const char *buf, size_t len)
 {
-	char chunk[TN_FEED_CHUNK];
-	size_t n = 0;
-
-	for (size_t i = 0; i < len; i++) {
-		unsigned char b = (unsigned char)buf[i];
-
-		switch (tn->scan) {
-		case TN_SCAN_DATA:
-			if (b == TELNET_IAC)
-				tn->scan = TN_SCAN_IAC;
-			break;
-		case TN_SCAN_IAC:
-			if (b == TELNET_SB)
-				tn->scan = TN_SCAN_SB_OPT;
-			else if (b >= TELNET_WILL && b <= TELNET_DONT)
-				tn->scan = TN_SCAN_NEG;
-			else
-				tn->scan =
-					TN_SCAN_DATA; /* IAC IAC or a command */
-			break;
-		case TN_SCAN_NEG:
-			/* Any byte, 0xff included, is the option. */
-			tn->scan = TN_SCAN_DATA;
-			break;
-		case TN_SCAN_SB_OPT:
-			if (tn_is_sb_unsafe(b))
-				b = TN_SB_SINK;
-			tn->scan = TN_SCAN_DATA;
-			break;
-		}
-		chunk[n++] = (char)b;
-		if (n == sizeof(chunk)) {
-			telnet_recv(tn->telnet, chunk, n);
-			n = 0;
-		}
-	}
-	if (n > 0)
-		telnet_recv(tn->telnet, chunk, n);
+	tnfilter_feed(&tn->filter, buf, len);
 }
 
 /* Sends data, escaping IAC. */

@@ -22,12 +22,6 @@
 /* Longest terminal type sent, in bytes (RFC 1091 allows 40). */
 #define TN_MAX_TTYPE 40
 
-/*
- * Input bytes copied into one stack chunk before telnet_recv: bounds the
- * copy that the subnegotiation filter needs.
- */
-#define TN_FEED_CHUNK 512
-
 enum tn_event_type {
 	TN_EV_DATA,  /* server text, IAC unescaped */
 	TN_EV_SEND,  /* bytes to write to the socket */

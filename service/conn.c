@@ -8,7 +8,6 @@
  */
 #include "conn.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -21,6 +20,7 @@
 #include "chat.h"
 #include "core.h"
 #include "mem.h"
+#include "netaddr.h"
 #include "sockio.h"
 #include "trace.h"
 
@@ -33,7 +33,7 @@ union peer_addr {
 
 struct conn {
 	unsigned id;
-	char peer[INET6_ADDRSTRLEN + 8]; /* "addr:port" or "[addr]:port" */
+	char peer[NETADDR_MAX]; /* "addr:port" or "[addr]:port" */
 	union peer_addr peer_addr;
 	struct timespec started;
 	struct timespec last_input; /* for an operator's /who */
@@ -66,30 +66,6 @@ struct conn {
 static void conn_close(struct conn *c, const char *reason);
 static void conn_trace_close(struct conn *c);
 static void conn_watch_stall(struct conn *c);
-
-/* Formats a socket address as "1.2.3.4:5" or "[::1]:5". */
-static void format_peer(const struct sockaddr *sa, char *out, size_t outsz)
-{
-	char host[INET6_ADDRSTRLEN] = "?";
-	unsigned port = 0;
-
-	if (sa->sa_family == AF_INET) {
-		const struct sockaddr_in *in = (const struct sockaddr_in *)sa;
-
-		inet_ntop(AF_INET, &in->sin_addr, host, sizeof(host));
-		port = ntohs(in->sin_port);
-		snprintf(out, outsz, "%s:%u", host, port);
-	} else if (sa->sa_family == AF_INET6) {
-		const struct sockaddr_in6 *in6 =
-			(const struct sockaddr_in6 *)sa;
-
-		inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof(host));
-		port = ntohs(in6->sin6_port);
-		snprintf(out, outsz, "[%s]:%u", host, port);
-	} else {
-		snprintf(out, outsz, "?");
-	}
-}
 
 static void on_reap(evutil_socket_t fd, short what, void *ctx);
 static void on_kick(evutil_socket_t fd, short what, void *ctx);
@@ -209,7 +185,7 @@ static void sink_addresses(void *ctx, char *local, size_t local_size,
 	socklen_t len = sizeof(here);
 
 	if (getsockname(sockio_fd(c->io), (struct sockaddr *)&here, &len) == 0)
-		format_peer((struct sockaddr *)&here, local, local_size);
+		netaddr_format((struct sockaddr *)&here, local, local_size);
 	snprintf(peer, peer_size, "%s", c->peer);
 }
 
@@ -487,7 +463,7 @@ static void conn_trace_accept(struct conn *c, evutil_socket_t fd)
 	char here[sizeof(c->peer)] = "?";
 
 	if (getsockname(fd, (struct sockaddr *)&local, &len) == 0)
-		format_peer((struct sockaddr *)&local, here, sizeof(here));
+		netaddr_format((struct sockaddr *)&local, here, sizeof(here));
 	trace_event(c->id, WIRETRACE_CONNECT,
 		    "accept: caller %s -> server %s (TCP connection open: the "
 		    "kernel did the SYN, SYN-ACK, ACK handshake before accept "
@@ -517,7 +493,7 @@ struct conn *conn_new(struct event_base *base, evutil_socket_t fd,
 	}
 	c->id = id;
 	c->base = base;
-	format_peer(peer, c->peer, sizeof(c->peer));
+	netaddr_format(peer, c->peer, sizeof(c->peer));
 	if (trace_wire)
 		conn_trace_accept(c, fd);
 	memcpy(&c->peer_addr, peer,

@@ -19,6 +19,8 @@
 #include <event2/listener.h>
 
 #include "mem.h"
+#include "netaddr.h"
+#include "netbind.h"
 #include "trace.h"
 
 struct listener {
@@ -111,64 +113,45 @@ static void on_accept_error(struct evconnlistener *evl, void *ctx)
 	evtimer_add(l->backoff, &tv);
 }
 
-/* Formats an address without its port, IPv6 in brackets. */
-static void format_host(const struct sockaddr *sa, char *out, size_t outsz,
-			bool brackets)
+/*
+ * Binds one address (ctx is the listener); learns the port when it was 0,
+ * so that every address gets the same one.
+ */
+static int listener_bind_one(void *ctx, struct sockaddr *sa, socklen_t salen)
 {
-	char host[INET6_ADDRSTRLEN] = "?";
-
-	if (sa->sa_family == AF_INET6) {
-		inet_ntop(AF_INET6,
-			  &((const struct sockaddr_in6 *)sa)->sin6_addr, host,
-			  sizeof(host));
-		snprintf(out, outsz, brackets ? "[%s]" : "%s", host);
-	} else {
-		inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr,
-			  host, sizeof(host));
-		snprintf(out, outsz, "%s", host);
-	}
-}
-
-/* Binds one address; learns the port when it was 0. */
-static int listener_bind_one(struct listener *l, struct sockaddr *sa,
-			     socklen_t salen)
-{
-	unsigned flags = LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC |
-			 LEV_OPT_REUSEABLE;
-	struct evconnlistener *evl;
+	struct listener *l = ctx;
+	/* Zeroed for the analyzer, which cannot see getsockname fill it. */
 	struct sockaddr_storage bound = { 0 };
 	socklen_t boundlen = sizeof(bound);
-	char host[INET6_ADDRSTRLEN + 2];
+	char host[NETADDR_HOST_MAX];
+	struct evconnlistener *evl = NULL;
+	int fd;
 
 	if (l->nsocks == LISTENER_MAX_SOCKETS) {
 		log_error(0, "too many listening sockets (at most %d)",
 			  LISTENER_MAX_SOCKETS);
 		return -1;
 	}
-	if (sa->sa_family == AF_INET6) {
-		/* Each family gets its own socket, so IPv4 works without IPv6. */
-		flags |= LEV_OPT_BIND_IPV6ONLY;
-		((struct sockaddr_in6 *)sa)->sin6_port = htons(
-			(uint16_t)l->port);
-	} else {
-		((struct sockaddr_in *)sa)->sin_port = htons((uint16_t)l->port);
-	}
-	format_host(sa, host, sizeof(host), true);
-	evl = evconnlistener_new_bind(l->base, on_accept, l, flags, 128, sa,
-				      (int)salen);
+	netaddr_set_port(sa, l->port);
+	netaddr_format_host(sa, true, host, sizeof(host));
+	/* One message whichever step fails: socket, bind or listen. */
+	fd = netbind_socket(sa, salen, SOCK_STREAM, NULL);
+	if (fd >= 0)
+		evl = evconnlistener_new(l->base, on_accept, l,
+					 LEV_OPT_CLOSE_ON_FREE |
+						 LEV_OPT_CLOSE_ON_EXEC,
+					 128, fd);
 	if (evl == NULL) {
 		log_error(0, "cannot listen on %s:%u: %s", host, l->port,
 			  strerror(errno));
+		if (fd >= 0)
+			evutil_closesocket(fd);
 		return -1;
 	}
 	evconnlistener_set_error_cb(evl, on_accept_error);
 	/* The port we got (port 0 asks for any); kept if getsockname fails. */
-	getsockname(evconnlistener_get_fd(evl), (struct sockaddr *)&bound,
-		    &boundlen);
-	if (bound.ss_family == AF_INET6)
-		l->port = ntohs(((struct sockaddr_in6 *)&bound)->sin6_port);
-	else if (bound.ss_family == AF_INET)
-		l->port = ntohs(((struct sockaddr_in *)&bound)->sin_port);
+	if (getsockname(fd, (struct sockaddr *)&bound, &boundlen) == 0)
+		l->port = netaddr_port((struct sockaddr *)&bound);
 	l->socks[l->nsocks++] = evl;
 	log_info(0, "listening on %s:%u", host, l->port);
 	return 0;
@@ -177,13 +160,7 @@ static int listener_bind_one(struct listener *l, struct sockaddr *sa,
 /* Binds every address addr resolves to (the wildcard when NULL). */
 int listener_bind(struct listener *l, const char *addr, unsigned port)
 {
-	struct addrinfo hints = {
-		.ai_family = AF_UNSPEC,
-		.ai_socktype = SOCK_STREAM,
-		.ai_flags = AI_PASSIVE,
-	};
-	struct addrinfo *res = NULL;
-	int bound = 0, rc;
+	int gai_error;
 
 	if (port > 65535) {
 		log_error(0, "port %u is out of range (0-65535)", port);
@@ -191,34 +168,15 @@ int listener_bind(struct listener *l, const char *addr, unsigned port)
 	}
 	if (l->nsocks == 0)
 		l->port = port;
-	if (addr == NULL) {
-		struct sockaddr_in in4 = { .sin_family = AF_INET,
-					   .sin_addr.s_addr = htonl(
-						   INADDR_ANY) };
-		struct sockaddr_in6 in6 = { .sin6_family = AF_INET6,
-					    .sin6_addr = IN6ADDR_ANY_INIT };
-
+	if (addr == NULL)
 		l->any_address = true;
-		if (listener_bind_one(l, (struct sockaddr *)&in4, sizeof(in4)) <
-		    0)
-			return -1;
-		/* IPv6 may be disabled on the machine: IPv4 alone still serves. */
-		listener_bind_one(l, (struct sockaddr *)&in6, sizeof(in6));
+	if (netbind_each(addr, SOCK_STREAM, listener_bind_one, l, &gai_error) ==
+	    0)
 		return 0;
-	}
-	rc = getaddrinfo(addr, NULL, &hints, &res);
-	if (rc != 0) {
-		log_error(0, "cannot listen on %s: %s", addr, gai_strerror(rc));
-		return -1;
-	}
-	for (struct addrinfo *ai = res; ai != NULL; ai = ai->ai_next) {
-		if (ai->ai_family != AF_INET && ai->ai_family != AF_INET6)
-			continue;
-		if (listener_bind_one(l, ai->ai_addr, ai->ai_addrlen) == 0)
-			bound++;
-	}
-	freeaddrinfo(res);
-	return bound > 0 ? 0 : -1;
+	if (gai_error != 0)
+		log_error(0, "cannot listen on %s: %s", addr,
+			  gai_strerror(gai_error));
+	return -1;
 }
 
 /* Port in use. */
@@ -249,9 +207,9 @@ static bool is_dialable(const struct sockaddr *sa)
 /* Logs one "telnet HOST PORT" line. */
 static void print_dial_line(const struct sockaddr *sa, unsigned port)
 {
-	char host[INET6_ADDRSTRLEN + 2];
+	char host[NETADDR_HOST_MAX];
 
-	format_host(sa, host, sizeof(host), false);
+	netaddr_format_host(sa, false, host, sizeof(host));
 	log_info(0, "  telnet %s %u", host, port);
 }
 
@@ -290,12 +248,13 @@ void listener_print_dial_lines(const struct listener *l)
 	for (size_t i = 0; !l->any_address && i < l->nsocks; i++) {
 		struct sockaddr_storage ss = { 0 };
 		socklen_t len = sizeof(ss);
-		char host[INET6_ADDRSTRLEN + 2];
+		char host[NETADDR_HOST_MAX];
 
 		if (getsockname(evconnlistener_get_fd(l->socks[i]),
 				(struct sockaddr *)&ss, &len) != 0)
 			continue;
-		format_host((struct sockaddr *)&ss, host, sizeof(host), false);
+		netaddr_format_host((struct sockaddr *)&ss, false, host,
+				    sizeof(host));
 		log_info(0, "  telnet %s %u   (this machine only)", host,
 			 l->port);
 		printed++;

@@ -5,7 +5,6 @@
  */
 #include "server.h"
 
-#include <arpa/inet.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -13,6 +12,7 @@
 
 #include "chat.h"
 #include "mem.h"
+#include "netaddr.h"
 #include "peers.h"
 #include "session.h"
 #include "trace.h"
@@ -111,23 +111,6 @@ void server_free(struct server *srv)
 	free(srv);
 }
 
-/* Formats an address without its port, IPv6 in brackets. */
-static void format_host(const struct sockaddr *sa, char *out, size_t outsz)
-{
-	char host[INET6_ADDRSTRLEN] = "?";
-
-	if (sa->sa_family == AF_INET6) {
-		inet_ntop(AF_INET6,
-			  &((const struct sockaddr_in6 *)sa)->sin6_addr, host,
-			  sizeof(host));
-		snprintf(out, outsz, "[%s]", host);
-	} else {
-		inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr,
-			  host, sizeof(host));
-		snprintf(out, outsz, "%s", host);
-	}
-}
-
 /* A conn left: when shutting down, the last one finishes the shutdown. */
 static void on_conn_gone(void *ctx, const struct sockaddr *peer)
 {
@@ -162,9 +145,9 @@ static void turn_away(struct server *srv, evutil_socket_t fd,
 	evutil_closesocket(fd);
 	/* One line per 1000 at most: a flood must not flood the log too. */
 	if (srv->turned_away++ % 1000 == 0) {
-		char host[INET6_ADDRSTRLEN + 2];
+		char host[NETADDR_HOST_MAX];
 
-		format_host(peer, host, sizeof(host));
+		netaddr_format_host(peer, true, host, sizeof(host));
 		log_info(0, "busy: turned %s away (%s; %lu so far)", host, why,
 			 srv->turned_away);
 	}

@@ -12,25 +12,13 @@
 #include "telnet.h"
 #include "mem.h"
 #include "strbuf.h"
+#include "tnfilter.h"
 
 /* libtelnet.h uses size_t without including <stddef.h>: keep it after ours. */
 #include <libtelnet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-/*
- * Input bytes copied into one stack chunk before telnet_recv: bounds the
- * copy that filtering needs, and the depth of libtelnet's recursion should
- * one of its sub-parsers ever return non-zero again (see the filter below).
- */
-#define TELNET_ADAPTER_FEED_CHUNK 512
-
-/*
- * Unassigned option number (IANA lists none at 200) that SB option bytes
- * libtelnet would parse itself are rewritten to; see telnet_adapter_feed.
- */
-#define TELNET_ADAPTER_SB_SINK 200
 
 /*
  * What we support: we echo, suppress go-ahead and send 8-bit data; the
@@ -55,14 +43,6 @@ enum telnet_adapter_echo {
 	TELNET_ADAPTER_ECHO_LINE, /* refused: line mode, echo only for secrets */
 };
 
-/* Just enough of libtelnet's parser state to find the byte after IAC SB. */
-enum telnet_adapter_scan {
-	TELNET_ADAPTER_SCAN_DATA,   /* data, or inside SB (same rules) */
-	TELNET_ADAPTER_SCAN_IAC,    /* after IAC */
-	TELNET_ADAPTER_SCAN_NEG,    /* after IAC WILL/WONT/DO/DONT */
-	TELNET_ADAPTER_SCAN_SB_OPT, /* after IAC SB: the option byte */
-};
-
 struct telnet_adapter {
 	telnet_t *telnet;
 	telnet_adapter_cb cb;
@@ -71,8 +51,8 @@ struct telnet_adapter {
 	bool secret;  /* line mode: the caller is typing a secret */
 	bool echo_asked; /* line mode: our WILL ECHO for a secret awaits its answer */
 	enum telnet_adapter_echo echo;
-	enum telnet_adapter_scan scan;
-	unsigned char scan_cmd; /* the WILL/WONT/DO/DONT in SCAN_NEG */
+	/* Keeps libtelnet's own SB parsers from running; notes DONT ECHO. */
+	struct tnfilter filter;
 	char ttype[TELNET_ADAPTER_MAX_TTYPE + 1];
 	/* Options in force, one bit each, for showing the caller (/wire). */
 	unsigned char us_on[32];  /* we WILL */
@@ -128,9 +108,15 @@ static void telnet_adapter_on_echo_accepted(struct telnet_adapter *ta)
 	telnet_adapter_emit(ta, TELNET_ADAPTER_EV_CHAR_MODE, NULL, 0);
 }
 
-/* The client said DONT ECHO: if that answers our offer, stay in line mode. */
-static void telnet_adapter_on_echo_refused(struct telnet_adapter *ta)
+/*
+ * The client said DONT ECHO: if that answers our offer, stay in line mode.
+ * The filter reports it (ctx is the adapter): libtelnet reports no event
+ * when it refuses our offer.
+ */
+static void telnet_adapter_on_echo_refused(void *ctx)
 {
+	struct telnet_adapter *ta = ctx;
+
 	if (ta->echo == TELNET_ADAPTER_ECHO_OFFERED)
 		ta->echo = TELNET_ADAPTER_ECHO_LINE;
 	else if (ta->echo == TELNET_ADAPTER_ECHO_LINE)
@@ -278,7 +264,6 @@ struct telnet_adapter *telnet_adapter_new(telnet_adapter_cb cb, void *ctx)
 	ta->cb = cb;
 	ta->ctx = ctx;
 	ta->echo = TELNET_ADAPTER_ECHO_NONE;
-	ta->scan = TELNET_ADAPTER_SCAN_DATA;
 	ta->telnet = telnet_init(telnet_adapter_telopts,
 				 telnet_adapter_on_event, 0, ta);
 	if (ta->telnet == NULL) {
@@ -286,6 +271,9 @@ struct telnet_adapter *telnet_adapter_new(telnet_adapter_cb cb, void *ctx)
 		fprintf(stderr, "hotlined: out of memory in telnet_init\n");
 		abort();
 	}
+	tnfilter_init(&ta->filter, ta->telnet);
+	tnfilter_watch(&ta->filter, TELNET_DONT, TELNET_TELOPT_ECHO,
+		       telnet_adapter_on_echo_refused, ta);
 	return ta;
 }
 
@@ -317,90 +305,13 @@ void telnet_adapter_start(struct telnet_adapter *ta)
 	telnet_negotiate(ta->telnet, TELNET_DO, TELNET_TELOPT_TTYPE);
 }
 
-/* Whether libtelnet would run a parser of its own on SB for this option. */
-static bool telnet_adapter_is_sb_unsafe(unsigned char telopt)
-{
-	switch (telopt) {
-	case TELNET_TELOPT_ENVIRON:
-	case TELNET_TELOPT_NEW_ENVIRON:
-	case TELNET_TELOPT_MSSP:
-	case TELNET_TELOPT_COMPRESS2:
-	case TELNET_TELOPT_ZMP:
-		return true;
-	default:
-		return false;
-	}
-}
-
 /*
- * Parses bytes from the socket.
- *
- * libtelnet 0.21 runs its ENVIRON, NEW-ENVIRON, MSSP, ZMP and COMPRESS2
- * handlers on any SB the client sends, negotiated or not, and they are
- * not safe on hostile input in the Debian build:
- * - ENVIRON/NEW-ENVIRON return 1 on success, which _process takes for
- *   "COMPRESS2 started" and recurses into telnet_recv for the rest of the
- *   buffer: ~10,000 back-to-back "IAC SB NEW-ENVIRON IS IAC SE" in one
- *   telnet_recv overflow the stack, and an IAC command right after such
- *   an SB can be lost;
- * - MSSP reads one byte past its 16 KiB buffer when the SB fills it;
- * - the build links zlib, so "IAC SB COMPRESS2 IAC SE" from the client
- *   turns on inflation of its input, and anything not deflated is then a
- *   fatal error.
- * We use none of these options, so the option byte after IAC SB is
- * rewritten to an unassigned one that libtelnet only reports as a plain
- * subnegotiation, which we ignore. The scan mirrors libtelnet's states
- * across calls (inside SB the same IAC rules hold, and libtelnet treats
- * IAC SB inside SB as a new SB too). The same scan notes IAC DONT ECHO,
- * because libtelnet reports no event when it refuses our offer.
+ * Parses bytes from the socket, through the filter that keeps libtelnet's
+ * unsafe SB parsers from running (common/tnfilter.h says which and why).
  */
 void telnet_adapter_feed(struct telnet_adapter *ta, const char *buf, size_t len)
 {
-	char chunk[TELNET_ADAPTER_FEED_CHUNK];
-	size_t n = 0;
-
-	for (size_t i = 0; i < len; i++) {
-		unsigned char b = (unsigned char)buf[i];
-		bool refused = false;
-
-		switch (ta->scan) {
-		case TELNET_ADAPTER_SCAN_DATA:
-			if (b == TELNET_IAC)
-				ta->scan = TELNET_ADAPTER_SCAN_IAC;
-			break;
-		case TELNET_ADAPTER_SCAN_IAC:
-			if (b == TELNET_SB) {
-				ta->scan = TELNET_ADAPTER_SCAN_SB_OPT;
-			} else if (b >= TELNET_WILL && b <= TELNET_DONT) {
-				ta->scan = TELNET_ADAPTER_SCAN_NEG;
-				ta->scan_cmd = b;
-			} else {
-				/* IAC IAC or a command: back to data. */
-				ta->scan = TELNET_ADAPTER_SCAN_DATA;
-			}
-			break;
-		case TELNET_ADAPTER_SCAN_NEG:
-			refused = ta->scan_cmd == TELNET_DONT &&
-				  b == TELNET_TELOPT_ECHO;
-			ta->scan = TELNET_ADAPTER_SCAN_DATA;
-			break;
-		case TELNET_ADAPTER_SCAN_SB_OPT:
-			if (telnet_adapter_is_sb_unsafe(b))
-				b = TELNET_ADAPTER_SB_SINK;
-			ta->scan = TELNET_ADAPTER_SCAN_DATA;
-			break;
-		}
-		chunk[n++] = (char)b;
-		/* A refusal takes effect in order with the events around it. */
-		if (refused || n == sizeof(chunk)) {
-			telnet_recv(ta->telnet, chunk, n);
-			n = 0;
-		}
-		if (refused)
-			telnet_adapter_on_echo_refused(ta);
-	}
-	if (n > 0)
-		telnet_recv(ta->telnet, chunk, n);
+	tnfilter_feed(&ta->filter, buf, len);
 }
 
 /* Sends data, escaping IAC; newlines are the caller's business. */

@@ -21,13 +21,15 @@
 #include <unistd.h>
 
 #include "mem.h"
+#include "netaddr.h"
+#include "netbind.h"
 #include "trace.h"
 
 struct udp_socket {
 	struct udp_server *server;
 	evutil_socket_t fd;
 	struct event *ev;
-	char local[INET6_ADDRSTRLEN + 8]; /* "addr:port", for the trace */
+	char local[NETADDR_MAX]; /* "addr:port", for the trace */
 };
 
 struct udp_server {
@@ -80,27 +82,6 @@ void udp_server_free(struct udp_server *u)
 		evutil_closesocket(u->socks[i].fd);
 	}
 	free(u);
-}
-
-/* Formats "1.2.3.4:5" or "[::1]:5". */
-static void format_addr(const struct sockaddr *sa, char *out, size_t outsz)
-{
-	char host[INET6_ADDRSTRLEN] = "?";
-
-	if (sa->sa_family == AF_INET6) {
-		const struct sockaddr_in6 *in6 =
-			(const struct sockaddr_in6 *)sa;
-
-		inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof(host));
-		snprintf(out, outsz, "[%s]:%u", host, ntohs(in6->sin6_port));
-	} else if (sa->sa_family == AF_INET) {
-		const struct sockaddr_in *in = (const struct sockaddr_in *)sa;
-
-		inet_ntop(AF_INET, &in->sin_addr, host, sizeof(host));
-		snprintf(out, outsz, "%s:%u", host, ntohs(in->sin_port));
-	} else {
-		snprintf(out, outsz, "?");
-	}
 }
 
 /* Whether the rate allows one more reply now; takes it if so. */
@@ -272,7 +253,7 @@ static void udp_local(const struct udp_socket *s, const struct udp_datagram *d,
 		in->sin_addr = d->dst4.ipi_addr;
 		in->sin_port = htons((uint16_t)strtoul(port + 1, NULL, 10));
 	}
-	format_addr((struct sockaddr *)&ss, out, outsz);
+	netaddr_format((struct sockaddr *)&ss, out, outsz);
 }
 
 /* Sends the reply from the address the request went to. */
@@ -318,11 +299,11 @@ static ssize_t udp_send(struct udp_socket *s, struct udp_datagram *d,
 static void udp_answer(struct udp_socket *s, const char *buf, size_t len,
 		       struct udp_datagram *d)
 {
-	char reply[UDP_MAX_DATAGRAM], from[INET6_ADDRSTRLEN + 8];
-	char here[INET6_ADDRSTRLEN + 8];
+	char reply[UDP_MAX_DATAGRAM], from[NETADDR_MAX];
+	char here[NETADDR_MAX];
 	size_t n;
 
-	format_addr((struct sockaddr *)&d->peer, from, sizeof(from));
+	netaddr_format((struct sockaddr *)&d->peer, from, sizeof(from));
 	if (trace_wire) {
 		udp_local(s, d, here, sizeof(here));
 		trace_datagram(TRACE_IN, here, from, buf, len);
@@ -407,57 +388,58 @@ static void udp_on_read(evutil_socket_t fd, short what, void *ctx)
 	}
 }
 
-/* Binds one address. */
-static int udp_bind_one(struct udp_server *u, struct sockaddr *sa,
-			socklen_t salen, unsigned port)
+/* A bind in progress: the server and the port every address gets. */
+struct udp_binding {
+	struct udp_server *server;
+	unsigned port;
+};
+
+/* Binds one address (ctx is a struct udp_binding). */
+static int udp_bind_one(void *ctx, struct sockaddr *sa, socklen_t salen)
 {
+	struct udp_binding *b = ctx;
+	struct udp_server *u = b->server;
 	struct udp_socket *s;
 	/* Zeroed for the analyzer, which cannot see getsockname fill it. */
 	struct sockaddr_storage bound = { 0 };
 	socklen_t boundlen = sizeof(bound);
 	evutil_socket_t fd;
+	enum netbind_step failed;
 	int one = 1;
-	char where[INET6_ADDRSTRLEN + 8];
+	char where[NETADDR_MAX];
 
 	if (u->nsocks == UDP_MAX_SOCKETS) {
 		log_error(0, "too many UDP sockets (at most %d)",
 			  UDP_MAX_SOCKETS);
 		return -1;
 	}
-	if (sa->sa_family == AF_INET6)
-		((struct sockaddr_in6 *)sa)->sin6_port = htons((uint16_t)port);
-	else
-		((struct sockaddr_in *)sa)->sin_port = htons((uint16_t)port);
-	format_addr(sa, where, sizeof(where));
-	fd = socket(sa->sa_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
-		    0);
-	if (fd < 0) {
+	netaddr_set_port(sa, b->port);
+	netaddr_format(sa, where, sizeof(where));
+	fd = netbind_socket(sa, salen, SOCK_DGRAM, &failed);
+	if (fd < 0 && failed == NETBIND_SOCKET) {
 		log_error(0, "cannot make a UDP socket for %s: %s", where,
 			  strerror(errno));
 		return -1;
 	}
-	/* Each family its own socket, as for TCP; and where each datagram went. */
-	if (sa->sa_family == AF_INET6) {
-		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
-		setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &one,
-			   sizeof(one));
-	} else {
-		setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof(one));
-	}
-	if (bind(fd, sa, salen) < 0) {
+	if (fd < 0) {
 		log_error(0,
 			  "cannot listen for UDP on %s: %s (--udp-port 0 "
 			  "turns UDP off)",
 			  where, strerror(errno));
-		close(fd);
 		return -1;
 	}
+	/* Where each datagram went, for the reply to come from there. */
+	if (sa->sa_family == AF_INET6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &one,
+			   sizeof(one));
+	else
+		setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof(one));
 	s = &u->socks[u->nsocks];
 	s->server = u;
 	s->fd = fd;
 	if (getsockname(fd, (struct sockaddr *)&bound, &boundlen) == 0)
-		format_addr((struct sockaddr *)&bound, s->local,
-			    sizeof(s->local));
+		netaddr_format((struct sockaddr *)&bound, s->local,
+			       sizeof(s->local));
 	else
 		snprintf(s->local, sizeof(s->local), "%s", where);
 	s->ev = event_new(u->base, fd, EV_READ | EV_PERSIST, udp_on_read, s);
@@ -476,40 +458,13 @@ static int udp_bind_one(struct udp_server *u, struct sockaddr *sa,
 /* Binds every address addr resolves to, or both wildcards. */
 int udp_server_bind(struct udp_server *u, const char *addr, unsigned port)
 {
-	struct addrinfo hints = {
-		.ai_family = AF_UNSPEC,
-		.ai_socktype = SOCK_DGRAM,
-		.ai_flags = AI_PASSIVE,
-	};
-	struct addrinfo *res = NULL;
-	int bound = 0, rc;
+	struct udp_binding b = { .server = u, .port = port };
+	int gai_error;
 
-	if (addr == NULL) {
-		struct sockaddr_in in4 = { .sin_family = AF_INET,
-					   .sin_addr.s_addr = htonl(
-						   INADDR_ANY) };
-		struct sockaddr_in6 in6 = { .sin6_family = AF_INET6,
-					    .sin6_addr = IN6ADDR_ANY_INIT };
-
-		if (udp_bind_one(u, (struct sockaddr *)&in4, sizeof(in4),
-				 port) < 0)
-			return -1;
-		/* IPv6 may be off on the machine: IPv4 alone still serves. */
-		udp_bind_one(u, (struct sockaddr *)&in6, sizeof(in6), port);
+	if (netbind_each(addr, SOCK_DGRAM, udp_bind_one, &b, &gai_error) == 0)
 		return 0;
-	}
-	rc = getaddrinfo(addr, NULL, &hints, &res);
-	if (rc != 0) {
+	if (gai_error != 0)
 		log_error(0, "cannot listen for UDP on %s: %s", addr,
-			  gai_strerror(rc));
-		return -1;
-	}
-	for (struct addrinfo *ai = res; ai != NULL; ai = ai->ai_next) {
-		if (ai->ai_family != AF_INET && ai->ai_family != AF_INET6)
-			continue;
-		if (udp_bind_one(u, ai->ai_addr, ai->ai_addrlen, port) == 0)
-			bound++;
-	}
-	freeaddrinfo(res);
-	return bound > 0 ? 0 : -1;
+			  gai_strerror(gai_error));
+	return -1;
 }
