@@ -6,8 +6,8 @@
  * reported at the node that makes the check fail. Knows nothing of files
  * or sessions.
  */
-#include "menu_load_internal.h"
 #include "mem.h"
+#include "menu_load_internal.h"
 
 #include <stdio.h>
 #include <stdlib.h>

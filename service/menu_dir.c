@@ -4,8 +4,8 @@
  * catalog loads the same way in every locale. Knows nothing of YAML or
  * of what the files hold.
  */
-#include "menu_load_internal.h"
 #include "mem.h"
+#include "menu_load_internal.h"
 
 #include <dirent.h>
 #include <errno.h>

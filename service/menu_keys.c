@@ -7,8 +7,8 @@
  * sessions.
  */
 #include "charset.h"
-#include "menu_load_internal.h"
 #include "mem.h"
+#include "menu_load_internal.h"
 #include "utf8.h"
 
 #include <stdlib.h>

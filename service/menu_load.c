@@ -7,8 +7,8 @@
  * The loader keeps no global state: everything lives in a struct loader
  * on the stack. Knows nothing of sessions or sockets.
  */
-#include "menu_load_internal.h"
 #include "mem.h"
+#include "menu_load_internal.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -6,8 +6,8 @@
  * resolved within the set. Knows nothing of files, directories or
  * sessions.
  */
-#include "menu_load_internal.h"
 #include "mem.h"
+#include "menu_load_internal.h"
 #include "utf8.h"
 
 #include <stdio.h>
