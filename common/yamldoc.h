@@ -6,11 +6,10 @@
  * in file order, up to a limit the caller sets; the node helpers name
  * what a node is and walk mappings for the caller's schema.
  *
- * It lives in service/, not common/: it is built on util's allocation
- * wrappers, strbuf and UTF-8 decoder, which are service code, and both
- * its users (the menu loader and the account seeder) are in the daemon;
- * the client reads no YAML and so does not link libyaml. It knows
- * nothing of menus, accounts or what the files mean.
+ * The menu loader and the store's demo-data seeder both use it, so it
+ * lives in common/, a target of its own (hotline_yamldoc): the client
+ * reads no YAML and does not link libyaml. It knows nothing of menus,
+ * accounts or what the files mean.
  */
 #ifndef HOTLINE_YAMLDOC_H
 #define HOTLINE_YAMLDOC_H
