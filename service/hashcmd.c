@@ -12,7 +12,7 @@
 #include <termios.h>
 #include <unistd.h>
 
-#include "account.h"
+#include "store/account.h"
 
 /*
  * Reads one line of stdin into line (size bytes), without its line end;

@@ -17,19 +17,19 @@
 
 #include <event2/event.h>
 
-#include "account.h"
-#include "chat.h"
-#include "conn.h"
 #include "hashcmd.h"
-#include "listener.h"
-#include "logsink.h"
+#include "log/logsink.h"
+#include "log/trace.h"
 #include "mem.h"
-#include "menu.h"
-#include "menu_load.h"
-#include "pidfile.h"
-#include "server.h"
-#include "trace.h"
-#include "udp.h"
+#include "menu/menu.h"
+#include "menu/menu_load.h"
+#include "net/conn.h"
+#include "net/listener.h"
+#include "net/udp.h"
+#include "room/chat.h"
+#include "server/pidfile.h"
+#include "server/server.h"
+#include "store/account.h"
 
 #define DEFAULT_PORT 5228
 #define DEFAULT_DB "hotline.db"

@@ -27,9 +27,9 @@
 #include <event2/event.h>
 #include <sqlite3.h>
 
-#include "account.h"
-#include "account_internal.h"
 #include "mem.h"
+#include "store/account.h"
+#include "store/account_internal.h"
 
 /* The demo data every database here is seeded from. */
 #define TEST_SEED MENUS_DIR "/demo-data.yml"

@@ -14,8 +14,8 @@
 
 #include <cmocka.h>
 
-#include "charset.h"
 #include "mem.h"
+#include "proto/charset.h"
 #include "strbuf.h"
 
 /* "你好" in both encodings. */

@@ -18,8 +18,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "chat.h"
 #include "mem.h"
+#include "room/chat.h"
 #include "strbuf.h"
 #include "utf8.h"
 

@@ -34,7 +34,7 @@
 #define O_NEW_ENVIRON "\x27"
 #define O_COMPRESS2 "\x56"
 
-/* What hotlined offers on connect (service/telnet.c). */
+/* What hotlined offers on connect (service/proto/telnet.c). */
 static const char hotlined_offers[] = IAC WILL O_ECHO IAC WILL O_SGA IAC WILL
 	O_BINARY IAC DO O_BINARY IAC DO O_NAWS IAC DO O_TTYPE;
 

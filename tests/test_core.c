@@ -18,12 +18,12 @@
 
 #include <cmocka.h>
 
-#include "chat.h"
-#include "core.h"
+#include "core/core.h"
+#include "log/trace.h"
 #include "mem.h"
 #include "menus.h"
+#include "room/chat.h"
 #include "strbuf.h"
-#include "trace.h"
 
 /* What the sink saw. */
 struct rec {

@@ -23,9 +23,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "account.h"
-#include "conn.h"
 #include "e2e.h"
+#include "net/conn.h"
+#include "store/account.h"
 
 #define GOODBYE_ZH "感谢您的来电,再见!"
 

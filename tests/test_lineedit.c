@@ -18,8 +18,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lineedit.h"
 #include "mem.h"
+#include "proto/lineedit.h"
 #include "strbuf.h"
 #include "utf8.h"
 

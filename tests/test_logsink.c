@@ -19,7 +19,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "logsink.h"
+#include "log/logsink.h"
 
 /* The smallest pipe: one page. */
 #define PIPE_SIZE 4096

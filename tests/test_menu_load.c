@@ -15,10 +15,10 @@
 
 #include <cmocka.h>
 
-#include "charset.h"
 #include "mem.h"
-#include "menu.h"
-#include "menu_load.h"
+#include "menu/menu.h"
+#include "menu/menu_load.h"
+#include "proto/charset.h"
 #include "strbuf.h"
 #include "utf8.h"
 

@@ -12,7 +12,7 @@
 #include <netinet/in.h>
 #include <string.h>
 
-#include "peers.h"
+#include "server/peers.h"
 
 static struct sockaddr_in v4(const char *ip, unsigned port)
 {

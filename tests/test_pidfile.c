@@ -19,7 +19,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "pidfile.h"
+#include "server/pidfile.h"
 
 struct fixture {
 	char dir[64];

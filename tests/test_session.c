@@ -18,8 +18,8 @@
 
 #include "mem.h"
 #include "menus.h"
-#include "session.h"
-#include "session_table.h"
+#include "session/session.h"
+#include "session/session_table.h"
 #include "strbuf.h"
 
 struct sink {

@@ -22,7 +22,7 @@
 #include <event2/event.h>
 
 #include "mem.h"
-#include "sockio.h"
+#include "net/sockio.h"
 #include "strbuf.h"
 
 /* Loop passes a wait may take before it gives up. */

@@ -15,8 +15,8 @@
 #include <cmocka.h>
 
 #include "mem.h"
+#include "proto/telnet.h"
 #include "strbuf.h"
-#include "telnet.h"
 #include "tnbytes.h"
 #include "xorshift.h"
 

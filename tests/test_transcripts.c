@@ -1,7 +1,7 @@
 /*
  * Transcript tests: callers' bytes in tests/transcripts/NAME.in, and the
  * bytes the server must answer in NAME.out, both checked in. Each script
- * runs through the real core (service/core.c) with a fake clock, a chat
+ * runs through the real core (service/core/core.c) with a fake clock, a chat
  * room and the real account store in memory, seeded with the demo data;
  * the requests the account worker would run on its thread are run on the
  * next loop turn instead, in order, against that store.
@@ -38,15 +38,15 @@
 
 #include <cmocka.h>
 
-#include "account.h"
-#include "charset.h"
-#include "chat.h"
-#include "core.h"
+#include "core/core.h"
+#include "log/trace.h"
 #include "loop_worker.h"
 #include "mem.h"
 #include "menus.h"
+#include "proto/charset.h"
+#include "room/chat.h"
+#include "store/account.h"
 #include "strbuf.h"
-#include "trace.h"
 #include "utf8.h"
 #include "wiretrace.h"
 

@@ -23,7 +23,7 @@
 #include <unistd.h>
 
 #include "e2e.h"
-#include "udp.h"
+#include "net/udp.h"
 
 /* How long a test waits for a datagram that should not come. */
 #define QUIET_MS 300

@@ -18,11 +18,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "charset.h"
-#include "lineedit.h"
 #include "mem.h"
+#include "proto/charset.h"
+#include "proto/lineedit.h"
+#include "proto/telnet.h"
 #include "strbuf.h"
-#include "telnet.h"
 #include "utf8.h"
 
 /*

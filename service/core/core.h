@@ -21,10 +21,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "chat.h"
-#include "menu.h"
-#include "session.h"
-#include "trace.h"
+#include "log/trace.h"
+#include "menu/menu.h"
+#include "room/chat.h"
+#include "session/session.h"
 
 /*
  * Bytes of input handled in one pass through the telnet adapter: a read

@@ -4,8 +4,8 @@
  * YAML (menu_load builds the model) nor of sessions.
  */
 #include "menu.h"
-#include "charset.h"
 #include "mem.h"
+#include "proto/charset.h"
 #include "strbuf.h"
 
 #include <assert.h>

@@ -6,9 +6,9 @@
  * any encoding iconv knows that keeps ASCII. Knows nothing of files or
  * sessions.
  */
-#include "charset.h"
 #include "mem.h"
 #include "menu_load_internal.h"
+#include "proto/charset.h"
 #include "utf8.h"
 
 #include <stdlib.h>

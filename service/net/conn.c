@@ -17,12 +17,12 @@
 #include <sys/socket.h>
 #include <time.h>
 
-#include "chat.h"
-#include "core.h"
+#include "core/core.h"
+#include "log/trace.h"
 #include "mem.h"
 #include "netaddr.h"
+#include "room/chat.h"
 #include "sockio.h"
-#include "trace.h"
 
 /* The peer's address: IPv4 or IPv6, a fifth of a sockaddr_storage. */
 union peer_addr {

@@ -12,8 +12,8 @@
 #include <event2/event.h>
 #include <event2/util.h>
 
-#include "menu.h"
-#include "session.h"
+#include "menu/menu.h"
+#include "session/session.h"
 
 /*
  * Default cap on queued output: past it the conn stops reading its caller

@@ -18,10 +18,10 @@
 
 #include <event2/listener.h>
 
+#include "log/trace.h"
 #include "mem.h"
 #include "netaddr.h"
 #include "netbind.h"
-#include "trace.h"
 
 struct listener {
 	struct event_base *base;

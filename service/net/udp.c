@@ -20,10 +20,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "log/trace.h"
 #include "mem.h"
 #include "netaddr.h"
 #include "netbind.h"
-#include "trace.h"
 
 struct udp_socket {
 	struct udp_server *server;

@@ -19,7 +19,7 @@
 
 #include <event2/event.h>
 
-#include "account.h"
+#include "store/account.h"
 
 /*
  * Largest request read, in bytes; a longer datagram is dropped unread.

@@ -10,13 +10,13 @@
 #include <sys/socket.h>
 #include <time.h>
 
-#include "chat.h"
+#include "log/trace.h"
 #include "mem.h"
+#include "net/udp.h"
 #include "netaddr.h"
 #include "peers.h"
-#include "session.h"
-#include "trace.h"
-#include "udp.h"
+#include "room/chat.h"
+#include "session/session.h"
 
 /* Bytes of the busy text sent to a caller turned away. */
 #define SERVER_BUSY_MAX 512

@@ -14,8 +14,8 @@
 
 #include <event2/event.h>
 
-#include "conn.h"
-#include "menu.h"
+#include "menu/menu.h"
+#include "net/conn.h"
 
 /* Default caps: callers at once, and callers from one address (0: no cap). */
 #define SERVER_MAX_CLIENTS_DEFAULT 10000

@@ -25,9 +25,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "log/trace.h"
 #include "mem.h"
 #include "strbuf.h"
-#include "trace.h"
 
 static void menu_enter(struct session *s);
 static enum session_state menu_on_input(struct session *s, const char *text,

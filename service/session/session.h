@@ -10,11 +10,11 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "account.h"
-#include "charset.h"
-#include "chat.h"
-#include "lineedit.h"
-#include "menu.h"
+#include "menu/menu.h"
+#include "proto/charset.h"
+#include "proto/lineedit.h"
+#include "room/chat.h"
+#include "store/account.h"
 
 /* Menus remembered for "back"; deeper walks forget the oldest. */
 #define SESSION_MAX_DEPTH 32

@@ -13,9 +13,9 @@
 #include <string.h>
 #include <time.h>
 
+#include "log/trace.h"
 #include "money.h"
 #include "session_account.h"
-#include "trace.h"
 
 /* Bytes of a formatted value: "12345678.90", a date, a masked number. */
 #define VALUE_MAX 32

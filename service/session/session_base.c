@@ -10,9 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "log/trace.h"
 #include "mem.h"
 #include "strbuf.h"
-#include "trace.h"
 
 /* Writes a NUL-terminated UTF-8 string to the caller. */
 void session_write(struct session *s, const char *text)

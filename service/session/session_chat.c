@@ -13,10 +13,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "log/trace.h"
 #include "mem.h"
 #include "session_chat.h"
 #include "strbuf.h"
-#include "trace.h"
 
 /* The text that words one of the room's own lines; MENU_TEXT_COUNT: none. */
 static enum menu_text_id chat_text_of(const struct chat_msg *msg)

@@ -13,10 +13,10 @@
 #include "account.h"
 #include "account_db.h"
 #include "account_internal.h"
+#include "log/trace.h"
 #include "mem.h"
 #include "money.h"
 #include "passhash.h"
-#include "trace.h"
 
 #include <errno.h>
 #include <inttypes.h>

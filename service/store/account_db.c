@@ -13,8 +13,8 @@
  * data, hashing, sessions or sockets.
  */
 #include "account_db.h"
+#include "log/trace.h"
 #include "mem.h"
-#include "trace.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -10,11 +10,11 @@
  */
 #include "account.h"
 #include "account_internal.h"
+#include "log/trace.h"
 #include "mem.h"
 #include "money.h"
 #include "passhash.h"
 #include "strbuf.h"
-#include "trace.h"
 #include "yamldoc.h"
 
 #include <errno.h>

@@ -19,8 +19,8 @@
  */
 #include "account.h"
 #include "account_internal.h"
+#include "log/trace.h"
 #include "mem.h"
-#include "trace.h"
 
 #include <errno.h>
 #include <pthread.h>

@@ -11,8 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "account.h"
 #include "fuzz_check.h"
+#include "store/account.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

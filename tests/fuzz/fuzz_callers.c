@@ -1,5 +1,5 @@
 /*
- * fuzz_callers: three callers, each a real core (service/core.c) whose
+ * fuzz_callers: three callers, each a real core (service/core/core.c) whose
  * sink is a bounded buffer (see fuzz_callers.h).
  *
  * Three callers share the chat room, as in a classroom: A gets the fuzz
@@ -21,14 +21,14 @@
 #include <string.h>
 
 #include "../support/xorshift.h"
-#include "chat.h"
-#include "core.h"
+#include "core/core.h"
 #include "fuzz_check.h"
+#include "log/trace.h"
 #include "mem.h"
-#include "menu_load.h"
-#include "session.h"
+#include "menu/menu_load.h"
+#include "room/chat.h"
+#include "session/session.h"
 #include "strbuf.h"
-#include "trace.h"
 #include "utf8.h"
 
 /* Bytes of caller output kept before the "socket" must drain them. */

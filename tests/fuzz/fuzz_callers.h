@@ -1,6 +1,6 @@
 /*
  * fuzz_callers: callers without sockets, for the session fuzzers. Each is
- * the real core (service/core.c: telnet adapter -> charset -> line editor
+ * the real core (service/core/core.c: telnet adapter -> charset -> line editor
  * -> session -> charset -> telnet encoding) with a sink that is a bounded
  * output buffer. The event loop's part (timers, the slow reader's later
  * turn, the socket draining, a reload, a chat neighbour talking) is
@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "session.h"
+#include "session/session.h"
 
 /*
  * Hooks for a harness that plays the account store: run pending requests

@@ -20,9 +20,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "chat.h"
 #include "fuzz_check.h"
 #include "mem.h"
+#include "room/chat.h"
 #include "strbuf.h"
 #include "utf8.h"
 

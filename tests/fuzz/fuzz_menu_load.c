@@ -19,11 +19,11 @@
 #include <unistd.h>
 
 #include "fuzz_check.h"
-#include "menu.h"
-#include "menu_load.h"
-#include "session.h"
+#include "log/trace.h"
+#include "menu/menu.h"
+#include "menu/menu_load.h"
+#include "session/session.h"
 #include "strbuf.h"
-#include "trace.h"
 #include "utf8.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);

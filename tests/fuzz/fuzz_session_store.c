@@ -13,10 +13,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "account.h"
 #include "fuzz_callers.h"
 #include "loop_worker.h"
 #include "mem.h"
+#include "store/account.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -2,7 +2,7 @@
  * loop_worker: the account worker's interface (account_worker_submit and
  * account_worker_cancel) without its thread, for tests and fuzzers that
  * must be deterministic. A program that links this file never pulls
- * service/account_worker.c out of the service library. Requests wait in
+ * service/store/account_worker.c out of the service library. Requests wait in
  * order and are answered on loop_worker_turn, never inside submit; a
  * cancelled one still completes without calling back, as with the real
  * worker.
@@ -12,7 +12,7 @@
 
 #include <stddef.h>
 
-#include "account.h"
+#include "store/account.h"
 
 /* Requests one turn may hold: far more than a few sessions make. */
 #define LOOP_WORKER_MAX 64

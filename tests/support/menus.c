@@ -3,7 +3,7 @@
 
 #include <stdio.h>
 
-#include "menu_load.h"
+#include "menu/menu_load.h"
 
 /* Loads a catalog, printing why not. */
 struct menu_catalog *test_menus_load(const char *path)

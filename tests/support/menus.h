@@ -5,7 +5,7 @@
 #ifndef HOTLINE_TEST_MENUS_H
 #define HOTLINE_TEST_MENUS_H
 
-#include "menu.h"
+#include "menu/menu.h"
 
 /*
  * Loads the catalog at path (a directory or one file). Returns it, owned
