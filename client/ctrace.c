@@ -37,28 +37,17 @@ void ctrace_set_sink(ctrace_sink sink, void *ctx)
 	ctrace_out_ctx = ctx;
 }
 
-/* One block of the trace being built in memory, and the look it is built in. */
-struct ctrace_block {
-	FILE *f;
-	char *text;
-	size_t len;
-	struct wiretrace_look look;
-};
-
 /*
  * Starts a block with its time stamp; false if there is no memory for
  * one. A terminal is asked its width for each block, so that a resized
  * window is followed; a file or pipe gets 100 columns.
  */
-static bool ctrace_begin(struct ctrace_block *b)
+static bool ctrace_begin(struct wiretrace_block *b)
 {
-	b->text = NULL;
-	b->len = 0;
-	b->look.colour = ctrace_colour;
-	b->look.width = ctrace_colour ? wiretrace_columns(STDERR_FILENO)
-				      : WIRETRACE_WIDTH;
-	b->f = open_memstream(&b->text, &b->len);
-	if (b->f == NULL)
+	if (wiretrace_block_begin(b, ctrace_colour,
+				  ctrace_colour
+					  ? wiretrace_columns(STDERR_FILENO)
+					  : WIRETRACE_WIDTH) < 0)
 		return false;
 	wiretrace_stamp(b->f, b->look.colour);
 	return true;
@@ -68,29 +57,20 @@ static bool ctrace_begin(struct ctrace_block *b)
  * Wraps the finished block to its width, hands it to the sink or stderr,
  * frees it.
  */
-static void ctrace_end(struct ctrace_block *b)
+static void ctrace_end(struct wiretrace_block *b)
 {
-	char *wrapped = NULL;
-	size_t wlen = 0;
-	FILE *w;
+	size_t len;
+	char *wrapped = wiretrace_block_end(b, &len);
 
-	if (fclose(b->f) != 0 || b->text == NULL)
-		goto out;
-	w = open_memstream(&wrapped, &wlen);
-	if (w == NULL)
-		goto out;
-	wiretrace_wrap(w, b->text, b->len, b->look.width);
-	if (fclose(w) != 0 || wrapped == NULL)
-		goto out;
+	if (wrapped == NULL)
+		return;
 	if (ctrace_out != NULL) {
-		ctrace_out(ctrace_out_ctx, wrapped, wlen);
+		ctrace_out(ctrace_out_ctx, wrapped, len);
 	} else {
-		fwrite(wrapped, 1, wlen, stderr);
+		fwrite(wrapped, 1, len, stderr);
 		fflush(stderr);
 	}
-out:
 	free(wrapped);
-	free(b->text);
 }
 
 /* The connected socket's two ends. */
@@ -119,7 +99,7 @@ void ctrace_bytes(enum ctrace_dir dir, const void *buf, size_t len, bool secret)
 	bool in = dir == CTRACE_IN;
 	struct wiretrace_dir *d = in ? &ctrace_in_dir : &ctrace_out_dir;
 	size_t masked = wiretrace_masked(d, buf, len, secret);
-	struct ctrace_block b;
+	struct wiretrace_block b;
 
 	if (!ctrace_begin(&b))
 		return;
@@ -140,7 +120,7 @@ void ctrace_bytes(enum ctrace_dir dir, const void *buf, size_t len, bool secret)
 void ctrace_datagram(enum ctrace_dir dir, const void *buf, size_t len)
 {
 	bool in = dir == CTRACE_IN;
-	struct ctrace_block b;
+	struct wiretrace_block b;
 
 	if (!ctrace_begin(&b))
 		return;
@@ -156,7 +136,7 @@ void ctrace_datagram(enum ctrace_dir dir, const void *buf, size_t len)
 /* One line. */
 void ctrace_event(const char *fmt, ...)
 {
-	struct ctrace_block b;
+	struct wiretrace_block b;
 	va_list ap;
 
 	if (!ctrace_begin(&b))

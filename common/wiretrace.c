@@ -696,3 +696,44 @@ bool wiretrace_is_masking(const struct wiretrace_dir *d)
 {
 	return d->line_secret;
 }
+
+/* Starts an empty block, its text in memory. */
+int wiretrace_block_begin(struct wiretrace_block *b, bool colour,
+			  unsigned width)
+{
+	b->text = NULL;
+	b->len = 0;
+	b->look.colour = colour;
+	b->look.width = width;
+	b->f = open_memstream(&b->text, &b->len);
+	return b->f != NULL ? 0 : -1;
+}
+
+/* Frees a block without showing it. */
+void wiretrace_block_discard(struct wiretrace_block *b)
+{
+	fclose(b->f);
+	free(b->text);
+}
+
+/* The block wrapped as a whole; the block itself is freed. */
+char *wiretrace_block_end(struct wiretrace_block *b, size_t *len)
+{
+	char *out = NULL;
+	FILE *f = NULL;
+
+	*len = 0;
+	if (fclose(b->f) != 0 || b->text == NULL)
+		goto out;
+	f = open_memstream(&out, len);
+	if (f == NULL)
+		goto out;
+	wiretrace_wrap(f, b->text, b->len, b->look.width);
+	if (fclose(f) != 0) {
+		free(out);
+		out = NULL;
+	}
+out:
+	free(b->text);
+	return out;
+}

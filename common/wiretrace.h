@@ -110,6 +110,29 @@ size_t wiretrace_names(struct wiretrace_dir *d, FILE *out, const void *buf,
 void wiretrace_wrap(FILE *out, const char *text, size_t len, unsigned width);
 
 /*
+ * One block of a trace (a chunk and its dump, or one line) built in
+ * memory, so that it is wrapped as a whole and reaches its reader in one
+ * write. Write to f in the look the block was begun with.
+ */
+struct wiretrace_block {
+	FILE *f;
+	char *text;
+	size_t len;
+	struct wiretrace_look look;
+};
+
+/* Starts an empty block in a look; -1 if there is no memory for one. */
+int wiretrace_block_begin(struct wiretrace_block *b, bool colour,
+			  unsigned width);
+/* Frees a block that turned out to have nothing to show. */
+void wiretrace_block_discard(struct wiretrace_block *b);
+/*
+ * Ends a block and frees it: returns its text wrapped to its width
+ * (*len bytes, the caller frees it), or NULL if memory ran out.
+ */
+char *wiretrace_block_end(struct wiretrace_block *b, size_t *len);
+
+/*
  * The width a trace written to fd should fit: the columns of the terminal
  * fd is (asked each time, so a resized window is followed), or
  * WIRETRACE_WIDTH for anything else; never under WIRETRACE_MIN_WIDTH.

@@ -357,6 +357,38 @@ static void test_wrap_at_spaces(void **state)
 	assert_string_equal(wrap(f, "no end", 60), "no end\n");
 }
 
+/* A block built in memory comes out wrapped as a whole, in its look. */
+static void test_block_wrapped_whole(void **state)
+{
+	struct fixture *f = *state;
+	const char *line = "04:41:47.023 session 1: accept: caller "
+			   "127.0.0.1:52658 -> server 127.0.0.1:5228 (TCP "
+			   "connection open)\n";
+	struct wiretrace_block b;
+	char *got;
+	size_t len;
+
+	assert_int_equal(wiretrace_block_begin(&b, false, 40), 0);
+	assert_false(b.look.colour);
+	assert_int_equal(b.look.width, 40);
+	fputs(line, b.f);
+	got = wiretrace_block_end(&b, &len);
+	assert_non_null(got);
+	assert_int_equal(len, strlen(got));
+	/* The same as wrapping the text at once. */
+	assert_string_equal(got, wrap(f, line, 40));
+	free(got);
+	/* An empty block is empty; a discarded one leaves nothing behind. */
+	assert_int_equal(wiretrace_block_begin(&b, true, 80), 0);
+	got = wiretrace_block_end(&b, &len);
+	assert_non_null(got);
+	assert_int_equal(len, 0);
+	free(got);
+	assert_int_equal(wiretrace_block_begin(&b, true, 80), 0);
+	fputs("never shown\n", b.f);
+	wiretrace_block_discard(&b);
+}
+
 static void test_wrap_cuts_a_word_too_long(void **state)
 {
 	struct fixture *f = *state;
@@ -529,6 +561,8 @@ int main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_colour_only_when_asked,
 						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_block_wrapped_whole, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_wrap_at_spaces, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_wrap_cuts_a_word_too_long,

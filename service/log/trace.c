@@ -197,54 +197,23 @@ static void trace_put(const char *text, size_t len)
 	free(out);
 }
 
-/*
- * One block of the view (a chunk and its dump, or one line), built in
- * memory so that it reaches stderr whole and wrapped.
- */
-struct trace_block {
-	FILE *f;
-	char *text;
-	size_t len;
-	struct wiretrace_look look;
-};
-
 /* Starts a block in the look stderr has now. */
-static void trace_begin(struct trace_block *b)
+static void trace_begin(struct wiretrace_block *b)
 {
-	b->text = NULL;
-	b->len = 0;
-	b->look.colour = trace_tty;
-	b->look.width = trace_width();
-	b->f = open_memstream(&b->text, &b->len);
-	if (b->f == NULL)
+	if (wiretrace_block_begin(b, trace_tty, trace_width()) < 0)
 		trace_out_of_memory();
-}
-
-/* Frees a block that turned out to have nothing to show. */
-static void trace_discard(struct trace_block *b)
-{
-	fclose(b->f);
-	free(b->text);
 }
 
 /* Wraps the block to its width, writes it and frees it. */
-static void trace_end(struct trace_block *b)
+static void trace_end(struct wiretrace_block *b)
 {
-	char *out = NULL;
-	size_t outlen = 0;
-	FILE *f;
+	size_t len;
+	char *out = wiretrace_block_end(b, &len);
 
-	if (fclose(b->f) != 0)
-		goto out;
-	f = open_memstream(&out, &outlen);
-	if (f == NULL)
+	if (out == NULL)
 		trace_out_of_memory();
-	wiretrace_wrap(f, b->text, b->len, b->look.width);
-	if (fclose(f) == 0)
-		logsink_write(out, outlen);
-out:
+	logsink_write(out, len);
 	free(out);
-	free(b->text);
 }
 
 /* A connection view with both decoders at the start of their streams. */
@@ -258,7 +227,7 @@ struct trace_conn *trace_conn_new(void)
 }
 
 /* Writes "HH:MM:SS.mmm session N: " (or no session for 0). */
-static void trace_head(struct trace_block *b, unsigned id)
+static void trace_head(struct wiretrace_block *b, unsigned id)
 {
 	wiretrace_stamp(b->f, b->look.colour);
 	if (id != 0)
@@ -275,7 +244,7 @@ void trace_bytes(struct trace_conn *t, unsigned id, enum trace_dir dir,
 	bool in = dir == TRACE_IN;
 	struct wiretrace_dir *d = in ? &t->in : &t->out;
 	size_t masked = wiretrace_masked(d, buf, len, secret);
-	struct trace_block b;
+	struct wiretrace_block b;
 
 	if (in)
 		t->bytes_in += len;
@@ -311,7 +280,7 @@ void trace_bytes(struct trace_conn *t, unsigned id, enum trace_dir dir,
 		fputs(": ", b.f);
 		if (wiretrace_names(d, b.f, buf, len, secret, b.look.colour) ==
 		    0) {
-			trace_discard(&b);
+			wiretrace_block_discard(&b);
 			return;
 		}
 		fputc('\n', b.f);
@@ -327,7 +296,7 @@ void trace_datagram(enum trace_dir dir, const char *local, const char *peer,
 		    const void *buf, size_t len)
 {
 	bool in = dir == TRACE_IN;
-	struct trace_block b;
+	struct wiretrace_block b;
 
 	if (logsink_is_closed())
 		return;
@@ -348,7 +317,7 @@ void trace_datagram(enum trace_dir dir, const char *local, const char *peer,
 void trace_event(unsigned id, enum wiretrace_colour colour, const char *fmt,
 		 ...)
 {
-	struct trace_block b;
+	struct wiretrace_block b;
 	va_list ap;
 
 	if (logsink_is_closed())
