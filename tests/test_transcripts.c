@@ -868,6 +868,7 @@ static int teardown(void **state)
 static const char *const names[] = {
 	"ayt",
 	"big5",
+	"chat_four_voices",
 	"chat_join_leave",
 	"chat_languages",
 	"chat_redraw",
