@@ -1,17 +1,20 @@
 /*
- * hashcmd: hotlined --hash-password, a command of its own: reads the
- * operator's password on stdin and prints its yescrypt hash for
- * --operator-password-file. Knows nothing of the server.
+ * hashcmd: the operator's password file. hotlined --hash-password, a
+ * command of its own, reads the password on stdin and prints its yescrypt
+ * hash; --operator-password-file reads that hash back. Knows nothing of
+ * the server.
  */
 #include "hashcmd.h"
 
 #include <crypt.h>
+#include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <termios.h>
 #include <unistd.h>
 
+#include "mem.h"
 #include "store/account.h"
 
 /*
@@ -82,4 +85,28 @@ out:
 	explicit_bzero(line, sizeof(line));
 	explicit_bzero(again, sizeof(again));
 	return status;
+}
+
+/* The operator's hash: the file's first line. NULL after saying why. */
+char *hashcmd_read_file(const char *path)
+{
+	char line[CRYPT_OUTPUT_SIZE];
+	FILE *f = fopen(path, "r");
+
+	if (f == NULL) {
+		fprintf(stderr, "hotlined: %s: %s\n", path, strerror(errno));
+		return NULL;
+	}
+	if (fgets(line, sizeof(line), f) == NULL)
+		line[0] = '\0';
+	fclose(f);
+	line[strcspn(line, "\r\n")] = '\0';
+	if (line[0] != '$') {
+		fprintf(stderr,
+			"hotlined: %s: not a crypt hash (make one with "
+			"hotlined --hash-password)\n",
+			path);
+		return NULL;
+	}
+	return xstrdup(line);
 }

@@ -2,7 +2,6 @@
  * main: options, wiring, signals and the event loop of hotlined; nothing
  * more. Everything it wires lives in the other modules of service/.
  */
-#include <crypt.h>
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
@@ -416,30 +415,6 @@ static void on_sigterm(evutil_socket_t sig, short what, void *ctx)
 	server_shutdown(hd->server, stop_loop, hd);
 }
 
-/* Reads the operator's hash: the file's first line. NULL after saying why. */
-static char *read_operator_hash(const char *path)
-{
-	char line[CRYPT_OUTPUT_SIZE];
-	FILE *f = fopen(path, "r");
-
-	if (f == NULL) {
-		fprintf(stderr, "hotlined: %s: %s\n", path, strerror(errno));
-		return NULL;
-	}
-	if (fgets(line, sizeof(line), f) == NULL)
-		line[0] = '\0';
-	fclose(f);
-	line[strcspn(line, "\r\n")] = '\0';
-	if (line[0] != '$') {
-		fprintf(stderr,
-			"hotlined: %s: not a crypt hash (make one with "
-			"hotlined --hash-password)\n",
-			path);
-		return NULL;
-	}
-	return xstrdup(line);
-}
-
 /* Opens the accounts database and starts its worker; NULL after saying why. */
 static struct account_worker *open_accounts(struct event_base *base,
 					    const struct options *opts,
@@ -540,7 +515,7 @@ static int serve(const struct options *opts, const char *menus_path)
 	int status = 1;
 
 	if (opts->operator_file != NULL) {
-		operator_hash = read_operator_hash(opts->operator_file);
+		operator_hash = hashcmd_read_file(opts->operator_file);
 		if (operator_hash == NULL)
 			return 1;
 		env.session.operator_hash = operator_hash;

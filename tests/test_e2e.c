@@ -404,6 +404,46 @@ static void test_sigterm_tells_callers_and_exits_zero(void **state)
 	assert_int_equal(e2e_server_stop(&f->srv, 0), 0);
 }
 
+/* An operator password file that holds no hash is refused at start-up. */
+static void test_operator_file_refused(void **state)
+{
+	struct fixture *f = *state;
+	struct strbuf out;
+	char path[128], missing[128];
+	const char *bad[] = { "--menus",
+			      MENUS_DIR,
+			      "--port",
+			      "0",
+			      "--listen",
+			      "127.0.0.1",
+			      "--operator-password-file",
+			      path,
+			      NULL };
+	const char *gone[] = { "--menus",
+			       MENUS_DIR,
+			       "--port",
+			       "0",
+			       "--listen",
+			       "127.0.0.1",
+			       "--operator-password-file",
+			       missing,
+			       NULL };
+
+	snprintf(path, sizeof(path), "%s/op.txt", f->dir);
+	snprintf(missing, sizeof(missing), "%s/none.txt", f->dir);
+	e2e_write_file(path, "teacher\n");
+	strbuf_init(&out);
+	assert_int_equal(e2e_run(bad, &out), 1);
+	assert_non_null(strstr(out.data, "op.txt: not a crypt hash (make one "
+					 "with hotlined --hash-password)"));
+	assert_null(strstr(out.data, "listening on"));
+	strbuf_reset(&out);
+	assert_int_equal(e2e_run(gone, &out), 1);
+	assert_non_null(
+		strstr(out.data, "none.txt: No such file or directory"));
+	strbuf_fini(&out);
+}
+
 static void test_check_and_dot(void **state)
 {
 	struct fixture *f = *state;
@@ -1264,6 +1304,8 @@ int main(void)
 			teardown),
 		cmocka_unit_test_setup_teardown(test_check_and_dot, setup_quick,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_operator_file_refused,
+						setup_quick, teardown),
 		cmocka_unit_test_setup_teardown(test_ipv6_and_ipv4_on_one_port,
 						setup_ipv6, teardown),
 		cmocka_unit_test_setup_teardown(
