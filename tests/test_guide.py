@@ -52,11 +52,14 @@ line of the block that follows:
   size W COLS ROWS    resize W (its telnet sends the new size)
   trace TEXT          wait until the server's trace shows TEXT (written
                       after this comment's statements started)
-  expect output [N] [part|unordered]
+  expect output [N] [part|unordered|call]
                       the block is what the lines run printed (N: line N
                       only): all of it, or a part of it with `part`, or
                       all of it in any order (ss lists connections in the
-                      order of the kernel's hash table)
+                      order of the kernel's hash table); with `call`, a
+                      tcpdump's packets of the first call that opens (its
+                      SYN), other calls' packets left out: a call from an
+                      earlier step may still be closing
   expect trace        the block is a part of the running server's trace;
                       checked when that server stops, so it may show
                       what later steps make it print
@@ -254,6 +257,29 @@ def screen_text(raw):
         # A bare CR goes back to the start of the line: the rest overwrites.
         parts = [p for p in line.split("\r") if p != ""]
         out.append(parts[-1] if parts else "")
+    return "\n".join(out)
+
+
+TCPDUMP_PACKET = re.compile(r"^\S+ IP (\S+) > (\S+?): ")
+
+
+def first_call_packets(text):
+    """
+    tcpdump's output with only the packets of the first connection that
+    opens (the first SYN's two ends); other lines are kept as they are.
+    """
+    ends = None
+    out = []
+    for line in text.split("\n"):
+        m = TCPDUMP_PACKET.match(line)
+        if m is None:
+            out.append(line)
+            continue
+        pair = {m.group(1), m.group(2)}
+        if ends is None and "Flags [S]," in line:
+            ends = pair
+        if ends is not None and pair == ends:
+            out.append(line)
     return "\n".join(out)
 
 
@@ -922,7 +948,8 @@ class Walk:
         kind, rest = args[0], args[1:]
         part = "part" in rest
         unordered = "unordered" in rest
-        rest = [a for a in rest if a not in ("part", "unordered")]
+        one_call = "call" in rest
+        rest = [a for a in rest if a not in ("part", "unordered", "call")]
         if kind == "trace":
             if self.server is None:
                 raise WalkError("guide line %d: no server to trace" % item.lineno)
@@ -940,6 +967,8 @@ class Walk:
             else:
                 texts = [t for (k, t) in self.outputs]
             text = "".join(texts)
+            if one_call:
+                text = first_call_packets(text)
             self.check(item, text, anchored=not part, unordered=unordered)
         elif kind == "window":
             name = rest[0]
