@@ -259,24 +259,31 @@ static void test_iac_escaped_and_binary_input_survives(void **state)
 	free(log);
 }
 
-static void test_gbk_switch(void **state)
+/* utf8 in the encoding named to (iconv's names) into buf; its length. */
+static size_t encode(const char *to, const char *utf8, char *buf, size_t size)
 {
-	struct fixture *f = *state;
-	char gbk[16];
-	char *in = (char *)"退出", *out = gbk;
-	size_t inleft = strlen(in), outleft = sizeof(gbk);
-	iconv_t cd = iconv_open("GBK", "UTF-8");
+	char *in = (char *)utf8, *out = buf;
+	size_t inleft = strlen(utf8), outleft = size;
+	iconv_t cd = iconv_open(to, "UTF-8");
 
 	assert_true(cd != (iconv_t)-1);
 	assert_true(iconv(cd, &in, &inleft, &out, &outleft) != (size_t)-1);
 	iconv_close(cd);
+	return (size_t)(out - buf);
+}
+
+static void test_gbk_switch(void **state)
+{
+	struct fixture *f = *state;
+	char gbk[16];
+	size_t gbk_len = encode("GBK", "退出", gbk, sizeof(gbk));
 
 	dial(f, "10086");
 	e2e_send_str(f->fd, "9\r\n");
 	assert_true(e2e_expect_str(f->fd, &f->got, "GBK"));
 	strbuf_reset(&f->got);
 	e2e_send_str(f->fd, "2\r\n");
-	assert_true(e2e_expect(f->fd, &f->got, gbk, (size_t)(out - gbk)));
+	assert_true(e2e_expect(f->fd, &f->got, gbk, gbk_len));
 	assert_false(e2e_contains(&f->got, "退出", strlen("退出")));
 }
 
@@ -289,21 +296,8 @@ static void test_big5_switch(void **state)
 {
 	struct fixture *f = *state;
 	char menu[32], bye[32];
-	char *in = (char *)"結束通話", *out = menu;
-	size_t inleft = strlen(in), outleft = sizeof(menu);
-	size_t menu_len, bye_len;
-	iconv_t cd = iconv_open("BIG5", "UTF-8");
-
-	assert_true(cd != (iconv_t)-1);
-	assert_true(iconv(cd, &in, &inleft, &out, &outleft) != (size_t)-1);
-	menu_len = (size_t)(out - menu);
-	in = (char *)"再見";
-	inleft = strlen(in);
-	out = bye;
-	outleft = sizeof(bye);
-	assert_true(iconv(cd, &in, &inleft, &out, &outleft) != (size_t)-1);
-	bye_len = (size_t)(out - bye);
-	iconv_close(cd);
+	size_t menu_len = encode("BIG5", "結束通話", menu, sizeof(menu));
+	size_t bye_len = encode("BIG5", "再見", bye, sizeof(bye));
 
 	dial(f, "10086");
 	e2e_send_str(f->fd, "9\r\n");
