@@ -7,7 +7,8 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 packages=(gcc make cmake pkg-config libevent-dev libtelnet-dev libyaml-dev
-          libsqlite3-dev libreadline-dev libcrypt-dev libcmocka-dev)
+          libsqlite3-dev libreadline-dev libcrypt-dev libcmocka-dev
+          libwslay-dev nettle-dev)
 # Only for ./setup.sh test: fuzzing, valgrind and the static checks; and
 # what test_guide runs the teacher's guide with.
 test_packages=(clang libclang-rt-14-dev valgrind clang-tidy cppcheck

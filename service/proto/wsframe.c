@@ -1,0 +1,268 @@
+/*
+ * wsframe: libwslay's event API on buffers (see wsframe.h). libwslay
+ * reads through a callback, so wsframe_feed lends it the bytes it was
+ * given and answers "would block" once they are used; it writes through
+ * another, which appends to a buffer handed out as one SEND event when
+ * libwslay returns. Messages are not buffered whole: payload goes up as
+ * it arrives, so a caller costs no more than one read, and libwslay's
+ * own length limit then applies to each frame (WSFRAME_MAX_FRAME); the
+ * message limit is counted here.
+ */
+#include "proto/wsframe.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/types.h>
+
+#include <wslay/wslay.h>
+
+#include "mem.h"
+#include "strbuf.h"
+
+struct wsframe {
+	wslay_event_context_ptr ctx;
+	wsframe_cb cb;
+	void *cb_ctx;
+	const uint8_t *in; /* bytes lent to libwslay during wsframe_feed */
+	size_t in_len;
+	struct strbuf data;  /* payload gathered while libwslay parses */
+	struct strbuf out;   /* framed bytes libwslay wrote */
+	struct strbuf spare; /* out's other half, while out is handed up */
+	uint64_t msg_len;    /* payload of the message so far */
+	bool in_data;        /* the frame being read belongs to a message */
+	bool failed;         /* we refused a frame: drop its payload */
+	bool pong;           /* a pong arrived during this feed */
+	bool closed;         /* the CLOSE event went up */
+};
+
+/* Hands one event to the owner. */
+static void emit(struct wsframe *ws, const struct wsframe_event *ev)
+{
+	ws->cb(ws->cb_ctx, ev);
+}
+
+/* libwslay's read: the bytes of the current feed, then "would block". */
+static ssize_t on_recv(wslay_event_context_ptr ctx, uint8_t *buf, size_t len,
+		       int flags, void *user)
+{
+	struct wsframe *ws = user;
+	size_t n = len < ws->in_len ? len : ws->in_len;
+
+	(void)flags;
+	if (n == 0) {
+		wslay_event_set_error(ctx, WSLAY_ERR_WOULDBLOCK);
+		return -1;
+	}
+	memcpy(buf, ws->in, n);
+	ws->in += n;
+	ws->in_len -= n;
+	return (ssize_t)n;
+}
+
+/* libwslay's write: kept until libwslay returns, never short. */
+static ssize_t on_send(wslay_event_context_ptr ctx, const uint8_t *data,
+		       size_t len, int flags, void *user)
+{
+	struct wsframe *ws = user;
+
+	(void)ctx;
+	(void)flags;
+	strbuf_append(&ws->out, data, len);
+	return (ssize_t)len;
+}
+
+/* Fails the connection with code, as libwslay does for its own checks. */
+static void fail(struct wsframe *ws, unsigned code)
+{
+	ws->failed = true;
+	wslay_event_shutdown_read(ws->ctx);
+	(void)wslay_event_queue_close(ws->ctx, (uint16_t)code, NULL, 0);
+}
+
+/* A frame's header: traced, and counted toward its message's limit. */
+static void on_frame_start(wslay_event_context_ptr ctx,
+			   const struct wslay_event_on_frame_recv_start_arg *arg,
+			   void *user)
+{
+	struct wsframe *ws = user;
+	struct wsframe_event ev = { .type = WSFRAME_EV_FRAME,
+				    .fin = arg->fin != 0,
+				    .opcode = arg->opcode,
+				    .length = arg->payload_length };
+
+	(void)ctx;
+	emit(ws, &ev);
+	ws->in_data = arg->opcode == WSLAY_TEXT_FRAME ||
+		      arg->opcode == WSLAY_BINARY_FRAME ||
+		      arg->opcode == WSLAY_CONTINUATION_FRAME;
+	if (!ws->in_data)
+		return;
+	if (arg->opcode != WSLAY_CONTINUATION_FRAME)
+		ws->msg_len = 0;
+	/* libwslay refused frames over WSFRAME_MAX_FRAME already: no overflow. */
+	ws->msg_len += arg->payload_length;
+	if (ws->msg_len > WSFRAME_MAX_MESSAGE)
+		fail(ws, WSFRAME_CLOSE_TOO_BIG);
+}
+
+/* A piece of a frame's payload: a message's goes up after the parse. */
+static void on_frame_chunk(wslay_event_context_ptr ctx,
+			   const struct wslay_event_on_frame_recv_chunk_arg *arg,
+			   void *user)
+{
+	struct wsframe *ws = user;
+
+	(void)ctx;
+	if (ws->in_data && !ws->failed)
+		strbuf_append(&ws->data, arg->data, arg->data_length);
+}
+
+/* A whole message: only a pong matters (payload went up in pieces). */
+static void on_msg(wslay_event_context_ptr ctx,
+		   const struct wslay_event_on_msg_recv_arg *arg, void *user)
+{
+	struct wsframe *ws = user;
+
+	(void)ctx;
+	if (arg->opcode == WSLAY_PONG)
+		ws->pong = true;
+}
+
+static const struct wslay_event_callbacks callbacks = {
+	.recv_callback = on_recv,
+	.send_callback = on_send,
+	.on_frame_recv_start_callback = on_frame_start,
+	.on_frame_recv_chunk_callback = on_frame_chunk,
+	.on_msg_recv_callback = on_msg,
+};
+
+/* A close code as the event reports it: none (1005 for libwslay) is 0. */
+static unsigned event_code(uint16_t code)
+{
+	return code == WSLAY_CODE_NO_STATUS_RCVD ||
+			       code == WSLAY_CODE_ABNORMAL_CLOSURE
+		       ? 0
+		       : code;
+}
+
+/* Lets libwslay write what it queued, hands it up, then reports a close. */
+static void flush(struct wsframe *ws)
+{
+	if (wslay_event_want_write(ws->ctx))
+		(void)wslay_event_send(ws->ctx);
+	while (ws->out.len > 0) {
+		struct strbuf sending = ws->out;
+		struct wsframe_event ev = { .type = WSFRAME_EV_SEND };
+
+		/* The owner may send from the callback: that fills the other half. */
+		ws->out = ws->spare;
+		ev.data = (const uint8_t *)sending.data;
+		ev.len = sending.len;
+		emit(ws, &ev);
+		strbuf_reset(&sending);
+		ws->spare = sending;
+	}
+	if (!ws->closed && wslay_event_get_close_sent(ws->ctx)) {
+		struct wsframe_event ev = { .type = WSFRAME_EV_CLOSE };
+
+		ws->closed = true;
+		ev.code = event_code(wslay_event_get_status_code_sent(ws->ctx));
+		if (wslay_event_get_close_received(ws->ctx))
+			ev.peer_code = event_code(
+				wslay_event_get_status_code_received(ws->ctx));
+		emit(ws, &ev);
+	}
+}
+
+struct wsframe *wsframe_new(wsframe_cb cb, void *ctx)
+{
+	struct wsframe *ws = xcalloc(1, sizeof(*ws));
+
+	if (wslay_event_context_server_init(&ws->ctx, &callbacks, ws) != 0) {
+		fprintf(stderr, "hotlined: out of memory (wslay)\n");
+		abort();
+	}
+	/* Payload goes up as it arrives; the limit is then per frame. */
+	wslay_event_config_set_no_buffering(ws->ctx, 1);
+	wslay_event_config_set_max_recv_msg_length(ws->ctx, WSFRAME_MAX_FRAME);
+	ws->cb = cb;
+	ws->cb_ctx = ctx;
+	strbuf_init(&ws->data);
+	strbuf_init(&ws->out);
+	strbuf_init(&ws->spare);
+	return ws;
+}
+
+void wsframe_free(struct wsframe *ws)
+{
+	if (ws == NULL)
+		return;
+	wslay_event_context_free(ws->ctx);
+	strbuf_fini(&ws->data);
+	strbuf_fini(&ws->out);
+	strbuf_fini(&ws->spare);
+	free(ws);
+}
+
+int wsframe_feed(struct wsframe *ws, const void *buf, size_t len)
+{
+	int rv;
+
+	ws->in = buf;
+	ws->in_len = len;
+	rv = wslay_event_recv(ws->ctx);
+	ws->in = NULL;
+	ws->in_len = 0;
+	if (ws->data.len > 0) {
+		struct wsframe_event ev = { .type = WSFRAME_EV_DATA };
+
+		ev.data = (const uint8_t *)ws->data.data;
+		ev.len = ws->data.len;
+		emit(ws, &ev);
+		strbuf_reset(&ws->data);
+	}
+	if (ws->pong) {
+		struct wsframe_event ev = { .type = WSFRAME_EV_PONG };
+
+		ws->pong = false;
+		emit(ws, &ev);
+	}
+	flush(ws);
+	/* libwslay gave up without a close frame (out of memory): just close. */
+	return rv != 0 && !ws->closed ? -1 : 0;
+}
+
+int wsframe_send(struct wsframe *ws, const void *buf, size_t len)
+{
+	struct wslay_event_msg msg = { .opcode = WSLAY_BINARY_FRAME,
+				       .msg = buf,
+				       .msg_length = len };
+	int rv = wslay_event_queue_msg(ws->ctx, &msg);
+
+	flush(ws);
+	return rv == 0 ? 0 : -1;
+}
+
+int wsframe_ping(struct wsframe *ws)
+{
+	struct wslay_event_msg msg = { .opcode = WSLAY_PING };
+	int rv = wslay_event_queue_msg(ws->ctx, &msg);
+
+	flush(ws);
+	return rv == 0 ? 0 : -1;
+}
+
+int wsframe_close(struct wsframe *ws, unsigned code)
+{
+	int rv = wslay_event_queue_close(ws->ctx, (uint16_t)code, NULL, 0);
+
+	wslay_event_shutdown_read(ws->ctx);
+	flush(ws);
+	return rv == 0 ? 0 : -1;
+}
+
+bool wsframe_is_closing(const struct wsframe *ws)
+{
+	return ws->closed;
+}
