@@ -124,38 +124,28 @@
 		 * option's state changes, so two peers never loop (RFC 854).
 		 */
 		negotiate(verb, opt) {
-			switch (verb) {
-			case WILL:
-				if (this.him.has(opt))
-					return;
-				if (HIM_ACCEPT.has(opt)) {
-					this.him.add(opt);
-					this.command(DO, opt);
-				} else {
-					this.command(DONT, opt);
-				}
-				break;
-			case WONT:
-				if (this.him.delete(opt))
-					this.command(DONT, opt);
-				break;
-			case DO:
-				if (this.us.has(opt))
-					return;
-				if (US_ACCEPT.has(opt)) {
-					this.us.add(opt);
-					this.command(WILL, opt);
-					if (opt === OPT_NAWS)
-						this.sendNaws();
-				} else {
-					this.command(WONT, opt);
-				}
-				break;
-			case DONT:
-				if (this.us.delete(opt))
-					this.command(WONT, opt);
-				break;
+			/* WILL and WONT are about the server's side, DO and DONT ours. */
+			const theirs = verb === WILL || verb === WONT;
+			const on = theirs ? this.him : this.us;
+			const accept = theirs ? HIM_ACCEPT : US_ACCEPT;
+			const yes = theirs ? DO : WILL;
+			const no = theirs ? DONT : WONT;
+
+			if (verb === WONT || verb === DONT) {
+				if (on.delete(opt))
+					this.command(no, opt);
+				return;
 			}
+			if (on.has(opt))
+				return;
+			if (!accept.has(opt)) {
+				this.command(no, opt);
+				return;
+			}
+			on.add(opt);
+			this.command(yes, opt);
+			if (!theirs && opt === OPT_NAWS)
+				this.sendNaws();
 		}
 
 		/* Answers SB TTYPE SEND; other subnegotiations are ignored. */

@@ -4,9 +4,10 @@ Python's standard library only. On one loopback port it serves web/'s
 page from a fixed table of names (as hotlined will: no file path is ever
 taken from a URL), with the page's security headers, and upgrades
 GET /ws to a WebSocket (RFC 6455) whose binary frames carry telnet. Each
-call gets the offers hotlined makes, a greeting with Chinese split across
-two frames in the middle of a character, an echo of the caller's data,
-and a goodbye and close 1000 when the caller presses 3.
+call gets the offers hotlined makes and two it does not (to be refused),
+a greeting with Chinese split across two frames in the middle of a
+character, an echo of the caller's data, and a goodbye and close 1000
+when the caller presses 3.
 
 It records every byte each call sent, for the test to check. It is no
 model for the server: it handles one well-behaved browser at a time.
@@ -51,6 +52,10 @@ ECHO, SGA, BINARY, TTYPE, NAWS = 1, 3, 0, 24, 31
 # hotlined's offers, in its order (service/proto/telnet.c).
 OFFERS = bytes([IAC, WILL, ECHO, IAC, WILL, SGA, IAC, WILL, BINARY,
                 IAC, DO, BINARY, IAC, DO, NAWS, IAC, DO, TTYPE])
+# Offers hotlined does not make, which the page must refuse: DO
+# NEW-ENVIRON and WILL STATUS.
+NEW_ENVIRON, STATUS = 39, 5
+STRANGE = bytes([IAC, DO, NEW_ENVIRON, IAC, WILL, STATUS])
 GREETING = "您好,欢迎致电 10086 中国移动\r\n请按键选择:1 查询话费\r\n"
 GOODBYE = "感谢您的来电,再见!\r\n"
 
@@ -189,8 +194,9 @@ class StandIn:
             call.ended.set()
 
     def _talk(self, conn, call, buf):
-        send = lambda data: conn.sendall(frame(0x2, data))
-        send(OFFERS)
+        def send(data):
+            conn.sendall(frame(0x2, data))
+        send(OFFERS + STRANGE)
         greeting = GREETING.encode()
         # Cut inside 您 (3 bytes): the page must still show it whole.
         send(greeting[:1])

@@ -29,7 +29,8 @@ import unittest
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from cdp import Browser  # noqa: E402
-from standin import StandIn, IAC, DO, WILL, SB, SE  # noqa: E402
+from standin import StandIn, IAC, DONT, DO, WONT, WILL, SB, SE  # noqa: E402
+from standin import NEW_ENVIRON, STATUS  # noqa: E402
 from standin import ECHO, SGA, BINARY, TTYPE, NAWS  # noqa: E402
 
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
@@ -113,6 +114,8 @@ class PageTest(unittest.TestCase):
                        [IAC, WILL, BINARY], [IAC, WILL, NAWS],
                        [IAC, WILL, TTYPE]):
             self.assertIn(bytes(answer), got)
+        self.assertIn(bytes([IAC, WONT, NEW_ENVIRON]), got)
+        self.assertIn(bytes([IAC, DONT, STATUS]), got)
         self.assertIn(bytes([IAC, SB, TTYPE, 0]) + b"xterm-256color"
                       + bytes([IAC, SE]), got)
         cols, rows = b.evaluate("[hotline.term.cols, hotline.term.rows]")
