@@ -8,12 +8,16 @@ cd "$(dirname "$0")"
 
 packages=(gcc make cmake pkg-config libevent-dev libtelnet-dev libyaml-dev
           libsqlite3-dev libreadline-dev libcrypt-dev libcmocka-dev)
-# Only for ./setup.sh test: fuzzing, valgrind and the static checks; and
-# what test_guide runs the teacher's guide with.
+# Only for ./setup.sh test: fuzzing, valgrind and the static checks;
+# what test_guide runs the teacher's guide with; and for the browser
+# page's test, headless Chromium and a CJK font for its screenshots.
 test_packages=(clang libclang-rt-14-dev valgrind clang-tidy cppcheck
                clang-format
                python3 tmux inetutils-telnet tcpdump netcat-openbsd iproute2
-               xxd)
+               xxd
+               chromium-headless-shell fonts-wqy-zenhei)
+# npm installs xterm.js for that test: Debian's, unless one is there.
+command -v npm >/dev/null || test_packages+=(npm)
 
 install_missing() {
 	local missing=()
@@ -50,6 +54,8 @@ test)
 		-DHOTLINE_SANITIZE=ON -DHOTLINE_WERROR=ON \
 		-DHOTLINE_PLAIN_HOTLINED="$PWD/build-plain/hotlined"
 	cmake --build build-test -j "$(nproc)"
+	# xterm.js for the browser page's test, as web/package-lock.json pins it.
+	(cd web && npm ci --no-audit --no-fund)
 	ctest --test-dir build-test --output-on-failure
 	# The libFuzzer harnesses, about 30 s each.
 	CC=clang cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=Debug \
