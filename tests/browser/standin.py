@@ -22,22 +22,20 @@ import threading
 
 WEB = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
                    "web")
-MODULES = os.path.join(WEB, "node_modules", "@xterm")
-
-# URL -> (file, content type): everything the page loads, nothing else.
+# URL -> (file, content type): everything the page loads, nothing else,
+# from web/ as `npm ci` leaves it (its postinstall fills web/xterm/).
 FILES = {
     "/": (os.path.join(WEB, "index.html"), "text/html; charset=utf-8"),
     "/hotline.js": (os.path.join(WEB, "hotline.js"),
                     "text/javascript; charset=utf-8"),
     "/hotline.css": (os.path.join(WEB, "hotline.css"),
                      "text/css; charset=utf-8"),
-    "/xterm.js": (os.path.join(MODULES, "xterm", "lib", "xterm.js"),
-                  "text/javascript; charset=utf-8"),
-    "/xterm.css": (os.path.join(MODULES, "xterm", "css", "xterm.css"),
-                   "text/css; charset=utf-8"),
-    "/addon-fit.js": (os.path.join(MODULES, "addon-fit", "lib",
-                                   "addon-fit.js"),
-                      "text/javascript; charset=utf-8"),
+    "/xterm/xterm.js": (os.path.join(WEB, "xterm", "xterm.js"),
+                        "text/javascript; charset=utf-8"),
+    "/xterm/xterm.css": (os.path.join(WEB, "xterm", "xterm.css"),
+                         "text/css; charset=utf-8"),
+    "/xterm/addon-fit.js": (os.path.join(WEB, "xterm", "addon-fit.js"),
+                            "text/javascript; charset=utf-8"),
 }
 
 SECURITY_HEADERS = ("Content-Security-Policy: default-src 'self'\r\n"

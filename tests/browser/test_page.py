@@ -84,8 +84,8 @@ class PageTest(unittest.TestCase):
 
     @classmethod
     def setUpClass(cls):
-        xterm = os.path.join(ROOT, "web", "node_modules", "@xterm")
-        if not os.path.isdir(xterm):
+        xterm = os.path.join(ROOT, "web", "xterm", "xterm.js")
+        if not os.path.isfile(xterm):
             raise RuntimeError("%s is missing: run `npm ci` in web/" % xterm)
         cls.server = StandIn()
         cls.browser = Browser(width=1000, height=700)
