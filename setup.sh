@@ -8,15 +8,15 @@ cd "$(dirname "$0")"
 
 packages=(gcc make cmake pkg-config libevent-dev libtelnet-dev libyaml-dev
           libsqlite3-dev libreadline-dev libcrypt-dev libcmocka-dev)
-# Only for ./setup.sh test: fuzzing, valgrind and the static checks;
-# what test_guide runs the teacher's guide with; and for the browser
-# page's test, headless Chromium and a CJK font for its screenshots.
+# Only for ./setup.sh test: fuzzing, valgrind and the static checks; and
+# what test_guide runs the teacher's guide with.
 test_packages=(clang libclang-rt-14-dev valgrind clang-tidy cppcheck
                clang-format
                python3 tmux inetutils-telnet tcpdump netcat-openbsd iproute2
-               xxd
-               chromium-headless-shell fonts-wqy-zenhei)
-# npm installs xterm.js for that test: Debian's, unless one is there.
+               xxd)
+# The browser page's test: headless Chromium, a CJK font for its
+# screenshots, and npm for xterm.js (Debian's npm, unless one is there).
+test_packages+=(chromium-headless-shell fonts-wqy-zenhei)
 command -v npm >/dev/null || test_packages+=(npm)
 
 install_missing() {
