@@ -15,6 +15,10 @@ test_packages=(clang libclang-rt-14-dev valgrind clang-tidy cppcheck
                clang-format
                python3 tmux inetutils-telnet tcpdump netcat-openbsd iproute2
                xxd)
+# The browser page's test: headless Chromium, a CJK font for its
+# screenshots, and npm for xterm.js (Debian's npm, unless one is there).
+test_packages+=(chromium-headless-shell fonts-wqy-zenhei)
+command -v npm >/dev/null || test_packages+=(npm)
 
 install_missing() {
 	local missing=()
@@ -51,6 +55,8 @@ test)
 		-DHOTLINE_SANITIZE=ON -DHOTLINE_WERROR=ON \
 		-DHOTLINE_PLAIN_HOTLINED="$PWD/build-plain/hotlined"
 	cmake --build build-test -j "$(nproc)"
+	# xterm.js for the browser page's test, as web/package-lock.json pins it.
+	(cd web && npm ci --no-audit --no-fund)
 	ctest --test-dir build-test --output-on-failure
 	# The libFuzzer harnesses, about 30 s each.
 	CC=clang cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=Debug \
