@@ -4,8 +4,9 @@ Python's standard library only. Chromium is started with
 --remote-debugging-pipe: it reads commands on its fd 3 and writes answers
 and events on its fd 4, each a JSON message ended by a NUL byte. One page
 is opened and attached with a flat session; everything a browser test
-needs goes through it: navigate, evaluate, type, resize, screenshot, and
-read the xterm.js screen of web/index.html (window.hotline.term).
+needs goes through it: navigate, evaluate, type, resize, screenshot,
+close the page as a tab, and read the xterm.js screen of web/index.html
+(window.hotline.term).
 
 It knows nothing of telnet or of the server behind the page.
 """
@@ -64,6 +65,7 @@ class Browser:
         self.next_id = 0
         self.pending = b""
         self.session = None
+        self.target = None
         # to_browser: we write, it reads as fd 3; from_browser: the reverse.
         cmd_r, self.cmd_w = os.pipe()
         self.res_r, res_w = os.pipe()
@@ -98,6 +100,7 @@ class Browser:
         attached = self.command("Target.attachToTarget",
                                 {"targetId": target["targetId"],
                                  "flatten": True}, session=False)
+        self.target = target["targetId"]
         self.session = attached["sessionId"]
         self.command("Page.enable")
         self.command("Runtime.enable")
@@ -105,6 +108,12 @@ class Browser:
         # A headless page has no window focus unless asked: xterm needs it.
         self.command("Emulation.setFocusEmulationEnabled", {"enabled": True})
         self.resize(width, height)
+
+    def close_page(self):
+        """Closes the page as a user closes its tab; the browser stays."""
+        self.command("Target.closeTarget", {"targetId": self.target},
+                     session=False)
+        self.session = None
 
     def close(self):
         """Ends the browser (its whole process group) and its profile."""
@@ -225,6 +234,26 @@ class Browser:
             " for (let i = 0; i < b.length; i++)"
             "  out.push(b.getLine(i).translateToString(true));"
             " return out.join('\\n'); })()")
+
+    def lines(self):
+        """The active buffer as logical lines: wrapped rows joined."""
+        return self.evaluate(
+            "(() => { const b = window.hotline.term.buffer.active;"
+            " const out = [];"
+            " for (let i = 0; i < b.length; i++) {"
+            "  const l = b.getLine(i), next = b.getLine(i + 1);"
+            "  let end = l.length;"
+            # A row that goes on below keeps a space at the wrap but not
+            # its empty cells (one is left where a wide character did not
+            # fit); an empty cell has no text and a width of 1.
+            "  while (end > 0 && l.getCell(end - 1).getChars() === ''"
+            "         && l.getCell(end - 1).getWidth() === 1) end--;"
+            "  const t = next && next.isWrapped ?"
+            "   l.translateToString(false, 0, end) :"
+            "   l.translateToString(true);"
+            "  if (l.isWrapped && out.length) out[out.length - 1] += t;"
+            "  else out.push(t); }"
+            " return out; })()")
 
     def wait_screen(self, text, timeout=10.0):
         """Waits until the terminal shows text; returns the screen."""
