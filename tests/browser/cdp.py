@@ -25,6 +25,11 @@ import time
 # The Debian packages' names for the browser, the smaller first.
 BROWSERS = ("chromium-headless-shell", "chromium")
 
+# Signs typed with Shift on a US keyboard: their key's code and virtual
+# key code. ord("#") as a key code would be VK_END, which xterm.js sends
+# as the End key's escape sequence.
+SHIFTED = {"#": ("Digit3", 0x33), "*": ("Digit8", 0x38)}
+
 # How long one protocol command may take before the test fails.
 COMMAND_TIMEOUT = 30.0
 
@@ -287,9 +292,14 @@ class Browser:
         self.key("Enter", "Enter", 13, "\r")
 
     def press_char(self, ch):
-        """Presses the key of one printable ASCII character."""
-        code = "Digit" + ch if ch.isdigit() else "Key" + ch.upper()
-        self.key(ch, code, ord(ch.upper()), ch)
+        """Presses the key of one letter, digit or keypad sign (* #)."""
+        if ch in SHIFTED:
+            code, keycode = SHIFTED[ch]
+        elif ch.isdigit():
+            code, keycode = "Digit" + ch, ord(ch)
+        else:
+            code, keycode = "Key" + ch.upper(), ord(ch.upper())
+        self.key(ch, code, keycode, ch)
 
     def click(self, selector):
         """Clicks the middle of the element selector names."""
