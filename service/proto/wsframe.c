@@ -109,6 +109,11 @@ static void on_frame_start(wslay_event_context_ptr ctx,
 
 	(void)ctx;
 	emit(ws, &ev);
+	/* RFC 6455 5.5.1: a close's body starts with a 2-byte code. */
+	if (arg->opcode == WSLAY_CONNECTION_CLOSE && arg->payload_length == 1) {
+		fail(ws, WSFRAME_CLOSE_PROTOCOL);
+		return;
+	}
 	ws->frame_size = 2 + 4 + arg->payload_length +
 			 (arg->payload_length < 126      ? 0
 			  : arg->payload_length <= 65535 ? 2
