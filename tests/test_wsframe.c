@@ -448,6 +448,8 @@ static void test_protocol_errors(void **state)
 		{ 0x82, 0xff, 0x80, 0, 0, 0, 0, 0, 0, 0 },
 		/* 5 bytes in the 16-bit encoding: not the shortest */
 		{ 0x82, 0xfe, 0x00, 0x05 },
+		/* a close whose body is one byte, not a code */
+		{ 0x88, 0x81, 0, 0, 0, 0, 0x03 },
 	};
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
