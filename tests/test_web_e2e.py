@@ -35,6 +35,10 @@ import tempfile
 import time
 import unittest
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "browser"))
+from standin import telnet_data  # noqa: E402
+
 HOTLINED = None
 ROOT = None
 
@@ -77,27 +81,6 @@ def menu_line(section, key):
     m = re.compile(r"^\s+%s: \|\n(.*)$" % re.escape(key), re.M).search(
         text, start.end())
     return m.group(1).strip()
-
-
-def telnet_data(raw):
-    """The data bytes of a telnet stream, its commands left out."""
-    out = bytearray()
-    i = 0
-    while i < len(raw):
-        if raw[i] != IAC:
-            out.append(raw[i])
-            i += 1
-        elif i + 1 < len(raw) and raw[i + 1] == IAC:
-            out.append(IAC)
-            i += 2
-        elif i + 1 < len(raw) and raw[i + 1] == SB:
-            end = raw.find(bytes([IAC, SE]), i)
-            i = len(raw) if end < 0 else end + 2
-        elif i + 1 < len(raw) and raw[i + 1] in (DO, DONT, WILL, WONT):
-            i += 3
-        else:
-            i += 2
-    return bytes(out)
 
 
 def text_of(raw):
@@ -460,6 +443,20 @@ class ServerCase(unittest.TestCase):
                 "heard the main menu again")
         ws.close()
 
+    def assert_telnet_caller(self, request):
+        """Sends request on the main port: the caller hears the telnet
+        greeting (the main menu), never an HTTP answer."""
+        with dial(self.port) as sock:
+            sock.sendall(request)
+            deadline = time.monotonic() + WAIT
+            got = b""
+            while menu_line("  main", "text") not in text_of(got):
+                chunk = recv_some(sock, deadline)
+                self.assertTrue(chunk, got)
+                got += chunk
+        self.assertFalse(got.startswith(b"HTTP/"))
+        return got
+
     def bad_frame(self, ws, data, code):
         """Sends data after the greeting; the server must close with code."""
         ws.sock.sendall(data)
@@ -645,15 +642,8 @@ class HttpTest(ServerCase):
 
     def test_post_on_shared_port_is_a_telnet_caller(self):
         # Only "GET " makes a caller HTTP (405 is for the HTTP port).
-        with dial(self.port) as sock:
-            sock.sendall(b"POST / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
-            deadline = time.monotonic() + WAIT
-            got = b""
-            while menu_line("  main", "text") not in text_of(got):
-                chunk = recv_some(sock, deadline)
-                self.assertTrue(chunk, got)
-                got += chunk
-            self.assertFalse(got.startswith(b"HTTP/"))
+        self.assert_telnet_caller(
+            b"POST / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
 
     def test_malformed_request_line_400(self):
         for head in (b"GET /\r\n\r\n",
@@ -847,15 +837,8 @@ class NoHttpTest(ServerCase):
 
     def test_get_is_a_telnet_caller(self):
         self.assertIn(bytes([IAC, WILL, ECHO]), telnet_greeting(self.port))
-        with dial(self.port) as sock:
-            sock.sendall(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
-            deadline = time.monotonic() + WAIT
-            got = b""
-            while menu_line("  main", "text") not in text_of(got):
-                chunk = recv_some(sock, deadline)
-                self.assertTrue(chunk, got)
-                got += chunk
-        self.assertFalse(got.startswith(b"HTTP/"))
+        got = self.assert_telnet_caller(
+            b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
         self.assertIn(bytes([IAC, WILL, ECHO]), got)
 
 
@@ -866,15 +849,8 @@ class HttpPortTest(ServerCase):
 
     def test_main_port_is_telnet_only(self):
         self.assertNotEqual(self.server.http_port, self.port)
-        with dial(self.port) as sock:
-            sock.sendall(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
-            deadline = time.monotonic() + WAIT
-            got = b""
-            while menu_line("  main", "text") not in text_of(got):
-                chunk = recv_some(sock, deadline)
-                self.assertTrue(chunk, got)
-                got += chunk
-        self.assertFalse(got.startswith(b"HTTP/"))
+        self.assert_telnet_caller(
+            b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
 
     def test_http_port_serves_page_and_calls(self):
         port = self.server.http_port

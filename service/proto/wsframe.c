@@ -322,38 +322,36 @@ int wsframe_feed(struct wsframe *ws, const void *buf, size_t len)
 	return 0;
 }
 
-int wsframe_send(struct wsframe *ws, const void *buf, size_t len)
+/* Queues one message and writes it out: 0, or -1 once closing. */
+static int send_msg(struct wsframe *ws, const struct wslay_event_msg *msg)
 {
-	struct wslay_event_msg msg = { .opcode = WSLAY_BINARY_FRAME,
-				       .msg = buf,
-				       .msg_length = len };
 	int rv;
 
 	if (ws->closed)
 		return -1;
 	ctx_make(ws);
 	ws->depth++;
-	rv = wslay_event_queue_msg(ws->ctx, &msg);
+	rv = wslay_event_queue_msg(ws->ctx, msg);
 	flush(ws);
 	ws->depth--;
 	ctx_release_if_idle(ws);
 	return rv == 0 ? 0 : -1;
 }
 
+int wsframe_send(struct wsframe *ws, const void *buf, size_t len)
+{
+	struct wslay_event_msg msg = { .opcode = WSLAY_BINARY_FRAME,
+				       .msg = buf,
+				       .msg_length = len };
+
+	return send_msg(ws, &msg);
+}
+
 int wsframe_ping(struct wsframe *ws)
 {
 	struct wslay_event_msg msg = { .opcode = WSLAY_PING };
-	int rv;
 
-	if (ws->closed)
-		return -1;
-	ctx_make(ws);
-	ws->depth++;
-	rv = wslay_event_queue_msg(ws->ctx, &msg);
-	flush(ws);
-	ws->depth--;
-	ctx_release_if_idle(ws);
-	return rv == 0 ? 0 : -1;
+	return send_msg(ws, &msg);
 }
 
 int wsframe_close(struct wsframe *ws, unsigned code)

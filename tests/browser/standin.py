@@ -59,13 +59,12 @@ GOODBYE = "感谢您的来电,再见!\r\n"
 
 
 def telnet_data(raw):
-    """The data bytes of a caller's telnet stream, commands left out."""
+    """The data bytes of a telnet stream, its commands left out."""
     out = bytearray()
     i = 0
     while i < len(raw):
-        b = raw[i]
-        if b != IAC:
-            out.append(b)
+        if raw[i] != IAC:
+            out.append(raw[i])
             i += 1
         elif i + 1 < len(raw) and raw[i + 1] == IAC:
             out.append(IAC)
@@ -73,8 +72,10 @@ def telnet_data(raw):
         elif i + 1 < len(raw) and raw[i + 1] == SB:
             end = raw.find(bytes([IAC, SE]), i)
             i = len(raw) if end < 0 else end + 2
-        else:
+        elif i + 1 < len(raw) and raw[i + 1] in (DO, DONT, WILL, WONT):
             i += 3
+        else:
+            i += 2
     return bytes(out)
 
 
