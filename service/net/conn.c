@@ -529,7 +529,27 @@ static void conn_destroy(struct conn *c)
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	double secs = (double)(now.tv_sec - c->started.tv_sec) +
 		      (double)(now.tv_nsec - c->started.tv_nsec) / 1e9;
-	if (trace_wire && c->core == NULL) {
+	if (trace_wire && c->web != NULL && c->core == NULL) {
+		unsigned long long in, out;
+
+		webconn_bytes(c->web, &in, &out);
+		trace_event(c->id, WIRETRACE_CONNECT,
+			    "closed after %.1fs: %llu bytes in, %llu bytes out "
+			    "(HTTP); %s closed first",
+			    secs, in, out,
+			    c->closed_first ? c->closed_first : "the server");
+	} else if (trace_wire && c->web != NULL) {
+		unsigned long long in, out;
+
+		webconn_bytes(c->web, &in, &out);
+		trace_event(c->id, WIRETRACE_CONNECT,
+			    "closed after %.1fs: %llu bytes in, %llu bytes out "
+			    "(HTTP, then WebSocket frames with %llu and %llu "
+			    "bytes of telnet inside); %s closed first",
+			    secs, in, out, core_trace(c->core)->bytes_in,
+			    core_trace(c->core)->bytes_out,
+			    c->closed_first ? c->closed_first : "the server");
+	} else if (trace_wire && c->core == NULL) {
 		trace_event(c->id, WIRETRACE_CONNECT,
 			    "closed after %.1fs; %s closed first", secs,
 			    c->closed_first ? c->closed_first : "the server");

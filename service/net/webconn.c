@@ -39,9 +39,24 @@ struct webconn {
 	time_t next_ping;
 	char agent[WEBCONN_AGENT_MAX];
 	bool hanging_up; /* webconn_hang_up sent the close frame */
+	unsigned long long bytes_in, bytes_out; /* on the socket, for --trace */
 };
 
 static void on_timer(evutil_socket_t fd, short what, void *arg);
+
+/* Bytes for the socket, counted. */
+static void put(struct webconn *w, const void *data, size_t len)
+{
+	w->bytes_out += len;
+	w->cbs->write(w->ctx, data, len);
+}
+
+/* The page's bytes for the socket, counted. */
+static void put_static(struct webconn *w, const void *data, size_t len)
+{
+	w->bytes_out += len;
+	w->cbs->write_static(w->ctx, data, len);
+}
 
 /* Seconds on a clock that never jumps. */
 static time_t now_seconds(void)
@@ -213,7 +228,7 @@ static void answer_error(struct webconn *w, int status, const char *why)
 	else
 		log_info(w->id, "HTTP %d %s: %s", status,
 			 http_status_reason(status), why);
-	w->cbs->write(w->ctx, out.data, out.len);
+	put(w, out.data, out.len);
 	strbuf_fini(&out);
 	finish(w, why);
 }
@@ -231,8 +246,8 @@ static void answer_asset(struct webconn *w, const struct http_asset *asset)
 		trace_response(w, &out, len, asset->file);
 	else if (strcmp(asset->path, "/") == 0)
 		log_info(w->id, "a browser opened the page");
-	w->cbs->write(w->ctx, out.data, out.len);
-	w->cbs->write_static(w->ctx, body, len);
+	put(w, out.data, out.len);
+	put_static(w, body, len);
 	strbuf_fini(&out);
 	finish(w, "page file sent");
 }
@@ -264,7 +279,7 @@ static void on_ws(void *ctx, const struct wsframe_event *ev)
 		w->cbs->on_data(w->ctx, ev->data, ev->len);
 		break;
 	case WSFRAME_EV_SEND:
-		w->cbs->write(w->ctx, ev->data, ev->len);
+		put(w, ev->data, ev->len);
 		break;
 	case WSFRAME_EV_FRAME:
 		if (trace_wire)
@@ -301,7 +316,7 @@ static void upgrade(struct webconn *w, const struct http_route *route,
 	http_response_upgrade(route, &out);
 	if (trace_wire)
 		trace_response(w, &out, 0, NULL);
-	w->cbs->write(w->ctx, out.data, out.len);
+	put(w, out.data, out.len);
 	strbuf_fini(&out);
 	keep_agent(w, w->req);
 	w->phase = WEBCONN_WEBSOCKET;
@@ -435,6 +450,7 @@ void webconn_free(struct webconn *w)
 
 void webconn_feed(struct webconn *w, const void *data, size_t len)
 {
+	w->bytes_in += len;
 	switch (w->phase) {
 	case WEBCONN_HEAD:
 		feed_head(w, data, len);
@@ -479,4 +495,11 @@ bool webconn_is_call(const struct webconn *w)
 const char *webconn_user_agent(const struct webconn *w)
 {
 	return w->agent;
+}
+
+void webconn_bytes(const struct webconn *w, unsigned long long *in,
+		   unsigned long long *out)
+{
+	*in = w->bytes_in;
+	*out = w->bytes_out;
 }

@@ -68,6 +68,9 @@ int webconn_send(struct webconn *w, const void *data, size_t len);
 void webconn_hang_up(struct webconn *w, unsigned code);
 /* Whether the request became a WebSocket call. */
 bool webconn_is_call(const struct webconn *w);
+/* Bytes read from and written to the socket so far, frames and heads too. */
+void webconn_bytes(const struct webconn *w, unsigned long long *in,
+		   unsigned long long *out);
 /* The browser's User-Agent (printable ASCII, cut), or "" if it sent none. */
 const char *webconn_user_agent(const struct webconn *w);
 
