@@ -1203,7 +1203,7 @@ def main():
     args.guide = os.path.abspath(args.guide)
     if args.inside:
         return in_namespaces(args)
-    for tool in ("unshare", "setsid", "ip", "ss", "tmux", "tcpdump", "nc", "xxd"):
+    for tool in ("unshare", "setsid", "ip", "ss", "tmux", "tcpdump", "nc", "xxd", "curl"):
         if shutil.which(tool) is None:
             print("test_guide: %s is missing (./setup.sh test installs it)" % tool)
             return 1
