@@ -699,7 +699,7 @@ class BrowserWindow:
         """One key by its tmux name: Enter, or the character it types."""
         if key == "Enter":
             self.browser.press_enter()
-        elif len(key) == 1 and key.isascii() and key.isalnum():
+        elif len(key) == 1 and key.isascii() and (key.isalnum() or key in "*#"):
             self.browser.press_char(key)
         elif len(key) == 1:
             self.browser.insert_text(key)
@@ -724,12 +724,7 @@ class BrowserWindow:
 
     def capture(self):
         """Everything the terminal has shown, wrapped rows joined (as tmux -J)."""
-        return self.browser.evaluate(
-            "(() => { const b = window.hotline.term.buffer.active; const out = [];"
-            " for (let i = 0; i < b.length; i++) { const l = b.getLine(i);"
-            "  const t = l.translateToString(false);"
-            "  if (l.isWrapped && out.length) out[out.length - 1] += t; else out.push(t); }"
-            " return out.map((t) => t.trimEnd()).join('\\n'); })()")
+        return "\n".join(self.browser.lines())
 
     def close(self):
         """Ends the browser and its profile."""
