@@ -17,7 +17,7 @@ command -v npm >/dev/null || packages+=(npm)
 test_packages=(clang libclang-rt-14-dev valgrind clang-tidy cppcheck
                clang-format
                python3 tmux inetutils-telnet tcpdump netcat-openbsd iproute2
-               xxd)
+               xxd curl)
 # The browser tests: headless Chromium and a CJK font for its screenshots.
 test_packages+=(chromium-headless-shell fonts-wqy-zenhei)
 

@@ -40,6 +40,11 @@ line of the block that follows:
                       its output
   window W N|CMD      start line N, or the command CMD, in a terminal of its
                       own named W (a tmux window, 100x30)
+  browser W URL       open URL in a headless Chromium of its own named W (a
+                      student's browser, 1000x700 CSS pixels; the page's
+                      terminal is its screen): keys (Enter, or one character
+                      a key), type, press, see and expect window work on W
+                      as on a tmux window
   keys W KEY...       press keys in W (tmux names: Enter, BSpace, C-c, ...)
   type W TEXT         type TEXT in W, all at once (a paste)
   press W TEXT        type TEXT in W one key at a time, as a person does:
@@ -67,6 +72,9 @@ line of the block that follows:
   expect file PATH [part]
                       the block is the file (or a part of it)
   skip REASON         the block is neither run nor checked
+
+A browser needs Debian's chromium-headless-shell (tests/browser/cdp.py
+drives it) and web/xterm/ from `npm ci` in web/.
 
 Commands run in a work directory that looks like the top of the
 repository: build/hotlined and build/hotline (links to the programs under
@@ -111,10 +119,14 @@ import traceback
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SOURCE = os.path.dirname(HERE)
+sys.path.insert(0, os.path.join(HERE, "browser"))
+
+import cdp  # noqa: E402  (tests/browser/cdp.py: headless Chromium)
 
 GUIDE_PORT = 5228          # the port the guide's commands and excerpts use
 EXAMPLE_ADDRESS = "192.0.2.2"  # the guide's teacher's laptop (TEST-NET-1)
 COLS, ROWS = 100, 30       # every terminal: the size the guide's excerpts show
+BROWSER_WIDTH, BROWSER_HEIGHT = 1000, 700  # a student's browser, CSS pixels
 WALK_DEADLINE = 170        # seconds for the whole walk (ctest allows 300)
 WAIT = 15                  # seconds any one wait may take
 RUN_DEADLINE = 30          # seconds one command may run
@@ -662,6 +674,63 @@ class Tmux:
         self.tmux("kill-server", check=False)
 
 
+class BrowserWindow:
+    """A student's browser on the page: its terminal is what it shows."""
+
+    # The page's terminal, read through hotline.js's window.hotline.
+    CURSOR_ROW = ("(() => { const b = window.hotline.term.buffer.active;"
+                  " return b.baseY + b.cursorY; })()")
+
+    def __init__(self, url):
+        self.browser = cdp.Browser(width=BROWSER_WIDTH, height=BROWSER_HEIGHT)
+        self.mark_row = 0  # the row where `see` starts looking
+        try:
+            self.browser.navigate(url, timeout=WAIT)
+            self.browser.wait_for("!!(window.hotline && window.hotline.term)", timeout=WAIT)
+        except cdp.CdpError as e:
+            self.close()
+            raise WalkError("the browser could not open %s: %s" % (url, e))
+
+    def mark(self):
+        """From now on `see` looks at the cursor's row and below only."""
+        self.mark_row = self.browser.evaluate(self.CURSOR_ROW)
+
+    def key(self, key):
+        """One key by its tmux name: Enter, or the character it types."""
+        if key == "Enter":
+            self.browser.press_enter()
+        elif len(key) == 1 and key.isascii() and (key.isalnum() or key in "*#"):
+            self.browser.press_char(key)
+        elif len(key) == 1:
+            self.browser.insert_text(key)
+        else:
+            raise WalkError("a browser has no key %r" % key)
+
+    def keys(self, keys):
+        """Presses keys, one after the other, as `keys` does in tmux."""
+        self.mark()
+        for k in keys:
+            self.key(k)
+
+    def type(self, text):
+        """Types text all at once, as an input method commits it."""
+        self.mark()
+        self.browser.insert_text(text)
+
+    def shows(self, text):
+        """Whether the terminal shows text since the last keys typed."""
+        rows = self.browser.screen().split("\n")
+        return text in "\n".join(rows[self.mark_row:])
+
+    def capture(self):
+        """Everything the terminal has shown, wrapped rows joined (as tmux -J)."""
+        return "\n".join(self.browser.lines())
+
+    def close(self):
+        """Ends the browser and its profile."""
+        self.browser.close()
+
+
 class Server:
     """The class's hotlined, its trace in a file, the excerpts to check in it."""
 
@@ -721,6 +790,7 @@ class Walk:
         self.nservers = 0
         self.tmux = None
         self.bg = {}           # line number -> PtyProc running in the background
+        self.browsers = {}     # name -> BrowserWindow
         self.outputs = []      # (line number, text) of the last block's commands
         self.out_block = None  # the block they came from
         self.may_fail = set()
@@ -880,14 +950,30 @@ class Walk:
             cmd = self.command(cmd)
             self.say(ln, "window %s: %s" % (name, cmd))
             self.tmux.window(name, cmd)
+        elif verb == "browser":
+            if len(args) != 2:
+                raise WalkError("guide line %d: browser NAME URL" % ln)
+            name, url = args[0], self.command(args[1])
+            self.say(ln, "browser %s: %s" % (name, url))
+            old = self.browsers.pop(name, None)
+            if old is not None:
+                old.close()
+            self.browsers[name] = BrowserWindow(url)
+        elif verb == "keys" and args and args[0] in self.browsers:
+            self.browsers[args[0]].keys(args[1:])
         elif verb == "keys":
             self.tmux.keys(args[0], args[1:])
+        elif verb == "type" and args and args[0] in self.browsers:
+            self.browsers[args[0]].type(" ".join(args[1:]))
         elif verb == "type":
             self.tmux.type(args[0], " ".join(args[1:]))
         elif verb == "press":
             for ch in " ".join(args[1:]):
                 mark = len(self.server.trace())
-                self.tmux.type(args[0], ch)
+                if args[0] in self.browsers:
+                    self.browsers[args[0]].keys([ch])
+                else:
+                    self.tmux.type(args[0], ch)
                 self.until("the server to read %r from window %s" % (ch, args[0]), ln,
                            lambda: re.search(r": in \d+ byte", self.server.trace()[mark:]))
         elif verb == "see" and args and args[0].isdigit():
@@ -896,6 +982,10 @@ class Walk:
             if p is None:
                 raise WalkError("guide line %d: line %d is not running" % (ln, n))
             self.until("%r from %s" % (text, p.cmd), ln, lambda: text in p.text())
+        elif verb == "see" and args and args[0] in self.browsers:
+            name, text = args[0], " ".join(args[1:])
+            self.until("browser %s to show %r" % (name, text), ln,
+                       lambda: self.browsers[name].shows(text))
         elif verb == "see":
             name, text = args[0], " ".join(args[1:])
             self.until("window %s to show %r" % (name, text), ln,
@@ -977,7 +1067,10 @@ class Walk:
             # The window may still be drawing: look again until it matches.
             end = time.monotonic() + WAIT
             while True:
-                text = self.tmux.capture(name)
+                if name in self.browsers:
+                    text = self.browsers[name].capture()
+                else:
+                    text = self.tmux.capture(name)
                 if self.check(item, text, anchored=False, quiet=True):
                     self.check(item, text, anchored=False)
                     break
@@ -1054,6 +1147,9 @@ class Walk:
             for p in self.bg.values():
                 p.close()
             self.bg = {}
+            for b in self.browsers.values():
+                b.close()
+            self.browsers = {}
             try:
                 self.stop_server()
             finally:
@@ -1102,12 +1198,20 @@ def main():
     args.guide = os.path.abspath(args.guide)
     if args.inside:
         return in_namespaces(args)
-    for tool in ("unshare", "setsid", "ip", "ss", "tmux", "tcpdump", "nc", "xxd"):
+    for tool in ("unshare", "setsid", "ip", "ss", "tmux", "tcpdump", "nc", "xxd", "curl"):
         if shutil.which(tool) is None:
             print("test_guide: %s is missing (./setup.sh test installs it)" % tool)
             return 1
     if shutil.which("inetutils-telnet") is None and shutil.which("telnet") is None:
         print("test_guide: telnet is missing (./setup.sh test installs inetutils-telnet)")
+        return 1
+    if cdp.find_browser() is None:
+        print("test_guide: headless Chromium is missing "
+              "(./setup.sh test installs chromium-headless-shell)")
+        return 1
+    if not os.path.isfile(os.path.join(SOURCE, "web", "xterm", "xterm.js")):
+        print("test_guide: web/xterm/ is missing: run `npm ci` in web/ "
+              "(./setup.sh test does)")
         return 1
     # --kill-child: if this process is killed, the walk's PID 1 dies, and the
     # kernel kills every process left in its namespace.
