@@ -9,16 +9,17 @@ cd "$(dirname "$0")"
 packages=(gcc make cmake pkg-config libevent-dev libtelnet-dev libyaml-dev
           libsqlite3-dev libreadline-dev libcrypt-dev libcmocka-dev
           libwslay-dev nettle-dev)
+# npm installs the browser page's xterm.js (web/package-lock.json pins it):
+# Debian's npm, unless one is there.
+command -v npm >/dev/null || packages+=(npm)
 # Only for ./setup.sh test: fuzzing, valgrind and the static checks; and
 # what test_guide runs the teacher's guide with.
 test_packages=(clang libclang-rt-14-dev valgrind clang-tidy cppcheck
                clang-format
                python3 tmux inetutils-telnet tcpdump netcat-openbsd iproute2
                xxd)
-# The browser page's test: headless Chromium, a CJK font for its
-# screenshots, and npm for xterm.js (Debian's npm, unless one is there).
+# The browser tests: headless Chromium and a CJK font for its screenshots.
 test_packages+=(chromium-headless-shell fonts-wqy-zenhei)
-command -v npm >/dev/null || test_packages+=(npm)
 
 install_missing() {
 	local missing=()
@@ -42,6 +43,8 @@ run)
 	cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo
 	# The two programs only: a first run should not wait for the tests.
 	cmake --build build -j "$(nproc)" --target hotlined hotline
+	# xterm.js for the page hotlined serves to browsers, from web/.
+	(cd web && npm ci --no-audit --no-fund)
 	exec build/hotlined "$@"
 	;;
 test)
@@ -55,7 +58,7 @@ test)
 		-DHOTLINE_SANITIZE=ON -DHOTLINE_WERROR=ON \
 		-DHOTLINE_PLAIN_HOTLINED="$PWD/build-plain/hotlined"
 	cmake --build build-test -j "$(nproc)"
-	# xterm.js for the browser page's test, as web/package-lock.json pins it.
+	# xterm.js for the page, as web/package-lock.json pins it.
 	(cd web && npm ci --no-audit --no-fund)
 	ctest --test-dir build-test --output-on-failure
 	# The libFuzzer harnesses, about 30 s each.

@@ -25,6 +25,8 @@
 #include "net/conn.h"
 #include "net/listener.h"
 #include "net/udp.h"
+#include "net/webconn.h"
+#include "net/webpage.h"
 #include "room/chat.h"
 #include "server/pidfile.h"
 #include "server/server.h"
@@ -40,6 +42,9 @@
 #ifndef HOTLINE_DATADIR
 #define HOTLINE_DATADIR "/usr/local/share/hotline"
 #endif
+
+/* Most --web-origin options. */
+#define HOTLINED_MAX_ORIGINS 16
 
 struct options {
 	const char *listen[LISTENER_MAX_SOCKETS];
@@ -61,6 +66,12 @@ struct options {
 	unsigned max_idle;
 	struct server_limits limits; /* and the chat rate */
 	size_t max_output;
+	bool no_http;
+	bool http_port_set;
+	unsigned http_port; /* with http_port_set: browsers on a port of their own */
+	const char *web; /* the page's folder */
+	const char *web_origins[HOTLINED_MAX_ORIGINS + 1]; /* NULL-ended */
+	size_t nweb_origins;
 };
 
 /*
@@ -75,6 +86,7 @@ struct options {
 struct hotlined {
 	struct event_base *base;
 	struct listener *listener;
+	struct listener *http_listener; /* --http-port, or NULL */
 	struct server *server;
 	struct udp_server *udp; /* NULL with --udp-port 0 */
 	const char *menus_path;
@@ -97,6 +109,14 @@ static void usage(FILE *out)
 		"  -p, --port N        TCP port (default %d; 0 picks a free one)\n"
 		"      --udp-port N    UDP port for STATUS, PLANS and PING N (default:\n"
 		"                      the port TCP got; 0: no UDP)\n"
+		"      --http-port N   serve browsers (the page and its WebSocket) on\n"
+		"                      port N of their own (default: on the telnet\n"
+		"                      port, told apart by their first bytes)\n"
+		"      --no-http       telnet only: no page, the greeting at once\n"
+		"      --web DIR       the page's folder (default: ./web, then the\n"
+		"                      installed page)\n"
+		"      --web-origin O  let pages from origin O (http://host:port)\n"
+		"                      call in too (repeatable)\n"
 		"  -m, --menus PATH    menu directory or file (default: ./menus,\n"
 		"                      then the installed menus)\n"
 		"      --db PATH       accounts database (default ./%s, created and\n"
@@ -177,6 +197,10 @@ static void parse_options(int argc, char **argv, struct options *opts)
 		{ "max-output", required_argument, NULL, 'O' },
 		{ "max-clients", required_argument, NULL, 'C' },
 		{ "max-per-ip", required_argument, NULL, 'P' },
+		{ "http-port", required_argument, NULL, 'W' },
+		{ "no-http", no_argument, NULL, 'N' },
+		{ "web", required_argument, NULL, 'w' },
+		{ "web-origin", required_argument, NULL, 'G' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -277,6 +301,26 @@ static void parse_options(int argc, char **argv, struct options *opts)
 								optarg, 65535);
 			opts->udp_port_set = true;
 			break;
+		case 'W':
+			opts->http_port = (unsigned)parse_number("HTTP port",
+								 optarg, 65535);
+			opts->http_port_set = true;
+			break;
+		case 'N':
+			opts->no_http = true;
+			break;
+		case 'w':
+			opts->web = optarg;
+			break;
+		case 'G':
+			if (opts->nweb_origins == HOTLINED_MAX_ORIGINS) {
+				fprintf(stderr,
+					"hotlined: at most %d --web-origin options\n",
+					HOTLINED_MAX_ORIGINS);
+				exit(2);
+			}
+			opts->web_origins[opts->nweb_origins++] = optarg;
+			break;
 		case 'h':
 			usage(stdout);
 			exit(0);
@@ -291,6 +335,12 @@ static void parse_options(int argc, char **argv, struct options *opts)
 	/* --check and --dot take an optional PATH as their operand. */
 	if ((opts->check || opts->dot) && optind < argc)
 		opts->menus = argv[optind++];
+	if (opts->no_http && opts->http_port_set) {
+		fprintf(stderr,
+			"hotlined: --http-port and --no-http contradict "
+			"each other\n");
+		exit(2);
+	}
 	if (optind < argc) {
 		fprintf(stderr, "hotlined: unexpected argument \"%s\"\n",
 			argv[optind]);
@@ -308,17 +358,17 @@ static bool path_exists(const char *path)
 }
 
 /*
- * Finds the default menus: ./menus, then menus/ beside the build
- * directory of this binary, then the installed ones. Returns a string the
- * caller owns.
+ * Finds a folder of hotline's data (name: "menus" or "web"): ./name, then
+ * name/ beside the build directory of this binary, then the installed
+ * one. Returns a string the caller owns.
  */
-static char *default_menus_path(void)
+static char *default_data_path(const char *name)
 {
 	char exe[PATH_MAX];
 	ssize_t n;
 
-	if (path_exists("menus"))
-		return xstrdup("menus");
+	if (path_exists(name))
+		return xstrdup(name);
 	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
 	if (n > 0) {
 		exe[n] = '\0';
@@ -326,21 +376,22 @@ static char *default_menus_path(void)
 
 		if (slash != NULL) {
 			*slash = '\0';
-			char *p = xasprintf("%s/../menus", exe);
+			char *p = xasprintf("%s/../%s", exe, name);
 
 			if (path_exists(p))
 				return p;
 			free(p);
 #ifdef HOTLINE_DATADIR_REL
 			/* Installed under another prefix than configured. */
-			p = xasprintf("%s/%s/menus", exe, HOTLINE_DATADIR_REL);
+			p = xasprintf("%s/%s/%s", exe, HOTLINE_DATADIR_REL,
+				      name);
 			if (path_exists(p))
 				return p;
 			free(p);
 #endif
 		}
 	}
-	return xstrdup(HOTLINE_DATADIR "/menus");
+	return xasprintf("%s/%s", HOTLINE_DATADIR, name);
 }
 
 /* Loads the catalog, printing every error; NULL on failure. */
@@ -412,6 +463,8 @@ static void on_sigterm(evutil_socket_t sig, short what, void *ctx)
 	hd->grace = evtimer_new(hd->base, on_grace, hd);
 	evtimer_add(hd->grace, &tv);
 	listener_stop(hd->listener);
+	if (hd->http_listener != NULL)
+		listener_stop(hd->http_listener);
 	server_shutdown(hd->server, stop_loop, hd);
 }
 
@@ -448,11 +501,63 @@ static struct account_worker *open_accounts(struct event_base *base,
 	return account_worker_new(base, st);
 }
 
-/* listener_accept_fn: every caller accepted goes to the server. */
-static void on_accept(void *ctx, evutil_socket_t fd,
-		      const struct sockaddr *peer)
+/* listener_accept_fn: a caller on the telnet port, browsers there too. */
+static void on_accept_shared(void *ctx, evutil_socket_t fd,
+			     const struct sockaddr *peer)
 {
-	server_admit(ctx, fd, peer);
+	server_admit(ctx, fd, peer, CONN_FRONT_SHARED);
+}
+
+/* listener_accept_fn: a caller on a telnet-only port. */
+static void on_accept_telnet(void *ctx, evutil_socket_t fd,
+			     const struct sockaddr *peer)
+{
+	server_admit(ctx, fd, peer, CONN_FRONT_TELNET);
+}
+
+/* listener_accept_fn: a browser on --http-port. */
+static void on_accept_http(void *ctx, evutil_socket_t fd,
+			   const struct sockaddr *peer)
+{
+	server_admit(ctx, fd, peer, CONN_FRONT_HTTP);
+}
+
+/* Binds l on every --listen address (or the wildcard) at port. */
+static int bind_listener(struct listener *l, const struct options *opts,
+			 unsigned port)
+{
+	if (opts->nlisten == 0)
+		return listener_bind(l, NULL, port);
+	for (size_t i = 0; i < opts->nlisten; i++) {
+		if (listener_bind(l, opts->listen[i], port) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/*
+ * Reads the browser page's files, unless --no-http. Without them the
+ * service still runs, for telnet only, after saying what is missing.
+ */
+static struct webpage *load_page(const struct options *opts)
+{
+	char err[PATH_MAX + 128];
+	char *dir;
+	struct webpage *page;
+
+	if (opts->no_http)
+		return NULL;
+	dir = opts->web ? xstrdup(opts->web) : default_data_path("web");
+	page = webpage_load(dir, err, sizeof(err));
+	if (page == NULL)
+		log_error(0,
+			  "no page for browsers: %s (`npm ci` in web/ "
+			  "installs xterm.js, as ./setup.sh does); telnet only",
+			  err);
+	else
+		log_debug(0, "the browser page from %s", dir);
+	free(dir);
+	return page;
 }
 
 /* UDP beside TCP on the same addresses: --udp-port, or the port TCP got. */
@@ -508,6 +613,9 @@ static int serve(const struct options *opts, const char *menus_path)
 		.session.max_idle = opts->max_idle,
 	};
 	struct menu_catalog *cat;
+	struct webpage *page = NULL;
+	struct webconn_env web = { .origins = opts->web_origins };
+	unsigned http_port = 0;
 	char *operator_hash = NULL;
 	struct account_plan plans[UDP_MAX_PLANS];
 	size_t nplans = 0;
@@ -536,26 +644,38 @@ static int serve(const struct options *opts, const char *menus_path)
 					     &nplans);
 	if (env.session.accounts == NULL)
 		goto out;
+	page = load_page(opts);
+	web.page = page;
+	if (page != NULL)
+		env.web = &web;
 	hd.server = server_new(hd.base, cat, &env, &opts->limits);
 	menu_catalog_unref(cat); /* the server holds it; a reload swaps it */
 	cat = NULL;
 	if (hd.server == NULL)
 		goto out;
-	hd.listener = listener_new(hd.base, on_accept, hd.server);
-	if (opts->nlisten == 0) {
-		if (listener_bind(hd.listener, NULL, opts->port) < 0)
+	hd.listener = listener_new(hd.base,
+				   env.web != NULL && !opts->http_port_set
+					   ? on_accept_shared
+					   : on_accept_telnet,
+				   hd.server);
+	if (bind_listener(hd.listener, opts, opts->port) < 0)
+		goto out;
+	if (env.web != NULL && opts->http_port_set) {
+		hd.http_listener = listener_new(hd.base, on_accept_http,
+						hd.server);
+		listener_set_label(hd.http_listener, " (HTTP)");
+		if (bind_listener(hd.http_listener, opts, opts->http_port) < 0)
 			goto out;
-	}
-	for (size_t i = 0; i < opts->nlisten; i++) {
-		if (listener_bind(hd.listener, opts->listen[i], opts->port) < 0)
-			goto out;
+		http_port = listener_port(hd.http_listener);
+	} else if (env.web != NULL) {
+		http_port = listener_port(hd.listener);
 	}
 	if (start_udp(&hd, opts, plans, nplans) < 0)
 		goto out;
 	if (announce_pid(opts->pid_file) < 0)
 		goto out;
 	pid_written = opts->pid_file != NULL;
-	listener_print_dial_lines(hd.listener);
+	listener_print_dial_lines(hd.listener, http_port);
 
 	hd.sig_hup = evsignal_new(hd.base, SIGHUP, on_sighup, &hd);
 	hd.sig_int = evsignal_new(hd.base, SIGINT, on_sigterm, &hd);
@@ -571,8 +691,10 @@ out:
 	if (pid_written)
 		pidfile_remove(opts->pid_file, getpid());
 	listener_free(hd.listener);
+	listener_free(hd.http_listener);
 	/* Conns before the worker: they cancel what they still wait for. */
 	server_free(hd.server);
+	webpage_free(page);
 	udp_server_free(hd.udp);
 	account_worker_free(env.session.accounts);
 	if (hd.grace != NULL)
@@ -606,7 +728,8 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	setvbuf(stderr, NULL, _IOLBF, 0);
 	mallopt(M_TRIM_THRESHOLD, HOTLINED_HEAP_KEEP);
-	menus_path = opts.menus ? xstrdup(opts.menus) : default_menus_path();
+	menus_path = opts.menus ? xstrdup(opts.menus)
+				: default_data_path("menus");
 
 	if (opts.check || opts.dot) {
 		cat = load_menus(menus_path, opts.check ? stdout : stderr);

@@ -112,12 +112,11 @@ static void sink_later(void *ctx)
 	(void)ctx;
 }
 
-static void sink_addresses(void *ctx, char *local, size_t local_size,
-			   char *peer, size_t peer_size)
+static void sink_describe(void *ctx, struct session_wire *w)
 {
 	(void)ctx;
-	snprintf(local, local_size, "192.0.2.1:5228");
-	snprintf(peer, peer_size, "192.0.2.2:40000");
+	snprintf(w->local, sizeof(w->local), "192.0.2.1:5228");
+	snprintf(w->peer, sizeof(w->peer), "192.0.2.2:40000");
 }
 
 static const struct core_sink sink = {
@@ -129,7 +128,7 @@ static const struct core_sink sink = {
 	.set_timer = sink_set_timer,
 	.is_full = sink_is_full,
 	.later = sink_later,
-	.addresses = sink_addresses,
+	.describe = sink_describe,
 };
 
 /* A core on the default menus, started, with what it sent so far cleared. */

@@ -70,7 +70,8 @@ line of the block that follows:
 
 Commands run in a work directory that looks like the top of the
 repository: build/hotlined and build/hotline (links to the programs under
-test), menus/ (a link to the source's), and the database, PID file,
+test), menus/ and web/ (links to the source's: web/ with xterm.js,
+after `npm ci`), and the database, PID file,
 op.hash and traces the guide's commands make. The guide's port 5228 is
 replaced by the running server's port; nothing else is changed. `telnet`
 is inetutils telnet, `sudo` just runs its command (the walk is root).
@@ -733,6 +734,7 @@ class Walk:
         os.symlink(os.path.abspath(args.hotlined), os.path.join(work, "build", "hotlined"))
         os.symlink(os.path.abspath(args.hotline), os.path.join(work, "build", "hotline"))
         os.symlink(os.path.join(SOURCE, "menus"), os.path.join(work, "menus"))
+        os.symlink(os.path.join(SOURCE, "web"), os.path.join(work, "web"))
         telnet = shutil.which("inetutils-telnet") or shutil.which("telnet")
         if telnet is None:
             raise WalkError("no telnet: install inetutils-telnet")

@@ -35,6 +35,7 @@ struct sink {
 	const char *reason;
 	struct menu_catalog *catalog;
 	struct session *session;
+	const char *agent; /* not NULL: a browser caller over WebSocket */
 };
 
 static void sink_write(void *ctx, const char *text, size_t len)
@@ -88,7 +89,10 @@ static void sink_send_now(void *ctx)
 
 static void sink_describe(void *ctx, struct session_wire *w)
 {
-	(void)ctx;
+	const struct sink *k = ctx;
+
+	w->websocket = k->agent != NULL;
+	snprintf(w->agent, sizeof(w->agent), "%s", k->agent ? k->agent : "");
 	snprintf(w->local, sizeof(w->local), "127.0.0.1:5228");
 	snprintf(w->peer, sizeof(w->peer), "127.0.0.1:40000");
 	w->char_mode = true;
@@ -1112,13 +1116,26 @@ static void test_wire_from_menu_and_chat(void **state)
 
 	key(p->a, "8");
 	assert_saw(p->a,
-		   "WIRE 127.0.0.1:5228 127.0.0.1:40000 character "
+		   "WIRE 127.0.0.1:5228 127.0.0.1:40000 telnet - character "
 		   "WILL ECHO, DO NAWS - 80x24 0d - utf-8\n主菜单 10086\n");
 	key(p->a, "4");
 	strbuf_reset(&p->a->out);
 	line(p->a, "/wire");
-	assert_saw(p->a, "WIRE 127.0.0.1:5228 127.0.0.1:40000 character "
-			 "WILL ECHO, DO NAWS - 80x24 0d - utf-8\n");
+	assert_saw(p->a, "WIRE 127.0.0.1:5228 127.0.0.1:40000 telnet - "
+			 "character WILL ECHO, DO NAWS - 80x24 0d - utf-8\n");
+}
+
+/* A browser caller: /wire names the WebSocket and the browser. */
+static void test_wire_websocket(void **state)
+{
+	struct pair *p = *state;
+
+	p->a->agent = "Mozilla/5.0 (X11; Linux x86_64) HeadlessChrome/120";
+	key(p->a, "8");
+	assert_saw(p->a, "WIRE 127.0.0.1:5228 127.0.0.1:40000 websocket "
+			 "Mozilla/5.0 (X11; Linux x86_64) HeadlessChrome/120 "
+			 "character WILL ECHO, DO NAWS - 80x24 0d - utf-8\n"
+			 "主菜单 10086\n");
 }
 
 /* Typing a number: the menu's input_ numbers, the prompt asked again. */
@@ -1236,6 +1253,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(
 			test_notice_reaches_menu_and_chat, setup_pair,
 			teardown_pair),
+		cmocka_unit_test_setup_teardown(test_wire_websocket, setup_pair,
+						teardown_pair),
 		cmocka_unit_test_setup_teardown(test_wire_from_menu_and_chat,
 						setup_pair, teardown_pair),
 		cmocka_unit_test_setup_teardown(

@@ -546,7 +546,7 @@ static void test_debug_log_new_call(void **state)
 	log_has(f, "(new call) -> MENU main\n");
 	log_has(f, "MENU -> CLOSING\n");
 	/* Without the trace's accept and close lines, the log has its own. */
-	log_has(f, "info session 1 conn_new: connect from 127.0.0.1:");
+	log_has(f, "info session 1 conn_start_call: connect from 127.0.0.1:");
 	log_has(f, "info session 1 conn_destroy: disconnect 127.0.0.1:");
 	assert_null(strstr(f->log, "MENU -> MENU main"));
 }

@@ -174,13 +174,13 @@ static void sink_later(void *ctx)
 	((struct caller *)ctx)->later = true;
 }
 
-static void sink_addresses(void *ctx, char *local, size_t local_size,
-			   char *peer, size_t peer_size)
+static void sink_describe(void *ctx, struct session_wire *w)
 {
 	struct caller *c = ctx;
 
-	snprintf(local, local_size, "192.0.2.1:5228");
-	snprintf(peer, peer_size, "192.0.2.%d:40000", 10 + c->name - 'A');
+	snprintf(w->local, sizeof(w->local), "192.0.2.1:5228");
+	snprintf(w->peer, sizeof(w->peer), "192.0.2.%d:40000",
+		 10 + c->name - 'A');
 }
 
 static const struct core_sink sink = {
@@ -192,7 +192,7 @@ static const struct core_sink sink = {
 	.set_timer = sink_set_timer,
 	.is_full = sink_is_full,
 	.later = sink_later,
-	.addresses = sink_addresses,
+	.describe = sink_describe,
 };
 
 /* --- rendering what a caller got ---------------------------------------- */

@@ -232,6 +232,68 @@ static void test_split_frames(void **state)
 	assert_int_equal(f->closes, 0);
 }
 
+/*
+ * An idle caller holds no libwslay context: only between whole frames,
+ * with no message half received, and never once closing. Frames of each
+ * length encoding, split at every byte, lose nothing across the release.
+ */
+static void test_idle_release(void **state)
+{
+	struct fixture *f = *state;
+	static const size_t sizes[] = { 1, 125, 126, 300, 65535, 65536 };
+	char *payload = xmalloc(65536);
+
+	assert_true(wsframe_is_idle(f->ws));
+	for (size_t s = 0; s < sizeof(sizes) / sizeof(sizes[0]); s++) {
+		size_t len = sizes[s], cut = len < 126 ? 3 : 7;
+
+		memset(payload, (int)('a' + s), len);
+		strbuf_reset(&f->data);
+		build(f, true, OP_BINARY, payload, len, true);
+		/* Held while any byte of the frame is still to come. */
+		assert_int_equal(wsframe_feed(f->ws, f->frame.data, cut), 0);
+		assert_false(wsframe_is_idle(f->ws));
+		assert_int_equal(wsframe_feed(f->ws, f->frame.data + cut,
+					      f->frame.len - cut - 1),
+				 0);
+		assert_false(wsframe_is_idle(f->ws));
+		assert_int_equal(wsframe_feed(f->ws,
+					      f->frame.data + f->frame.len - 1,
+					      1),
+				 0);
+		assert_true(wsframe_is_idle(f->ws));
+		strbuf_reset(&f->frame);
+		assert_int_equal(f->data.len, len);
+		assert_memory_equal(f->data.data, payload, len);
+	}
+	free(payload);
+	/* A message half received keeps it, a ping between fragments too. */
+	strbuf_reset(&f->data);
+	build(f, false, OP_BINARY, "ab", 2, true);
+	feed(f);
+	assert_false(wsframe_is_idle(f->ws));
+	build(f, true, OP_PING, "p", 1, true);
+	feed(f);
+	assert_false(wsframe_is_idle(f->ws));
+	EXPECT_SENT(f, "\x8a\x01p");
+	build(f, true, OP_CONT, "cd", 2, true);
+	feed(f);
+	assert_true(wsframe_is_idle(f->ws));
+	EXPECT_DATA(f, "abcd");
+	/* Sending makes one for the frame and lets it go. */
+	assert_int_equal(wsframe_send(f->ws, "hi", 2), 0);
+	EXPECT_SENT(f, "\x82\x02hi");
+	assert_true(wsframe_is_idle(f->ws));
+	assert_int_equal(wsframe_ping(f->ws), 0);
+	EXPECT_SENT(f, "\x89\x00");
+	assert_true(wsframe_is_idle(f->ws));
+	/* Closing holds it to the end. */
+	assert_int_equal(wsframe_close(f->ws, 1000), 0);
+	assert_false(wsframe_is_idle(f->ws));
+	expect_closed(f, 1000);
+	assert_int_equal(wsframe_send(f->ws, "x", 1), -1);
+}
+
 /* Fragments join in order; a ping between them is answered with its payload. */
 static void test_fragmented(void **state)
 {
@@ -494,6 +556,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_whole_messages, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_split_frames, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_idle_release, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_fragmented, setup,
 						teardown),

@@ -544,8 +544,7 @@ static void io_describe(void *ctx, struct session_wire *w)
 	struct core *c = ctx;
 	struct strbuf sb;
 
-	c->sink->addresses(c->sink_ctx, w->local, sizeof(w->local), w->peer,
-			   sizeof(w->peer));
+	c->sink->describe(c->sink_ctx, w);
 	w->char_mode = lineedit_mode(c->lineedit) == LINEEDIT_MODE_CHAR;
 	strbuf_init(&sb);
 	telnet_adapter_describe(c->telnet, &sb);

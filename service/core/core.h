@@ -57,9 +57,11 @@ struct core_sink {
 	bool (*is_full)(void *ctx);
 	/* Asks for core_later on a later turn, outside whatever runs now. */
 	void (*later)(void *ctx);
-	/* The two ends' addresses, "192.0.2.1:5228", for /wire. */
-	void (*addresses)(void *ctx, char *local, size_t local_size, char *peer,
-			  size_t peer_size);
+	/*
+	 * For /wire: the two ends' addresses ("192.0.2.1:5228") in w->local
+	 * and w->peer, and the transport (w->websocket, w->agent).
+	 */
+	void (*describe)(void *ctx, struct session_wire *w);
 };
 
 struct core;

@@ -105,13 +105,15 @@ static const struct menu_text_row menu_texts[] = {
 	[MENU_TEXT_CHAT_SYNTAX_MUTE] = { "chat_syntax_mute", NEED(MENU_TEXT_NEED_CHAT), "" },
 	[MENU_TEXT_CHAT_SYNTAX_UNMUTE] = { "chat_syntax_unmute", NEED(MENU_TEXT_NEED_CHAT), "" },
 	[MENU_TEXT_CHAT_SYNTAX_WALL] = { "chat_syntax_wall", NEED(MENU_TEXT_NEED_CHAT), "" },
-	[MENU_TEXT_WIRE] = { "wire", NEED(MENU_TEXT_NEED_WIRE), "local peer mode options ttype window enter backspace charset" },
+	[MENU_TEXT_WIRE] = { "wire", NEED(MENU_TEXT_NEED_WIRE), "local peer transport browser mode options ttype window enter backspace charset" },
 	[MENU_TEXT_RELOADED] = { "reloaded", 0, "" },
 	[MENU_TEXT_LANGUAGE_UNAVAILABLE] = { "language_unavailable", 0, "" },
 	[MENU_TEXT_WIRE_CHAR_MODE] = { "wire_char_mode", NEED(MENU_TEXT_NEED_WIRE), "" },
 	[MENU_TEXT_WIRE_LINE_MODE] = { "wire_line_mode", NEED(MENU_TEXT_NEED_WIRE), "" },
 	[MENU_TEXT_WIRE_NO_ENTER] = { "wire_no_enter", 0, "" },
 	[MENU_TEXT_WIRE_NO_BACKSPACE] = { "wire_no_backspace", 0, "" },
+	[MENU_TEXT_WIRE_TELNET] = { "wire_telnet", NEED(MENU_TEXT_NEED_WIRE), "" },
+	[MENU_TEXT_WIRE_WEBSOCKET] = { "wire_websocket", NEED(MENU_TEXT_NEED_WIRE), "" },
 };
 /* clang-format on */
 static_assert(ARRAY_LEN(menu_texts) == MENU_TEXT_COUNT,

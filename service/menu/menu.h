@@ -136,13 +136,15 @@ enum menu_text_id {
 	MENU_TEXT_CHAT_SYNTAX_MUTE,
 	MENU_TEXT_CHAT_SYNTAX_UNMUTE,
 	MENU_TEXT_CHAT_SYNTAX_WALL,
-	MENU_TEXT_WIRE, /* {local} {peer} {mode} {options} {ttype} {window} {enter} {backspace} {charset} */
+	MENU_TEXT_WIRE, /* {local} {peer} {transport} {browser} {mode} {options} {ttype} {window} {enter} {backspace} {charset} */
 	MENU_TEXT_RELOADED, /* notice after a reload; a set may leave it out */
 	MENU_TEXT_LANGUAGE_UNAVAILABLE, /* its set is not loaded; optional */
 	MENU_TEXT_WIRE_CHAR_MODE,       /* /wire's {mode}: keys act at once */
 	MENU_TEXT_WIRE_LINE_MODE,       /* {mode}: keys act on Enter */
 	MENU_TEXT_WIRE_NO_ENTER,     /* /wire's {enter} before any; optional */
 	MENU_TEXT_WIRE_NO_BACKSPACE, /* its {backspace} before any; optional */
+	MENU_TEXT_WIRE_TELNET,       /* /wire's {transport}: telnet over TCP */
+	MENU_TEXT_WIRE_WEBSOCKET,    /* {transport}: a browser's WebSocket */
 	MENU_TEXT_COUNT,
 };
 

@@ -5,6 +5,10 @@
  * a callback of its core: closing marks it, stops reading, lets the
  * output drain (so the goodbye arrives) and frees it on a later turn of
  * the loop.
+ *
+ * Its phases go one way: SNIFF (a shared port, until the first bytes
+ * decide), then TELNET (the socket is the core's) or WEB (a webconn reads
+ * the request; an upgrade makes it a call whose bytes travel in frames).
  */
 #include "conn.h"
 
@@ -22,7 +26,9 @@
 #include "mem.h"
 #include "netaddr.h"
 #include "room/chat.h"
+#include "sniff.h"
 #include "sockio.h"
+#include "webconn.h"
 
 /* The peer's address: IPv4 or IPv6, a fifth of a sockaddr_storage. */
 union peer_addr {
@@ -31,7 +37,15 @@ union peer_addr {
 	struct sockaddr_in6 in6;
 };
 
+enum conn_phase {
+	CONN_SNIFF, /* undecided: the timer is the sniff's */
+	CONN_TELNET,
+	CONN_WEB, /* a browser: c->web reads the socket */
+};
+
 struct conn {
+	enum conn_phase phase;
+	bool in_call; /* the core is made and started (or turned away) */
 	unsigned id;
 	char peer[NETADDR_MAX]; /* "addr:port" or "[addr]:port" */
 	union peer_addr peer_addr;
@@ -48,6 +62,11 @@ struct conn {
 	const struct conn_env *env;
 	/* The caller's protocol stack, in this allocation just after the conn. */
 	struct core *core;
+	struct sniff *sniff; /* CONN_SNIFF only */
+	struct webconn *web; /* CONN_WEB */
+	char *busy;          /* turned away: the busy text instead of a call */
+	size_t busy_len;
+	struct menu_catalog *catalog; /* until the call starts */
 	const char *close_reason;
 	const char *closed_first; /* --trace: who closed first */
 	bool closing;
@@ -71,6 +90,8 @@ static void on_reap(evutil_socket_t fd, short what, void *ctx);
 static void on_kick(evutil_socket_t fd, short what, void *ctx);
 static void on_stall(evutil_socket_t fd, short what, void *ctx);
 
+static const struct webconn_cbs conn_web_cbs;
+
 /* The event in *slot, made on first use; the conn frees it. */
 static struct event *conn_event(struct conn *c, struct event **slot,
 				event_callback_fn fn)
@@ -88,11 +109,13 @@ static size_t conn_pending_output(const struct conn *c)
 
 /* --- core_sink: what the core asks of the socket ----------------------- */
 
-/* core_sink.send */
+/* core_sink.send: to the socket, or in a frame to a browser. */
 static int sink_send(void *ctx, const void *data, size_t len)
 {
 	struct conn *c = ctx;
 
+	if (c->web != NULL)
+		return webconn_send(c->web, data, len);
 	sockio_write(c->io, data, len);
 	return 0;
 }
@@ -111,6 +134,9 @@ static int sink_send_shared(void *ctx, struct chat_msg *msg, const void *data,
 {
 	struct conn *c = ctx;
 
+	/* A frame's header goes first: a browser gets a copy in its frame. */
+	if (c->web != NULL)
+		return webconn_send(c->web, data, len);
 	sockio_write_reference(c->io, data, len, conn_msg_sent,
 			       chat_msg_ref(msg));
 	return 0;
@@ -175,9 +201,8 @@ static void sink_later(void *ctx)
 	event_active(conn_event(c, &c->kick, on_kick), EV_TIMEOUT, 0);
 }
 
-/* core_sink.addresses: both ends of the socket, for /wire. */
-static void sink_addresses(void *ctx, char *local, size_t local_size,
-			   char *peer, size_t peer_size)
+/* core_sink.describe: both ends of the socket and the transport, for /wire. */
+static void sink_describe(void *ctx, struct session_wire *w)
 {
 	struct conn *c = ctx;
 	/* Zeroed for the analyzer, which cannot see getsockname fill it. */
@@ -185,8 +210,12 @@ static void sink_addresses(void *ctx, char *local, size_t local_size,
 	socklen_t len = sizeof(here);
 
 	if (getsockname(sockio_fd(c->io), (struct sockaddr *)&here, &len) == 0)
-		netaddr_format((struct sockaddr *)&here, local, local_size);
-	snprintf(peer, peer_size, "%s", c->peer);
+		netaddr_format((struct sockaddr *)&here, w->local,
+			       sizeof(w->local));
+	snprintf(w->peer, sizeof(w->peer), "%s", c->peer);
+	w->websocket = c->web != NULL;
+	snprintf(w->agent, sizeof(w->agent), "%s",
+		 c->web != NULL ? webconn_user_agent(c->web) : "");
 }
 
 static const struct core_sink conn_sink = {
@@ -198,7 +227,140 @@ static const struct core_sink conn_sink = {
 	.set_timer = sink_set_timer,
 	.is_full = sink_is_full,
 	.later = sink_later,
-	.addresses = sink_addresses,
+	.describe = sink_describe,
+};
+
+/* --- the start of a call ------------------------------------------------- */
+
+/* A busy text's bytes are the socket's own: nothing to release. */
+static void static_sent(const void *data, size_t len, void *arg)
+{
+	(void)data;
+	(void)len;
+	(void)arg;
+}
+
+/*
+ * The caller is decided: the core is made and greets it, or, turned away
+ * past a cap, it hears the busy text and is hung up.
+ */
+static void conn_start_call(struct conn *c)
+{
+	c->in_call = true;
+	if (c->busy != NULL) {
+		if (c->web != NULL) {
+			webconn_send(c->web, c->busy, c->busy_len);
+			/* RFC 6455 7.4.1: 1013, try again later. */
+			webconn_hang_up(c->web, 1013);
+		} else {
+			sockio_write(c->io, c->busy, c->busy_len);
+		}
+		conn_close(c, "busy");
+		return;
+	}
+	c->core = core_init((char *)c + CONN_CORE_OFFSET, c->id, c->catalog,
+			    &c->env->session, &conn_sink, c);
+	menu_catalog_unref(c->catalog);
+	c->catalog = NULL;
+	/* --trace's accept line has said so, with both ends. */
+	if (!trace_wire)
+		log_info(c->id, "connect from %s%s", c->peer,
+			 c->web != NULL ? " (a browser, WebSocket)" : "");
+	core_start(c->core);
+}
+
+/* The first bytes decided: the held ones and data go to the protocol chosen. */
+static void conn_decided(struct conn *c, const void *data, size_t len)
+{
+	size_t nheld;
+	const unsigned char *held = sniff_held(c->sniff, &nheld);
+	unsigned char copy[SNIFF_HTTP_PREFIX_LEN];
+	bool http = c->sniff->state == SNIFF_HTTP;
+
+	if (trace_wire) {
+		char why[128];
+
+		sniff_describe(c->sniff, why, sizeof(why));
+		trace_event(c->id, WIRETRACE_CONNECT, "%s", why);
+	}
+	memcpy(copy, held, nheld);
+	free(c->sniff);
+	c->sniff = NULL;
+	evtimer_del(c->idle_timer);
+	if (http) {
+		c->phase = CONN_WEB;
+		c->web = webconn_new(c->base, c->env->web, c->id, &conn_web_cbs,
+				     c);
+		webconn_feed(c->web, copy, nheld);
+		if (len > 0)
+			webconn_feed(c->web, data, len);
+		return;
+	}
+	c->phase = CONN_TELNET;
+	conn_start_call(c);
+	if (c->core == NULL)
+		return;
+	if (nheld > 0)
+		core_feed(c->core, copy, nheld);
+	if (len > 0)
+		core_feed(c->core, data, len);
+}
+
+/* --- webconn_cbs: what a browser's connection asks of the socket ------- */
+
+/* webconn_cbs.write */
+static void web_write(void *ctx, const void *data, size_t len)
+{
+	struct conn *c = ctx;
+
+	sockio_write(c->io, data, len);
+}
+
+/* webconn_cbs.write_static: the page's files, read once at startup. */
+static void web_write_static(void *ctx, const void *data, size_t len)
+{
+	struct conn *c = ctx;
+
+	sockio_write_reference(c->io, data, len, static_sent, NULL);
+}
+
+/* webconn_cbs.upgraded: the WebSocket is open, the call begins. */
+static void web_upgraded(void *ctx)
+{
+	conn_start_call(ctx);
+}
+
+/* webconn_cbs.on_data: telnet bytes out of the browser's frames. */
+static void web_on_data(void *ctx, const void *data, size_t len)
+{
+	struct conn *c = ctx;
+
+	if (c->core != NULL && !c->closing)
+		core_feed(c->core, data, len);
+}
+
+/* webconn_cbs.on_end: the browser closed its WebSocket or went silent. */
+static void web_on_end(void *ctx)
+{
+	struct conn *c = ctx;
+
+	if (c->core != NULL && !c->closing)
+		core_end_of_input(c->core);
+}
+
+/* webconn_cbs.close */
+static void web_close(void *ctx, const char *reason)
+{
+	conn_close(ctx, reason);
+}
+
+static const struct webconn_cbs conn_web_cbs = {
+	.write = web_write,
+	.write_static = web_write_static,
+	.upgraded = web_upgraded,
+	.on_data = web_on_data,
+	.on_end = web_on_end,
+	.close = web_close,
 };
 
 /* --- socket events ------------------------------------------------------- */
@@ -209,9 +371,21 @@ static void on_data(void *ctx, const char *data, size_t len)
 	struct conn *c = ctx;
 
 	clock_gettime(CLOCK_MONOTONIC, &c->last_input);
-	if (c->closing)
+	if (c->closing && c->phase != CONN_WEB)
 		return;
-	core_feed(c->core, data, len);
+	switch (c->phase) {
+	case CONN_SNIFF:
+		if (sniff_feed(c->sniff, data, len) != SNIFF_UNDECIDED)
+			conn_decided(c, data, len);
+		break;
+	case CONN_WEB:
+		webconn_feed(c->web, data, len);
+		break;
+	case CONN_TELNET:
+		if (c->core != NULL)
+			core_feed(c->core, data, len);
+		break;
+	}
 	if (!c->closing && conn_pending_output(c) > c->env->max_output) {
 		sockio_set_reading(c->io, false);
 		c->reading_paused = true;
@@ -254,8 +428,16 @@ static void on_eof(void *ctx)
 			    "the caller closed first: FIN received, "
 			    "end of its bytes");
 	}
-	if (!c->closing)
+	if (c->closing)
+		return;
+	if (c->phase == CONN_SNIFF) {
+		sniff_end_of_input(c->sniff);
+		conn_decided(c, NULL, 0);
+	}
+	if (c->core != NULL && !c->closing)
 		core_end_of_input(c->core);
+	else if (c->core == NULL)
+		conn_close(c, "the browser hung up");
 }
 
 /* Reading or writing failed (a reset, most often): the call is over. */
@@ -292,7 +474,12 @@ static void on_idle_timer(evutil_socket_t fd, short what, void *ctx)
 
 	(void)fd;
 	(void)what;
-	core_timer(c->core);
+	if (c->phase == CONN_SNIFF) {
+		sniff_timeout(c->sniff);
+		conn_decided(c, NULL, 0);
+	} else if (c->core != NULL) {
+		core_timer(c->core);
+	}
 }
 
 /* Starts the clock on a caller over its output cap, once. */
@@ -342,7 +529,11 @@ static void conn_destroy(struct conn *c)
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	double secs = (double)(now.tv_sec - c->started.tv_sec) +
 		      (double)(now.tv_nsec - c->started.tv_nsec) / 1e9;
-	if (trace_wire) {
+	if (trace_wire && c->core == NULL) {
+		trace_event(c->id, WIRETRACE_CONNECT,
+			    "closed after %.1fs; %s closed first", secs,
+			    c->closed_first ? c->closed_first : "the server");
+	} else if (trace_wire) {
 		/* The reason was traced when the close began: no log line. */
 		trace_event(c->id, WIRETRACE_CONNECT,
 			    "closed after %.1fs: %llu bytes in, %llu bytes out; "
@@ -350,6 +541,10 @@ static void conn_destroy(struct conn *c)
 			    secs, core_trace(c->core)->bytes_in,
 			    core_trace(c->core)->bytes_out,
 			    c->closed_first ? c->closed_first : "the server");
+	} else if (!c->in_call) {
+		/* A page's file or an undecided caller: not a call. */
+		log_debug(c->id, "closed %s after %.1fs (%s)", c->peer, secs,
+			  c->close_reason ? c->close_reason : "closed");
 	} else {
 		log_info(c->id, "disconnect %s after %.1fs (%s)", c->peer, secs,
 			 c->close_reason ? c->close_reason : "closed");
@@ -363,7 +558,12 @@ static void conn_destroy(struct conn *c)
 		c->next->prev = c->prev;
 	c->list->count--;
 
-	core_fini(c->core);
+	if (c->core != NULL)
+		core_fini(c->core);
+	webconn_free(c->web);
+	free(c->sniff);
+	free(c->busy);
+	menu_catalog_unref(c->catalog);
 	sockio_free(c->io);
 	event_free(c->idle_timer);
 	if (c->reaper != NULL)
@@ -438,6 +638,9 @@ static void conn_close(struct conn *c, const char *reason)
 	evtimer_del(c->idle_timer);
 	if (c->stall != NULL)
 		evtimer_del(c->stall);
+	/* A browser's call ends with a close frame (1000) after the goodbye. */
+	if (c->web != NULL)
+		webconn_hang_up(c->web, 1000);
 	sockio_set_reading(c->io, false);
 	if (conn_pending_output(c) == 0)
 		event_active(conn_event(c, &c->reaper, on_reap), EV_TIMEOUT, 0);
@@ -471,11 +674,12 @@ static void conn_trace_accept(struct conn *c, evutil_socket_t fd)
 		    c->peer, here);
 }
 
-/* Creates a conn for an accepted socket and greets the caller. */
+/* Creates a conn for an accepted socket: greets a telnet caller, or waits. */
 struct conn *conn_new(struct event_base *base, evutil_socket_t fd,
 		      const struct sockaddr *peer, unsigned id,
 		      struct menu_catalog *catalog, const struct conn_env *env,
-		      struct conn_list *list, conn_gone_cb on_gone, void *ctx)
+		      const struct conn_start *start, struct conn_list *list,
+		      conn_gone_cb on_gone, void *ctx)
 {
 	struct conn *c;
 
@@ -503,8 +707,12 @@ struct conn *conn_new(struct event_base *base, evutil_socket_t fd,
 	c->last_input = c->started;
 	c->idle_timer = evtimer_new(base, on_idle_timer, c);
 	c->env = env;
-	c->core = core_init((char *)c + CONN_CORE_OFFSET, id, catalog,
-			    &env->session, &conn_sink, c);
+	c->catalog = menu_catalog_ref(catalog);
+	if (start->busy != NULL) {
+		c->busy = xmalloc(start->busy_len);
+		memcpy(c->busy, start->busy, start->busy_len);
+		c->busy_len = start->busy_len;
+	}
 	c->list = list;
 	c->on_gone = on_gone;
 	c->gone_ctx = ctx;
@@ -514,10 +722,22 @@ struct conn *conn_new(struct event_base *base, evutil_socket_t fd,
 	list->head = c;
 	list->count++;
 
-	/* --trace's accept line has said so, with both ends. */
-	if (!trace_wire)
-		log_info(id, "connect from %s", c->peer);
-	core_start(c->core);
+	if (start->front == CONN_FRONT_TELNET || env->web == NULL) {
+		c->phase = CONN_TELNET;
+		conn_start_call(c);
+	} else if (start->front == CONN_FRONT_HTTP) {
+		c->phase = CONN_WEB;
+		c->web = webconn_new(base, env->web, id, &conn_web_cbs, c);
+	} else {
+		/* A telnet client waiting for the greeting gets it soon. */
+		struct timeval wait = { .tv_sec = 0,
+					.tv_usec = SNIFF_WAIT_MS * 1000 };
+
+		c->phase = CONN_SNIFF;
+		c->sniff = xmalloc(sizeof(*c->sniff));
+		sniff_init(c->sniff);
+		evtimer_add(c->idle_timer, &wait);
+	}
 	return c;
 }
 
@@ -533,31 +753,50 @@ bool conn_is_closing(const struct conn *c)
 	return c->closing;
 }
 
-/* Hands a reloaded catalog to the session. */
+/* Whether a core carries a call on this conn. */
+bool conn_in_call(const struct conn *c)
+{
+	return c->core != NULL;
+}
+
+/* Hands a reloaded catalog to the session, or keeps it for the call. */
 void conn_set_catalog(struct conn *c, struct menu_catalog *catalog)
 {
-	if (!c->closing)
+	if (c->closing)
+		return;
+	if (c->core != NULL) {
 		core_set_catalog(c->core, catalog);
+		return;
+	}
+	if (c->catalog != NULL) {
+		menu_catalog_ref(catalog);
+		menu_catalog_unref(c->catalog);
+		c->catalog = catalog;
+	}
 }
 
 /* Service shutdown: the session says so, then the conn closes. */
 void conn_shutdown(struct conn *c)
 {
-	if (!c->closing)
+	if (c->closing)
+		return;
+	if (c->core != NULL)
 		core_shutdown(c->core);
+	else
+		conn_close(c, "service closing");
 }
 
 /* A notice in the caller's language, drawn around a half-typed line. */
 void conn_notice(struct conn *c, enum menu_text_id id)
 {
-	if (!c->closing)
+	if (!c->closing && c->core != NULL)
 		core_notice(c->core, id);
 }
 
 /* An operator's broadcast, drawn around a half-typed line. */
 void conn_wall(struct conn *c, const char *text)
 {
-	if (!c->closing)
+	if (!c->closing && c->core != NULL)
 		core_wall(c->core, text);
 }
 
@@ -570,7 +809,10 @@ void conn_row(const struct conn *c, struct session_row *row)
 	row->id = c->id;
 	row->peer = c->peer;
 	row->idle = (long)(now.tv_sec - c->last_input.tv_sec);
-	core_summary(c->core, &row->summary);
+	if (c->core != NULL)
+		core_summary(c->core, &row->summary);
+	else
+		memset(&row->summary, 0, sizeof(row->summary));
 }
 
 /* Starts an empty list. */

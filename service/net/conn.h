@@ -1,7 +1,10 @@
 /*
  * conn: one per client. Owns the socket (through sockio), its libevent
  * events, the output cap and the close, and one core (core.h), the
- * caller's protocol stack, which it feeds and whose sink it is. The only
+ * caller's protocol stack, which it feeds and whose sink it is. On a port
+ * that serves browsers too, the caller's first bytes decide (sniff.h):
+ * telnet goes straight to the core, a browser's request to a webconn
+ * (webconn.h), whose WebSocket then carries the telnet bytes. The only
  * module that touches sockets. Knows nothing of telnet, lines or menus.
  */
 #ifndef HOTLINE_CONN_H
@@ -27,11 +30,20 @@
 
 struct conn;
 struct sockio_group;
+struct webconn_env;
+
+/* What a listening port speaks. */
+enum conn_front {
+	CONN_FRONT_TELNET, /* telnet only: the greeting goes out at once */
+	CONN_FRONT_SHARED, /* telnet or HTTP, as the first bytes say */
+	CONN_FRONT_HTTP,   /* HTTP only (--http-port) */
+};
 
 /* What every conn shares; owned by main, outlives the conns. */
 struct conn_env {
 	size_t max_output;
 	struct session_env session;
+	const struct webconn_env *web; /* the page; NULL with --no-http */
 };
 
 /* The live conns of a server, for broadcasts and counting. */
@@ -45,19 +57,34 @@ struct conn_list {
 /* Called after a conn has left its list and been freed, with its peer's address. */
 typedef void (*conn_gone_cb)(void *ctx, const struct sockaddr *peer);
 
+/* How a conn begins: what its port speaks, and whether it is turned away. */
+struct conn_start {
+	enum conn_front front;
+	/*
+	 * Not NULL: the caller is over a cap and hears these bytes (the busy
+	 * text, CR LF line ends) instead of a call, in a frame for a browser.
+	 */
+	const char *busy;
+	size_t busy_len;
+};
+
 /*
- * Takes over a connected socket (the conn closes it), joins list and shows
- * the caller the start menu. The conn frees itself once it has hung up,
- * then calls on_gone. Returns NULL if the socket could not be set up (the
- * socket is closed then).
+ * Takes over a connected socket (the conn closes it) and joins list; a
+ * telnet caller is shown the start menu at once, or once its first bytes
+ * (or SNIFF_WAIT_MS of silence) say it is one. The conn frees itself
+ * once it has hung up, then calls on_gone. Returns NULL if the socket
+ * could not be set up (the socket is closed then).
  */
 struct conn *conn_new(struct event_base *base, evutil_socket_t fd,
 		      const struct sockaddr *peer, unsigned id,
 		      struct menu_catalog *catalog, const struct conn_env *env,
-		      struct conn_list *list, conn_gone_cb on_gone, void *ctx);
+		      const struct conn_start *start, struct conn_list *list,
+		      conn_gone_cb on_gone, void *ctx);
 
 unsigned conn_id(const struct conn *c);
 bool conn_is_closing(const struct conn *c);
+/* Whether the conn carries a call (not a page file or an undecided caller). */
+bool conn_in_call(const struct conn *c);
 /* Moves the session to a reloaded catalog. */
 void conn_set_catalog(struct conn *c, struct menu_catalog *catalog);
 /* Tells the caller the service is closing and hangs up once flushed. */

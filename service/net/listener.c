@@ -31,6 +31,7 @@ struct listener {
 	size_t nsocks;
 	unsigned port;
 	bool any_address; /* bound to the wildcard: every interface can be dialled */
+	const char *label; /* " (HTTP)" for a browsers-only port, or "" */
 	struct event *backoff;
 };
 
@@ -43,7 +44,14 @@ struct listener *listener_new(struct event_base *base,
 	l->base = base;
 	l->accept = accept;
 	l->accept_ctx = ctx;
+	l->label = "";
 	return l;
+}
+
+/* Names what the port speaks in its "listening on" lines. */
+void listener_set_label(struct listener *l, const char *label)
+{
+	l->label = label;
 }
 
 /* Closes every listening socket. */
@@ -153,7 +161,7 @@ static int listener_bind_one(void *ctx, struct sockaddr *sa, socklen_t salen)
 	if (getsockname(fd, (struct sockaddr *)&bound, &boundlen) == 0)
 		l->port = netaddr_port((struct sockaddr *)&bound);
 	l->socks[l->nsocks++] = evl;
-	log_info(0, "listening on %s:%u", host, l->port);
+	log_info(0, "listening on %s:%u%s", host, l->port, l->label);
 	return 0;
 }
 
@@ -204,17 +212,27 @@ static bool is_dialable(const struct sockaddr *sa)
 	return false;
 }
 
-/* Logs one "telnet HOST PORT" line. */
-static void print_dial_line(const struct sockaddr *sa, unsigned port)
+/*
+ * Logs one "telnet HOST PORT" line, with the page's address beside it
+ * when browsers are served (http_port not 0), and note after both.
+ */
+static void print_dial_line(const struct sockaddr *sa, unsigned port,
+			    unsigned http_port, const char *note)
 {
-	char host[NETADDR_HOST_MAX];
+	char host[NETADDR_HOST_MAX], url_host[NETADDR_HOST_MAX];
+	char url[NETADDR_HOST_MAX + 32] = "";
 
 	netaddr_format_host(sa, false, host, sizeof(host));
-	log_info(0, "  telnet %s %u", host, port);
+	if (http_port != 0) {
+		netaddr_format_host(sa, true, url_host, sizeof(url_host));
+		snprintf(url, sizeof(url), "   http://%s:%u/", url_host,
+			 http_port);
+	}
+	log_info(0, "  telnet %s %u%s%s", host, port, url, note);
 }
 
 /* Tells the teacher what students can type: every non-loopback address. */
-void listener_print_dial_lines(const struct listener *l)
+void listener_print_dial_lines(const struct listener *l, unsigned http_port)
 {
 	struct ifaddrs *ifs = NULL;
 	int printed = 0;
@@ -225,7 +243,7 @@ void listener_print_dial_lines(const struct listener *l)
 			if (i->ifa_addr == NULL || !(i->ifa_flags & IFF_UP) ||
 			    !is_dialable(i->ifa_addr))
 				continue;
-			print_dial_line(i->ifa_addr, l->port);
+			print_dial_line(i->ifa_addr, l->port, http_port, "");
 			printed++;
 		}
 		freeifaddrs(ifs);
@@ -238,7 +256,8 @@ void listener_print_dial_lines(const struct listener *l)
 		if (getsockname(evconnlistener_get_fd(l->socks[i]),
 				(struct sockaddr *)&ss, &len) == 0 &&
 		    is_dialable((struct sockaddr *)&ss)) {
-			print_dial_line((struct sockaddr *)&ss, l->port);
+			print_dial_line((struct sockaddr *)&ss, l->port,
+					http_port, "");
 			printed++;
 		}
 	}
@@ -248,20 +267,20 @@ void listener_print_dial_lines(const struct listener *l)
 	for (size_t i = 0; !l->any_address && i < l->nsocks; i++) {
 		struct sockaddr_storage ss = { 0 };
 		socklen_t len = sizeof(ss);
-		char host[NETADDR_HOST_MAX];
 
 		if (getsockname(evconnlistener_get_fd(l->socks[i]),
 				(struct sockaddr *)&ss, &len) != 0)
 			continue;
-		netaddr_format_host((struct sockaddr *)&ss, false, host,
-				    sizeof(host));
-		log_info(0, "  telnet %s %u   (this machine only)", host,
-			 l->port);
+		print_dial_line((struct sockaddr *)&ss, l->port, http_port,
+				"   (this machine only)");
 		printed++;
 	}
-	if (printed == 0)
-		log_info(0,
-			 "  telnet 127.0.0.1 %u   (this machine only: no "
-			 "network address is being listened on)",
-			 l->port);
+	if (printed == 0) {
+		struct sockaddr_in lo = { .sin_family = AF_INET };
+
+		lo.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		print_dial_line((struct sockaddr *)&lo, l->port, http_port,
+				"   (this machine only: no network address "
+				"is being listened on)");
+	}
 }

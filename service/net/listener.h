@@ -40,8 +40,13 @@ void listener_free(struct listener *l);
 int listener_bind(struct listener *l, const char *addr, unsigned port);
 /* The port actually bound, once listener_bind succeeded. */
 unsigned listener_port(const struct listener *l);
-/* Logs the "telnet ADDRESS PORT" lines a class can type. */
-void listener_print_dial_lines(const struct listener *l);
+/*
+ * Logs the "telnet ADDRESS PORT" lines a class can type, each with
+ * "http://ADDRESS:HTTP_PORT/" beside it unless http_port is 0.
+ */
+void listener_print_dial_lines(const struct listener *l, unsigned http_port);
+/* Names what the port speaks in its "listening on" lines: " (HTTP)". */
+void listener_set_label(struct listener *l, const char *label);
 /* Stops accepting for good: the listening sockets close. */
 void listener_stop(struct listener *l);
 

@@ -7,6 +7,15 @@
  * it arrives, so a caller costs no more than one read, and libwslay's
  * own length limit then applies to each frame (WSFRAME_MAX_FRAME); the
  * message limit is counted here.
+ *
+ * libwslay's context holds two 4 KiB buffers, seven times what an idle
+ * telnet caller costs. A browser caller is idle nearly all the time, so
+ * the context lives only while it holds something: it is made when bytes
+ * arrive or go out and freed again once every byte fed belongs to a
+ * whole frame, no message is half received, nothing waits to be sent and
+ * no close has begun. Whole frames are counted here: a header's size
+ * follows from the payload length, as libwslay refuses a length not in
+ * its shortest encoding and a client's frame without a mask.
  */
 #include "proto/wsframe.h"
 
@@ -21,7 +30,7 @@
 #include "strbuf.h"
 
 struct wsframe {
-	wslay_event_context_ptr ctx;
+	wslay_event_context_ptr ctx; /* NULL while idle */
 	wsframe_cb cb;
 	void *cb_ctx;
 	const uint8_t *in; /* bytes lent to libwslay during wsframe_feed */
@@ -34,7 +43,14 @@ struct wsframe {
 	bool failed;         /* we refused a frame: drop its payload */
 	bool pong;           /* a pong arrived during this feed */
 	bool closed;         /* the CLOSE event went up */
+	bool in_message;     /* a data message's last frame has not come */
+	uint64_t fed;        /* bytes fed since ctx was made */
+	uint64_t whole;      /* of them, the bytes of whole frames */
+	uint64_t frame_size; /* the frame being read: header and payload */
+	unsigned depth; /* calls on the stack: the owner's callbacks nest */
 };
+
+static void ctx_make(struct wsframe *ws);
 
 /* Hands one event to the owner. */
 static void emit(struct wsframe *ws, const struct wsframe_event *ev)
@@ -93,11 +109,16 @@ static void on_frame_start(wslay_event_context_ptr ctx,
 
 	(void)ctx;
 	emit(ws, &ev);
+	ws->frame_size = 2 + 4 + arg->payload_length +
+			 (arg->payload_length < 126      ? 0
+			  : arg->payload_length <= 65535 ? 2
+							 : 8);
 	ws->in_data = arg->opcode == WSLAY_TEXT_FRAME ||
 		      arg->opcode == WSLAY_BINARY_FRAME ||
 		      arg->opcode == WSLAY_CONTINUATION_FRAME;
 	if (!ws->in_data)
 		return;
+	ws->in_message = !arg->fin;
 	if (arg->opcode != WSLAY_CONTINUATION_FRAME)
 		ws->msg_len = 0;
 	/* libwslay refused frames over WSFRAME_MAX_FRAME already: no overflow. */
@@ -118,6 +139,16 @@ static void on_frame_chunk(wslay_event_context_ptr ctx,
 		strbuf_append(&ws->data, arg->data, arg->data_length);
 }
 
+/* A frame ended: its bytes are whole. */
+static void on_frame_end(wslay_event_context_ptr ctx, void *user)
+{
+	struct wsframe *ws = user;
+
+	(void)ctx;
+	ws->whole += ws->frame_size;
+	ws->frame_size = 0;
+}
+
 /* A whole message: only a pong matters (payload went up in pieces). */
 static void on_msg(wslay_event_context_ptr ctx,
 		   const struct wslay_event_on_msg_recv_arg *arg, void *user)
@@ -134,8 +165,42 @@ static const struct wslay_event_callbacks callbacks = {
 	.send_callback = on_send,
 	.on_frame_recv_start_callback = on_frame_start,
 	.on_frame_recv_chunk_callback = on_frame_chunk,
+	.on_frame_recv_end_callback = on_frame_end,
 	.on_msg_recv_callback = on_msg,
 };
+
+/* Makes libwslay's context for this connection, if it has none. */
+static void ctx_make(struct wsframe *ws)
+{
+	if (ws->ctx != NULL)
+		return;
+	if (wslay_event_context_server_init(&ws->ctx, &callbacks, ws) != 0) {
+		fprintf(stderr, "hotlined: out of memory (wslay)\n");
+		abort();
+	}
+	/* Payload goes up as it arrives; the limit is then per frame. */
+	wslay_event_config_set_no_buffering(ws->ctx, 1);
+	wslay_event_config_set_max_recv_msg_length(ws->ctx, WSFRAME_MAX_FRAME);
+	ws->fed = 0;
+	ws->whole = 0;
+}
+
+/* Frees the context and the buffers when nothing is held (see the top). */
+static void ctx_release_if_idle(struct wsframe *ws)
+{
+	if (ws->ctx == NULL || ws->depth > 0 || ws->closed || ws->failed ||
+	    ws->in_message || ws->fed != ws->whole ||
+	    wslay_event_get_close_sent(ws->ctx) ||
+	    wslay_event_get_close_received(ws->ctx) ||
+	    wslay_event_get_queued_msg_count(ws->ctx) != 0 ||
+	    wslay_event_want_write(ws->ctx))
+		return;
+	wslay_event_context_free(ws->ctx);
+	ws->ctx = NULL;
+	strbuf_fini(&ws->data);
+	strbuf_fini(&ws->out);
+	strbuf_fini(&ws->spare);
+}
 
 /* A close code as the event reports it: none (1005 for libwslay) is 0. */
 static unsigned event_code(uint16_t code)
@@ -179,13 +244,6 @@ struct wsframe *wsframe_new(wsframe_cb cb, void *ctx)
 {
 	struct wsframe *ws = xcalloc(1, sizeof(*ws));
 
-	if (wslay_event_context_server_init(&ws->ctx, &callbacks, ws) != 0) {
-		fprintf(stderr, "hotlined: out of memory (wslay)\n");
-		abort();
-	}
-	/* Payload goes up as it arrives; the limit is then per frame. */
-	wslay_event_config_set_no_buffering(ws->ctx, 1);
-	wslay_event_config_set_max_recv_msg_length(ws->ctx, WSFRAME_MAX_FRAME);
 	ws->cb = cb;
 	ws->cb_ctx = ctx;
 	strbuf_init(&ws->data);
@@ -198,7 +256,8 @@ void wsframe_free(struct wsframe *ws)
 {
 	if (ws == NULL)
 		return;
-	wslay_event_context_free(ws->ctx);
+	if (ws->ctx != NULL)
+		wslay_event_context_free(ws->ctx);
 	strbuf_fini(&ws->data);
 	strbuf_fini(&ws->out);
 	strbuf_fini(&ws->spare);
@@ -209,6 +268,11 @@ int wsframe_feed(struct wsframe *ws, const void *buf, size_t len)
 {
 	int rv;
 
+	if (ws->closed)
+		return 0;
+	ctx_make(ws);
+	ws->depth++;
+	ws->fed += len;
 	ws->in = buf;
 	ws->in_len = len;
 	rv = wslay_event_recv(ws->ctx);
@@ -229,8 +293,12 @@ int wsframe_feed(struct wsframe *ws, const void *buf, size_t len)
 		emit(ws, &ev);
 	}
 	flush(ws);
+	ws->depth--;
 	/* libwslay gave up without a close frame (out of memory): just close. */
-	return rv != 0 && !ws->closed ? -1 : 0;
+	if (rv != 0 && !ws->closed)
+		return -1;
+	ctx_release_if_idle(ws);
+	return 0;
 }
 
 int wsframe_send(struct wsframe *ws, const void *buf, size_t len)
@@ -238,24 +306,43 @@ int wsframe_send(struct wsframe *ws, const void *buf, size_t len)
 	struct wslay_event_msg msg = { .opcode = WSLAY_BINARY_FRAME,
 				       .msg = buf,
 				       .msg_length = len };
-	int rv = wslay_event_queue_msg(ws->ctx, &msg);
+	int rv;
 
+	if (ws->closed)
+		return -1;
+	ctx_make(ws);
+	ws->depth++;
+	rv = wslay_event_queue_msg(ws->ctx, &msg);
 	flush(ws);
+	ws->depth--;
+	ctx_release_if_idle(ws);
 	return rv == 0 ? 0 : -1;
 }
 
 int wsframe_ping(struct wsframe *ws)
 {
 	struct wslay_event_msg msg = { .opcode = WSLAY_PING };
-	int rv = wslay_event_queue_msg(ws->ctx, &msg);
+	int rv;
 
+	if (ws->closed)
+		return -1;
+	ctx_make(ws);
+	ws->depth++;
+	rv = wslay_event_queue_msg(ws->ctx, &msg);
 	flush(ws);
+	ws->depth--;
+	ctx_release_if_idle(ws);
 	return rv == 0 ? 0 : -1;
 }
 
 int wsframe_close(struct wsframe *ws, unsigned code)
 {
-	int rv = wslay_event_queue_close(ws->ctx, (uint16_t)code, NULL, 0);
+	int rv;
+
+	if (ws->closed)
+		return -1;
+	ctx_make(ws);
+	rv = wslay_event_queue_close(ws->ctx, (uint16_t)code, NULL, 0);
 
 	wslay_event_shutdown_read(ws->ctx);
 	flush(ws);
@@ -265,4 +352,9 @@ int wsframe_close(struct wsframe *ws, unsigned code)
 bool wsframe_is_closing(const struct wsframe *ws)
 {
 	return ws->closed;
+}
+
+bool wsframe_is_idle(const struct wsframe *ws)
+{
+	return ws->ctx == NULL;
 }

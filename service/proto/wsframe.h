@@ -71,5 +71,7 @@ int wsframe_ping(struct wsframe *ws);
 int wsframe_close(struct wsframe *ws, unsigned code);
 /* Whether a close frame went out: nothing more will be sent or read. */
 bool wsframe_is_closing(const struct wsframe *ws);
+/* Whether it holds no libwslay context now (an idle caller's memory). */
+bool wsframe_is_idle(const struct wsframe *ws);
 
 #endif

@@ -121,12 +121,26 @@ static void on_conn_gone(void *ctx, const struct sockaddr *peer)
 		srv->done(srv->done_ctx);
 }
 
+/* A busy (turned away) conn left: it held no place among the peers. */
+static void on_busy_gone(void *ctx, const struct sockaddr *peer)
+{
+	struct server *srv = ctx;
+
+	(void)peer;
+	if (srv->shutting_down && srv->conns.count == 0 && srv->done != NULL)
+		srv->done(srv->done_ctx);
+}
+
 /*
- * Says "busy" (占线) to a caller over a cap and hangs up at once: one
- * non-blocking send of a short text, so a flood of callers costs little.
+ * Says "busy" (占线) to a caller over a cap and hangs up. On a telnet
+ * port, at once: one non-blocking send of a short text, so a flood of
+ * callers costs little. Where a browser may be calling, the first bytes
+ * decide first, so a browser hears it in its terminal, not as bytes
+ * that break its HTTP.
  */
 static void turn_away(struct server *srv, evutil_socket_t fd,
-		      const struct sockaddr *peer, const char *why)
+		      const struct sockaddr *peer, enum conn_front front,
+		      const char *why)
 {
 	const struct menu_set *set =
 		menu_catalog_default(srv->catalog, SESSION_DEFAULT_LANGUAGE);
@@ -141,8 +155,17 @@ static void turn_away(struct server *srv, evutil_socket_t fd,
 			buf[n++] = '\r';
 		buf[n++] = *p;
 	}
-	send(fd, buf, n, MSG_DONTWAIT | MSG_NOSIGNAL);
-	evutil_closesocket(fd);
+	if (front == CONN_FRONT_TELNET || srv->env->web == NULL) {
+		send(fd, buf, n, MSG_DONTWAIT | MSG_NOSIGNAL);
+		evutil_closesocket(fd);
+	} else {
+		struct conn_start start = { front, buf, n };
+
+		if (++srv->next_id == 0)
+			srv->next_id = 1;
+		conn_new(srv->base, fd, peer, srv->next_id, srv->catalog,
+			 srv->env, &start, &srv->conns, on_busy_gone, srv);
+	}
 	/* One line per 1000 at most: a flood must not flood the log too. */
 	if (srv->turned_away++ % 1000 == 0) {
 		char host[NETADDR_HOST_MAX];
@@ -155,25 +178,28 @@ static void turn_away(struct server *srv, evutil_socket_t fd,
 
 /* A caller dialled in: a conn of its own, or busy past a cap. */
 void server_admit(struct server *srv, evutil_socket_t fd,
-		  const struct sockaddr *peer)
+		  const struct sockaddr *peer, enum conn_front front)
 {
+	struct conn_start start = { front, NULL, 0 };
+
 	if (srv->shutting_down) {
 		evutil_closesocket(fd);
 		return;
 	}
 	if (srv->limits.max_clients != 0 &&
 	    srv->conns.count >= srv->limits.max_clients) {
-		turn_away(srv, fd, peer, "the line is full");
+		turn_away(srv, fd, peer, front, "the line is full");
 		return;
 	}
 	if (!peers_add(srv->peers, peer, srv->limits.max_per_ip)) {
-		turn_away(srv, fd, peer, "too many calls from this address");
+		turn_away(srv, fd, peer, front,
+			  "too many calls from this address");
 		return;
 	}
 	if (++srv->next_id == 0)
 		srv->next_id = 1; /* 0 means "the server" in logs */
 	if (conn_new(srv->base, fd, peer, srv->next_id, srv->catalog, srv->env,
-		     &srv->conns, on_conn_gone, srv) == NULL)
+		     &start, &srv->conns, on_conn_gone, srv) == NULL)
 		peers_remove(srv->peers, peer);
 }
 
@@ -230,6 +256,8 @@ static void hub_row(struct conn *c, void *arg)
 	struct hub_walk *w = arg;
 	struct session_row row;
 
+	if (!conn_in_call(c))
+		return; /* a page's file, or a caller not yet decided */
 	conn_row(c, &row);
 	w->fn(w->arg, &row);
 }

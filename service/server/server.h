@@ -43,11 +43,12 @@ struct server *server_new(struct event_base *base, struct menu_catalog *catalog,
 void server_free(struct server *srv);
 
 /*
- * A caller the listener accepted: becomes a conn that greets it, or past
- * a cap hears the busy text and is hung up at once. The server owns fd.
+ * A caller the listener accepted on a port speaking front: becomes a conn
+ * (that greets a telnet caller), or past a cap hears the busy text and is
+ * hung up. The server owns fd.
  */
 void server_admit(struct server *srv, evutil_socket_t fd,
-		  const struct sockaddr *peer);
+		  const struct sockaddr *peer, enum conn_front front);
 
 /* Swaps in a reloaded catalog for new callers and every live session. */
 void server_set_catalog(struct server *srv, struct menu_catalog *catalog);

@@ -93,6 +93,8 @@ struct session_wire {
 	unsigned width, height; /* 0 if the client never said */
 	char enter[16]; /* the bytes of the last Enter in hex, "0d 0a"; or "" */
 	char erase[8];  /* the last Backspace byte, "7f" or "08"; or "" */
+	bool websocket; /* a browser: telnet inside WebSocket, upgraded from HTTP */
+	char agent[160]; /* a browser's User-Agent, or "" */
 };
 
 /* What the session asks of its connection; every callback is required. */

@@ -82,7 +82,7 @@ void session_say_wire(struct session *s)
 {
 	struct session_wire w = { 0 };
 	char window[32];
-	struct strbuf mode;
+	struct strbuf mode, transport;
 	char *enter, *erase;
 
 	s->io.describe(s->io.ctx, &w);
@@ -103,9 +103,16 @@ void session_say_wire(struct session *s)
 			      w.char_mode ? MENU_TEXT_WIRE_CHAR_MODE
 					  : MENU_TEXT_WIRE_LINE_MODE,
 			      NULL, &mode);
+	strbuf_init(&transport);
+	session_expand_inline(s,
+			      w.websocket ? MENU_TEXT_WIRE_WEBSOCKET
+					  : MENU_TEXT_WIRE_TELNET,
+			      NULL, &transport);
 	/* clang-format off */
 	const char *vars[] = {
 		"local", w.local, "peer", w.peer,
+		"transport", transport.data != NULL ? transport.data : "",
+		"browser", w.agent[0] != '\0' ? w.agent : "-",
 		"mode", mode.data != NULL ? mode.data : "",
 		"options", w.options, "ttype", w.ttype, "window", window,
 		"enter", enter, "backspace", erase,
@@ -115,6 +122,7 @@ void session_say_wire(struct session *s)
 
 	session_say_with(s, MENU_TEXT_WIRE, vars);
 	strbuf_fini(&mode);
+	strbuf_fini(&transport);
 	free(enter);
 	free(erase);
 }

@@ -179,13 +179,12 @@ static void sink_later(void *ctx)
 	((struct fconn *)ctx)->later = true;
 }
 
-static void sink_addresses(void *ctx, char *local, size_t local_size,
-			   char *peer, size_t peer_size)
+static void sink_describe(void *ctx, struct session_wire *w)
 {
 	struct fconn *c = ctx;
 
-	snprintf(local, local_size, "127.0.0.1:5228");
-	snprintf(peer, peer_size, "127.0.0.1:%u", 40000 + c->id);
+	snprintf(w->local, sizeof(w->local), "127.0.0.1:5228");
+	snprintf(w->peer, sizeof(w->peer), "127.0.0.1:%u", 40000 + c->id);
 }
 
 static const struct core_sink fconn_sink = {
@@ -197,7 +196,7 @@ static const struct core_sink fconn_sink = {
 	.set_timer = sink_set_timer,
 	.is_full = sink_is_full,
 	.later = sink_later,
-	.addresses = sink_addresses,
+	.describe = sink_describe,
 };
 
 /* session_hub.wall: an operator's text to every live caller. */
