@@ -1098,14 +1098,17 @@ static void test_ipv6_and_ipv4_on_one_port(void **state)
 static void test_dial_line_for_loopback_listen(void **state)
 {
 	struct fixture *f = *state;
-	char line[64];
+	char line[96];
 	char *log;
 
-	snprintf(line, sizeof(line), "telnet ::1 %u   (this machine only)\n",
-		 f->srv.port);
+	snprintf(line, sizeof(line),
+		 "telnet ::1 %u   http://[::1]:%u/   (this machine only)\n",
+		 f->srv.port, f->srv.port);
 	assert_true(e2e_server_log_wait(&f->srv, line));
 	snprintf(line, sizeof(line),
-		 "telnet 127.0.0.1 %u   (this machine only)\n", f->srv.port);
+		 "telnet 127.0.0.1 %u   http://127.0.0.1:%u/   (this machine "
+		 "only)\n",
+		 f->srv.port, f->srv.port);
 	log = e2e_server_log(&f->srv);
 	assert_non_null(strstr(log, line));
 	free(log);

@@ -440,9 +440,29 @@ static void test_protocol_errors(void **state)
 		{ 0x80, 0x80, 0, 0, 0, 0 }, /* continuation, no message */
 	};
 
+	/* Refused by libwslay's frame parser, whose own close has no code. */
+	static const uint8_t unparsable[][14] = {
+		{ 0x89, 0xfe, 0x00, 0x7e }, /* a ping of 126 bytes */
+		{ 0x09, 0x80, 0, 0, 0, 0 }, /* a ping in fragments */
+		/* a 64-bit length with its top bit set */
+		{ 0x82, 0xff, 0x80, 0, 0, 0, 0, 0, 0, 0 },
+		/* 5 bytes in the 16-bit encoding: not the shortest */
+		{ 0x82, 0xfe, 0x00, 0x05 },
+		/* a close whose body is one byte, not a code */
+		{ 0x88, 0x81, 0, 0, 0, 0, 0x03 },
+	};
+
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		restart(f);
 		assert_int_equal(wsframe_feed(f->ws, bad[i], sizeof(bad[i])),
+				 0);
+		expect_closed(f, WSFRAME_CLOSE_PROTOCOL);
+	}
+	for (size_t i = 0; i < sizeof(unparsable) / sizeof(unparsable[0]);
+	     i++) {
+		restart(f);
+		assert_int_equal(wsframe_feed(f->ws, unparsable[i],
+					      sizeof(unparsable[i])),
 				 0);
 		expect_closed(f, WSFRAME_CLOSE_PROTOCOL);
 	}

@@ -161,6 +161,11 @@ void trace_wire_enable(enum trace_view view)
 	trace_tty = isatty(STDERR_FILENO) == 1;
 }
 
+bool trace_is_brief(void)
+{
+	return trace_brief;
+}
+
 /*
  * The columns the view fits now. A terminal is asked at each block, so
  * a resized window is followed: one ioctl beside the block's write.

@@ -66,6 +66,8 @@ int trace_view_parse(const char *name, enum trace_view *view);
 
 /* Turns the protocol view on: colour and its width if stderr is a terminal. */
 void trace_wire_enable(enum trace_view view);
+/* Whether the view is --trace=brief (callers with more to say say less). */
+bool trace_is_brief(void);
 
 enum trace_dir {
 	TRACE_IN,  /* from the peer */

@@ -71,15 +71,21 @@ static void trace_head_line(struct webconn *w, enum wiretrace_colour colour,
 		    trace_escape(line, len, esc, sizeof(esc)));
 }
 
-/* --trace: the request the browser sent, line by line. */
+/* --trace: the request the browser sent, line by line (brief: one line). */
 static void trace_request(struct webconn *w, const struct http_request *req)
 {
 	char line[HTTP_MAX_HEAD];
 
 	snprintf(line, sizeof(line), "%s %s HTTP/1.%d", req->method,
 		 req->target, req->minor);
+	if (trace_is_brief()) {
+		size_t n = strlen(line);
+
+		snprintf(line + n, sizeof(line) - n, " (%zu headers)",
+			 req->nheaders);
+	}
 	trace_head_line(w, WIRETRACE_IN, "HTTP request:  ", line, strlen(line));
-	for (size_t i = 0; i < req->nheaders; i++) {
+	for (size_t i = 0; !trace_is_brief() && i < req->nheaders; i++) {
 		const struct http_header *h = &req->headers[i];
 
 		/* A projector is no place for another site's session. */
@@ -96,7 +102,10 @@ static void trace_request(struct webconn *w, const struct http_request *req)
 	}
 }
 
-/* --trace: the response head we send, line by line; a body in one line. */
+/*
+ * --trace: the response head we send, line by line, and a body in one
+ * line; brief: its status line and the body.
+ */
 static void trace_response(struct webconn *w, const struct strbuf *head,
 			   size_t body, const char *file)
 {
@@ -104,6 +113,19 @@ static void trace_response(struct webconn *w, const struct strbuf *head,
 	const char *end = head->data + head->len;
 	const char *label = "HTTP response: ";
 
+	if (trace_is_brief()) {
+		const char *eol = memchr(p, '\r', head->len);
+		int len = eol != NULL ? (int)(eol - p) : (int)head->len;
+
+		if (file != NULL)
+			trace_event(w->id, WIRETRACE_OUT,
+				    "HTTP response: %.*s (then %zu bytes of %s)",
+				    len, p, body, file);
+		else
+			trace_event(w->id, WIRETRACE_OUT, "HTTP response: %.*s",
+				    len, p);
+		return;
+	}
 	while (p < end) {
 		const char *eol = memchr(p, '\n', (size_t)(end - p));
 		size_t len = eol != NULL ? (size_t)(eol - p)
@@ -144,10 +166,12 @@ static const char *opcode_name(unsigned opcode)
 	}
 }
 
-/* --trace: one frame's header by name. */
+/* --trace: one frame's header by name; brief: control frames only. */
 static void trace_frame(struct webconn *w, bool in, bool fin, unsigned opcode,
 			unsigned long long length)
 {
+	if (trace_is_brief() && opcode < 8)
+		return;
 	trace_event(w->id, in ? WIRETRACE_IN : WIRETRACE_OUT,
 		    "WebSocket frame %s FIN=%d, opcode %u (%s), %s, payload "
 		    "%llu byte%s",

@@ -109,6 +109,11 @@ static void on_frame_start(wslay_event_context_ptr ctx,
 
 	(void)ctx;
 	emit(ws, &ev);
+	/* RFC 6455 5.5.1: a close's body starts with a 2-byte code. */
+	if (arg->opcode == WSLAY_CONNECTION_CLOSE && arg->payload_length == 1) {
+		fail(ws, WSFRAME_CLOSE_PROTOCOL);
+		return;
+	}
 	ws->frame_size = 2 + 4 + arg->payload_length +
 			 (arg->payload_length < 126      ? 0
 			  : arg->payload_length <= 65535 ? 2
@@ -211,6 +216,20 @@ static unsigned event_code(uint16_t code)
 		       : code;
 }
 
+/*
+ * libwslay's frame parser refused a frame (a control frame over 125
+ * bytes or in fragments, a length with its top bit set): the close it
+ * queued carries no code, where RFC 6455 7.4.1 asks for 1002. A context
+ * of its own, closing with 1002, replaces it before anything is sent.
+ */
+static void close_unparsable(struct wsframe *ws)
+{
+	wslay_event_context_free(ws->ctx);
+	ws->ctx = NULL;
+	ctx_make(ws);
+	fail(ws, WSFRAME_CLOSE_PROTOCOL);
+}
+
 /* Lets libwslay write what it queued, hands it up, then reports a close. */
 static void flush(struct wsframe *ws)
 {
@@ -292,6 +311,8 @@ int wsframe_feed(struct wsframe *ws, const void *buf, size_t len)
 		ws->pong = false;
 		emit(ws, &ev);
 	}
+	if (rv != 0 && !ws->failed && !wslay_event_get_close_sent(ws->ctx))
+		close_unparsable(ws);
 	flush(ws);
 	ws->depth--;
 	/* libwslay gave up without a close frame (out of memory): just close. */

@@ -20,6 +20,11 @@
 
 /* Bytes of the busy text sent to a caller turned away. */
 #define SERVER_BUSY_MAX 512
+/*
+ * Callers turned away that wait for their first bytes (where a browser
+ * may be calling) at once; past it they hear the busy text at once.
+ */
+#define SERVER_BUSY_PENDING_MAX 64
 
 struct server {
 	struct event_base *base;
@@ -29,6 +34,7 @@ struct server {
 	struct peers *peers;
 	unsigned long turned_away;
 	struct conn_list conns;
+	struct conn_list busy; /* turned away, not yet told: not callers */
 	unsigned next_id;
 	struct chat_room *room;
 	struct event *chat_flush; /* delivers the room's lines once a pass */
@@ -80,6 +86,7 @@ struct server *server_new(struct event_base *base, struct menu_catalog *catalog,
 	srv->limits = *limits;
 	srv->peers = peers_new();
 	conn_list_init(&srv->conns);
+	conn_list_init(&srv->busy);
 	srv->room = chat_room_new(wall_clock, limits->chat_rate,
 				  2 * limits->chat_rate);
 	srv->chat_flush = event_new(base, -1, 0, on_chat_flush, srv->room);
@@ -103,6 +110,7 @@ void server_free(struct server *srv)
 		return;
 	/* Conns first: they leave the room and cancel what they wait for. */
 	conn_list_free_all(&srv->conns);
+	conn_list_free_all(&srv->busy);
 	if (srv->chat_flush != NULL)
 		event_free(srv->chat_flush);
 	chat_room_free(srv->room);
@@ -111,24 +119,28 @@ void server_free(struct server *srv)
 	free(srv);
 }
 
-/* A conn left: when shutting down, the last one finishes the shutdown. */
+/* When shutting down, the last conn to go finishes the shutdown. */
+static void check_done(struct server *srv)
+{
+	if (srv->shutting_down && srv->conns.count == 0 &&
+	    srv->busy.count == 0 && srv->done != NULL)
+		srv->done(srv->done_ctx);
+}
+
+/* A conn left. */
 static void on_conn_gone(void *ctx, const struct sockaddr *peer)
 {
 	struct server *srv = ctx;
 
 	peers_remove(srv->peers, peer);
-	if (srv->shutting_down && srv->conns.count == 0 && srv->done != NULL)
-		srv->done(srv->done_ctx);
+	check_done(srv);
 }
 
-/* A busy (turned away) conn left: it held no place among the peers. */
+/* A caller turned away left: it held no place among the peers. */
 static void on_busy_gone(void *ctx, const struct sockaddr *peer)
 {
-	struct server *srv = ctx;
-
 	(void)peer;
-	if (srv->shutting_down && srv->conns.count == 0 && srv->done != NULL)
-		srv->done(srv->done_ctx);
+	check_done(ctx);
 }
 
 /*
@@ -155,7 +167,9 @@ static void turn_away(struct server *srv, evutil_socket_t fd,
 			buf[n++] = '\r';
 		buf[n++] = *p;
 	}
-	if (front == CONN_FRONT_TELNET || srv->env->web == NULL) {
+	/* Kept apart from the callers: they count toward no cap. */
+	if (front == CONN_FRONT_TELNET || srv->env->web == NULL ||
+	    srv->busy.count >= SERVER_BUSY_PENDING_MAX) {
 		send(fd, buf, n, MSG_DONTWAIT | MSG_NOSIGNAL);
 		evutil_closesocket(fd);
 	} else {
@@ -164,7 +178,7 @@ static void turn_away(struct server *srv, evutil_socket_t fd,
 		if (++srv->next_id == 0)
 			srv->next_id = 1;
 		conn_new(srv->base, fd, peer, srv->next_id, srv->catalog,
-			 srv->env, &start, &srv->conns, on_busy_gone, srv);
+			 srv->env, &start, &srv->busy, on_busy_gone, srv);
 	}
 	/* One line per 1000 at most: a flood must not flood the log too. */
 	if (srv->turned_away++ % 1000 == 0) {
@@ -285,8 +299,8 @@ void server_shutdown(struct server *srv, void (*done)(void *ctx), void *ctx)
 	srv->done = done;
 	srv->done_ctx = ctx;
 	conn_list_each(&srv->conns, conn_say_shutdown, NULL);
-	if (srv->conns.count == 0 && done != NULL)
-		done(ctx);
+	conn_list_each(&srv->busy, conn_say_shutdown, NULL);
+	check_done(srv);
 }
 
 /* Number of live conns. */

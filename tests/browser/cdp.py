@@ -4,8 +4,9 @@ Python's standard library only. Chromium is started with
 --remote-debugging-pipe: it reads commands on its fd 3 and writes answers
 and events on its fd 4, each a JSON message ended by a NUL byte. One page
 is opened and attached with a flat session; everything a browser test
-needs goes through it: navigate, evaluate, type, resize, screenshot, and
-read the xterm.js screen of web/index.html (window.hotline.term).
+needs goes through it: navigate, evaluate, type, resize, screenshot,
+close the page as a tab, and read the xterm.js screen of web/index.html
+(window.hotline.term).
 
 It knows nothing of telnet or of the server behind the page.
 """
@@ -23,6 +24,11 @@ import time
 
 # The Debian packages' names for the browser, the smaller first.
 BROWSERS = ("chromium-headless-shell", "chromium")
+
+# Signs typed with Shift on a US keyboard: their key's code and virtual
+# key code. ord("#") as a key code would be VK_END, which xterm.js sends
+# as the End key's escape sequence.
+SHIFTED = {"#": ("Digit3", 0x33), "*": ("Digit8", 0x38)}
 
 # How long one protocol command may take before the test fails.
 COMMAND_TIMEOUT = 30.0
@@ -64,6 +70,7 @@ class Browser:
         self.next_id = 0
         self.pending = b""
         self.session = None
+        self.target = None
         # to_browser: we write, it reads as fd 3; from_browser: the reverse.
         cmd_r, self.cmd_w = os.pipe()
         self.res_r, res_w = os.pipe()
@@ -98,6 +105,7 @@ class Browser:
         attached = self.command("Target.attachToTarget",
                                 {"targetId": target["targetId"],
                                  "flatten": True}, session=False)
+        self.target = target["targetId"]
         self.session = attached["sessionId"]
         self.command("Page.enable")
         self.command("Runtime.enable")
@@ -105,6 +113,12 @@ class Browser:
         # A headless page has no window focus unless asked: xterm needs it.
         self.command("Emulation.setFocusEmulationEnabled", {"enabled": True})
         self.resize(width, height)
+
+    def close_page(self):
+        """Closes the page as a user closes its tab; the browser stays."""
+        self.command("Target.closeTarget", {"targetId": self.target},
+                     session=False)
+        self.session = None
 
     def close(self):
         """Ends the browser (its whole process group) and its profile."""
@@ -226,6 +240,26 @@ class Browser:
             "  out.push(b.getLine(i).translateToString(true));"
             " return out.join('\\n'); })()")
 
+    def lines(self):
+        """The active buffer as logical lines: wrapped rows joined."""
+        return self.evaluate(
+            "(() => { const b = window.hotline.term.buffer.active;"
+            " const out = [];"
+            " for (let i = 0; i < b.length; i++) {"
+            "  const l = b.getLine(i), next = b.getLine(i + 1);"
+            "  let end = l.length;"
+            # A row that goes on below keeps a space at the wrap but not
+            # its empty cells (one is left where a wide character did not
+            # fit); an empty cell has no text and a width of 1.
+            "  while (end > 0 && l.getCell(end - 1).getChars() === ''"
+            "         && l.getCell(end - 1).getWidth() === 1) end--;"
+            "  const t = next && next.isWrapped ?"
+            "   l.translateToString(false, 0, end) :"
+            "   l.translateToString(true);"
+            "  if (l.isWrapped && out.length) out[out.length - 1] += t;"
+            "  else out.push(t); }"
+            " return out; })()")
+
     def wait_screen(self, text, timeout=10.0):
         """Waits until the terminal shows text; returns the screen."""
         deadline = time.monotonic() + timeout
@@ -258,9 +292,14 @@ class Browser:
         self.key("Enter", "Enter", 13, "\r")
 
     def press_char(self, ch):
-        """Presses the key of one printable ASCII character."""
-        code = "Digit" + ch if ch.isdigit() else "Key" + ch.upper()
-        self.key(ch, code, ord(ch.upper()), ch)
+        """Presses the key of one letter, digit or keypad sign (* #)."""
+        if ch in SHIFTED:
+            code, keycode = SHIFTED[ch]
+        elif ch.isdigit():
+            code, keycode = "Digit" + ch, ord(ch)
+        else:
+            code, keycode = "Key" + ch.upper(), ord(ch.upper())
+        self.key(ch, code, keycode, ch)
 
     def click(self, selector):
         """Clicks the middle of the element selector names."""

@@ -85,7 +85,9 @@ bool e2e_server_log_wait_ms(const struct e2e_server *srv, const char *needle,
 /*
  * Forks build/hotlined (or $HOTLINE_E2E_HOTLINED) --listen 127.0.0.1
  * --port 0 plus args, its stdout and stderr on out. Names srv's log file
- * (made empty) and, unless args hold --db, its database. 0 or -1.
+ * (made empty) and, unless args hold --db, its database. Unless args say
+ * otherwise, the page is the source's web/, so every build serves
+ * browsers alike (and telnet callers meet the first-bytes wait). 0 or -1.
  */
 static int e2e_spawn(struct e2e_server *srv, const char *const *args, int out)
 {
@@ -94,15 +96,21 @@ static int e2e_spawn(struct e2e_server *srv, const char *const *args, int out)
 	size_t argc = 5;
 	int fd;
 
-	bool has_db = false;
+	bool has_db = false, has_web = false;
 	/* HOTLINE_E2E_HOTLINED runs another build (a plain one, for RSS). */
 	const char *bin = getenv("HOTLINE_E2E_HOTLINED");
 
 	if (bin != NULL && bin[0] != '\0')
 		argv[0] = bin;
-	for (size_t i = 0; args != NULL && args[i] != NULL && argc < 29; i++) {
+	for (size_t i = 0; args != NULL && args[i] != NULL && argc < 27; i++) {
 		has_db |= strcmp(args[i], "--db") == 0;
+		has_web |= strcmp(args[i], "--web") == 0 ||
+			   strcmp(args[i], "--no-http") == 0;
 		argv[argc++] = args[i];
+	}
+	if (!has_web) {
+		argv[argc++] = "--web";
+		argv[argc++] = WEB_DIR;
 	}
 	snprintf(srv->log_path, sizeof(srv->log_path),
 		 "/tmp/hotline-e2e-XXXXXX");
