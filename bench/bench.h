@@ -48,7 +48,10 @@ struct bench_opts {
 	unsigned sizes[BENCH_MAX_SIZES]; /* reply: bytes asked for, in turn */
 	size_t nsizes;
 	unsigned connect_window; /* connections being set up at once */
+	bool ws; /* telnet inside WebSocket (GET /ws), as a browser, not TCP */
 };
+
+struct net;
 
 /* Monotonic nanoseconds. */
 uint64_t bench_now(void);
@@ -56,6 +59,14 @@ uint64_t bench_now(void);
 long bench_rss_kb(long pid);
 /* Name of a protocol, for results. */
 const char *bench_proto_name(enum bench_proto proto);
+/* Name of the transport under the protocol, for results: tcp or websocket. */
+const char *bench_transport_name(const struct bench_opts *o);
+/*
+ * Fills net for the options' address, port and transport; -1 (said on
+ * stderr) if the address is not loopback.
+ */
+int bench_net_init(struct net *net, struct event_base *base,
+		   const struct bench_opts *o);
 
 /*
  * Warm-up, then `count` measuring rounds back to back, on a timer:
@@ -82,10 +93,10 @@ bool rounds_is_measuring(const struct rounds *r);
 void rounds_fini(struct rounds *r);
 
 /*
- * Prints "RESULT kind=K proto=P conns=N round=R ops=O secs=S rate=X
- * p50_us=.. p99_us=.. p999_us=.. max_us=.." for the script to read.
+ * Prints "RESULT kind=K proto=P transport=T conns=N round=R ops=O secs=S
+ * rate=X p50_us=.. p99_us=.. p999_us=.. max_us=.." for the script to read.
  */
-void bench_print_result(const char *kind, enum bench_proto proto,
+void bench_print_result(const char *kind, const struct bench_opts *o,
 			unsigned conns, unsigned round, uint64_t ops,
 			double secs, const struct hist *h);
 

@@ -312,8 +312,8 @@ static void chat_round_end(void *ctx, unsigned round, double secs)
 {
 	struct chat *ch = ctx;
 
-	bench_print_result("chat", ch->o->proto, ch->o->members, round,
-			   ch->deliveries, secs, &ch->hist);
+	bench_print_result("chat", ch->o, ch->o->members, round, ch->deliveries,
+			   secs, &ch->hist);
 }
 
 /* rounds.finished: stop sending and leave. */
@@ -391,12 +391,8 @@ int bench_chat(struct event_base *base, const struct bench_opts *o)
 			MSG_MIN, MSG_MAX);
 		return 2;
 	}
-	if (net_init(&ch.net, base, o->addr, o->port) < 0) {
-		fprintf(stderr,
-			"hotline-bench: %s:%u is not a loopback address\n",
-			o->addr, o->port);
+	if (bench_net_init(&ch.net, base, o) < 0)
 		return 2;
-	}
 	snprintf(ch.nonce, sizeof(ch.nonce), "%04x",
 		 (unsigned)(bench_now() ^ (uint64_t)time(NULL)) & 0xffffu);
 	ch.n = o->members + o->senders;

@@ -1,8 +1,8 @@
 /*
  * hold: opens N connections that then sit idle, and reports how much the
  * server's resident memory grew per connection. A telnet connection is
- * set up once its greeting menu has arrived; a Redis one once it answered
- * a PING. Memory is read from /proc before the first connection and again
+ * set up once its greeting menu has arrived (over TCP, or inside
+ * WebSocket frames with --ws); a Redis one once it answered a PING. Memory is read from /proc before the first connection and again
  * `settle` seconds after the last one is set up, while all are still open.
  */
 #include <stdio.h>
@@ -161,12 +161,8 @@ int bench_hold(struct event_base *base, const struct bench_opts *o)
 	unsigned held;
 	int status = 0;
 
-	if (net_init(&h.net, base, o->addr, o->port) < 0) {
-		fprintf(stderr,
-			"hotline-bench: %s:%u is not a loopback address\n",
-			o->addr, o->port);
+	if (bench_net_init(&h.net, base, o) < 0)
 		return 2;
-	}
 	before = o->pid > 0 ? bench_rss_kb(o->pid) : -1;
 	h.conns = xcalloc(o->conns, sizeof(*h.conns));
 	h.ready = xcalloc(o->conns, sizeof(*h.ready));
@@ -182,9 +178,10 @@ int bench_hold(struct event_base *base, const struct bench_opts *o)
 
 	after = o->pid > 0 ? bench_rss_kb(o->pid) : -1;
 	held = h.nready >= h.lost ? h.nready - h.lost : 0;
-	printf("RESULT kind=hold proto=%s conns=%u held=%u rss_before_kb=%ld"
-	       " rss_after_kb=%ld bytes_per_conn=%.0f\n",
-	       bench_proto_name(o->proto), o->conns, held, before, after,
+	printf("RESULT kind=hold proto=%s transport=%s conns=%u held=%u"
+	       " rss_before_kb=%ld rss_after_kb=%ld bytes_per_conn=%.0f\n",
+	       bench_proto_name(o->proto), bench_transport_name(o), o->conns,
+	       held, before, after,
 	       held > 0 && before >= 0 && after >= 0
 		       ? (double)(after - before) * 1024.0 / held
 		       : -1.0);

@@ -8,7 +8,8 @@
  *   probe     walk once, print the bytes of each menu (for the reply server)
  *   free-port print a free loopback TCP port
  *
- * It speaks telnet to hotlined (a raw client: line mode), RESP to Redis,
+ * It speaks telnet to hotlined (a raw client: line mode), over TCP or,
+ * with --ws, inside WebSocket as a browser caller does; RESP to Redis,
  * and one line per request to hotline-reply. Results are RESULT lines on
  * stdout. Only loopback addresses are accepted, every wait is bounded, and
  * an alarm ends a run that goes on past --timeout.
@@ -43,6 +44,7 @@ static void usage(FILE *out)
 		"  --addr A          server address, loopback only (default 127.0.0.1)\n"
 		"  --port N          server port\n"
 		"  --proto P         telnet (hotlined), resp (redis), reply (hotline-reply)\n"
+		"  --ws              telnet inside WebSocket (GET /ws), as a browser\n"
 		"  --conns N         hold, walk: connections\n"
 		"  --members N       chat: receiving members (default 1000)\n"
 		"  --senders N       chat: sending members (default 10)\n"
@@ -131,6 +133,7 @@ static void parse_options(int argc, char **argv, struct bench_opts *o)
 		{ "addr", required_argument, NULL, 'a' },
 		{ "port", required_argument, NULL, 'p' },
 		{ "proto", required_argument, NULL, 'P' },
+		{ "ws", no_argument, NULL, 'x' },
 		{ "conns", required_argument, NULL, 'n' },
 		{ "members", required_argument, NULL, 'm' },
 		{ "senders", required_argument, NULL, 's' },
@@ -163,6 +166,9 @@ static void parse_options(int argc, char **argv, struct bench_opts *o)
 			break;
 		case 'P':
 			o->proto = parse_proto(optarg);
+			break;
+		case 'x':
+			o->ws = true;
 			break;
 		case 'n':
 			o->conns = (unsigned)parse_uint("conns", optarg, 1,
@@ -229,6 +235,10 @@ static void parse_options(int argc, char **argv, struct bench_opts *o)
 	if (optind < argc) {
 		fprintf(stderr, "hotline-bench: unexpected \"%s\"\n",
 			argv[optind]);
+		exit(2);
+	}
+	if (o->ws && o->proto != BENCH_PROTO_TELNET) {
+		fprintf(stderr, "hotline-bench: --ws carries telnet only\n");
 		exit(2);
 	}
 	alarm((unsigned)timeout);

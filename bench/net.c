@@ -3,7 +3,8 @@
  * are split into lines without copying, except for a line that spans two
  * reads; writes go straight to the socket and only the rest is queued.
  * A dead connection is closed at once but freed only by its owner, so no
- * callback ever runs on freed memory.
+ * callback ever runs on freed memory. Over WebSocket, reads go through
+ * the frame reader first and sends are framed straight into the queue.
  */
 #include "net.h"
 
@@ -18,6 +19,10 @@
 #include <unistd.h>
 
 #include "mem.h"
+
+static uint8_t *out_reserve(struct nconn *c, size_t len);
+static void out_commit(struct nconn *c, size_t len);
+static void send_raw(struct nconn *c, const void *data, size_t len);
 
 /* Monotonic nanoseconds. */
 static uint64_t net_now(void)
@@ -36,9 +41,13 @@ int net_init(struct net *net, struct event_base *base, const char *addr,
 	net->base = base;
 	net->addr.sin_family = AF_INET;
 	net->addr.sin_port = htons((uint16_t)port);
+	net->port = port;
+	net->ws = false;
+	net->hello_len = 0;
 	if (port == 0 || port > 65535 ||
 	    inet_pton(AF_INET, addr, &net->addr.sin_addr) != 1)
 		return -1;
+	inet_ntop(AF_INET, &net->addr.sin_addr, net->host, sizeof(net->host));
 	/* Loopback only: 127.0.0.0/8. */
 	if ((ntohl(net->addr.sin_addr.s_addr) >> 24) != 127)
 		return -1;
@@ -98,7 +107,46 @@ static void split_lines(struct nconn *c, const char *p, size_t n, uint64_t now)
 	}
 }
 
-/* Readable: one read, then its lines. */
+/* ws_sink.upgraded: the connection is up for the scenario. */
+static void ws_upgraded(void *ctx)
+{
+	struct nconn *c = ctx;
+
+	if (c->dead)
+		return;
+	c->connected = true;
+	c->ops->connected(c);
+}
+
+/* ws_sink.data: what the server's frames carried, split into lines. */
+static void ws_data(void *ctx, const uint8_t *p, size_t len)
+{
+	struct nconn *c = ctx;
+
+	if (!c->dead)
+		split_lines(c, (const char *)p, len, c->read_at);
+}
+
+/* ws_sink.send: a pong or a close's answer, already framed. */
+static void ws_send(void *ctx, const uint8_t *p, size_t len)
+{
+	send_raw(ctx, p, len);
+}
+
+/* ws_sink.failed */
+static void ws_failed(void *ctx, const char *why)
+{
+	nconn_fail(ctx, why);
+}
+
+static const struct ws_sink net_ws_sink = {
+	.upgraded = ws_upgraded,
+	.data = ws_data,
+	.send = ws_send,
+	.failed = ws_failed,
+};
+
+/* Readable: one read, then its lines (out of the frames, over WebSocket). */
 static void on_readable(evutil_socket_t fd, short what, void *arg)
 {
 	struct nconn *c = arg;
@@ -107,6 +155,12 @@ static void on_readable(evutil_socket_t fd, short what, void *arg)
 
 	(void)what;
 	n = read(fd, buf, NET_READ_CHUNK);
+	if (n > 0 && c->ws != NULL) {
+		c->read_at = net_now();
+		ws_feed(c->ws, (const uint8_t *)buf, (size_t)n, &net_ws_sink,
+			c);
+		return;
+	}
 	if (n > 0) {
 		split_lines(c, buf, (size_t)n, net_now());
 		return;
@@ -142,6 +196,34 @@ static void flush_out(struct nconn *c)
 		event_add(c->wev, NULL);
 }
 
+/*
+ * The TCP connect went through: the first bytes go out, then over
+ * WebSocket the upgrade (the scenario hears of it once the 101 is in),
+ * else the scenario is told at once.
+ */
+static void nconn_sock_up(struct nconn *c)
+{
+	char req[WS_MAX_REQUEST];
+	size_t n;
+
+	c->sock_up = true;
+	event_del(c->wev);
+	event_add(c->rev, NULL);
+	if (c->net->hello_len > 0)
+		send_raw(c, c->net->hello, c->net->hello_len);
+	if (c->ws == NULL) {
+		c->connected = true;
+		c->ops->connected(c);
+		return;
+	}
+	n = ws_init(c->ws, c->net->host, c->net->port, req);
+	if (n == 0) {
+		nconn_fail(c, "no random bytes for a WebSocket key");
+		return;
+	}
+	send_raw(c, req, n);
+}
+
 /* Writable: the connect finished, or queued bytes can go. */
 static void on_writable(evutil_socket_t fd, short what, void *arg)
 {
@@ -150,7 +232,7 @@ static void on_writable(evutil_socket_t fd, short what, void *arg)
 	socklen_t len = sizeof(err);
 
 	(void)what;
-	if (c->connected) {
+	if (c->sock_up) {
 		flush_out(c);
 		return;
 	}
@@ -162,10 +244,7 @@ static void on_writable(evutil_socket_t fd, short what, void *arg)
 		nconn_fail(c, strerror(err));
 		return;
 	}
-	c->connected = true;
-	event_del(c->wev);
-	event_add(c->rev, NULL);
-	c->ops->connected(c);
+	nconn_sock_up(c);
 }
 
 /* Opens a socket and starts connecting it. */
@@ -187,6 +266,8 @@ struct nconn *nconn_new(struct net *net, const struct nconn_ops *ops, void *ctx,
 	c->ctx = ctx;
 	c->idx = idx;
 	c->line = xmalloc(NET_LINE_MAX);
+	if (net->ws)
+		c->ws = xcalloc(1, sizeof(*c->ws));
 	c->rev = event_new(net->base, fd, EV_READ | EV_PERSIST, on_readable, c);
 	c->wev = event_new(net->base, fd, EV_WRITE | EV_PERSIST, on_writable,
 			   c);
@@ -202,14 +283,17 @@ struct nconn *nconn_new(struct net *net, const struct nconn_ops *ops, void *ctx,
 	return c;
 }
 
-/* Sends bytes, queueing the rest. */
-void nconn_send(struct nconn *c, const void *data, size_t len)
+/*
+ * Room for len more bytes at the end of the queue, or NULL when that
+ * would pass NET_OUT_MAX (the connection has failed then).
+ */
+static uint8_t *out_reserve(struct nconn *c, size_t len)
 {
-	if (c->dead || len == 0)
-		return;
+	if (c->dead)
+		return NULL;
 	if (c->out_len + len > NET_OUT_MAX) {
 		nconn_fail(c, "server not reading");
-		return;
+		return NULL;
 	}
 	if (c->out_len + len > c->out_cap) {
 		size_t cap = c->out_cap ? c->out_cap : 4096;
@@ -219,10 +303,45 @@ void nconn_send(struct nconn *c, const void *data, size_t len)
 		c->out = xrealloc(c->out, cap);
 		c->out_cap = cap;
 	}
-	memcpy(c->out + c->out_len, data, len);
+	return (uint8_t *)c->out + c->out_len;
+}
+
+/* The len bytes written at out_reserve's pointer are queued: send them. */
+static void out_commit(struct nconn *c, size_t len)
+{
+	bool was_empty = c->out_len == 0;
+
 	c->out_len += len;
-	if (c->connected && c->out_len == len)
-		flush_out(c); /* nothing was waiting: try at once */
+	/* Nothing was waiting: try at once, once the connect is through. */
+	if (was_empty && c->sock_up)
+		flush_out(c);
+}
+
+/* Queues bytes as they are, past any framing, and sends them. */
+static void send_raw(struct nconn *c, const void *data, size_t len)
+{
+	uint8_t *dst = out_reserve(c, len);
+
+	if (dst == NULL || len == 0)
+		return;
+	memcpy(dst, data, len);
+	out_commit(c, len);
+}
+
+/* Sends bytes, as one masked frame over WebSocket, queueing the rest. */
+void nconn_send(struct nconn *c, const void *data, size_t len)
+{
+	uint8_t *dst;
+
+	if (c->ws == NULL) {
+		send_raw(c, data, len);
+		return;
+	}
+	if (len == 0)
+		return;
+	dst = out_reserve(c, WS_MAX_HEADER + len);
+	if (dst != NULL)
+		out_commit(c, ws_frame(c->ws, WS_OP_BINARY, data, len, dst));
 }
 
 /* Closes the socket, keeping the struct for its owner. */
@@ -245,6 +364,9 @@ void nconn_free(struct nconn *c)
 	nconn_close(c);
 	event_free(c->rev);
 	event_free(c->wev);
+	if (c->ws != NULL)
+		ws_fini(c->ws);
+	free(c->ws);
 	free(c->line);
 	free(c->out);
 	free(c);

@@ -393,11 +393,11 @@ static void walk_round_end(void *ctx, unsigned round, double secs)
 			nrechargers++;
 	}
 	if (nwalkers > 0)
-		bench_print_result("walk", w->o->proto, nwalkers, round,
+		bench_print_result("walk", w->o, nwalkers, round,
 				   w->ops[ROLE_WALKER], secs,
 				   &w->hist[ROLE_WALKER]);
 	if (nrechargers > 0)
-		bench_print_result("recharge", w->o->proto, nrechargers, round,
+		bench_print_result("recharge", w->o, nrechargers, round,
 				   w->ops[ROLE_RECHARGER], secs,
 				   &w->hist[ROLE_RECHARGER]);
 }
@@ -446,12 +446,8 @@ static int walk_run(struct event_base *base, const struct bench_opts *o,
 	struct walk w = { .base = base, .o = o, .probe = probe };
 	struct timeval second = { 1, 0 };
 
-	if (net_init(&w.net, base, o->addr, o->port) < 0) {
-		fprintf(stderr,
-			"hotline-bench: %s:%u is not a loopback address\n",
-			o->addr, o->port);
+	if (bench_net_init(&w.net, base, o) < 0)
 		return 2;
-	}
 	w.ncallers = nrechargers + nwalkers;
 	w.callers = xcalloc(w.ncallers, sizeof(*w.callers));
 	for (unsigned i = 0; i < w.ncallers; i++) {
