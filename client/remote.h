@@ -20,9 +20,12 @@ struct event_base;
 #define REMOTE_CONNECT_TIMEOUT_MS 10000
 /*
  * How long the server may take to greet before we treat its offers as
- * answered anyway, in milliseconds (lines typed in a pipe wait for this).
+ * answered anyway, in milliseconds (lines typed in a pipe wait for this,
+ * unless the greeting comes first). Well over the 300 ms hotlined waits
+ * on a port shared with browsers before it greets a silent caller: a
+ * shorter wait would send a pipe's lines before the offers they answer.
  */
-#define REMOTE_GREETING_MS 300
+#define REMOTE_GREETING_MS 1000
 /* Bytes taken from the socket buffer per telnet feed. */
 #define REMOTE_READ_CHUNK 4096
 /* Pending output past which the front end should stop producing. */
