@@ -225,6 +225,9 @@ static void answer_error(struct webconn *w, int status, const char *why)
 	http_response_error(status, &out);
 	if (trace_wire)
 		trace_response(w, &out, 0, NULL);
+	else if (status == 404) /* every browser asks for /favicon.ico */
+		log_debug(w->id, "HTTP %d %s: %s", status,
+			  http_status_reason(status), why);
 	else
 		log_info(w->id, "HTTP %d %s: %s", status,
 			 http_status_reason(status), why);
