@@ -595,6 +595,23 @@ class WebSocketTest(ServerCase):
         ws.wait_pong(b"after 1 MiB")
         self.bad_frame(ws, frame(OP_CONT, b"\r"), 1009)
 
+    def test_status_counts_calls_only(self):
+        # UDP's STATUS: a browser's call is a session; a connection
+        # still sending its request head is not.
+        ws = self.call()
+        with dial(self.port) as half:
+            half.sendall(b"GET /ws HTTP/1.1\r\n")
+            time.sleep(0.3)  # let the server accept it and read its bytes
+            udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            udp.settimeout(WAIT)
+            try:
+                udp.sendto(b"STATUS\n", ("127.0.0.1", self.port))
+                reply = udp.recv(512).decode()
+            finally:
+                udp.close()
+        self.assertRegex(reply, r"^STATUS sessions=1 chat=0 ")
+        ws.close()
+
     def test_text_frame_not_utf8_closes_1007(self):
         ws = self.call()
         self.bad_frame(ws, frame(OP_TEXT, b"0\xc3\x28\r\n"), 1007)

@@ -260,6 +260,7 @@ static void conn_start_call(struct conn *c)
 	}
 	c->core = core_init((char *)c + CONN_CORE_OFFSET, c->id, c->catalog,
 			    &c->env->session, &conn_sink, c);
+	c->list->calls++;
 	menu_catalog_unref(c->catalog);
 	c->catalog = NULL;
 	/* --trace's accept line has said so, with both ends. */
@@ -578,8 +579,10 @@ static void conn_destroy(struct conn *c)
 		c->next->prev = c->prev;
 	c->list->count--;
 
-	if (c->core != NULL)
+	if (c->core != NULL) {
 		core_fini(c->core);
+		c->list->calls--;
+	}
 	webconn_free(c->web);
 	free(c->sniff);
 	free(c->busy);
@@ -840,6 +843,7 @@ void conn_list_init(struct conn_list *list)
 {
 	list->head = NULL;
 	list->count = 0;
+	list->calls = 0;
 	list->io = NULL;
 }
 

@@ -50,6 +50,7 @@ struct conn_env {
 struct conn_list {
 	struct conn *head;
 	size_t count;
+	size_t calls; /* of them, those carrying a call (conn_in_call) */
 	struct sockio_group
 		*io; /* the conns' end-of-pass writes; made by conn_new */
 };

@@ -314,6 +314,7 @@ void server_udp_status(void *ctx, struct udp_status *st)
 {
 	const struct server *srv = ctx;
 
-	st->sessions = srv->conns.count;
+	/* Calls: not a page's file being sent, nor a caller not yet decided. */
+	st->sessions = srv->conns.calls;
 	st->chat = chat_room_count(srv->room);
 }
