@@ -8,7 +8,7 @@ cd "$(dirname "$0")"
 
 packages=(gcc make cmake pkg-config libevent-dev libtelnet-dev libyaml-dev
           libsqlite3-dev libreadline-dev libcrypt-dev libcmocka-dev
-          libwslay-dev nettle-dev)
+          libwslay-dev nettle-dev libjansson-dev)
 # npm installs the browser page's xterm.js (web/package-lock.json pins it):
 # Debian's npm, unless one is there.
 command -v npm >/dev/null || packages+=(npm)
