@@ -17,6 +17,7 @@
 #include <event2/event.h>
 
 #include "hashcmd.h"
+#include "log/events.h"
 #include "log/logsink.h"
 #include "log/trace.h"
 #include "mem.h"
@@ -60,6 +61,7 @@ struct options {
 	bool debug;
 	bool trace;
 	enum trace_view trace_view; /* with trace */
+	const char *events;         /* --events FILE, or NULL */
 	bool udp_port_set;
 	unsigned udp_port; /* with udp_port_set; 0: no UDP */
 	unsigned chat_idle;
@@ -148,6 +150,9 @@ static void usage(FILE *out)
 		"                      who closed first (passwords masked)\n"
 		"      --trace=brief   the same without the bytes: connections, state\n"
 		"                      changes, telnet commands (--trace=full: all)\n"
+		"      --events FILE   append what callers do to FILE, one JSON object\n"
+		"                      a line: connects, closes, state changes, keys,\n"
+		"                      lines (passwords masked), chat lines\n"
 		"  -h, --help          this text\n"
 		"  -V, --version       print the version\n"
 		"\n"
@@ -190,6 +195,7 @@ static void parse_options(int argc, char **argv, struct options *opts)
 		{ "dot", no_argument, NULL, 'g' },
 		{ "debug", no_argument, NULL, 'd' },
 		{ "trace", optional_argument, NULL, 't' },
+		{ "events", required_argument, NULL, 'E' },
 		{ "udp-port", required_argument, NULL, 'u' },
 		{ "chat-rate", required_argument, NULL, 'R' },
 		{ "chat-idle", required_argument, NULL, 'I' },
@@ -295,6 +301,9 @@ static void parse_options(int argc, char **argv, struct options *opts)
 					optarg);
 				exit(2);
 			}
+			break;
+		case 'E':
+			opts->events = optarg;
 			break;
 		case 'u':
 			opts->udp_port = (unsigned)parse_number("UDP port",
@@ -603,6 +612,24 @@ static int announce_pid(const char *pid_file)
 	return 0;
 }
 
+/*
+ * Starts --events FILE, if given, before anything can happen that it
+ * should hold. -1 after saying why the file was refused.
+ */
+static int open_events(const char *path)
+{
+	char err[PATH_MAX + 128];
+
+	if (path == NULL)
+		return 0;
+	if (events_open(path, err, sizeof(err)) < 0) {
+		fprintf(stderr, "hotlined: %s\n", err);
+		return -1;
+	}
+	log_info(0, "events written to %s", path);
+	return 0;
+}
+
 /* Serves until SIGINT/SIGTERM; returns the exit status. */
 static int serve(const struct options *opts, const char *menus_path)
 {
@@ -628,14 +655,20 @@ static int serve(const struct options *opts, const char *menus_path)
 			return 1;
 		env.session.operator_hash = operator_hash;
 	}
+	if (open_events(opts->events) < 0) {
+		free(operator_hash);
+		return 1;
+	}
 	cat = load_menus(menus_path, stderr);
 	if (cat == NULL) {
+		events_close();
 		free(operator_hash);
 		return 1;
 	}
 	hd.base = event_base_new();
 	if (hd.base == NULL) {
 		fprintf(stderr, "hotlined: cannot create the event loop\n");
+		events_close();
 		menu_catalog_unref(cat);
 		free(operator_hash);
 		return 1;
@@ -694,6 +727,8 @@ out:
 	listener_free(hd.http_listener);
 	/* Conns before the worker: they cancel what they still wait for. */
 	server_free(hd.server);
+	/* After the conns: their close events are the file's last lines. */
+	events_close();
 	webpage_free(page);
 	udp_server_free(hd.udp);
 	account_worker_free(env.session.accounts);

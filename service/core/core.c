@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "log/events.h"
 #include "mem.h"
 #include "proto/charset.h"
 #include "proto/lineedit.h"
@@ -105,6 +106,8 @@ struct core {
 		enter_len;        /* the last Enter's bytes, for /wire */
 	unsigned char erase;      /* the last Backspace byte, or 0 */
 	struct trace_conn *trace; /* --trace view; NULL when tracing is off */
+	/* Telnet bytes fed in and handed out, for the events file's close. */
+	unsigned long long bytes_in, bytes_out;
 };
 _Static_assert(CHARSET_MAX <= 256, "an encoding's index fits core.encoding");
 
@@ -219,6 +222,7 @@ static void core_out(struct core *c, const char *data, size_t len)
 	struct core_call *call = c->call;
 
 	assert(call != NULL);
+	c->bytes_out += len;
 	if (trace_wire)
 		trace_bytes(c->trace, c->id, TRACE_OUT, data, len,
 			    c->trace->mask_out, 0);
@@ -408,6 +412,7 @@ static void core_out_chat(struct core *c, struct chat_msg *msg,
 		core_flush(c);
 	if (c->failed)
 		return;
+	c->bytes_out += len;
 	if ((len <= CORE_COPY_MAX
 		     ? c->sink->send(c->sink_ctx, bytes, len)
 		     : c->sink->send_shared(c->sink_ctx, msg, bytes, len)) < 0)
@@ -601,7 +606,11 @@ static void on_lineedit(void *ctx, const struct lineedit_event *ev)
 	}
 }
 
-/* Hands one result of the line editor to the session. */
+/*
+ * Hands one result of the line editor to the session. The events file
+ * hears a key or line first, while the input kind it was typed in (a
+ * secret or not) is still the editor's.
+ */
 static void core_act(struct core *c, const struct core_step *step)
 {
 	switch (step->type) {
@@ -609,11 +618,17 @@ static void core_act(struct core *c, const struct core_step *step)
 		/* One whole character, as a menu key can be. */
 		assert(step->len < MENU_KEY_MAX);
 		assert(is_one_char(step->key, step->len));
+		if (events_enabled)
+			events_emit_key(c->id, step->key, step->len);
 		session_on_key(c->session, step->key, step->len);
 		break;
 	case LINEEDIT_EV_LINE:
 		assert(step->len <= LINEEDIT_MAX_LINE);
 		assert(is_clean_text(step->line, step->len));
+		if (events_enabled)
+			events_emit_line(c->id, step->line, step->len,
+					 lineedit_input(c->lineedit) ==
+						 LINEEDIT_INPUT_SECRET);
 		session_on_line(c->session, step->line, step->len);
 		break;
 	case LINEEDIT_EV_TOO_LONG:
@@ -959,6 +974,7 @@ int core_feed(struct core *c, const void *data, size_t len)
 
 	if (c->closed)
 		return -1;
+	c->bytes_in += len;
 	core_enter(c, &call);
 	while (len > 0) {
 		size_t n = core_span_len(p, len);
@@ -1086,4 +1102,12 @@ const struct charset *core_charset(const struct core *c)
 const struct trace_conn *core_trace(const struct core *c)
 {
 	return c->trace;
+}
+
+/* The telnet bytes of the call so far. */
+void core_bytes(const struct core *c, unsigned long long *in,
+		unsigned long long *out)
+{
+	*in = c->bytes_in;
+	*out = c->bytes_out;
 }

@@ -119,5 +119,11 @@ void core_summary(const struct core *c, struct session_summary *out);
 const struct charset *core_charset(const struct core *c);
 /* The --trace view of the call, or NULL when tracing is off. */
 const struct trace_conn *core_trace(const struct core *c);
+/*
+ * The telnet bytes of the call so far: fed in (before telnet parsing),
+ * and handed to the sink (after telnet encoding), traced or not.
+ */
+void core_bytes(const struct core *c, unsigned long long *in,
+		unsigned long long *out);
 
 #endif

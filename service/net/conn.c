@@ -22,6 +22,7 @@
 #include <time.h>
 
 #include "core/core.h"
+#include "log/events.h"
 #include "log/trace.h"
 #include "mem.h"
 #include "netaddr.h"
@@ -50,7 +51,8 @@ struct conn {
 	char peer[NETADDR_MAX]; /* "addr:port" or "[addr]:port" */
 	union peer_addr peer_addr;
 	struct timespec started;
-	struct timespec last_input; /* for an operator's /who */
+	struct timespec call_started; /* with --events: its close's duration */
+	struct timespec last_input;   /* for an operator's /who */
 	struct event_base *base;
 	struct sockio *io;
 	struct event *idle_timer; /* the session's silence timer */
@@ -257,6 +259,12 @@ static void conn_start_call(struct conn *c)
 		}
 		conn_close(c, "busy");
 		return;
+	}
+	/* A caller turned away is no call (nor always a conn): no events. */
+	if (events_enabled) {
+		clock_gettime(CLOCK_MONOTONIC, &c->call_started);
+		events_emit_connect(c->id, c->peer,
+				    c->web != NULL ? "websocket" : "telnet");
 	}
 	c->core = core_init((char *)c + CONN_CORE_OFFSET, c->id, c->catalog,
 			    &c->env->session, &conn_sink, c);
@@ -522,12 +530,26 @@ static void on_kick(evutil_socket_t fd, short what, void *ctx)
 	conn_watch_stall(c);
 }
 
+/* The events file hears that a call (not a page's file) ended. */
+static void conn_event_close(const struct conn *c, const struct timespec *now)
+{
+	unsigned long long in, out;
+	long long ms = (long long)(now->tv_sec - c->call_started.tv_sec) * 1000;
+
+	ms += (now->tv_nsec - c->call_started.tv_nsec) / 1000000;
+	core_bytes(c->core, &in, &out);
+	events_emit_close(c->id, c->close_reason ? c->close_reason : "closed",
+			  ms, in, out);
+}
+
 /* Unlinks and frees the conn, logging how long the call lasted. */
 static void conn_destroy(struct conn *c)
 {
 	struct timespec now;
 
 	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (events_enabled && c->core != NULL)
+		conn_event_close(c, &now);
 	double secs = (double)(now.tv_sec - c->started.tv_sec) +
 		      (double)(now.tv_nsec - c->started.tv_nsec) / 1e9;
 	if (trace_wire && c->web != NULL && c->core == NULL) {

@@ -963,6 +963,13 @@ enum chat_result chat_room_me(struct chat_room *room, struct chat_member *m,
 	return CHAT_OK;
 }
 
+/* The sanitised text of the line just accepted. */
+const char *chat_room_said(const struct chat_room *room, size_t *len)
+{
+	*len = room->text.len;
+	return room->text.data != NULL ? room->text.data : "";
+}
+
 /* Sends "[HH:MM:SS] nick (private): text" to one member; never history. */
 enum chat_result chat_room_msg(struct chat_room *room, struct chat_member *m,
 			       const char *nick, const char *text, size_t len)

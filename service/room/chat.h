@@ -194,6 +194,11 @@ enum chat_result chat_room_say(struct chat_room *room, struct chat_member *m,
 enum chat_result chat_room_me(struct chat_room *room, struct chat_member *m,
 			      const char *text, size_t len);
 /*
+ * The sanitised text of the line say or me just posted (*len bytes), as
+ * the others see it; valid until the room takes another line.
+ */
+const char *chat_room_said(const struct chat_room *room, size_t *len);
+/*
  * Sends text privately (CHAT_MSG_PRIVATE) to the member called nick
  * (case-insensitive) only; never kept in history. Checked in the order
  * CHAT_TOO_LONG, CHAT_NO_SUCH_NICK, CHAT_EMPTY, CHAT_RATE_LIMITED.

@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "log/events.h"
 #include "log/trace.h"
 #include "mem.h"
 #include "strbuf.h"
@@ -190,9 +191,10 @@ static void session_arm_silence(struct session *s)
 }
 
 /*
- * The only place the state changes: logs old -> new, runs the old state's
- * exit hook if the state changes, then enters the new one (re-entering the
- * same state shows its prompt again and keeps what it holds).
+ * The only place the state changes: logs old -> new (the events file
+ * hears it too), runs the old state's exit hook if the state changes,
+ * then enters the new one (re-entering the same state shows its prompt
+ * again and keeps what it holds).
  */
 static void session_set_state(struct session *s, enum session_state next)
 {
@@ -201,6 +203,12 @@ static void session_set_state(struct session *s, enum session_state next)
 	if (next == SESSION_STAY)
 		return;
 	assert(next < SESSION_STATE_COUNT);
+	if (events_enabled)
+		events_emit_state(s->id,
+				  s->started ? session_states[s->state].name
+					     : NULL,
+				  session_states[next].name,
+				  next == SESSION_MENU ? s->menu->name : NULL);
 	from = s->started ? session_states[s->state].name : "(new call)";
 	s->started = true;
 	if (trace_wire)

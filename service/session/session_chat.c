@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "log/events.h"
 #include "log/trace.h"
 #include "mem.h"
 #include "session_chat.h"
@@ -253,6 +254,23 @@ static size_t split_word(const char *text, size_t len, const char **rest,
 		(*rest_len)--;
 	}
 	return n;
+}
+
+/*
+ * The answer to a line for the whole room (kind "say" or "me"): the
+ * events file hears what the room posted, as the others see it.
+ */
+static enum session_state chat_posted(struct session *s, enum chat_result r,
+				      const char *kind)
+{
+	if (r == CHAT_OK && events_enabled) {
+		size_t len;
+		const char *text = chat_room_said(s->env->room, &len);
+
+		events_emit_chat(s->id, chat_member_nick(s->member), text, len,
+				 kind);
+	}
+	return chat_result(s, r, NULL);
 }
 
 /* Says how to use a command given without its arguments. */
@@ -649,10 +667,10 @@ static enum session_state chat_command(struct session *s, const char *line,
 	if (IS("/me")) {
 		if (arg_len == 0)
 			return chat_usage(s, MENU_TEXT_CHAT_SYNTAX_ME);
-		return chat_result(s,
+		return chat_posted(s,
 				   chat_room_me(s->env->room, s->member, arg,
 						arg_len),
-				   NULL);
+				   "me");
 	}
 	if (IS("/msg"))
 		return chat_cmd_msg(s, arg, arg_len);
@@ -707,8 +725,8 @@ enum session_state session_chat_on_input(struct session *s, const char *text,
 		return SESSION_STAY;
 	if (text[0] == '/')
 		return chat_command(s, text, len);
-	return chat_result(s, chat_room_say(s->env->room, s->member, text, len),
-			   NULL);
+	return chat_posted(s, chat_room_say(s->env->room, s->member, text, len),
+			   "say");
 }
 
 /* Quiet too long: a warning first, then the goodbye. */
