@@ -401,6 +401,23 @@ static void test_route_upgrade_bad(void **state)
 	EXPECT_ROUTE_ERROR(f, "GET /ws HTTP/1.1\r\nHost: a\r\n\r\n", 400);
 }
 
+/* The Origin check on its own, as the teacher's POSTs use it too. */
+static void test_origin_is_host(void **state)
+{
+	(void)state;
+	assert_true(
+		http_origin_is_host("http://192.0.2.1:5228", "192.0.2.1:5228"));
+	assert_true(
+		http_origin_is_host("HTTP://Hotline.Lan", "hotline.lan:80"));
+	assert_true(http_origin_is_host("http://[::1]:5228", "[::1]:5228"));
+	assert_false(http_origin_is_host("http://h", "h:5228"));
+	assert_false(http_origin_is_host("http://h:5228", "g:5228"));
+	assert_false(http_origin_is_host("null", "h"));
+	assert_false(http_origin_is_host("ftp://h", "h:80"));
+	assert_false(http_origin_is_host(NULL, "h"));
+	assert_false(http_origin_is_host("http://h", NULL));
+}
+
 /* An Origin is the page's own host and port, or one allowed; else 403. */
 static void test_route_origin(void **state)
 {
@@ -556,6 +573,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_route_upgrade, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_route_upgrade_bad, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_origin_is_host, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_route_origin, setup,
 						teardown),

@@ -269,12 +269,14 @@ static int split_host_port(const char *s, unsigned dflt, size_t *hlen,
 }
 
 /* Whether an Origin names the same host and port as the Host header. */
-static bool origin_is_host(const char *origin, const char *host)
+bool http_origin_is_host(const char *origin, const char *host)
 {
 	size_t olen, hlen;
 	unsigned oport, hport;
 	unsigned dflt;
 
+	if (origin == NULL || host == NULL)
+		return false;
 	if (strncasecmp(origin, "http://", 7) == 0) {
 		origin += 7;
 		dflt = 80;
@@ -296,7 +298,7 @@ static bool origin_is_host(const char *origin, const char *host)
 static bool origin_allowed(const char *origin, const char *host,
 			   const char *const *origins)
 {
-	if (origin_is_host(origin, host))
+	if (http_origin_is_host(origin, host))
 		return true;
 	for (size_t i = 0; origins != NULL && origins[i] != NULL; i++)
 		if (strcasecmp(origin, origins[i]) == 0)

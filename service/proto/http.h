@@ -12,6 +12,7 @@
 #ifndef HOTLINE_HTTP_H
 #define HOTLINE_HTTP_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "strbuf.h"
@@ -88,6 +89,11 @@ const char *http_request_header(const struct http_request *req,
  */
 void http_route(const struct http_request *req, const char *const *origins,
 		struct http_route *route);
+/*
+ * Whether an Origin ("http://h:p") names the same host and port as a
+ * Host header value; false for NULL or anything malformed.
+ */
+bool http_origin_is_host(const char *origin, const char *host);
 /* Sec-WebSocket-Accept for a key (RFC 6455 4.2.2); 0, or -1 for a bad key. */
 int http_websocket_accept(const char *key, char accept[HTTP_ACCEPT_LEN + 1]);
 
