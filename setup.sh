@@ -9,7 +9,8 @@ cd "$(dirname "$0")"
 packages=(gcc make cmake pkg-config libevent-dev libtelnet-dev libyaml-dev
           libsqlite3-dev libreadline-dev libcrypt-dev libcmocka-dev
           libwslay-dev nettle-dev libjansson-dev)
-# npm installs the browser page's xterm.js (web/package-lock.json pins it):
+# npm installs the browser page's xterm.js and the teacher's page's viz.js
+# (web/package-lock.json pins them):
 # Debian's npm, unless one is there.
 command -v npm >/dev/null || packages+=(npm)
 # Only for ./setup.sh test: fuzzing, valgrind and the static checks; and
@@ -43,7 +44,7 @@ run)
 	cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo
 	# The two programs only: a first run should not wait for the tests.
 	cmake --build build -j "$(nproc)" --target hotlined hotline
-	# xterm.js for the page hotlined serves to browsers, from web/.
+	# xterm.js and viz.js for the pages hotlined serves to browsers, from web/.
 	(cd web && npm ci --no-audit --no-fund)
 	exec build/hotlined "$@"
 	;;
@@ -58,7 +59,7 @@ test)
 		-DHOTLINE_SANITIZE=ON -DHOTLINE_WERROR=ON \
 		-DHOTLINE_PLAIN_HOTLINED="$PWD/build-plain/hotlined"
 	cmake --build build-test -j "$(nproc)"
-	# xterm.js for the page, as web/package-lock.json pins it.
+	# xterm.js and viz.js for the pages, as web/package-lock.json pins them.
 	(cd web && npm ci --no-audit --no-fund)
 	ctest --test-dir build-test --output-on-failure
 	# The libFuzzer harnesses, about 30 s each.

@@ -5,7 +5,8 @@ Python's standard library only. Chromium is started with
 and events on its fd 4, each a JSON message ended by a NUL byte. One page
 is opened and attached with a flat session; everything a browser test
 needs goes through it: navigate, evaluate, type, resize, screenshot,
-close the page as a tab, and read the xterm.js screen of web/index.html
+close the page as a tab, record what the page's Content-Security-Policy
+refuses, and read the xterm.js screen of web/index.html
 (window.hotline.term).
 
 It knows nothing of telnet or of the server behind the page.
@@ -336,6 +337,23 @@ class Browser:
                   and e["params"]["type"] == "error"):
                 out.append(json.dumps(e["params"]["args"]))
         return out
+
+    def record_violations(self):
+        """From the next page on, keeps every securitypolicyviolation
+        event the page sees, for violations(). DevTools runs the
+        listener before the page's own scripts, and no CSP refuses it.
+        """
+        self.command("Page.addScriptToEvaluateOnNewDocument",
+                     {"source": "window.__cspViolations = [];"
+                      " document.addEventListener('securitypolicyviolation',"
+                      " (e) => window.__cspViolations.push("
+                      "[e.effectiveDirective, e.blockedURI]));"})
+
+    def violations(self):
+        """What the page's CSP refused since it loaded, as [directive,
+        blocked URI] (the URI 'wasm-eval' for WebAssembly, 'inline' for
+        inline code); record_violations() must have come first."""
+        return self.evaluate("window.__cspViolations")
 
     def security_errors(self):
         """What the browser refused for security (CSP), as text."""
