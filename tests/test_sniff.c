@@ -1,5 +1,5 @@
 /*
- * test_sniff: the shared port's first-bytes decision: "GET " whole or in
+ * test_sniff: the shared port's first-bytes decision: "GET " (or "POST ") whole or in
  * pieces is HTTP; IAC, any other byte, a prefix of "GET " gone wrong,
  * silence and a hang-up are telnet; the bytes held back while undecided
  * are handed on; the trace's words for each case.
@@ -113,6 +113,31 @@ static void test_other_bytes(void **state)
 	expect_describe(s, "first bytes 47 45 54 ff: telnet (IAC)");
 }
 
+/* "POST " (the teacher's page) is HTTP too; "PO" then "X" or "POS1" is not. */
+static void test_post(void **state)
+{
+	struct sniff *s = *state;
+
+	assert_int_equal(sniff_feed(s, "POST /teacher/login", 19),
+			 SNIFF_HTTP);
+	EXPECT_HELD(s, "");
+	expect_describe(s, "first bytes 50 4f 53 54 20: HTTP");
+	sniff_init(s);
+	assert_int_equal(sniff_feed(s, "P", 1), SNIFF_UNDECIDED);
+	assert_int_equal(sniff_feed(s, "OST", 3), SNIFF_UNDECIDED);
+	assert_int_equal(sniff_feed(s, " ", 1), SNIFF_HTTP);
+	EXPECT_HELD(s, "POST");
+	sniff_init(s);
+	assert_int_equal(sniff_feed(s, "POS1", 4), SNIFF_TELNET);
+	EXPECT_HELD(s, "");
+	sniff_init(s);
+	/* "GET" then "POST" mixed: a 'P' after "G" begins neither. */
+	assert_int_equal(sniff_feed(s, "GP", 2), SNIFF_TELNET);
+	sniff_init(s);
+	assert_int_equal(sniff_feed(s, "POSTX", 5), SNIFF_TELNET);
+	expect_describe(s, "first bytes 50 4f 53 54 58: telnet");
+}
+
 /* Silence decides telnet; what came before it is all held. */
 static void test_silence(void **state)
 {
@@ -162,6 +187,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_iac, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_other_bytes, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_post, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_silence, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hang_up, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_describe_cut, setup,

@@ -1,15 +1,26 @@
 /*
  * sniff: the first-bytes decision of the shared port (see sniff.h). At
- * most four bytes are ever looked at: the first that differs from "GET "
- * decides telnet, the fourth that matches decides HTTP.
+ * most five bytes are ever looked at: the first that makes them begin
+ * neither "GET " nor "POST " decides telnet, the last of either decides
+ * HTTP.
  */
 #include "net/sniff.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
 /* telnet's Interpret As Command byte: a client negotiating at once. */
 #define SNIFF_IAC 255
+
+/* Whether the n bytes seen begin prefix; *whole: they are all of it. */
+static bool begins(const struct sniff *s, const char *prefix, bool *whole)
+{
+	size_t plen = strlen(prefix);
+
+	*whole = s->nseen == plen;
+	return s->nseen <= plen && memcmp(s->seen, prefix, s->nseen) == 0;
+}
 
 /* Decides; the bytes seen before this call are still the caller's to pass on. */
 static enum sniff_state decide(struct sniff *s, enum sniff_state state,
@@ -34,14 +45,18 @@ enum sniff_state sniff_feed(struct sniff *s, const void *buf, size_t len)
 
 	for (size_t i = 0; i < len && s->state == SNIFF_UNDECIDED; i++) {
 		unsigned char c = p[i];
+		bool get_whole, post_whole;
+		bool get, post;
 
 		s->seen[s->nseen++] = c;
-		if (c != (unsigned char)SNIFF_HTTP_PREFIX[s->nseen - 1])
+		get = begins(s, SNIFF_HTTP_GET, &get_whole);
+		post = begins(s, SNIFF_HTTP_POST, &post_whole);
+		if (!get && !post)
 			decide(s, SNIFF_TELNET,
 			       c == SNIFF_IAC ? SNIFF_REASON_IAC
 					      : SNIFF_REASON_OTHER,
 			       before);
-		else if (s->nseen == SNIFF_HTTP_PREFIX_LEN)
+		else if ((get && get_whole) || (post && post_whole))
 			decide(s, SNIFF_HTTP, SNIFF_REASON_GET, before);
 	}
 	return s->state;

@@ -1,14 +1,15 @@
 /*
  * sniff: on a port that serves telnet and HTTP, decides from a caller's
- * first bytes which one it speaks. "GET " makes it HTTP; an IAC byte or
- * anything else that cannot begin "GET " makes it telnet at once; a
+ * first bytes which one it speaks. "GET " or "POST " (the teacher's
+ * page logs in and acts by POST) makes it HTTP; an IAC byte or anything
+ * else that cannot begin either makes it telnet at once; a
  * caller silent for SNIFF_WAIT_MS, or one that hangs up undecided, is a
  * telnet caller (nc, or a telnet client waiting for the greeting). The
  * bytes looked at are kept, so the protocol chosen reads them all.
  *
  * A state machine with no I/O and no clock: the transport feeds it what
  * it reads and tells it when its timer fired. It knows nothing of
- * sockets, telnet negotiation or HTTP beyond those four bytes.
+ * sockets, telnet negotiation or HTTP beyond those five bytes.
  */
 #ifndef HOTLINE_SNIFF_H
 #define HOTLINE_SNIFF_H
@@ -20,12 +21,14 @@
  * waits for the server hears the greeting within half a second.
  */
 #define SNIFF_WAIT_MS 300
-/* Bytes that make a caller HTTP. */
-#define SNIFF_HTTP_PREFIX "GET "
-#define SNIFF_HTTP_PREFIX_LEN 4
+/* Bytes that make a caller HTTP: the methods it serves, and a space. */
+#define SNIFF_HTTP_GET "GET "
+#define SNIFF_HTTP_POST "POST "
+/* The longest of them: bytes ever looked at. */
+#define SNIFF_HTTP_PREFIX_LEN 5
 
 enum sniff_state {
-	SNIFF_UNDECIDED, /* a prefix of "GET " so far: read on, timer running */
+	SNIFF_UNDECIDED, /* a prefix of "GET " or "POST " so far: read on, timer running */
 	SNIFF_HTTP,
 	SNIFF_TELNET,
 };
@@ -33,9 +36,9 @@ enum sniff_state {
 /* Why the decision went as it did, for the trace. */
 enum sniff_reason {
 	SNIFF_REASON_NONE,    /* undecided */
-	SNIFF_REASON_GET,     /* the first bytes were "GET " */
+	SNIFF_REASON_GET,     /* the first bytes were "GET " or "POST " */
 	SNIFF_REASON_IAC,     /* the first byte differing was IAC (255) */
-	SNIFF_REASON_OTHER,   /* a byte that cannot begin "GET " */
+	SNIFF_REASON_OTHER,   /* a byte that cannot begin either */
 	SNIFF_REASON_SILENCE, /* SNIFF_WAIT_MS without a decision */
 	SNIFF_REASON_HANG_UP, /* end of input without a decision */
 };
