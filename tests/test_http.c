@@ -223,9 +223,28 @@ static const struct bad_head bad_headers[] = {
 	BAD("GET / HTTP/1.1\r\nHost: a\r\nhost: b\r\n\r\n", 400),
 };
 
-/* Any method but GET is 405, once the head is well formed. */
+/*
+ * Any method but GET and POST is 405, once the head is well formed; a
+ * POST must say its body's length, at most HTTP_MAX_BODY.
+ */
 static const struct bad_head bad_methods[] = {
-	BAD("POST / HTTP/1.1\r\nHost: a\r\n\r\n", 405),
+	BAD("POST / HTTP/1.1\r\nHost: a\r\n\r\n", 411),
+	BAD("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n"
+	    "\r\n",
+	    411),
+	BAD("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\n"
+	    "Transfer-Encoding: chunked\r\n\r\n",
+	    411),
+	BAD("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 4097\r\n\r\n", 413),
+	BAD("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: "
+	    "99999999999999999999999999\r\n\r\n",
+	    413),
+	BAD("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: -1\r\n\r\n", 400),
+	BAD("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 1 2\r\n\r\n", 400),
+	BAD("POST / HTTP/1.1\r\nHost: a\r\nContent-Length:\r\n\r\n", 400),
+	BAD("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 2\r\n"
+	    "Content-Length: 2\r\n\r\n",
+	    400),
 	BAD("HEAD / HTTP/1.1\r\nHost: a\r\n\r\n", 405),
 	BAD("get / HTTP/1.1\r\nHost: a\r\n\r\n", 405),
 	BAD("OPTIONS /ws HTTP/1.1\r\nHost: a\r\n\r\n", 405),
@@ -258,10 +277,64 @@ static void test_parse_bad_headers(void **state)
 	assert_string_equal(http_request_header(&f->req, "X", NULL), "");
 }
 
-/* Any method but GET is 405. */
+/* Any method but GET and POST is 405; a POST's length is checked. */
 static void test_parse_method(void **state)
 {
-	expect_bad(*state, bad_methods, ARRAY_LEN(bad_methods));
+	struct fixture *f = *state;
+
+	expect_bad(f, bad_methods, ARRAY_LEN(bad_methods));
+	assert_int_equal(PARSE(f, "POST /teacher/login HTTP/1.1\r\nHost: a\r\n"
+				  "Content-Length: 4096\r\n\r\n"),
+			 HTTP_PARSE_DONE);
+	assert_int_equal(f->req.body_len, HTTP_MAX_BODY);
+	assert_int_equal(PARSE(f, "POST / HTTP/1.1\r\nHost: a\r\n"
+				  "Content-Length: 0\r\n\r\n"),
+			 HTTP_PARSE_DONE);
+	assert_int_equal(f->req.body_len, 0);
+	/* Only the teacher's paths take one. */
+	EXPECT_ROUTE_ERROR(f,
+			   "POST / HTTP/1.1\r\nHost: a\r\n"
+			   "Content-Length: 0\r\n\r\n",
+			   405);
+	EXPECT_ROUTE_ERROR(f,
+			   "POST /ws HTTP/1.1\r\nHost: a\r\n"
+			   "Content-Length: 0\r\n\r\n",
+			   405);
+}
+
+/*
+ * /teacher and every path under it go to the teacher's owner, GET or
+ * POST; a look-alike does not; the teacher's files are found by path.
+ */
+static void test_route_teacher(void **state)
+{
+	struct fixture *f = *state;
+	static const char *const teacher[] = {
+		"GET /teacher HTTP/1.1\r\nHost: a\r\n\r\n",
+		"GET /teacher?x=1 HTTP/1.1\r\nHost: a\r\n\r\n",
+		"GET /teacher/ HTTP/1.1\r\nHost: a\r\n\r\n",
+		"GET /teacher/api/sessions HTTP/1.1\r\nHost: a\r\n\r\n",
+		"GET /teacher/../etc HTTP/1.1\r\nHost: a\r\n\r\n",
+		"POST /teacher/login HTTP/1.1\r\nHost: a\r\n"
+		"Content-Length: 0\r\n\r\n",
+	};
+	const struct http_asset *a;
+
+	for (size_t i = 0; i < ARRAY_LEN(teacher); i++) {
+		route(f, teacher[i], strlen(teacher[i]), NULL);
+		assert_int_equal(f->route.kind, HTTP_ROUTE_TEACHER);
+	}
+	EXPECT_ROUTE_ERROR(f, "GET /teachers HTTP/1.1\r\nHost: a\r\n\r\n", 404);
+	EXPECT_ROUTE_ERROR(f, "GET /Teacher HTTP/1.1\r\nHost: a\r\n\r\n", 404);
+	a = http_teacher_asset("/teacher", 8);
+	assert_non_null(a);
+	assert_true(a->teacher);
+	assert_string_equal(a->file, "teacher/index.html");
+	assert_non_null(http_teacher_asset("/teacher/graph.js", 17));
+	assert_null(http_teacher_asset("/teacher/", 9));
+	assert_null(http_teacher_asset("/", 1));
+	/* The public page's files are not the teacher's. */
+	assert_null(http_teacher_asset("/hotline.js", 11));
 }
 
 /* The page's own files are served; every other path is 404. */
@@ -279,6 +352,8 @@ static void test_route_assets(void **state)
 	for (size_t i = 0; i < http_nassets; i++) {
 		struct strbuf req;
 
+		if (http_assets[i].teacher)
+			continue; /* test_route_teacher */
 		strbuf_init(&req);
 		strbuf_printf(&req, "GET %s HTTP/1.1\r\nHost: a\r\n\r\n",
 			      http_assets[i].path);
@@ -506,7 +581,8 @@ static void test_response_upgrade(void **state)
 static void test_response_error(void **state)
 {
 	struct fixture *f = *state;
-	static const int statuses[] = { 400, 403, 404, 405, 408, 431, 503 };
+	static const int statuses[] = { 400, 401, 403, 404, 405, 408,
+					411, 413, 429, 431, 503 };
 
 	for (size_t i = 0; i < sizeof(statuses) / sizeof(statuses[0]); i++) {
 		const char *body;
@@ -544,11 +620,18 @@ static void test_response_asset(void **state)
 			    "HTTP/1.1 200 OK\r\n"
 			    "Content-Type: text/html; charset=utf-8\r\n"
 			    "Content-Length: 1234\r\n"
-			    "Content-Security-Policy: default-src 'self'\r\n"
 			    "X-Content-Type-Options: nosniff\r\n"
-			    "Cache-Control: no-cache\r\n"
 			    "Connection: close\r\n"
+			    "Content-Security-Policy: default-src 'self'\r\n"
+			    "Cache-Control: no-cache\r\n"
 			    "\r\n");
+	/* The teacher's page may run Graphviz's WebAssembly; nothing else. */
+	strbuf_reset(&f->out);
+	http_response_asset(http_teacher_asset("/teacher", 8), 1, &f->out);
+	strbuf_append_char(&f->out, '\0');
+	assert_non_null(strstr(f->out.data, "script-src 'self' "
+					    "'wasm-unsafe-eval'; "));
+	assert_non_null(strstr(f->out.data, "Cache-Control: no-store\r\n"));
 }
 
 int main(void)
@@ -565,6 +648,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_parse_bad_headers, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_parse_method, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_route_teacher, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_route_assets, setup,
 						teardown),

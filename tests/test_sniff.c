@@ -118,8 +118,7 @@ static void test_post(void **state)
 {
 	struct sniff *s = *state;
 
-	assert_int_equal(sniff_feed(s, "POST /teacher/login", 19),
-			 SNIFF_HTTP);
+	assert_int_equal(sniff_feed(s, "POST /teacher/login", 19), SNIFF_HTTP);
 	EXPECT_HELD(s, "");
 	expect_describe(s, "first bytes 50 4f 53 54 20: HTTP");
 	sniff_init(s);

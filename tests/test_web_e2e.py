@@ -657,10 +657,21 @@ class HttpTest(ServerCase):
                 self.assertEqual(status, 404)
         self.assert_still_serving()
 
-    def test_post_on_shared_port_is_a_telnet_caller(self):
-        # Only "GET " makes a caller HTTP (405 is for the HTTP port).
+    def test_post_on_shared_port(self):
+        # "POST " is HTTP too (the teacher's page); only /teacher takes it.
+        status, _, _ = http(self.port, b"POST / HTTP/1.1\r\n"
+                            b"Host: 127.0.0.1\r\nContent-Length: 0\r\n\r\n")
+        self.assertEqual(status, 405)
+        status, _, _ = http(self.port, b"POST / HTTP/1.1\r\n"
+                            b"Host: 127.0.0.1\r\n\r\n")
+        self.assertEqual(status, 411)
+        status, _, _ = http(self.port, b"POST / HTTP/1.1\r\n"
+                            b"Host: 127.0.0.1\r\nContent-Length: 4097\r\n\r\n")
+        self.assertEqual(status, 413)
+        # A method that is neither stays a telnet caller.
         self.assert_telnet_caller(
-            b"POST / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+            b"PUT / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        self.assert_still_serving()
 
     def test_malformed_request_line_400(self):
         for head in (b"GET /\r\n\r\n",
@@ -882,7 +893,8 @@ class HttpPortTest(ServerCase):
         self.assertEqual(ws.wait_close(), 1000)
         # Here every caller is HTTP: a method but GET is 405, telnet 400.
         status, headers, _ = http(port, b"POST / HTTP/1.1\r\n"
-                                  b"Host: 127.0.0.1\r\n\r\n")
+                                  b"Host: 127.0.0.1\r\n"
+                                  b"Content-Length: 0\r\n\r\n")
         self.assertEqual(status, 405)
         self.assertEqual(headers.get("allow"), "GET")
         status, _, _ = http(port, bytes([IAC, DO, ECHO]) + b"\r\n\r\n")

@@ -6,6 +6,7 @@
  * browser's close and a protocol error, each ending the call once. The
  * page's files are real files in a temporary folder, read by webpage.
  */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -21,6 +22,7 @@
 #include "mem.h"
 #include "net/webconn.h"
 #include "net/webpage.h"
+#include "proto/http.h"
 #include "strbuf.h"
 
 /* What the owner (conn.c in the service) was asked to do. */
@@ -73,7 +75,14 @@ static void on_close(void *ctx, const char *reason)
 	o->reason = reason;
 }
 
+static size_t on_pending(void *ctx)
+{
+	(void)ctx;
+	return 0;
+}
+
 static const struct webconn_cbs cbs = {
+	.pending = on_pending,
 	.write = on_write,
 	.write_static = on_write_static,
 	.upgraded = on_upgraded,
@@ -95,30 +104,40 @@ static void put_file(const char *dir, const char *name, const char *text)
 	fclose(f);
 }
 
-/* A page in a temporary folder, and a webconn reading its head. */
+/* Makes the folders above a file of the page (one level: xterm/, viz/...). */
+static void make_parent(const char *dir, const char *file)
+{
+	const char *slash = strchr(file, '/');
+	char sub[160];
+
+	if (slash == NULL)
+		return;
+	snprintf(sub, sizeof(sub), "%s/%.*s", dir, (int)(slash - file), file);
+	assert_true(mkdir(sub, 0700) == 0 || errno == EEXIST);
+}
+
+/* A page in a temporary folder (each file names itself), and a webconn. */
 static int setup(void **state)
 {
 	struct owner *o = xcalloc(1, sizeof(*o));
 	char err[256];
-	char sub[96];
+	char text[160];
 
 	snprintf(o->dir, sizeof(o->dir), "/tmp/test_webconn.XXXXXX");
 	assert_non_null(mkdtemp(o->dir));
-	snprintf(sub, sizeof(sub), "%s/xterm", o->dir);
-	assert_int_equal(mkdir(sub, 0700), 0);
+	for (size_t i = 0; i < http_nassets; i++) {
+		make_parent(o->dir, http_assets[i].file);
+		snprintf(text, sizeof(text), "/* %s */\n", http_assets[i].file);
+		put_file(o->dir, http_assets[i].file, text);
+	}
 	put_file(o->dir, "index.html", "<!DOCTYPE html><title>10086</title>\n");
-	put_file(o->dir, "hotline.js", "// js\n");
-	put_file(o->dir, "hotline.css", "/* css */\n");
-	put_file(o->dir, "xterm/xterm.js", "// xterm\n");
-	put_file(o->dir, "xterm/xterm.css", "/* xterm */\n");
-	put_file(o->dir, "xterm/addon-fit.js", "// fit\n");
 	o->page = webpage_load(o->dir, err, sizeof(err));
 	assert_non_null(o->page);
 	o->env.page = o->page;
 	o->base = event_base_new();
 	strbuf_init(&o->out);
 	strbuf_init(&o->data);
-	o->w = webconn_new(o->base, &o->env, 1, &cbs, o);
+	o->w = webconn_new(o->base, &o->env, 1, NULL, &cbs, o);
 	*state = o;
 	return 0;
 }
@@ -127,21 +146,19 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct owner *o = *state;
-	static const char *const names[] = {
-		"index.html",     "hotline.js",      "hotline.css",
-		"xterm/xterm.js", "xterm/xterm.css", "xterm/addon-fit.js",
-	};
-	char path[128];
+	char path[160];
 
 	webconn_free(o->w);
 	webpage_free(o->page);
 	event_base_free(o->base);
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		snprintf(path, sizeof(path), "%s/%s", o->dir, names[i]);
+	for (size_t i = 0; i < http_nassets; i++) {
+		snprintf(path, sizeof(path), "%s/%s", o->dir,
+			 http_assets[i].file);
 		unlink(path);
+		*strrchr(path, '/') = '\0';
+		if (strcmp(path, o->dir) != 0)
+			rmdir(path);
 	}
-	snprintf(path, sizeof(path), "%s/xterm", o->dir);
-	rmdir(path);
 	rmdir(o->dir);
 	strbuf_fini(&o->out);
 	strbuf_fini(&o->data);
@@ -216,7 +233,7 @@ static void test_page_in_pieces(void **state)
 	/* Anything more is dropped, not answered twice. */
 	feed(o, "GET /hotline.js HTTP/1.1\r\nHost: x\r\n\r\n");
 	assert_int_equal(o->closes, 1);
-	assert_false(out_has(o, "// js"));
+	assert_false(out_has(o, "/* hotline.js */"));
 }
 
 /* A file of the page's own by its path; any other path is 404, no file read. */
@@ -227,9 +244,9 @@ static void test_asset_and_404(void **state)
 
 	feed(o, "GET /xterm/addon-fit.js HTTP/1.1\r\nHost: h\r\n\r\n");
 	assert_true(out_has(o, "Content-Type: text/javascript"));
-	assert_true(out_has(o, "// fit\n"));
+	assert_true(out_has(o, "/* xterm/addon-fit.js */\n"));
 	strbuf_reset(&o->out);
-	second = webconn_new(o->base, &o->env, 2, &cbs, o);
+	second = webconn_new(o->base, &o->env, 2, NULL, &cbs, o);
 	webconn_feed(second, "GET /../index.html HTTP/1.1\r\nHost: h\r\n\r\n",
 		     strlen("GET /../index.html HTTP/1.1\r\nHost: h\r\n\r\n"));
 	webconn_free(second);
@@ -248,7 +265,7 @@ static void test_method_and_garbage(void **state)
 	assert_true(out_has(o, "HTTP/1.1 405 Method Not Allowed\r\n"));
 	assert_true(out_has(o, "Allow: GET\r\n"));
 	strbuf_reset(&o->out);
-	second = webconn_new(o->base, &o->env, 2, &cbs, o);
+	second = webconn_new(o->base, &o->env, 2, NULL, &cbs, o);
 	webconn_feed(second, "GET \x01\x02 nonsense\r\n\r\n",
 		     strlen("GET \x01\x02 nonsense\r\n\r\n"));
 	webconn_free(second);
@@ -414,12 +431,112 @@ static void test_page_missing_file(void **state)
 	put_file(o->dir, "xterm/xterm.js", "// xterm\n");
 }
 
+/* What the teacher's layer was handed. */
+struct teacher_seen {
+	struct webconn *w;
+	char target[64];
+	char body[HTTP_MAX_BODY + 1];
+	size_t body_len;
+	int requests, gone;
+};
+
+static void teacher_request(void *ctx, struct webconn *w,
+			    const struct http_request *req, const char *body,
+			    size_t len, const struct sockaddr *peer)
+{
+	struct teacher_seen *t = ctx;
+
+	(void)peer;
+	t->w = w;
+	snprintf(t->target, sizeof(t->target), "%s", req->target);
+	memcpy(t->body, body, len);
+	t->body_len = len;
+	t->requests++;
+}
+
+static void teacher_gone(void *ctx, struct webconn *w)
+{
+	struct teacher_seen *t = ctx;
+
+	if (w == t->w)
+		t->gone++;
+}
+
+/*
+ * /teacher goes to the teacher's layer once its POST body is whole (here
+ * a byte at a time), nothing is answered meanwhile, its answer closes,
+ * and it hears when the webconn goes; without a teacher, 404.
+ */
+static void test_teacher_request(void **state)
+{
+	struct owner *o = *state;
+	struct teacher_seen seen = { 0 };
+	const struct webconn_teacher teacher = { teacher_request, teacher_gone,
+						 &seen };
+	static const char req[] = "POST /teacher/login HTTP/1.1\r\nHost: h\r\n"
+				  "Content-Length: 14\r\n\r\n"
+				  "{\"secret\":\"k\"}EXTRA";
+
+	feed(o, "GET /teacher HTTP/1.1\r\nHost: h\r\n\r\n");
+	assert_true(out_has(o, "HTTP/1.1 404 Not Found\r\n"));
+	webconn_free(o->w);
+	strbuf_reset(&o->out);
+	o->env.teacher = &teacher;
+	o->w = webconn_new(o->base, &o->env, 1, NULL, &cbs, o);
+	for (size_t i = 0; i < sizeof(req) - 1; i++)
+		webconn_feed(o->w, req + i, 1);
+	assert_int_equal(seen.requests, 1);
+	assert_string_equal(seen.target, "/teacher/login");
+	assert_int_equal(seen.body_len, 14);
+	assert_memory_equal(seen.body, "{\"secret\":\"k\"}", 14);
+	assert_int_equal(o->out.len, 0);
+	assert_int_equal(o->closes, 1); /* the 404's */
+	webconn_respond(o->w, 401, "application/json", "X-A: b\r\n", "{}", 2);
+	assert_true(out_has(o, "HTTP/1.1 401 Unauthorized\r\n"));
+	assert_true(out_has(o, "X-A: b\r\n\r\n{}"));
+	assert_int_equal(o->closes, 2);
+	webconn_free(o->w);
+	o->w = NULL;
+	assert_int_equal(seen.gone, 1);
+}
+
+/* A stream has no length and takes writes until the end. */
+static void test_teacher_stream(void **state)
+{
+	struct owner *o = *state;
+	struct teacher_seen seen = { 0 };
+	const struct webconn_teacher teacher = { teacher_request, teacher_gone,
+						 &seen };
+
+	o->env.teacher = &teacher;
+	webconn_free(o->w);
+	o->w = webconn_new(o->base, &o->env, 1, NULL, &cbs, o);
+	feed(o, "GET /teacher/api/events HTTP/1.1\r\nHost: h\r\n\r\n");
+	assert_int_equal(seen.requests, 1);
+	webconn_stream_start(o->w, "text/event-stream", NULL);
+	webconn_stream_write(o->w, "data: 1\n\n", 9);
+	assert_true(out_has(o, "HTTP/1.1 200 OK\r\n"));
+	assert_false(out_has(o, "Content-Length"));
+	assert_true(out_has(o, "\r\n\r\ndata: 1\n\n"));
+	/* What the reader sends now is dropped, not parsed. */
+	feed(o, "GET / HTTP/1.1\r\n\r\n");
+	assert_int_equal(seen.requests, 1);
+	assert_int_equal(o->closes, 0);
+	webconn_free(o->w);
+	o->w = NULL;
+	assert_int_equal(seen.gone, 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_page_in_pieces, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_asset_and_404, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_teacher_request, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_teacher_stream, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_method_and_garbage, setup,
 						teardown),

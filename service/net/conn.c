@@ -298,8 +298,8 @@ static void conn_decided(struct conn *c, const void *data, size_t len)
 	evtimer_del(c->idle_timer);
 	if (http) {
 		c->phase = CONN_WEB;
-		c->web = webconn_new(c->base, c->env->web, c->id, &conn_web_cbs,
-				     c);
+		c->web = webconn_new(c->base, c->env->web, c->id,
+				     &c->peer_addr.sa, &conn_web_cbs, c);
 		webconn_feed(c->web, copy, nheld);
 		if (len > 0)
 			webconn_feed(c->web, data, len);
@@ -363,7 +363,14 @@ static void web_close(void *ctx, const char *reason)
 	conn_close(ctx, reason);
 }
 
+/* webconn_cbs.pending */
+static size_t web_pending(void *ctx)
+{
+	return conn_pending_output(ctx);
+}
+
 static const struct webconn_cbs conn_web_cbs = {
+	.pending = web_pending,
 	.write = web_write,
 	.write_static = web_write_static,
 	.upgraded = web_upgraded,
@@ -772,7 +779,8 @@ struct conn *conn_new(struct event_base *base, evutil_socket_t fd,
 		conn_start_call(c);
 	} else if (start->front == CONN_FRONT_HTTP) {
 		c->phase = CONN_WEB;
-		c->web = webconn_new(base, env->web, id, &conn_web_cbs, c);
+		c->web = webconn_new(base, env->web, id, &c->peer_addr.sa,
+				     &conn_web_cbs, c);
 	} else {
 		/* A telnet client waiting for the greeting gets it soon. */
 		struct timeval wait = { .tv_sec = 0,

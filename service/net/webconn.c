@@ -1,8 +1,11 @@
 /*
  * webconn: a browser's request, answer and WebSocket (see webconn.h).
- * Three phases, one way: HEAD (gathering the request head), then either
- * DONE (a file or an error was answered: the owner closes once it is
- * written) or WEBSOCKET (frames through proto/wsframe.c until a close).
+ * Phases, one way: HEAD (gathering the request head and a POST's body),
+ * then DONE (a file or an error was answered: the owner closes once it
+ * is written), WEBSOCKET (frames through proto/wsframe.c until a close),
+ * or TEACHER (the request is the teacher's layer's to answer) and from
+ * there DONE or STREAM (an event stream, written until either side
+ * closes).
  */
 #include "webconn.h"
 
@@ -22,11 +25,14 @@ enum webconn_phase {
 	WEBCONN_HEAD,
 	WEBCONN_DONE,
 	WEBCONN_WEBSOCKET,
+	WEBCONN_TEACHER,
+	WEBCONN_STREAM,
 };
 
 struct webconn {
 	enum webconn_phase phase;
 	unsigned id;
+	struct sockaddr_storage peer;
 	const struct webconn_env *env;
 	const struct webconn_cbs *cbs;
 	void *ctx;
@@ -38,11 +44,13 @@ struct webconn {
 	time_t last_heard; /* WEBSOCKET: the last byte from the browser */
 	time_t next_ping;
 	char agent[WEBCONN_AGENT_MAX];
-	bool hanging_up; /* webconn_hang_up sent the close frame */
+	bool hanging_up;    /* webconn_hang_up sent the close frame */
+	bool teacher_holds; /* the teacher's layer has it: say when it goes */
 	unsigned long long bytes_in, bytes_out; /* on the socket, for --trace */
 };
 
 static void on_timer(evutil_socket_t fd, short what, void *arg);
+static void answer_asset(struct webconn *w, const struct http_asset *asset);
 
 /* Bytes for the socket, counted. */
 static void put(struct webconn *w, const void *data, size_t len)
@@ -103,9 +111,10 @@ static void trace_request(struct webconn *w, const struct http_request *req)
 	for (size_t i = 0; !trace_is_brief() && i < req->nheaders; i++) {
 		const struct http_header *h = &req->headers[i];
 
-		/* A projector is no place for another site's session. */
+		/* A projector is no place for a session or the teacher's key. */
 		if (strcasecmp(h->name, "Cookie") == 0 ||
-		    strcasecmp(h->name, "Authorization") == 0)
+		    strcasecmp(h->name, "Authorization") == 0 ||
+		    strcasecmp(h->name, "X-Teacher-Token") == 0)
 			snprintf(line, sizeof(line),
 				 "%s: (%zu bytes, not shown)", h->name,
 				 strlen(h->value));
@@ -115,6 +124,11 @@ static void trace_request(struct webconn *w, const struct http_request *req)
 		trace_head_line(w, WIRETRACE_IN, "               ", line,
 				strlen(line));
 	}
+	/* It may be the teacher's key or the operator's password. */
+	if (req->body_len > 0)
+		trace_event(w->id, WIRETRACE_IN,
+			    "               (then a body: %zu bytes, not shown)",
+			    req->body_len);
 }
 
 /*
@@ -236,6 +250,57 @@ static void answer_error(struct webconn *w, int status, const char *why)
 	finish(w, why);
 }
 
+void webconn_respond(struct webconn *w, int status, const char *type,
+		     const char *extra, const void *body, size_t len)
+{
+	struct strbuf out;
+
+	strbuf_init(&out);
+	http_response_head(status, type, len, extra, &out);
+	if (trace_wire)
+		trace_response(w, &out, len, "JSON");
+	put(w, out.data, out.len);
+	put(w, body, len);
+	strbuf_fini(&out);
+	finish(w, status == 200 ? "answered the teacher"
+				: "refused a teacher's request");
+}
+
+void webconn_stream_start(struct webconn *w, const char *type,
+			  const char *extra)
+{
+	struct strbuf out;
+
+	strbuf_init(&out);
+	http_response_head(200, type, (size_t)-1, extra, &out);
+	if (trace_wire)
+		trace_response(w, &out, 0, NULL);
+	put(w, out.data, out.len);
+	strbuf_fini(&out);
+	w->phase = WEBCONN_STREAM;
+}
+
+void webconn_stream_write(struct webconn *w, const void *data, size_t len)
+{
+	if (w->phase == WEBCONN_STREAM)
+		put(w, data, len);
+}
+
+size_t webconn_pending(const struct webconn *w)
+{
+	return w->cbs->pending(w->ctx);
+}
+
+unsigned webconn_id(const struct webconn *w)
+{
+	return w->id;
+}
+
+void webconn_asset(struct webconn *w, const struct http_asset *asset)
+{
+	answer_asset(w, asset);
+}
+
 /* Answers one of the page's files from memory and closes. */
 static void answer_asset(struct webconn *w, const struct http_asset *asset)
 {
@@ -340,11 +405,15 @@ static void feed_head(struct webconn *w, const void *data, size_t len)
 	size_t keep = len;
 
 	/* Past the limit the parser has seen enough to answer 431. */
-	if (w->head.len + keep > HTTP_MAX_HEAD + 1)
-		keep = HTTP_MAX_HEAD + 1 - w->head.len;
+	if (w->head.len + keep > HTTP_MAX_HEAD + HTTP_MAX_BODY + 1)
+		keep = HTTP_MAX_HEAD + HTTP_MAX_BODY + 1 - w->head.len;
 	strbuf_append(&w->head, data, keep);
 	r = http_parse(w->req, w->head.data, w->head.len);
 	if (r == HTTP_PARSE_MORE)
+		return;
+	/* A POST's body follows its head: wait for all of it. */
+	if (r == HTTP_PARSE_DONE &&
+	    w->head.len < w->req->len + w->req->body_len)
 		return;
 	if (r == HTTP_PARSE_ERROR) {
 		answer_error(w, w->req->status, "bad request head");
@@ -361,7 +430,22 @@ static void feed_head(struct webconn *w, const void *data, size_t len)
 		answer_error(w, route.status,
 			     route.status == 404   ? "no such page"
 			     : route.status == 403 ? "a page of another site"
+			     : route.status == 405 ? "method not allowed"
 						   : "bad WebSocket request");
+		break;
+	case HTTP_ROUTE_TEACHER:
+		if (w->env->teacher == NULL) {
+			answer_error(w, 404, "no teacher's view here");
+			break;
+		}
+		/* The head's deadline stops: the teacher answers in time. */
+		evtimer_del(w->timer);
+		w->phase = WEBCONN_TEACHER;
+		w->teacher_holds = true;
+		w->env->teacher->request(w->env->teacher->ctx, w, w->req,
+					 w->head.data + w->req->len,
+					 w->req->body_len,
+					 (const struct sockaddr *)&w->peer);
 		break;
 	case HTTP_ROUTE_UPGRADE: {
 		/* What came after the head is the first frames. */
@@ -424,12 +508,18 @@ static void on_timer(evutil_socket_t fd, short what, void *arg)
 
 struct webconn *webconn_new(struct event_base *base,
 			    const struct webconn_env *env, unsigned id,
+			    const struct sockaddr *peer,
 			    const struct webconn_cbs *cbs, void *ctx)
 {
 	struct webconn *w = xcalloc(1, sizeof(*w));
 
 	w->phase = WEBCONN_HEAD;
 	w->id = id;
+	if (peer != NULL)
+		memcpy(&w->peer, peer,
+		       peer->sa_family == AF_INET6
+			       ? sizeof(struct sockaddr_in6)
+			       : sizeof(struct sockaddr_in));
 	w->env = env;
 	w->cbs = cbs;
 	w->ctx = ctx;
@@ -444,6 +534,8 @@ void webconn_free(struct webconn *w)
 {
 	if (w == NULL)
 		return;
+	if (w->teacher_holds)
+		w->env->teacher->gone(w->env->teacher->ctx, w);
 	event_free(w->timer);
 	strbuf_fini(&w->head);
 	free(w->req);
@@ -467,6 +559,8 @@ void webconn_feed(struct webconn *w, const void *data, size_t len)
 		}
 		break;
 	case WEBCONN_DONE:
+	case WEBCONN_TEACHER:
+	case WEBCONN_STREAM:
 		break; /* answered: what else the browser sends is dropped */
 	}
 }

@@ -23,14 +23,26 @@
 #define WS_KEY_BYTES 16
 
 const struct http_asset http_assets[] = {
-	{ "/", "index.html", "text/html; charset=utf-8" },
-	{ "/hotline.js", "hotline.js", "text/javascript; charset=utf-8" },
-	{ "/hotline.css", "hotline.css", "text/css; charset=utf-8" },
-	{ "/xterm/xterm.js", "xterm/xterm.js",
-	  "text/javascript; charset=utf-8" },
-	{ "/xterm/xterm.css", "xterm/xterm.css", "text/css; charset=utf-8" },
+	{ "/", "index.html", "text/html; charset=utf-8", false },
+	{ "/hotline.js", "hotline.js", "text/javascript; charset=utf-8",
+	  false },
+	{ "/hotline.css", "hotline.css", "text/css; charset=utf-8", false },
+	{ "/xterm/xterm.js", "xterm/xterm.js", "text/javascript; charset=utf-8",
+	  false },
+	{ "/xterm/xterm.css", "xterm/xterm.css", "text/css; charset=utf-8",
+	  false },
 	{ "/xterm/addon-fit.js", "xterm/addon-fit.js",
-	  "text/javascript; charset=utf-8" },
+	  "text/javascript; charset=utf-8", false },
+	/* Graphviz for the teacher's graph: a library, public as xterm.js is. */
+	{ "/viz/viz.js", "viz/viz.js", "text/javascript; charset=utf-8",
+	  false },
+	{ "/teacher", "teacher/index.html", "text/html; charset=utf-8", true },
+	{ "/teacher/teacher.js", "teacher/teacher.js",
+	  "text/javascript; charset=utf-8", true },
+	{ "/teacher/graph.js", "teacher/graph.js",
+	  "text/javascript; charset=utf-8", true },
+	{ "/teacher/teacher.css", "teacher/teacher.css",
+	  "text/css; charset=utf-8", true },
 };
 const size_t http_nassets = sizeof(http_assets) / sizeof(http_assets[0]);
 
@@ -152,6 +164,36 @@ static enum http_parse_result fail(struct http_request *req, int status)
 	return HTTP_PARSE_ERROR;
 }
 
+/*
+ * A POST's body length from its one Content-Length (RFC 9112 6.2): 0, or
+ * the status to fail with: 411 without one (chunked bodies are not taken:
+ * a page's fetch always says its length), 400 when malformed, 413 past
+ * HTTP_MAX_BODY.
+ */
+static int body_length(struct http_request *req)
+{
+	size_t n, nte;
+	const char *cl = http_request_header(req, "Content-Length", &n);
+	size_t len = 0;
+
+	http_request_header(req, "Transfer-Encoding", &nte);
+	if (nte > 0 || n == 0)
+		return 411;
+	if (n > 1 || *cl == '\0')
+		return 400;
+	for (const char *p = cl; *p != '\0'; p++) {
+		if (*p < '0' || *p > '9')
+			return 400;
+		if (len > HTTP_MAX_BODY)
+			return 413; /* and no overflow, however many digits */
+		len = len * 10 + (size_t)(*p - '0');
+	}
+	if (len > HTTP_MAX_BODY)
+		return 413;
+	req->body_len = len;
+	return 0;
+}
+
 enum http_parse_result http_parse(struct http_request *req, const char *buf,
 				  size_t len)
 {
@@ -186,6 +228,12 @@ enum http_parse_result http_parse(struct http_request *req, const char *buf,
 	http_request_header(req, "Host", &hosts);
 	if (hosts > 1 || (req->minor == 1 && hosts == 0))
 		return fail(req, 400);
+	if (strcmp(req->method, "POST") == 0) {
+		status = body_length(req);
+		if (status != 0)
+			return fail(req, status);
+		return HTTP_PARSE_DONE;
+	}
 	if (strcmp(req->method, "GET") != 0)
 		return fail(req, 405);
 	return HTTP_PARSE_DONE;
@@ -379,6 +427,17 @@ void http_route(const struct http_request *req, const char *const *origins,
 	memset(route, 0, sizeof(*route));
 	route->kind = HTTP_ROUTE_ERROR;
 	route->status = 404;
+	if ((plen == 8 && strncmp(req->target, "/teacher", 8) == 0) ||
+	    strncmp(req->target, "/teacher/", 9) == 0) {
+		route->kind = HTTP_ROUTE_TEACHER;
+		route->status = 200;
+		return;
+	}
+	/* Only the teacher's paths take a POST. */
+	if (strcmp(req->method, "GET") != 0) {
+		route->status = 405;
+		return;
+	}
 	if (plen == 3 && strncmp(req->target, "/ws", 3) == 0) {
 		route->status = route_upgrade(req, origins, route);
 		if (route->status == 101)
@@ -388,7 +447,8 @@ void http_route(const struct http_request *req, const char *const *origins,
 		return;
 	}
 	for (size_t i = 0; i < http_nassets; i++) {
-		if (strlen(http_assets[i].path) == plen &&
+		if (!http_assets[i].teacher &&
+		    strlen(http_assets[i].path) == plen &&
 		    strncmp(req->target, http_assets[i].path, plen) == 0) {
 			route->kind = HTTP_ROUTE_ASSET;
 			route->status = 200;
@@ -396,6 +456,16 @@ void http_route(const struct http_request *req, const char *const *origins,
 			return;
 		}
 	}
+}
+
+const struct http_asset *http_teacher_asset(const char *path, size_t len)
+{
+	for (size_t i = 0; i < http_nassets; i++)
+		if (http_assets[i].teacher &&
+		    strlen(http_assets[i].path) == len &&
+		    strncmp(path, http_assets[i].path, len) == 0)
+			return &http_assets[i];
+	return NULL;
 }
 
 const char *http_status_reason(int status)
@@ -415,6 +485,14 @@ const char *http_status_reason(int status)
 		return "Method Not Allowed";
 	case 408:
 		return "Request Timeout";
+	case 411:
+		return "Length Required";
+	case 413:
+		return "Content Too Large";
+	case 429:
+		return "Too Many Requests";
+	case 401:
+		return "Unauthorized";
 	case 431:
 		return "Request Header Fields Too Large";
 	case 503:
@@ -428,33 +506,40 @@ void http_response_error(int status, struct strbuf *out)
 {
 	const char *reason = http_status_reason(status);
 
-	strbuf_printf(out, "HTTP/1.1 %d %s\r\n", status, reason);
 	/* RFC 9110 15.5.6: a 405 says which methods are. */
-	if (status == 405)
-		strbuf_append_str(out, "Allow: GET\r\n");
-	strbuf_printf(out,
-		      "Content-Type: text/plain; charset=utf-8\r\n"
-		      "Content-Length: %zu\r\n"
+	http_response_head(status, "text/plain; charset=utf-8",
+			   strlen(reason) + 6,
+			   status == 405 ? "Allow: GET\r\n" : NULL, out);
+	strbuf_printf(out, "%d %s\r\n", status, reason);
+}
+
+void http_response_head(int status, const char *type, size_t length,
+			const char *extra, struct strbuf *out)
+{
+	strbuf_printf(out, "HTTP/1.1 %d %s\r\nContent-Type: %s\r\n", status,
+		      http_status_reason(status), type);
+	if (length != (size_t)-1)
+		strbuf_printf(out, "Content-Length: %zu\r\n", length);
+	strbuf_printf(out, "%s%s\r\n",
 		      "X-Content-Type-Options: nosniff\r\n"
-		      "Connection: close\r\n"
-		      "\r\n"
-		      "%d %s\r\n",
-		      strlen(reason) + 6, status, reason);
+		      "Connection: close\r\n",
+		      extra != NULL ? extra : "");
 }
 
 void http_response_asset(const struct http_asset *asset, size_t length,
 			 struct strbuf *out)
 {
-	strbuf_printf(out,
-		      "HTTP/1.1 200 OK\r\n"
-		      "Content-Type: %s\r\n"
-		      "Content-Length: %zu\r\n"
-		      "Content-Security-Policy: default-src 'self'\r\n"
-		      "X-Content-Type-Options: nosniff\r\n"
-		      "Cache-Control: no-cache\r\n"
-		      "Connection: close\r\n"
-		      "\r\n",
-		      asset->type, length);
+	/* viz.js compiles Graphviz to WebAssembly: only the teacher's page. */
+	http_response_head(
+		200, asset->type, length,
+		asset->teacher
+			? "Content-Security-Policy: default-src 'self'; "
+			  "script-src 'self' 'wasm-unsafe-eval'; "
+			  "frame-ancestors 'none'\r\n"
+			  "Cache-Control: no-store\r\n"
+			: "Content-Security-Policy: default-src 'self'\r\n"
+			  "Cache-Control: no-cache\r\n",
+		out);
 }
 
 void http_response_upgrade(const struct http_route *route, struct strbuf *out)

@@ -78,6 +78,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		break;
 	case HTTP_PARSE_ERROR:
 		FUZZ_CHECK(req->status == 400 || req->status == 405 ||
+			   req->status == 411 || req->status == 413 ||
 			   req->status == 431);
 		strbuf_init(&out);
 		http_response_error(req->status, &out);
@@ -87,7 +88,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	case HTTP_PARSE_DONE:
 		FUZZ_CHECK(req->len > 0 && req->len <= size &&
 			   req->len <= HTTP_MAX_HEAD);
-		FUZZ_CHECK(strcmp(req->method, "GET") == 0);
+		FUZZ_CHECK(strcmp(req->method, "GET") == 0 ||
+			   (strcmp(req->method, "POST") == 0 &&
+			    req->body_len <= HTTP_MAX_BODY));
 		FUZZ_CHECK(req->target[0] == '/');
 		FUZZ_CHECK(req->minor == 0 || req->minor == 1);
 		FUZZ_CHECK(req->nheaders <= HTTP_MAX_HEADERS);
