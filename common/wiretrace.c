@@ -34,16 +34,6 @@ enum {
 /* The line prefix whose rest is a password: the chat's operator login. */
 static const char wiretrace_secret_prefix[] = "/op ";
 
-/* What one byte was, for colouring and masking. */
-enum wiretrace_class {
-	WIRETRACE_CLASS_DATA,
-	WIRETRACE_CLASS_TELNET,
-	WIRETRACE_CLASS_MASKED,
-};
-
-/* Receives each decoded command name. */
-typedef void (*wiretrace_emit)(void *ctx, const char *name);
-
 /* clang-format off */
 static const char *const wiretrace_commands[] = {
 	[WT_SE - WT_SE] = "SE",
@@ -314,10 +304,18 @@ const char *wiretrace_colour(enum wiretrace_colour c, bool colour)
 void wiretrace_stamp(FILE *out, bool colour)
 {
 	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	wiretrace_stamp_at(out, &ts, colour);
+}
+
+/* Writes a time as wiretrace_stamp does. */
+void wiretrace_stamp_at(FILE *out, const struct timespec *when, bool colour)
+{
+	struct timespec ts = *when;
 	struct tm tm;
 	char stamp[16];
 
-	clock_gettime(CLOCK_REALTIME, &ts);
 	localtime_r(&ts.tv_sec, &tm);
 	strftime(stamp, sizeof(stamp), "%H:%M:%S", &tm);
 	fprintf(out, "%s%s.%03ld%s ", wiretrace_colour(WIRETRACE_DIM, colour),
@@ -336,9 +334,14 @@ static void wiretrace_print_name(void *ctx, const char *name)
 {
 	struct wiretrace_names *n = ctx;
 
-	fprintf(n->out, "%stelnet: %s%s%s\n", WIRETRACE_INDENT,
-		wiretrace_colour(WIRETRACE_TELNET, n->colour), name,
-		wiretrace_colour(WIRETRACE_RESET, n->colour));
+	wiretrace_name_line(n->out, name, n->colour);
+}
+
+void wiretrace_name_line(FILE *out, const char *name, bool colour)
+{
+	fprintf(out, "%stelnet: %s%s%s\n", WIRETRACE_INDENT,
+		wiretrace_colour(WIRETRACE_TELNET, colour), name,
+		wiretrace_colour(WIRETRACE_RESET, colour));
 }
 
 /*
@@ -445,9 +448,6 @@ void wiretrace_dump(struct wiretrace_dir *d, FILE *out, const void *buf,
 	const unsigned char *p = buf;
 	unsigned char *cls = calloc(len > 0 ? len : 1, 1);
 	struct wiretrace_names names = { .out = out, .colour = look->colour };
-	size_t row = look->width >= wiretrace_row_cols(WIRETRACE_ROW)
-			     ? WIRETRACE_ROW
-			     : WIRETRACE_ROW_NARROW;
 
 	if (cls == NULL)
 		return; /* a trace is not worth aborting for */
@@ -463,15 +463,49 @@ void wiretrace_dump(struct wiretrace_dir *d, FILE *out, const void *buf,
 			if (p[i] != '\r' && p[i] != '\n' && p[i] != '\0')
 				cls[i] = WIRETRACE_CLASS_MASKED;
 	}
-	for (size_t off = 0; off < len; off += row)
-		wiretrace_row(out, p + off, cls + off, off,
-			      len - off < row ? len - off : row, row,
-			      look->colour);
+	wiretrace_rows(out, p, cls, len, look);
 	free(cls);
 	if (d == NULL)
 		return;
 	for (size_t i = 0; i < len; i++)
 		wiretrace_step(d, p[i], secret, wiretrace_print_name, &names);
+}
+
+/* Rows of a chunk whose bytes are classified already. */
+void wiretrace_rows(FILE *out, const void *buf, const unsigned char *cls,
+		    size_t len, const struct wiretrace_look *look)
+{
+	const unsigned char *p = buf;
+	size_t row = look->width >= wiretrace_row_cols(WIRETRACE_ROW)
+			     ? WIRETRACE_ROW
+			     : WIRETRACE_ROW_NARROW;
+
+	for (size_t off = 0; off < len; off += row)
+		wiretrace_row(out, p + off, cls + off, off,
+			      len - off < row ? len - off : row, row,
+			      look->colour);
+}
+
+/* Steps d over a chunk that is not shown, so later chunks decode right. */
+void wiretrace_skip(struct wiretrace_dir *d, const void *buf, size_t len,
+		    bool secret)
+{
+	const unsigned char *p = buf;
+
+	for (size_t i = 0; i < len; i++)
+		wiretrace_step(d, p[i], secret, NULL, NULL);
+}
+
+/* Steps d over a chunk, keeping each byte's class and naming commands. */
+void wiretrace_classify(struct wiretrace_dir *d, const void *buf, size_t len,
+			bool secret, unsigned char *cls, wiretrace_emit emit,
+			void *ctx)
+{
+	const unsigned char *p = buf;
+
+	for (size_t i = 0; i < len; i++)
+		cls[i] = (unsigned char)wiretrace_step(d, p[i], secret, emit,
+						       ctx);
 }
 
 /* Where the short view writes its names, and how many so far. */

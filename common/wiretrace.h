@@ -18,6 +18,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <time.h>
 
 /* Bytes shown on one row of a dump: 87 columns. */
 #define WIRETRACE_ROW 16
@@ -47,6 +48,16 @@ struct wiretrace_look {
 	bool colour;    /* ANSI colours, for a terminal */
 	unsigned width; /* columns a line may take (wiretrace_columns) */
 };
+
+/* What one byte was, for colouring and masking. */
+enum wiretrace_class {
+	WIRETRACE_CLASS_DATA,
+	WIRETRACE_CLASS_TELNET,
+	WIRETRACE_CLASS_MASKED,
+};
+
+/* Receives each decoded command name. */
+typedef void (*wiretrace_emit)(void *ctx, const char *name);
 
 /* Where the telnet parse of one direction stands between chunks. */
 enum wiretrace_parse {
@@ -86,6 +97,25 @@ void wiretrace_dir_init(struct wiretrace_dir *d, bool mask_lines);
  */
 void wiretrace_dump(struct wiretrace_dir *d, FILE *out, const void *buf,
 		    size_t len, bool secret, const struct wiretrace_look *look);
+
+/*
+ * A dump in two steps, for a view drawn later than the bytes went by
+ * (the teacher's wire view): wiretrace_classify steps d over len bytes
+ * as a dump does, writing each byte's enum wiretrace_class to cls (len
+ * bytes) and each telnet command that ends in them to emit (may be
+ * NULL); wiretrace_rows draws the rows of classified bytes (a masked
+ * byte is "**" whatever it holds) and wiretrace_name_line one command's
+ * line, as wiretrace_dump writes them.
+ */
+void wiretrace_classify(struct wiretrace_dir *d, const void *buf, size_t len,
+			bool secret, unsigned char *cls, wiretrace_emit emit,
+			void *ctx);
+void wiretrace_rows(FILE *out, const void *buf, const unsigned char *cls,
+		    size_t len, const struct wiretrace_look *look);
+void wiretrace_name_line(FILE *out, const char *name, bool colour);
+/* Steps d over len bytes nobody is shown, as a dump would. */
+void wiretrace_skip(struct wiretrace_dir *d, const void *buf, size_t len,
+		    bool secret);
 
 /*
  * The short view of a chunk (hotlined --trace=brief): steps d over the
@@ -182,5 +212,7 @@ const char *wiretrace_colour(enum wiretrace_colour c, bool colour);
 
 /* Writes "HH:MM:SS.mmm " (local time, dim in colour) to out. */
 void wiretrace_stamp(FILE *out, bool colour);
+/* The same for a time (CLOCK_REALTIME) the bytes went by. */
+void wiretrace_stamp_at(FILE *out, const struct timespec *when, bool colour);
 
 #endif

@@ -216,6 +216,19 @@ static void core_leave(struct core *c, struct core_call *call)
 	}
 }
 
+/*
+ * Whether the wire is traced now (--trace, or the teacher watching); a
+ * call that began unwatched gets its decoders when the watching starts.
+ */
+static bool core_traced(struct core *c)
+{
+	if (!trace_wire)
+		return false;
+	if (c->trace == NULL)
+		c->trace = trace_conn_new();
+	return true;
+}
+
 /* Queues bytes as they go on the wire; --trace sees each chunk. */
 static void core_out(struct core *c, const char *data, size_t len)
 {
@@ -223,7 +236,7 @@ static void core_out(struct core *c, const char *data, size_t len)
 
 	assert(call != NULL);
 	c->bytes_out += len;
-	if (trace_wire)
+	if (core_traced(c))
 		trace_bytes(c->trace, c->id, TRACE_OUT, data, len,
 			    c->trace->mask_out, 0);
 	while (len > 0) {
@@ -305,7 +318,7 @@ static void core_out_text(struct core *c, const char *text, size_t len)
 static void core_out_echo(struct core *c, const char *text, size_t len,
 			  bool redraw)
 {
-	if (!trace_wire) {
+	if (!core_traced(c)) {
 		core_out_text(c, text, len);
 		return;
 	}
@@ -406,7 +419,7 @@ static void core_out_chat(struct core *c, struct chat_msg *msg,
 	 * first, then the line straight to the sink: one copy, or none for a
 	 * long line.
 	 */
-	if (trace_wire)
+	if (core_traced(c))
 		trace_bytes(c->trace, c->id, TRACE_OUT, bytes, len, false, 0);
 	if (c->call != NULL)
 		core_flush(c);
@@ -919,8 +932,7 @@ struct core *core_init(void *mem, unsigned id, struct menu_catalog *catalog,
 	c->id = id;
 	c->sink = sink;
 	c->sink_ctx = sink_ctx;
-	if (trace_wire)
-		c->trace = trace_conn_new();
+	core_traced(c);
 	c->telnet = telnet_adapter_new(on_telnet, c);
 	c->charset = charset_conv_new(charset_utf8());
 	c->utf8 = true;
@@ -979,10 +991,10 @@ int core_feed(struct core *c, const void *data, size_t len)
 	while (len > 0) {
 		size_t n = core_span_len(p, len);
 
-		if (trace_wire)
+		if (core_traced(c))
 			core_trace_in(c, p, n, whole);
 		core_feed_span(c, p, n);
-		if (trace_wire)
+		if (core_traced(c))
 			c->trace->feeding_secret = false;
 		p += n;
 		len -= n;
@@ -999,10 +1011,10 @@ void core_timer(struct core *c)
 	if (c->closed)
 		return;
 	core_enter(c, &call);
-	if (trace_wire)
+	if (core_traced(c))
 		c->trace->after_silence = true;
 	session_on_timeout(c->session);
-	if (trace_wire)
+	if (core_traced(c))
 		c->trace->after_silence = false;
 	core_leave(c, &call);
 }

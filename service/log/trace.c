@@ -125,6 +125,10 @@ char *trace_escape(const char *s, size_t len, char *out, size_t outsz)
 /* --- --trace ----------------------------------------------------------- */
 
 bool trace_wire;
+/* --trace: the view goes to stderr. */
+static bool trace_stderr;
+/* The teacher's wire view, or NULL. */
+static const struct trace_tap *trace_tap;
 /* stderr is a terminal: the view is in colour and fits its width. */
 static bool trace_tty;
 /* --trace=brief: chunks as one line of telnet names, no rows. */
@@ -157,8 +161,20 @@ int trace_view_parse(const char *name, enum trace_view *view)
 void trace_wire_enable(enum trace_view view)
 {
 	trace_wire = true;
+	trace_stderr = true;
 	trace_brief = view == TRACE_VIEW_BRIEF;
 	trace_tty = isatty(STDERR_FILENO) == 1;
+}
+
+bool trace_on_stderr(void)
+{
+	return trace_stderr;
+}
+
+void trace_set_tap(const struct trace_tap *tap)
+{
+	trace_tap = tap;
+	trace_wire = trace_stderr || tap != NULL;
 }
 
 bool trace_is_brief(void)
@@ -189,7 +205,7 @@ static void trace_put(const char *text, size_t len)
 	size_t outlen = 0;
 	FILE *f;
 
-	if (!trace_wire) {
+	if (!trace_stderr) {
 		logsink_write(text, len);
 		return;
 	}
@@ -248,15 +264,22 @@ void trace_bytes(struct trace_conn *t, unsigned id, enum trace_dir dir,
 {
 	bool in = dir == TRACE_IN;
 	struct wiretrace_dir *d = in ? &t->in : &t->out;
-	size_t masked = wiretrace_masked(d, buf, len, secret);
+	size_t masked;
 	struct wiretrace_block b;
 
 	if (in)
 		t->bytes_in += len;
 	else
 		t->bytes_out += len;
-	if (logsink_is_closed())
-		return; /* no reader: no view to build */
+	if (trace_tap != NULL && id != 0)
+		trace_tap->chunk(trace_tap->ctx, id, (int)dir, d, buf, len,
+				 secret, whole);
+	if (!trace_stderr || logsink_is_closed()) {
+		/* No reader: no view to build, but the parse goes on. */
+		wiretrace_skip(d, buf, len, secret);
+		return;
+	}
+	masked = wiretrace_masked(d, buf, len, secret);
 	trace_begin(&b);
 	trace_head(&b, id);
 	fprintf(b.f, "%s%s %zu byte%s%s",
@@ -303,7 +326,7 @@ void trace_datagram(enum trace_dir dir, const char *local, const char *peer,
 	bool in = dir == TRACE_IN;
 	struct wiretrace_block b;
 
-	if (logsink_is_closed())
+	if (!trace_stderr || logsink_is_closed())
 		return;
 	trace_begin(&b);
 	trace_head(&b, 0);
@@ -325,7 +348,22 @@ void trace_event(unsigned id, enum wiretrace_colour colour, const char *fmt,
 	struct wiretrace_block b;
 	va_list ap;
 
-	if (logsink_is_closed())
+	if (trace_tap != NULL && id != 0) {
+		char text[1024];
+		struct timespec now;
+		int n;
+
+		clock_gettime(CLOCK_REALTIME, &now);
+		va_start(ap, fmt);
+		n = vsnprintf(text, sizeof(text), fmt, ap);
+		va_end(ap);
+		if (n > 0)
+			trace_tap->line(trace_tap->ctx, id, &now, text,
+					(size_t)n < sizeof(text)
+						? (size_t)n
+						: sizeof(text) - 1);
+	}
+	if (!trace_stderr || logsink_is_closed())
 		return;
 	trace_begin(&b);
 	trace_head(&b, id);

@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <time.h>
 
 #include "wiretrace.h"
 
@@ -43,8 +44,34 @@ char *trace_escape(const char *s, size_t len, char *out, size_t outsz);
  * the log's too, fit the width of the terminal (100 columns in a file):
  * it is read on a projector. Callers test trace_wire before building
  * anything, so an untraced server pays one branch per call site.
+ *
+ * trace_wire is true while anyone takes the view: --trace on stderr, or
+ * a tap (the teacher's wire view). trace_on_stderr says whether --trace
+ * is, for the log lines the trace replaces.
  */
 extern bool trace_wire;
+bool trace_on_stderr(void);
+
+/*
+ * Who hears the view besides stderr (the teacher's wire view). Called on
+ * the loop's thread, for a session's lines only (id not 0).
+ */
+struct trace_tap {
+	/* One line: when, and its text without stamp, colour or line end. */
+	void (*line)(void *ctx, unsigned id, const struct timespec *when,
+		     const char *text, size_t len);
+	/*
+	 * A chunk of bytes; d is its direction's decoder as it stands before
+	 * them (the tap steps a copy), secret and whole as for trace_bytes.
+	 */
+	void (*chunk)(void *ctx, unsigned id, int dir,
+		      const struct wiretrace_dir *d, const void *buf,
+		      size_t len, bool secret, size_t whole);
+	void *ctx;
+};
+
+/* Sets the tap (borrowed until replaced), or none for NULL. */
+void trace_set_tap(const struct trace_tap *tap);
 
 /* What --trace shows. */
 enum trace_view {

@@ -272,7 +272,7 @@ static void conn_start_call(struct conn *c)
 	menu_catalog_unref(c->catalog);
 	c->catalog = NULL;
 	/* --trace's accept line has said so, with both ends. */
-	if (!trace_wire)
+	if (!trace_on_stderr())
 		log_info(c->id, "connect from %s%s", c->peer,
 			 c->web != NULL ? " (a browser, WebSocket)" : "");
 	core_start(c->core);
@@ -569,28 +569,33 @@ static void conn_destroy(struct conn *c)
 			    secs, in, out,
 			    c->closed_first ? c->closed_first : "the server");
 	} else if (trace_wire && c->web != NULL) {
-		unsigned long long in, out;
+		unsigned long long in, out, tin, tout;
 
 		webconn_bytes(c->web, &in, &out);
+		core_bytes(c->core, &tin, &tout);
 		trace_event(c->id, WIRETRACE_CONNECT,
 			    "closed after %.1fs: %llu bytes in, %llu bytes out "
 			    "(HTTP, then WebSocket frames with %llu and %llu "
 			    "bytes of telnet inside); %s closed first",
-			    secs, in, out, core_trace(c->core)->bytes_in,
-			    core_trace(c->core)->bytes_out,
+			    secs, in, out, tin, tout,
 			    c->closed_first ? c->closed_first : "the server");
 	} else if (trace_wire && c->core == NULL) {
 		trace_event(c->id, WIRETRACE_CONNECT,
 			    "closed after %.1fs; %s closed first", secs,
 			    c->closed_first ? c->closed_first : "the server");
 	} else if (trace_wire) {
-		/* The reason was traced when the close began: no log line. */
+		unsigned long long tin, tout;
+
+		core_bytes(c->core, &tin, &tout);
 		trace_event(c->id, WIRETRACE_CONNECT,
 			    "closed after %.1fs: %llu bytes in, %llu bytes out; "
 			    "%s closed first",
-			    secs, core_trace(c->core)->bytes_in,
-			    core_trace(c->core)->bytes_out,
+			    secs, tin, tout,
 			    c->closed_first ? c->closed_first : "the server");
+	}
+	/* With --trace, the reason was traced when the close began. */
+	if (trace_on_stderr()) {
+		/* no log line */
 	} else if (!c->in_call) {
 		/* A page's file or an undecided caller: not a call. */
 		log_debug(c->id, "closed %s after %.1fs (%s)", c->peer, secs,

@@ -239,12 +239,14 @@ static void answer_error(struct webconn *w, int status, const char *why)
 	http_response_error(status, &out);
 	if (trace_wire)
 		trace_response(w, &out, 0, NULL);
-	else if (status == 404) /* every browser asks for /favicon.ico */
-		log_debug(w->id, "HTTP %d %s: %s", status,
-			  http_status_reason(status), why);
-	else
-		log_info(w->id, "HTTP %d %s: %s", status,
-			 http_status_reason(status), why);
+	if (!trace_on_stderr()) {
+		if (status == 404) /* every browser asks for /favicon.ico */
+			log_debug(w->id, "HTTP %d %s: %s", status,
+				  http_status_reason(status), why);
+		else
+			log_info(w->id, "HTTP %d %s: %s", status,
+				 http_status_reason(status), why);
+	}
 	put(w, out.data, out.len);
 	strbuf_fini(&out);
 	finish(w, why);
@@ -312,7 +314,7 @@ static void answer_asset(struct webconn *w, const struct http_asset *asset)
 	http_response_asset(asset, len, &out);
 	if (trace_wire)
 		trace_response(w, &out, len, asset->file);
-	else if (strcmp(asset->path, "/") == 0)
+	if (!trace_on_stderr() && strcmp(asset->path, "/") == 0)
 		log_info(w->id, "a browser opened the page");
 	put(w, out.data, out.len);
 	put_static(w, body, len);

@@ -213,7 +213,7 @@ static void session_set_state(struct session *s, enum session_state next)
 	s->started = true;
 	if (trace_wire)
 		session_trace_state(s, from, next);
-	else
+	if (!trace_on_stderr())
 		log_debug(s->id, "%s -> %s%s%s", from,
 			  session_states[next].name,
 			  next == SESSION_MENU ? " " : "",
