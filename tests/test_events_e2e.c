@@ -352,13 +352,15 @@ static void test_chat_and_op(void **state)
 		   "state null -> MENU main\n"
 		   "key 4\n"
 		   "state MENU -> CHAT null\n"
+		   "chat join guest-1: \n"
 		   "line 大家好 red\n"
 		   "chat say guest-1: 大家好 red\n"
 		   "line /me waves\n"
 		   "chat me guest-1: waves\n"
 		   "line /op ******* (masked)\n"
 		   "line /quit\n"
-		   "state CHAT -> CLOSING null\n",
+		   "state CHAT -> CLOSING null\n"
+		   "chat leave guest-1: hung up\n",
 		   "close quit");
 	assert_null(strstr(f->events, "hunter2"));
 }

@@ -1104,6 +1104,15 @@ void core_summary(const struct core *c, struct session_summary *out)
 	session_summary(c->session, out);
 }
 
+void core_view(const struct core *c, struct core_view *out)
+{
+	session_summary(c->session, &out->summary);
+	out->char_mode = lineedit_mode(c->lineedit) == LINEEDIT_MODE_CHAR;
+	out->encoding = charset_name(core_charset(c));
+	out->bytes_in = c->bytes_in;
+	out->bytes_out = c->bytes_out;
+}
+
 /* The caller's encoding, as the language menu last set it. */
 const struct charset *core_charset(const struct core *c)
 {

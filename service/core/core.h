@@ -115,6 +115,18 @@ void core_wall(struct core *c, const char *text);
 bool core_is_closed(const struct core *c);
 /* Where the caller is and how it goes, for an operator's /who. */
 void core_summary(const struct core *c, struct session_summary *out);
+
+/* What the teacher's class table shows of a call; valid until it acts. */
+struct core_view {
+	struct session_summary summary;
+	bool char_mode;       /* character mode (else line mode) */
+	const char *encoding; /* "UTF-8", "GBK"... */
+	unsigned long long bytes_in,
+		bytes_out; /* telnet bytes, as core_bytes */
+};
+
+/* Fills out with the call's view. */
+void core_view(const struct core *c, struct core_view *out);
 /* The caller's encoding now (interned: never freed). */
 const struct charset *core_charset(const struct core *c);
 /* The --trace view of the call, or NULL when tracing is off. */

@@ -25,6 +25,10 @@
 static const char events_replacement[] = "\xef\xbf\xbd";
 
 bool events_enabled;
+/* The file is open. */
+static bool events_to_file;
+/* The teacher's event stream, or NULL. */
+static const struct events_listener *events_listener;
 
 /* clang-format off */
 static const char *const events_type_names[] = {
@@ -240,6 +244,7 @@ int events_open(const char *path, char *err, size_t errsz)
 {
 	if (eventsink_open(path, err, errsz) < 0)
 		return -1;
+	events_to_file = true;
 	events_enabled = true;
 	return 0;
 }
@@ -247,21 +252,30 @@ int events_open(const char *path, char *err, size_t errsz)
 /* Turns the producers off and closes the file. */
 void events_close(void)
 {
-	events_enabled = false;
+	events_to_file = false;
+	events_enabled = events_listener != NULL;
 	eventsink_close();
 }
 
-/* Writes ev's line to the file. */
+/* Writes ev's line to the file; tells the listener. */
 void events_emit(const struct events_event *ev)
 {
 	size_t len;
 	char *line;
 
-	if (!events_enabled)
-		return;
-	line = events_encode(ev, &len);
-	eventsink_write(line, len);
-	free(line);
+	if (events_to_file) {
+		line = events_encode(ev, &len);
+		eventsink_write(line, len);
+		free(line);
+	}
+	if (events_listener != NULL)
+		events_listener->event(events_listener->ctx, ev);
+}
+
+void events_set_listener(const struct events_listener *listener)
+{
+	events_listener = listener;
+	events_enabled = events_to_file || listener != NULL;
 }
 
 /* A call begins. */

@@ -21,7 +21,7 @@
 #include <stddef.h>
 #include <time.h>
 
-/* Whether events are written: set by events_open, cleared by events_close. */
+/* Whether events are made: a file is open (events_open) or a listener set. */
 extern bool events_enabled;
 
 enum events_type {
@@ -111,8 +111,21 @@ int events_open(const char *path, char *err, size_t errsz);
 /* Stops writing events and closes the file; says how many were lost. */
 void events_close(void);
 
-/* Encodes ev and writes its line, if events are written. */
+/* Encodes ev and writes its line, if events are written; tells the listener. */
 void events_emit(const struct events_event *ev);
+
+/*
+ * Who hears every event besides the file (the teacher's event stream),
+ * on the loop's thread, before the event is gone. events_enabled is true
+ * while there is a file or a listener.
+ */
+struct events_listener {
+	void (*event)(void *ctx, const struct events_event *ev);
+	void *ctx;
+};
+
+/* Sets the listener (borrowed until replaced), or none for NULL. */
+void events_set_listener(const struct events_listener *listener);
 
 /* --- one per event, for the producers (each after an events_enabled test) */
 

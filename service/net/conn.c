@@ -873,6 +873,29 @@ void conn_row(const struct conn *c, struct session_row *row)
 		memset(&row->summary, 0, sizeof(row->summary));
 }
 
+/* Milliseconds from a to b. */
+static long long ms_between(const struct timespec *a, const struct timespec *b)
+{
+	return (long long)(b->tv_sec - a->tv_sec) * 1000 +
+	       (b->tv_nsec - a->tv_nsec) / 1000000;
+}
+
+bool conn_view(const struct conn *c, struct conn_view *out)
+{
+	struct timespec now;
+
+	if (c->core == NULL)
+		return false;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	out->id = c->id;
+	out->peer = c->peer;
+	out->websocket = c->web != NULL;
+	out->idle_ms = ms_between(&c->last_input, &now);
+	out->duration_ms = ms_between(&c->started, &now);
+	core_view(c->core, &out->core);
+	return true;
+}
+
 /* Starts an empty list. */
 void conn_list_init(struct conn_list *list)
 {

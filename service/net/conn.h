@@ -15,6 +15,7 @@
 #include <event2/event.h>
 #include <event2/util.h>
 
+#include "core/core.h"
 #include "menu/menu.h"
 #include "session/session.h"
 
@@ -96,6 +97,18 @@ void conn_notice(struct conn *c, enum menu_text_id id);
 void conn_wall(struct conn *c, const char *text);
 /* The conn's row in an operator's /who: id, peer, idle time, its state. */
 void conn_row(const struct conn *c, struct session_row *row);
+
+/* A call as the teacher's class table shows it; valid until it acts. */
+struct conn_view {
+	unsigned id;
+	const char *peer; /* "192.0.2.1:40000" */
+	bool websocket;   /* a browser's call; else telnet */
+	long long idle_ms, duration_ms;
+	struct core_view core;
+};
+
+/* Fills out for a conn carrying a call: true, or false for one with none. */
+bool conn_view(const struct conn *c, struct conn_view *out);
 
 void conn_list_init(struct conn_list *list);
 /* Frees every conn left, without waiting: for exit, after the loop stopped. */

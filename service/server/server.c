@@ -303,6 +303,31 @@ void server_shutdown(struct server *srv, void (*done)(void *ctx), void *ctx)
 	check_done(srv);
 }
 
+/* Visits every conn. */
+void server_each(struct server *srv, void (*fn)(struct conn *c, void *arg),
+		 void *arg)
+{
+	conn_list_each(&srv->conns, fn, arg);
+}
+
+/* The room. */
+struct chat_room *server_room(const struct server *srv)
+{
+	return srv->room;
+}
+
+/* The catalog new callers get. */
+const struct menu_catalog *server_catalog(const struct server *srv)
+{
+	return srv->catalog;
+}
+
+/* An operator's text to everyone. */
+void server_wall(struct server *srv, const char *text)
+{
+	hub_wall(srv, text);
+}
+
 /* Number of live conns. */
 size_t server_conn_count(const struct server *srv)
 {

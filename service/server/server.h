@@ -61,6 +61,15 @@ void server_notice(struct server *srv, enum menu_text_id id);
 void server_shutdown(struct server *srv, void (*done)(void *ctx), void *ctx);
 /* Callers connected now. */
 size_t server_conn_count(const struct server *srv);
+/* Calls fn on every conn (those with no call too: conn_view says). */
+void server_each(struct server *srv, void (*fn)(struct conn *c, void *arg),
+		 void *arg);
+/* The chat room the server owns. */
+struct chat_room *server_room(const struct server *srv);
+/* The menus new callers get (the last reload's); the server owns them. */
+const struct menu_catalog *server_catalog(const struct server *srv);
+/* Shows an operator's text to every caller, as /wall does. */
+void server_wall(struct server *srv, const char *text);
 /* udp_status_fn: UDP's STATUS, callers and chat members. ctx: the server. */
 void server_udp_status(void *ctx, struct udp_status *st);
 

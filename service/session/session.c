@@ -373,6 +373,34 @@ void session_wall(struct session *s, const char *text)
 }
 
 /* For an operator's /who: where the caller is and how it goes. */
+/* The menu graph's flow node a state is drawn in (see session_summary). */
+static const char *session_flow_of(enum session_state state)
+{
+	switch (state) {
+	case SESSION_QUERY_NUMBER:
+	case SESSION_QUERY_PASSWORD:
+		return menu_flow_name(MENU_FLOW_QUERY);
+	case SESSION_RECHARGE_NUMBER:
+		return menu_flow_name(MENU_FLOW_RECHARGE);
+	case SESSION_RECHARGE_CARD:
+		return menu_flow_name(MENU_FLOW_CARD);
+	case SESSION_RECHARGE_AMOUNT:
+	case SESSION_RECHARGE_CONFIRM:
+		return menu_flow_name(MENU_FLOW_AMOUNT);
+	case SESSION_CHAT:
+	case SESSION_OP_PASSWORD:
+		return menu_flow_name(MENU_FLOW_CHAT);
+	case SESSION_CLOSING:
+		return "quit";
+	case SESSION_MENU:
+	case SESSION_WAIT:
+	case SESSION_STATE_COUNT:
+	case SESSION_STAY:
+	default:
+		return NULL;
+	}
+}
+
 void session_summary(const struct session *s, struct session_summary *out)
 {
 	out->state = session_states[s->state].name;
@@ -382,6 +410,8 @@ void session_summary(const struct session *s, struct session_summary *out)
 	out->nick = s->member != NULL ? chat_member_nick(s->member) : "";
 	out->failures = s->failures;
 	out->op = s->op;
+	out->language = s->set->language;
+	out->flow = session_flow_of(s->state);
 }
 
 /* Too slow for the room: out of it and back to the main menu. */

@@ -50,6 +50,13 @@ struct session_summary {
 	const char *nick;  /* its nick in the room, or "" */
 	int failures;      /* invalid entries in a row */
 	bool op;           /* proved the operator password */
+	const char *language; /* its menu set's language ("zh-CN") */
+	/*
+	 * The flow its state belongs to, named as the menu graph names it
+	 * ("query", "chat"...), or NULL at a menu (and waiting on the store,
+	 * which it does from the menu it was at); "quit" when closing.
+	 */
+	const char *flow;
 };
 
 /* One live session in an operator's /who; valid during the call only. */

@@ -154,6 +154,12 @@ static void session_chat_leave(struct session *s, enum chat_leave why,
 {
 	if (s->member == NULL)
 		return;
+	if (events_enabled) {
+		const char *text = chat_leave_names[why];
+
+		events_emit_chat(s->id, chat_member_nick(s->member), text,
+				 strlen(text), "leave");
+	}
 	if (why == CHAT_LEAVE_KICKED)
 		chat_room_leave_kicked(s->env->room, s->member, by, reason);
 	else
@@ -198,6 +204,8 @@ void session_chat_enter(struct session *s)
 	s->joining = false;
 	vars[1] = chat_member_nick(s->member);
 	log_info(s->id, "joined the chat room as %s", vars[1]);
+	if (events_enabled)
+		events_emit_chat(s->id, vars[1], "", 0, "join");
 	session_say_with(s, MENU_TEXT_CHAT_BANNER, vars);
 	for (size_t i = 0; i < s->nheld; i++) {
 		chat_pass(s, s->held[i]);
