@@ -199,6 +199,9 @@ class TeacherPageTest(unittest.TestCase):
         b, srv = self.browser, self.server
         rows = self.settle("(() => { const r = %s;"
                            " return r.length === 2 && r; })()" % ROWS_JS)
+        # No reading every second from here to test 8: only the events
+        # move the table and the graph.
+        b.evaluate("window.teacher.ticking = false")
         self.assertEqual(rows[0][0][:6], ["1", "127.0.0.1:40001", "telnet",
                                           "character", "zh-CN · UTF-8",
                                           "MENU (main)"])
@@ -374,6 +377,13 @@ class TeacherPageTest(unittest.TestCase):
 
     def test_8_screenshot_and_nothing_refused(self):
         b, srv = self.browser, self.server
+        # Every second the table is read again, with no event: idle
+        # times move.
+        srv.sessions = [dict(s, idle_ms=s["idle_ms"] + 60000)
+                        for s in srv.sessions]
+        b.evaluate("window.teacher.ticking = true")
+        self.settle("document.querySelector(\"#sessions tr[data-id='3']"
+                    " td.idle\").textContent === '1 min 01 s'")
         srv.sessions = [session(1, closed={"reason": "quit",
                                            "ago_ms": 30000}, node=None),
                         session(2, transport="websocket", state="CHAT",
