@@ -179,6 +179,8 @@ class TeacherPageTest(unittest.TestCase):
             "document.getElementById('login-button').disabled"))
         self.assertEqual(srv.logins[-1], "still-wrong")
         srv.locked = 0
+        # The login page's own CSP refused nothing.
+        self.assertEqual(b.violations(), [])
 
     def test_2_right_key_opens_the_view(self):
         b, srv = self.browser, self.server
