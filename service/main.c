@@ -32,6 +32,7 @@
 #include "server/pidfile.h"
 #include "server/server.h"
 #include "store/account.h"
+#include "teacher/teacher.h"
 
 #define DEFAULT_PORT 5228
 #define DEFAULT_DB "hotline.db"
@@ -90,7 +91,8 @@ struct hotlined {
 	struct listener *listener;
 	struct listener *http_listener; /* --http-port, or NULL */
 	struct server *server;
-	struct udp_server *udp; /* NULL with --udp-port 0 */
+	struct teacher *teacher; /* NULL without the browser page */
+	struct udp_server *udp;  /* NULL with --udp-port 0 */
 	const char *menus_path;
 	struct event *sig_hup, *sig_int, *sig_term, *grace;
 	bool stopping;
@@ -434,6 +436,8 @@ static void on_sighup(evutil_socket_t sig, short what, void *ctx)
 	server_set_catalog(hd->server, cat);
 	menu_catalog_unref(cat);
 	server_notice(hd->server, MENU_TEXT_RELOADED);
+	if (hd->teacher != NULL)
+		teacher_reloaded(hd->teacher);
 	log_info(0, "menus reloaded");
 }
 
@@ -569,6 +573,22 @@ static struct webpage *load_page(const struct options *opts)
 	return page;
 }
 
+/* Prints the teacher's link, with the key, for the first dial address. */
+static void print_teacher_link(const struct hotlined *hd, unsigned http_port)
+{
+	const struct listener *l = hd->http_listener != NULL ? hd->http_listener
+							     : hd->listener;
+	struct sockaddr_storage ss;
+	struct strbuf link;
+
+	if (listener_dial_address(l, http_port, &ss) < 0)
+		return;
+	strbuf_init(&link);
+	teacher_link(hd->teacher, (const struct sockaddr *)&ss, &link);
+	log_info(0, "teacher's view: %s", link.data);
+	strbuf_fini(&link);
+}
+
 /* UDP beside TCP on the same addresses: --udp-port, or the port TCP got. */
 static int start_udp(struct hotlined *hd, const struct options *opts,
 		     const struct account_plan *plans, size_t nplans)
@@ -686,6 +706,21 @@ static int serve(const struct options *opts, const char *menus_path)
 	cat = NULL;
 	if (hd.server == NULL)
 		goto out;
+	if (env.web != NULL) {
+		struct teacher_config tc = {
+			.base = hd.base,
+			.srv = hd.server,
+			.accounts = env.session.accounts,
+			.operator_hash = operator_hash,
+		};
+
+		hd.teacher = teacher_new(&tc);
+		if (hd.teacher == NULL) {
+			log_error(0, "no random bytes for the teacher's key");
+			goto out;
+		}
+		web.teacher = teacher_webconn(hd.teacher);
+	}
 	hd.listener = listener_new(hd.base,
 				   env.web != NULL && !opts->http_port_set
 					   ? on_accept_shared
@@ -709,6 +744,8 @@ static int serve(const struct options *opts, const char *menus_path)
 		goto out;
 	pid_written = opts->pid_file != NULL;
 	listener_print_dial_lines(hd.listener, http_port);
+	if (hd.teacher != NULL)
+		print_teacher_link(&hd, http_port);
 
 	hd.sig_hup = evsignal_new(hd.base, SIGHUP, on_sighup, &hd);
 	hd.sig_int = evsignal_new(hd.base, SIGINT, on_sigterm, &hd);
@@ -725,6 +762,8 @@ out:
 		pidfile_remove(opts->pid_file, getpid());
 	listener_free(hd.listener);
 	listener_free(hd.http_listener);
+	/* The view first: it answers conns and hears their events. */
+	teacher_free(hd.teacher);
 	/* Conns before the worker: they cancel what they still wait for. */
 	server_free(hd.server);
 	/* After the conns: their close events are the file's last lines. */

@@ -232,6 +232,51 @@ static void print_dial_line(const struct sockaddr *sa, unsigned port,
 }
 
 /* Tells the teacher what students can type: every non-loopback address. */
+int listener_dial_address(const struct listener *l, unsigned port,
+			  struct sockaddr_storage *out)
+{
+	struct ifaddrs *ifs = NULL;
+	int found = -1;
+
+	memset(out, 0, sizeof(*out));
+	if (l->any_address && getifaddrs(&ifs) == 0) {
+		for (struct ifaddrs *i = ifs; i != NULL && found < 0;
+		     i = i->ifa_next) {
+			if (i->ifa_addr == NULL || !(i->ifa_flags & IFF_UP) ||
+			    !is_dialable(i->ifa_addr))
+				continue;
+			memcpy(out, i->ifa_addr,
+			       i->ifa_addr->sa_family == AF_INET6
+				       ? sizeof(struct sockaddr_in6)
+				       : sizeof(struct sockaddr_in));
+			found = 0;
+		}
+		freeifaddrs(ifs);
+	}
+	for (size_t i = 0; found < 0 && i < l->nsocks; i++) {
+		socklen_t len = sizeof(*out);
+
+		if (getsockname(evconnlistener_get_fd(l->socks[i]),
+				(struct sockaddr *)out, &len) == 0)
+			found = 0;
+	}
+	if (found < 0)
+		return -1;
+	/* Any address: the machine's own, as the dial lines fall back to. */
+	if (out->ss_family == AF_INET &&
+	    ((struct sockaddr_in *)out)->sin_addr.s_addr == htonl(INADDR_ANY))
+		((struct sockaddr_in *)out)->sin_addr.s_addr = htonl(
+			INADDR_LOOPBACK);
+	if (out->ss_family == AF_INET6 &&
+	    IN6_IS_ADDR_UNSPECIFIED(&((struct sockaddr_in6 *)out)->sin6_addr))
+		((struct sockaddr_in6 *)out)->sin6_addr = in6addr_loopback;
+	if (out->ss_family == AF_INET)
+		((struct sockaddr_in *)out)->sin_port = htons((uint16_t)port);
+	else
+		((struct sockaddr_in6 *)out)->sin6_port = htons((uint16_t)port);
+	return 0;
+}
+
 void listener_print_dial_lines(const struct listener *l, unsigned http_port)
 {
 	struct ifaddrs *ifs = NULL;

@@ -7,6 +7,8 @@
 #ifndef HOTLINE_LISTENER_H
 #define HOTLINE_LISTENER_H
 
+#include <sys/socket.h>
+
 #include <event2/event.h>
 
 struct sockaddr;
@@ -45,6 +47,12 @@ unsigned listener_port(const struct listener *l);
  * "http://ADDRESS:HTTP_PORT/" beside it unless http_port is 0.
  */
 void listener_print_dial_lines(const struct listener *l, unsigned http_port);
+/*
+ * The first address the dial lines name (a machine that only listens on
+ * loopback: that), with port set: 0, or -1 if there is none.
+ */
+int listener_dial_address(const struct listener *l, unsigned port,
+			  struct sockaddr_storage *out);
 /* Names what the port speaks in its "listening on" lines: " (HTTP)". */
 void listener_set_label(struct listener *l, const char *label);
 /* Stops accepting for good: the listening sockets close. */

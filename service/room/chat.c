@@ -878,7 +878,10 @@ enum chat_result chat_room_kick(struct chat_room *room,
 
 	if (m == NULL)
 		return CHAT_NO_SUCH_NICK;
-	memcpy(kicker, by->nick, sizeof(kicker));
+	if (by != NULL)
+		memcpy(kicker, by->nick, sizeof(kicker));
+	else
+		snprintf(kicker, sizeof(kicker), "%s", CHAT_TEACHER_NICK);
 	if (m->kicked != NULL) {
 		m->kicked(m->ctx, kicker, reason);
 		return CHAT_OK;

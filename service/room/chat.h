@@ -237,6 +237,8 @@ struct chat_member *chat_room_find(const struct chat_room *room,
  * room: its kicked callback hears it and leaves. Returns CHAT_OK or
  * CHAT_NO_SUCH_NICK.
  */
+/* Who kicks when the teacher's page does (by NULL): a name, as nicks are. */
+#define CHAT_TEACHER_NICK "teacher"
 enum chat_result chat_room_kick(struct chat_room *room,
 				const struct chat_member *by, const char *nick,
 				const char *reason);
