@@ -762,10 +762,11 @@ out:
 		pidfile_remove(opts->pid_file, getpid());
 	listener_free(hd.listener);
 	listener_free(hd.http_listener);
-	/* The view first: it answers conns and hears their events. */
-	teacher_free(hd.teacher);
+	/* The view stops hearing the calls, then they go, then the view. */
+	teacher_stop(hd.teacher);
 	/* Conns before the worker: they cancel what they still wait for. */
 	server_free(hd.server);
+	teacher_free(hd.teacher);
 	/* After the conns: their close events are the file's last lines. */
 	events_close();
 	webpage_free(page);

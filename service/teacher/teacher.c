@@ -79,6 +79,7 @@ struct teacher {
 	struct events_listener listener;
 	struct trace_tap tap;
 	bool tapping;
+	bool stopped; /* teacher_stop: no listener, no tap, conns going */
 	struct seen **buckets;
 	size_t nbuckets, nseen;
 	struct seen *closed_head, *closed_tail;
@@ -394,7 +395,7 @@ static void roster_each(struct teacher *t, void (*fn)(struct seen *, void *),
 /* The tap is on while a stream is open: the wire costs nothing unwatched. */
 static void update_tap(struct teacher *t)
 {
-	bool want = hub_count(t->hub) > 0;
+	bool want = hub_count(t->hub) > 0 && !t->stopped;
 
 	if (want == t->tapping)
 		return;
@@ -1019,13 +1020,22 @@ static void free_seen(struct seen *s, void *arg)
 	free(s);
 }
 
-void teacher_free(struct teacher *t)
+void teacher_stop(struct teacher *t)
 {
 	if (t == NULL)
 		return;
 	events_set_listener(NULL);
+	t->stopped = true;
 	if (t->tapping)
 		trace_set_tap(NULL);
+	t->tapping = false;
+}
+
+void teacher_free(struct teacher *t)
+{
+	if (t == NULL)
+		return;
+	teacher_stop(t);
 	while (t->logins != NULL) {
 		struct pending_login *l = t->logins;
 

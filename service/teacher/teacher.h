@@ -41,7 +41,12 @@ struct teacher;
 
 /* A teacher's view with a new key; NULL if no random bytes could be had. */
 struct teacher *teacher_new(const struct teacher_config *cfg);
-/* Frees it; call before the server and the webconns it answers go. */
+/*
+ * Stops hearing events and the trace: call before the server frees its
+ * conns (their webconns still tell t they go, so free t after them).
+ */
+void teacher_stop(struct teacher *t);
+/* Frees it, once no webconn it answered is left. */
 void teacher_free(struct teacher *t);
 /* What webconn_env.teacher points to; t owns it. */
 const struct webconn_teacher *teacher_webconn(struct teacher *t);
