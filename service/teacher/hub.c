@@ -99,7 +99,8 @@ int hub_add(struct hub *h, struct webconn *w, const unsigned *trace,
 	s = xcalloc(1, sizeof(*s));
 	s->w = w;
 	s->ntrace = ntrace < HUB_MAX_TRACE ? ntrace : HUB_MAX_TRACE;
-	memcpy(s->trace, trace, s->ntrace * sizeof(*trace));
+	if (s->ntrace > 0)
+		memcpy(s->trace, trace, s->ntrace * sizeof(*trace));
 	s->next = h->streams;
 	h->streams = s;
 	h->count++;
