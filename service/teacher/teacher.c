@@ -250,6 +250,8 @@ static void note_close(struct teacher *t, const struct events_event *ev)
 	size_t len;
 	const char *reason = field(ev, "reason", &len);
 
+	if (s->closed)
+		return; /* one close a call; never twice in the list */
 	/* A scan of the calls: only while someone looks at the class. */
 	if (hub_count(t->hub) > 0) {
 		server_each(t->srv, find_one, &f);
@@ -604,7 +606,7 @@ static void add_live(struct conn *c, void *arg)
 {
 	json_t *arr = arg;
 	struct conn_view v;
-	struct teacher_row r;
+	struct teacher_row r = { .char_mode = false };
 	json_t *row;
 
 	if (conn_is_closing(c) || !conn_view(c, &v))
@@ -758,8 +760,8 @@ static void do_dot(struct teacher *t, struct webconn *w)
 static void do_room(struct teacher *t, struct webconn *w)
 {
 	struct chat_room *room = server_room(t->srv);
-	size_t n = 0;
-	struct chat_who *who = chat_room_who(room, &n, NULL);
+	size_t n = 0, width;
+	struct chat_who *who = chat_room_who(room, &n, &width);
 	json_t *members = json_array();
 
 	for (size_t i = 0; i < n; i++) {
@@ -855,10 +857,18 @@ static void do_action(struct teacher *t, struct webconn *w, const char *what,
 		const char *reason = json_is_string(why)
 					     ? json_string_value(why)
 					     : "";
+		enum chat_result r;
 
-		if (chat_room_kick(room, NULL, nick, reason) == CHAT_OK) {
+		/* The reason reaches the kicked caller's terminal. */
+		strbuf_init(&clean);
+		chat_sanitize(reason, strlen(reason), &clean);
+		reason = clean.data != NULL ? clean.data : "";
+		r = chat_room_kick(room, NULL, nick, reason);
+		if (r == CHAT_OK)
 			log_info(webconn_id(w), "the teacher kicks %s (%s)",
 				 nick, reason);
+		strbuf_fini(&clean);
+		if (r == CHAT_OK) {
 			answer_json(w, 200, json_pack("{s:b}", "ok", 1), NULL);
 			json_decref(obj);
 			return;
