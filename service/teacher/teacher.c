@@ -79,7 +79,9 @@ struct teacher {
 	struct events_listener listener;
 	struct trace_tap tap;
 	bool tapping;
-	bool stopped; /* teacher_stop: no listener, no tap, conns going */
+	bool stopped;    /* teacher_stop: no listener, no tap, conns going */
+	bool read_table; /* /teacher/api/sessions was read... */
+	struct timespec last_read; /* ...last then (CLOCK_MONOTONIC) */
 	struct seen **buckets;
 	size_t nbuckets, nseen;
 	struct seen *closed_head, *closed_tail;
@@ -252,8 +254,14 @@ static void note_close(struct teacher *t, const struct events_event *ev)
 
 	if (s->closed)
 		return; /* one close a call; never twice in the list */
-	/* A scan of the calls: only while someone looks at the class. */
-	if (hub_count(t->hub) > 0) {
+	/*
+	 * A scan of the calls, for the row the table greys: only while
+	 * someone looks at the class (a stream, or a read of the table in the
+	 * last minute), so a mass hang-up unwatched costs no scans.
+	 */
+	if (hub_count(t->hub) > 0 ||
+	    (t->read_table &&
+	     ms_since(&t->last_read) < TEACHER_CLOSED_SECONDS * 1000LL)) {
 		server_each(t->srv, find_one, &f);
 		if (f.found) {
 			row_of(&f.view, &s->row);
@@ -654,6 +662,8 @@ static void do_sessions(struct teacher *t, struct webconn *w)
 	json_t **rows;
 
 	prune_closed(t);
+	t->read_table = true;
+	clock_gettime(CLOCK_MONOTONIC, &t->last_read);
 	server_each(t->srv, add_live, arr);
 	for (struct seen *s = t->closed_head; s != NULL; s = s->closed_next) {
 		struct teacher_row empty = { .language = "" };
