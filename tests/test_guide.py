@@ -45,6 +45,11 @@ line of the block that follows:
                       terminal is its screen): keys (Enter, or one character
                       a key), type, press, see and expect window work on W
                       as on a tmux window
+  teacher W           open the teacher's view of the running server in a
+                      headless Chromium of its own named W (a projector,
+                      1600x900), by the link with the key its trace printed
+                      (on 127.0.0.1): see and expect window work on W, on
+                      the page's text; it takes no keys
   keys W KEY...       press keys in W (tmux names: Enter, BSpace, C-c, ...)
   type W TEXT         type TEXT in W, all at once (a paste)
   press W TEXT        type TEXT in W one key at a time, as a person does:
@@ -127,6 +132,7 @@ GUIDE_PORT = 5228          # the port the guide's commands and excerpts use
 EXAMPLE_ADDRESS = "192.0.2.2"  # the guide's teacher's laptop (TEST-NET-1)
 COLS, ROWS = 100, 30       # every terminal: the size the guide's excerpts show
 BROWSER_WIDTH, BROWSER_HEIGHT = 1000, 700  # a student's browser, CSS pixels
+TEACHER_WIDTH, TEACHER_HEIGHT = 1600, 900  # the teacher's projector, CSS pixels
 WALK_DEADLINE = 170        # seconds for the whole walk (ctest allows 300)
 WAIT = 15                  # seconds any one wait may take
 RUN_DEADLINE = 30          # seconds one command may run
@@ -731,6 +737,55 @@ class BrowserWindow:
         self.browser.close()
 
 
+class TeacherWindow:
+    """The teacher's view on the projector: what it shows is the page's text."""
+
+    def __init__(self, url):
+        self.browser = cdp.Browser(width=TEACHER_WIDTH, height=TEACHER_HEIGHT)
+        try:
+            self.browser.navigate(url, timeout=WAIT)
+            # The login page logs in with #key= and loads /teacher again;
+            # while it does, an evaluation may fail.
+            deadline = time.monotonic() + WAIT
+            while not self._evaluate("!!(window.teacher && document.getElementById('sessions'))"):
+                if time.monotonic() > deadline:
+                    raise cdp.CdpError("the view never showed: %s"
+                                       % self._evaluate("document.body.innerText"))
+                time.sleep(POLL)
+            drawn = self.browser.evaluate("window.teacher.ready")
+            if drawn != "drawn":
+                raise cdp.CdpError("the menu graph was not drawn: %s" % drawn)
+            self.browser.evaluate("window.teacher.started")
+        except cdp.CdpError as e:
+            self.close()
+            raise WalkError("the teacher's view did not open: %s" % e)
+
+    def _evaluate(self, expression):
+        """expression's value, or None while the page is between documents."""
+        try:
+            return self.browser.evaluate(expression)
+        except cdp.CdpError:
+            return None
+
+    def keys(self, keys):
+        raise WalkError("the teacher's view takes no keys")
+
+    def type(self, text):
+        raise WalkError("the teacher's view takes no keys")
+
+    def shows(self, text):
+        """Whether the page's text holds text."""
+        return text in (self._evaluate("document.body.innerText") or "")
+
+    def capture(self):
+        """The page's text, as it reads on the projector."""
+        return self._evaluate("document.body.innerText") or ""
+
+    def close(self):
+        """Ends the browser and its profile."""
+        self.browser.close()
+
+
 class Server:
     """The class's hotlined, its trace in a file, the excerpts to check in it."""
 
@@ -790,7 +845,7 @@ class Walk:
         self.nservers = 0
         self.tmux = None
         self.bg = {}           # line number -> PtyProc running in the background
-        self.browsers = {}     # name -> BrowserWindow
+        self.browsers = {}     # name -> BrowserWindow or TeacherWindow
         self.outputs = []      # (line number, text) of the last block's commands
         self.out_block = None  # the block they came from
         self.may_fail = set()
@@ -959,6 +1014,18 @@ class Walk:
             if old is not None:
                 old.close()
             self.browsers[name] = BrowserWindow(url)
+        elif verb == "teacher":
+            if len(args) != 1:
+                raise WalkError("guide line %d: teacher NAME" % ln)
+            keys = re.findall(r"/teacher#key=([A-Za-z0-9_-]+)", self.server.trace())
+            if not keys:
+                raise WalkError("guide line %d: the server printed no teacher's link" % ln)
+            url = "http://127.0.0.1:%d/teacher#key=%s" % (self.server.port, keys[-1])
+            self.say(ln, "teacher %s: the view of the server on port %d" % (args[0], self.server.port))
+            old = self.browsers.pop(args[0], None)
+            if old is not None:
+                old.close()
+            self.browsers[args[0]] = TeacherWindow(url)
         elif verb == "keys" and args and args[0] in self.browsers:
             self.browsers[args[0]].keys(args[1:])
         elif verb == "keys":
