@@ -624,6 +624,19 @@ class ActionsTest(TeacherCase):
             "/teacher/api/room")["members"]], [b_nick])
         alice.send("after the kick\r\n")
         self.assertFalse(bob.hears("after the kick", 0.5))
+        # The room's view opens with what the room saw: joins, the line
+        # a muted member could not post left out, the leave, a /wall.
+        status, _, _ = self.post("/teacher/api/wall", {"text": "wall-h"},
+                                 bearer(self.key))
+        self.assertEqual(status, 200)
+        seen = [(h["kind"], h["nick"], h["text"]) for h in self.api(
+            "/teacher/api/room")["history"]]
+        self.assertIn(("join", a_nick, ""), seen)
+        self.assertIn(("say", a_nick, "free line two"), seen)
+        self.assertIn(("leave", a_nick, "kicked"), seen)
+        self.assertIn(("wall", "teacher", "wall-h"), seen)
+        self.assertNotIn("muted line one", str(seen))
+        self.assertEqual(seen[-1], ("wall", "teacher", "wall-h"))
         alice.close()
         bob.close()
         self.assert_still_serving()

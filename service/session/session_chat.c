@@ -492,6 +492,10 @@ static enum session_state chat_cmd_wall(struct session *s, const char *arg,
 	chat_sanitize(arg, len < CHAT_MAX_LINE ? len : CHAT_MAX_LINE, &clean);
 	log_info(s->id, "operator %s walls: %s", chat_member_nick(s->member),
 		 clean.data ? clean.data : "");
+	if (events_enabled)
+		events_emit_chat(s->id, chat_member_nick(s->member),
+				 clean.data ? clean.data : "", clean.len,
+				 "wall");
 	s->env->hub.wall(s->env->hub.ctx, clean.data ? clean.data : "");
 	strbuf_fini(&clean);
 	return SESSION_STAY;

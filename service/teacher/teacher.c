@@ -79,8 +79,11 @@ struct teacher {
 	struct events_listener listener;
 	struct trace_tap tap;
 	bool tapping;
-	bool stopped;    /* teacher_stop: no listener, no tap, conns going */
-	bool read_table; /* /teacher/api/sessions was read... */
+	bool stopped; /* teacher_stop: no listener, no tap, conns going */
+	/* The last chat events, encoded, oldest at history_next. */
+	char *history[TEACHER_ROOM_HISTORY];
+	size_t history_next;
+	bool read_table;           /* /teacher/api/sessions was read... */
 	struct timespec last_read; /* ...last then (CLOCK_MONOTONIC) */
 	struct seen **buckets;
 	size_t nbuckets, nseen;
@@ -298,7 +301,16 @@ static void on_event(void *ctx, const struct events_event *ev)
 	} else if (ev->type == EVENTS_CLOSE) {
 		note_close(t, ev);
 	}
-	if (hub_count(t->hub) > 0) {
+	if (ev->type == EVENTS_CHAT) {
+		size_t len;
+		char *line = events_encode(ev, &len);
+
+		/* The room's view opens with these. */
+		free(t->history[t->history_next]);
+		t->history[t->history_next] = line;
+		t->history_next = (t->history_next + 1) % TEACHER_ROOM_HISTORY;
+		hub_publish(t->hub, line, len > 0 ? len - 1 : 0);
+	} else if (hub_count(t->hub) > 0) {
 		size_t len;
 		char *line = events_encode(ev, &len);
 
@@ -773,6 +785,7 @@ static void do_room(struct teacher *t, struct webconn *w)
 	size_t n = 0, width;
 	struct chat_who *who = chat_room_who(room, &n, &width);
 	json_t *members = json_array();
+	json_t *history = json_array();
 
 	for (size_t i = 0; i < n; i++) {
 		const struct chat_member *m = chat_room_find(room, who[i].nick);
@@ -784,7 +797,18 @@ static void do_room(struct teacher *t, struct webconn *w)
 								       : 0));
 	}
 	free(who);
-	answer_json(w, 200, json_pack("{s:o}", "members", members), NULL);
+	for (size_t i = 0; i < TEACHER_ROOM_HISTORY; i++) {
+		const char *line =
+			t->history[(t->history_next + i) % TEACHER_ROOM_HISTORY];
+
+		if (line != NULL)
+			json_array_append_new(history,
+					      json_loads(line, 0, NULL));
+	}
+	answer_json(w, 200,
+		    json_pack("{s:o, s:o}", "members", members, "history",
+			      history),
+		    NULL);
 }
 
 /* GET /teacher/api/events[?trace=ID,ID] */
@@ -851,6 +875,12 @@ static void do_action(struct teacher *t, struct webconn *w, const char *what,
 				 clean.data != NULL ? clean.data : "");
 			server_wall(t->srv,
 				    clean.data != NULL ? clean.data : "");
+			/* Session 0: the teacher's page is no call. */
+			if (events_enabled)
+				events_emit_chat(0, CHAT_TEACHER_NICK,
+						 clean.data != NULL ? clean.data
+								    : "",
+						 clean.len, "wall");
 			strbuf_fini(&clean);
 			answer_json(w, 200, json_pack("{s:b}", "ok", 1), NULL);
 		}
@@ -1072,6 +1102,8 @@ void teacher_free(struct teacher *t)
 		}
 	}
 	free(t->buckets);
+	for (size_t i = 0; i < TEACHER_ROOM_HISTORY; i++)
+		free(t->history[i]);
 	hub_free(t->hub);
 	teacherauth_free(t->auth);
 	free(t->operator_hash);

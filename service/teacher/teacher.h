@@ -29,6 +29,9 @@ struct webconn_teacher;
 /* Closed sessions kept at most, should a whole class hang up at once. */
 #define TEACHER_CLOSED_MAX 1024
 
+/* Chat events the room's view starts with (the room keeps 20 lines). */
+#define TEACHER_ROOM_HISTORY 50
+
 struct teacher_config {
 	struct event_base *base;
 	struct server *srv;
