@@ -1,10 +1,8 @@
 /*
  * teacher: the teacher's view (see teacher.h). One request at a time,
  * answered at once, except a login with the operator password (checked
- * on the account worker) and the event streams (kept by the hub). The
- * roster remembers what the table needs of each call since it connected
- * (its peer and transport, its wire while the teacher watches) and for a
- * minute after it closed.
+ * on the account worker) and the event streams (kept by the hub). What
+ * it remembers of each call is the roster's.
  */
 #include "teacher/teacher.h"
 
@@ -29,35 +27,11 @@
 #include "server/server.h"
 #include "store/account.h"
 #include "teacher/hub.h"
+#include "teacher/roster.h"
 
 /* JSON answers, and what every /teacher answer says besides. */
 #define TEACHER_JSON "application/json; charset=utf-8"
 #define TEACHER_NO_STORE "Cache-Control: no-store\r\n"
-
-/* A table row's strings, copied when its call closes. */
-struct teacher_row {
-	char state[24], menu[48], node[96], nick[48], language[16];
-	char encoding[16];
-	bool char_mode;
-	long long duration_ms;
-	unsigned long long bytes_in, bytes_out;
-};
-
-/* What the view remembers of one call. */
-struct seen {
-	struct seen *next; /* in its bucket */
-	unsigned id;
-	char peer[64];
-	bool websocket;
-	struct wirelog *wire; /* while the teacher watches */
-	uint64_t sent;        /* the wire's mark the streams have had */
-	bool closed;
-	bool has_row;
-	struct teacher_row row; /* the last seen, once closed */
-	char reason[96];
-	struct timespec closed_at; /* CLOCK_MONOTONIC */
-	struct seen *closed_next;  /* in the closed list, oldest first */
-};
 
 /* A login waiting on the operator password's check. */
 struct pending_login {
@@ -85,105 +59,9 @@ struct teacher {
 	size_t history_next;
 	bool read_table;           /* /teacher/api/sessions was read... */
 	struct timespec last_read; /* ...last then (CLOCK_MONOTONIC) */
-	struct seen **buckets;
-	size_t nbuckets, nseen;
-	struct seen *closed_head, *closed_tail;
-	size_t nclosed;
+	struct roster *roster;
 	struct pending_login *logins;
 };
-
-/* --- the roster ------------------------------------------------------- */
-
-static struct seen **bucket(const struct teacher *t, unsigned id)
-{
-	return &t->buckets[id & (t->nbuckets - 1)];
-}
-
-static struct seen *seen_find(const struct teacher *t, unsigned id)
-{
-	for (struct seen *s = *bucket(t, id); s != NULL; s = s->next)
-		if (s->id == id)
-			return s;
-	return NULL;
-}
-
-/* Doubles the buckets once they hold two entries each on average. */
-static void roster_grow(struct teacher *t)
-{
-	size_t old = t->nbuckets;
-	struct seen **was = t->buckets;
-
-	t->nbuckets = old * 2;
-	t->buckets = xcalloc(t->nbuckets, sizeof(*t->buckets));
-	for (size_t i = 0; i < old; i++) {
-		while (was[i] != NULL) {
-			struct seen *s = was[i];
-
-			was[i] = s->next;
-			s->next = *bucket(t, s->id);
-			*bucket(t, s->id) = s;
-		}
-	}
-	free(was);
-}
-
-/* The entry for id, made if new. */
-static struct seen *seen_get(struct teacher *t, unsigned id)
-{
-	struct seen *s = seen_find(t, id);
-
-	if (s != NULL)
-		return s;
-	if (t->nseen >= 2 * t->nbuckets)
-		roster_grow(t);
-	s = xcalloc(1, sizeof(*s));
-	s->id = id;
-	s->next = *bucket(t, id);
-	*bucket(t, id) = s;
-	t->nseen++;
-	return s;
-}
-
-/* Forgets an entry (already out of the closed list). */
-static void seen_drop(struct teacher *t, struct seen *gone)
-{
-	for (struct seen **p = bucket(t, gone->id); *p != NULL;
-	     p = &(*p)->next) {
-		if (*p == gone) {
-			*p = gone->next;
-			break;
-		}
-	}
-	wirelog_free(gone->wire);
-	free(gone);
-	t->nseen--;
-}
-
-static long long ms_since(const struct timespec *then)
-{
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (long long)(now.tv_sec - then->tv_sec) * 1000 +
-	       (now.tv_nsec - then->tv_nsec) / 1000000;
-}
-
-/* Drops closed calls older than TEACHER_CLOSED_SECONDS, or past the cap. */
-static void prune_closed(struct teacher *t)
-{
-	while (t->closed_head != NULL &&
-	       (t->nclosed > TEACHER_CLOSED_MAX ||
-		ms_since(&t->closed_head->closed_at) >
-			TEACHER_CLOSED_SECONDS * 1000LL)) {
-		struct seen *s = t->closed_head;
-
-		t->closed_head = s->closed_next;
-		if (t->closed_head == NULL)
-			t->closed_tail = NULL;
-		t->nclosed--;
-		seen_drop(t, s);
-	}
-}
 
 /* The graph's node for a call: "LANG/menu", "LANG/flow:F", or "". */
 static void node_of(const struct session_summary *sum, char *out, size_t size)
@@ -199,7 +77,7 @@ static void node_of(const struct session_summary *sum, char *out, size_t size)
 }
 
 /* Copies a live call's view into a row. */
-static void row_of(const struct conn_view *v, struct teacher_row *r)
+static void row_of(const struct conn_view *v, struct roster_row *r)
 {
 	const struct session_summary *sum = &v->core.summary;
 
@@ -250,7 +128,7 @@ static const char *field(const struct events_event *ev, const char *name,
 /* A call closed: keep its last row and reason for the table. */
 static void note_close(struct teacher *t, const struct events_event *ev)
 {
-	struct seen *s = seen_get(t, ev->id);
+	struct roster_entry *s = roster_get(t->roster, ev->id);
 	struct find_conn f = { .id = ev->id };
 	size_t len;
 	const char *reason = field(ev, "reason", &len);
@@ -263,8 +141,8 @@ static void note_close(struct teacher *t, const struct events_event *ev)
 	 * last minute), so a mass hang-up unwatched costs no scans.
 	 */
 	if (hub_count(t->hub) > 0 ||
-	    (t->read_table &&
-	     ms_since(&t->last_read) < TEACHER_CLOSED_SECONDS * 1000LL)) {
+	    (t->read_table && roster_ms_since(&t->last_read) <
+				      TEACHER_CLOSED_SECONDS * 1000LL)) {
 		server_each(t->srv, find_one, &f);
 		if (f.found) {
 			row_of(&f.view, &s->row);
@@ -272,17 +150,7 @@ static void note_close(struct teacher *t, const struct events_event *ev)
 		}
 	}
 	snprintf(s->reason, sizeof(s->reason), "%.*s", (int)len, reason);
-	s->closed = true;
-	clock_gettime(CLOCK_MONOTONIC, &s->closed_at);
-	wirelog_free(s->wire);
-	s->wire = NULL;
-	if (t->closed_tail != NULL)
-		t->closed_tail->closed_next = s;
-	else
-		t->closed_head = s;
-	t->closed_tail = s;
-	t->nclosed++;
-	prune_closed(t);
+	roster_close(t->roster, s);
 }
 
 /* events_listener.event: every call's events. */
@@ -291,7 +159,7 @@ static void on_event(void *ctx, const struct events_event *ev)
 	struct teacher *t = ctx;
 
 	if (ev->type == EVENTS_CONNECT) {
-		struct seen *s = seen_get(t, ev->id);
+		struct roster_entry *s = roster_get(t->roster, ev->id);
 		size_t len;
 		const char *peer = field(ev, "peer", &len);
 
@@ -322,7 +190,7 @@ static void on_event(void *ctx, const struct events_event *ev)
 /* --- the wire: a tap while the teacher watches ------------------------ */
 
 /* Sends a followed session's new trace lines to its streams. */
-static void send_trace(struct teacher *t, struct seen *s)
+static void send_trace(struct teacher *t, struct roster_entry *s)
 {
 	struct strbuf lines;
 	json_t *obj, *arr;
@@ -355,9 +223,9 @@ static void send_trace(struct teacher *t, struct seen *s)
 }
 
 /* The wire of a call still on: its log, made at its first record. */
-static struct seen *wire_of(struct teacher *t, unsigned id)
+static struct roster_entry *wire_of(struct teacher *t, unsigned id)
 {
-	struct seen *s = seen_find(t, id);
+	struct roster_entry *s = roster_find(t->roster, id);
 
 	if (s == NULL || s->closed)
 		return NULL;
@@ -371,7 +239,7 @@ static void tap_line(void *ctx, unsigned id, const struct timespec *when,
 		     const char *text, size_t len)
 {
 	struct teacher *t = ctx;
-	struct seen *s = wire_of(t, id);
+	struct roster_entry *s = wire_of(t, id);
 
 	if (s == NULL)
 		return;
@@ -385,7 +253,7 @@ static void tap_chunk(void *ctx, unsigned id, int dir,
 		      size_t len, bool secret, size_t whole)
 {
 	struct teacher *t = ctx;
-	struct seen *s = wire_of(t, id);
+	struct roster_entry *s = wire_of(t, id);
 	struct timespec now;
 
 	if (s == NULL)
@@ -397,21 +265,12 @@ static void tap_chunk(void *ctx, unsigned id, int dir,
 }
 
 /* Free every wire log (nobody watches any more). */
-static void drop_wires(struct seen *s, void *arg)
+static void drop_wires(struct roster_entry *s, void *arg)
 {
 	(void)arg;
 	wirelog_free(s->wire);
 	s->wire = NULL;
 	s->sent = 0;
-}
-
-/* Visits every roster entry. */
-static void roster_each(struct teacher *t, void (*fn)(struct seen *, void *),
-			void *arg)
-{
-	for (size_t i = 0; i < t->nbuckets; i++)
-		for (struct seen *s = t->buckets[i]; s != NULL; s = s->next)
-			fn(s, arg);
 }
 
 /* The tap is on while a stream is open: the wire costs nothing unwatched. */
@@ -424,7 +283,7 @@ static void update_tap(struct teacher *t)
 	t->tapping = want;
 	trace_set_tap(want ? &t->tap : NULL);
 	if (!want)
-		roster_each(t, drop_wires, NULL);
+		roster_each(t->roster, drop_wires, NULL);
 }
 
 /* --- answers ------------------------------------------------------------ */
@@ -604,7 +463,7 @@ static void do_login(struct teacher *t, struct webconn *w,
 
 /* One live call as a JSON row. */
 static json_t *row_json(unsigned id, const char *peer, bool websocket,
-			const struct teacher_row *r, long long idle_ms)
+			const struct roster_row *r, long long idle_ms)
 {
 	return json_pack(
 		"{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s?, s:s?, s:s?, s:I, "
@@ -626,7 +485,7 @@ static void add_live(struct conn *c, void *arg)
 {
 	json_t *arr = arg;
 	struct conn_view v;
-	struct teacher_row r = { .char_mode = false };
+	struct roster_row r = { .char_mode = false };
 	json_t *row;
 
 	if (conn_is_closing(c) || !conn_view(c, &v))
@@ -673,19 +532,20 @@ static void do_sessions(struct teacher *t, struct webconn *w)
 	size_t n;
 	json_t **rows;
 
-	prune_closed(t);
+	roster_prune(t->roster);
 	t->read_table = true;
 	clock_gettime(CLOCK_MONOTONIC, &t->last_read);
 	server_each(t->srv, add_live, arr);
-	for (struct seen *s = t->closed_head; s != NULL; s = s->closed_next) {
-		struct teacher_row empty = { .language = "" };
+	for (const struct roster_entry *s = roster_closed(t->roster); s != NULL;
+	     s = s->closed_next) {
+		struct roster_row empty = { .language = "" };
 		json_t *row = row_json(s->id, s->peer, s->websocket,
 				       s->has_row ? &s->row : &empty, 0);
 
 		json_object_set_new(row, "closed",
 				    json_pack("{s:s, s:I}", "reason", s->reason,
 					      "ago_ms",
-					      (json_int_t)ms_since(
+					      (json_int_t)roster_ms_since(
 						      &s->closed_at)));
 		json_array_append_new(arr, row);
 	}
@@ -725,7 +585,7 @@ static void do_trace(struct teacher *t, struct webconn *w, const char *idtext,
 {
 	unsigned id = parse_id(idtext, idlen);
 	struct find_conn f = { .id = id };
-	struct seen *s = id != 0 ? seen_find(t, id) : NULL;
+	struct roster_entry *s = id != 0 ? roster_find(t->roster, id) : NULL;
 	json_t *arr = json_array();
 	char msg[64];
 
@@ -1056,18 +916,9 @@ struct teacher *teacher_new(const struct teacher_config *cfg)
 	t->webconn = (struct webconn_teacher){ on_request, on_gone, t };
 	t->listener = (struct events_listener){ on_event, t };
 	t->tap = (struct trace_tap){ tap_line, tap_chunk, t };
-	t->nbuckets = 1024;
-	t->buckets = xcalloc(t->nbuckets, sizeof(*t->buckets));
+	t->roster = roster_new();
 	events_set_listener(&t->listener);
 	return t;
-}
-
-/* Frees one roster entry. */
-static void free_seen(struct seen *s, void *arg)
-{
-	(void)arg;
-	wirelog_free(s->wire);
-	free(s);
 }
 
 void teacher_stop(struct teacher *t)
@@ -1093,15 +944,7 @@ void teacher_free(struct teacher *t)
 		account_worker_cancel(t->accounts, l->handle);
 		free(l);
 	}
-	for (size_t i = 0; i < t->nbuckets; i++) {
-		while (t->buckets[i] != NULL) {
-			struct seen *s = t->buckets[i];
-
-			t->buckets[i] = s->next;
-			free_seen(s, NULL);
-		}
-	}
-	free(t->buckets);
+	roster_free(t->roster);
 	for (size_t i = 0; i < TEACHER_ROOM_HISTORY; i++)
 		free(t->history[i]);
 	hub_free(t->hub);

@@ -24,11 +24,6 @@ struct server;
 struct account_worker;
 struct webconn_teacher;
 
-/* Closed sessions kept in the class table: a minute, greyed. */
-#define TEACHER_CLOSED_SECONDS 60
-/* Closed sessions kept at most, should a whole class hang up at once. */
-#define TEACHER_CLOSED_MAX 1024
-
 /* Chat events the room's view starts with (the room keeps 20 lines). */
 #define TEACHER_ROOM_HISTORY 50
 
