@@ -21,6 +21,8 @@
 #define BENCH_STALL_SECONDS 10
 /* Most connections one run may open (the process's descriptors bound it too). */
 #define BENCH_MAX_CONNS 50000
+/* Longest teacher's key taken (hotlined's is 43 characters of base64url). */
+#define BENCH_KEY_MAX 128
 
 /* How the generator talks to the server under test. */
 enum bench_proto {
@@ -49,6 +51,7 @@ struct bench_opts {
 	size_t nsizes;
 	unsigned connect_window; /* connections being set up at once */
 	bool ws; /* telnet inside WebSocket (GET /ws), as a browser, not TCP */
+	const char *key; /* follow: the teacher's key, base64url */
 };
 
 struct net;
@@ -106,5 +109,6 @@ int bench_walk(struct event_base *base, const struct bench_opts *o);
 int bench_recharge(struct event_base *base, const struct bench_opts *o);
 int bench_probe(struct event_base *base, const struct bench_opts *o);
 int bench_chat(struct event_base *base, const struct bench_opts *o);
+int bench_follow(struct event_base *base, const struct bench_opts *o);
 
 #endif

@@ -6,11 +6,13 @@
  *   recharge  rechargers by amount and menu walkers together
  *   chat      fan-out: members receive, senders send with a bounded window
  *   probe     walk once, print the bytes of each menu (for the reply server)
+ *   follow    a teacher's program reading the event stream of every session
  *   free-port print a free loopback TCP port
  *
  * It speaks telnet to hotlined (a raw client: line mode), over TCP or,
  * with --ws, inside WebSocket as a browser caller does; RESP to Redis,
- * and one line per request to hotline-reply. Results are RESULT lines on
+ * and one line per request to hotline-reply; follow speaks HTTP and reads
+ * Server-Sent Events (GET /teacher/api/events). Results are RESULT lines on
  * stdout. Only loopback addresses are accepted, every wait is bounded, and
  * an alarm ends a run that goes on past --timeout.
  */
@@ -40,7 +42,7 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 		"usage: hotline-bench SCENARIO [options]\n"
-		"scenarios: hold walk recharge chat probe free-port\n"
+		"scenarios: hold walk recharge chat probe follow free-port\n"
 		"  --addr A          server address, loopback only (default 127.0.0.1)\n"
 		"  --port N          server port\n"
 		"  --proto P         telnet (hotlined), resp (redis), reply (hotline-reply)\n"
@@ -58,6 +60,7 @@ static void usage(FILE *out)
 		"  --sizes A,B,...   walk on reply: bytes asked for, in turn\n"
 		"  --pid N           hold: the server's pid, for its memory\n"
 		"  --settle S        hold: seconds between set-up and reading memory\n"
+		"  --key KEY         follow: the teacher's key (until SIGTERM)\n"
 		"  --connect-window N  connections set up at once (default %d)\n"
 		"  --timeout S       give up after S seconds (default %d)\n",
 		BENCH_CONNECT_WINDOW, BENCH_TIMEOUT_DEFAULT);
@@ -113,6 +116,22 @@ static void parse_sizes(const char *s, struct bench_opts *o)
 	}
 }
 
+/* A teacher's key: base64url, so it cannot break the request; or exit 2. */
+static const char *parse_key(const char *s)
+{
+	size_t len = strlen(s);
+
+	if (len == 0 || len > BENCH_KEY_MAX ||
+	    strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+		      "0123456789-_") != len) {
+		fprintf(stderr,
+			"hotline-bench: bad --key (1-%d base64url characters)\n",
+			BENCH_KEY_MAX);
+		exit(2);
+	}
+	return s;
+}
+
 /* The protocol named, or exit 2. */
 static enum bench_proto parse_proto(const char *s)
 {
@@ -147,6 +166,7 @@ static void parse_options(int argc, char **argv, struct bench_opts *o)
 		{ "sizes", required_argument, NULL, 'z' },
 		{ "pid", required_argument, NULL, 'i' },
 		{ "settle", required_argument, NULL, 'S' },
+		{ "key", required_argument, NULL, 'K' },
 		{ "connect-window", required_argument, NULL, 'c' },
 		{ "timeout", required_argument, NULL, 't' },
 		{ "help", no_argument, NULL, 'h' },
@@ -216,6 +236,9 @@ static void parse_options(int argc, char **argv, struct bench_opts *o)
 			break;
 		case 'S':
 			o->settle = parse_seconds("settle", optarg, 600);
+			break;
+		case 'K':
+			o->key = parse_key(optarg);
 			break;
 		case 'c':
 			o->connect_window = (unsigned)
@@ -330,7 +353,8 @@ int main(int argc, char **argv)
 	raise_nofile(strcmp(scenario, "chat") == 0 ? o.members + o.senders
 		     : strcmp(scenario, "recharge") == 0
 			     ? o.rechargers + o.walkers
-			     : o.conns);
+		     : strcmp(scenario, "follow") == 0 ? 1
+						       : o.conns);
 	base = event_base_new();
 	if (base == NULL) {
 		fprintf(stderr,
@@ -347,6 +371,8 @@ int main(int argc, char **argv)
 		status = bench_chat(base, &o);
 	else if (strcmp(scenario, "probe") == 0)
 		status = bench_probe(base, &o);
+	else if (strcmp(scenario, "follow") == 0)
+		status = bench_follow(base, &o);
 	else {
 		fprintf(stderr, "hotline-bench: unknown scenario \"%s\"\n",
 			scenario);
