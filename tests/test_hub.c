@@ -138,8 +138,8 @@ static void test_events_framed(void **state)
 	struct fixture *f = *state;
 	const unsigned follow[] = { 7 };
 
-	assert_int_equal(hub_add(f->hub, f->r[0].w, NULL, 0), 0);
-	assert_int_equal(hub_add(f->hub, f->r[1].w, follow, 1), 0);
+	assert_int_equal(hub_add(f->hub, f->r[0].w, NULL, 0, false), 0);
+	assert_int_equal(hub_add(f->hub, f->r[1].w, follow, 1, false), 0);
 	assert_true(got(&f->r[0], "HTTP/1.1 200 OK\r\n"));
 	assert_true(got(&f->r[0], "Content-Type: text/event-stream"));
 	assert_false(got(&f->r[0], "Content-Length"));
@@ -147,6 +147,8 @@ static void test_events_framed(void **state)
 	assert_true(got(&f->r[0], "\r\n\r\n: hotlined's class events\n\n"
 				  "data: {\"type\":\"key\"}\n\n"));
 	assert_true(got(&f->r[1], "data: {\"type\":\"key\"}\n\n"));
+	/* Following a session's wire wants the wire kept; events alone not. */
+	assert_true(hub_wants_wire(f->hub));
 	/* A trace goes to the stream following its session only. */
 	assert_true(hub_follows(f->hub, 7));
 	assert_false(hub_follows(f->hub, 8));
@@ -158,6 +160,7 @@ static void test_events_framed(void **state)
 	f->r[1].w = NULL;
 	assert_int_equal(hub_count(f->hub), 1);
 	assert_false(hub_follows(f->hub, 7));
+	assert_false(hub_wants_wire(f->hub));
 }
 
 /* HUB_MAX_STREAMS at once; the next is refused and not answered. */
@@ -166,8 +169,10 @@ static void test_cap(void **state)
 	struct fixture *f = *state;
 
 	for (size_t i = 0; i < HUB_MAX_STREAMS; i++)
-		assert_int_equal(hub_add(f->hub, f->r[i].w, NULL, 0), 0);
-	assert_int_equal(hub_add(f->hub, f->r[HUB_MAX_STREAMS].w, NULL, 0), -1);
+		assert_int_equal(hub_add(f->hub, f->r[i].w, NULL, 0, false), 0);
+	assert_int_equal(hub_add(f->hub, f->r[HUB_MAX_STREAMS].w, NULL, 0,
+				 false),
+			 -1);
 	assert_int_equal(f->r[HUB_MAX_STREAMS].out.len, 0);
 	assert_int_equal(hub_count(f->hub), HUB_MAX_STREAMS);
 }
@@ -178,7 +183,7 @@ static void test_missed(void **state)
 	struct fixture *f = *state;
 	size_t before;
 
-	assert_int_equal(hub_add(f->hub, f->r[0].w, NULL, 0), 0);
+	assert_int_equal(hub_add(f->hub, f->r[0].w, NULL, 0, false), 0);
 	f->r[0].pending = HUB_MAX_QUEUE + 1;
 	before = f->r[0].out.len;
 	for (int i = 0; i < 1000; i++)

@@ -719,7 +719,8 @@ class ClassTest(TeacherCase):
         self.assert_still_serving()
 
     def test_stream_trace_and_no_password_anywhere(self):
-        everything = Stream(self.port, self.key)
+        # As the teacher's page opens it: every call's wire kept.
+        everything = Stream(self.port, self.key, "?wire=1")
         self.assertEqual(everything.read_head(), 200)
         self.assertTrue(everything.headers["content-type"].startswith(
             "text/event-stream"))
@@ -808,7 +809,19 @@ class ClassTest(TeacherCase):
         self.assert_still_serving()
 
     def test_wire_keeps_the_last_200_lines(self):
-        stream = Stream(self.port, self.key)
+        # A program following the events alone keeps no one's wire.
+        plain = Stream(self.port, self.key)
+        self.assertEqual(plain.read_head(), 200)
+        caller = Caller(self.port)
+        ident = plain.wait(type="connect", peer=caller.peer)["id"]
+        caller.send("0\r\n")
+        caller.expect(main_menu())
+        self.assertEqual(
+            self.api("/teacher/api/sessions/%d/trace" % ident)["lines"], [])
+        caller.close()
+        plain.close()
+        # The teacher's page asks for it (wire=1).
+        stream = Stream(self.port, self.key, "?wire=1")
         self.assertEqual(stream.read_head(), 200)
         caller = Caller(self.port)
         ident = stream.wait(type="connect", peer=caller.peer)["id"]

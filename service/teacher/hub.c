@@ -17,6 +17,7 @@ struct hub_stream {
 	struct webconn *w;
 	unsigned trace[HUB_MAX_TRACE];
 	size_t ntrace;
+	bool wire;
 	unsigned long long missed; /* events dropped, not yet told */
 };
 
@@ -90,7 +91,7 @@ void hub_free(struct hub *h)
 }
 
 int hub_add(struct hub *h, struct webconn *w, const unsigned *trace,
-	    size_t ntrace)
+	    size_t ntrace, bool wire)
 {
 	struct hub_stream *s;
 
@@ -98,6 +99,7 @@ int hub_add(struct hub *h, struct webconn *w, const unsigned *trace,
 		return -1;
 	s = xcalloc(1, sizeof(*s));
 	s->w = w;
+	s->wire = wire || ntrace > 0;
 	s->ntrace = ntrace < HUB_MAX_TRACE ? ntrace : HUB_MAX_TRACE;
 	if (s->ntrace > 0)
 		memcpy(s->trace, trace, s->ntrace * sizeof(*trace));
@@ -166,6 +168,14 @@ void hub_publish(struct hub *h, const char *json, size_t len)
 void hub_publish_trace(struct hub *h, unsigned id, const char *json, size_t len)
 {
 	publish(h, false, id, json, len);
+}
+
+bool hub_wants_wire(const struct hub *h)
+{
+	for (const struct hub_stream *s = h->streams; s != NULL; s = s->next)
+		if (s->wire)
+			return true;
+	return false;
 }
 
 bool hub_follows(const struct hub *h, unsigned id)

@@ -38,11 +38,12 @@ void hub_free(struct hub *h);
 
 /*
  * Makes w (answered 200 with the stream's head here) a stream following
- * the wire of the ntrace sessions in trace: 0, or -1 when HUB_MAX_STREAMS
- * are open (w is not answered then).
+ * the wire of the ntrace sessions in trace; wire: it wants every call's
+ * wire kept (a teacher's page, which may open any caller's). 0, or -1
+ * when HUB_MAX_STREAMS are open (w is not answered then).
  */
 int hub_add(struct hub *h, struct webconn *w, const unsigned *trace,
-	    size_t ntrace);
+	    size_t ntrace, bool wire);
 /* Forgets w (its webconn is going); nothing if it is not a stream. */
 void hub_remove(struct hub *h, struct webconn *w);
 /* Streams open now. */
@@ -53,6 +54,8 @@ void hub_publish(struct hub *h, const char *json, size_t len);
 /* Sends one JSON object to the streams following session id's wire. */
 void hub_publish_trace(struct hub *h, unsigned id, const char *json,
 		       size_t len);
+/* Whether a stream wants the calls' wire kept, or follows one. */
+bool hub_wants_wire(const struct hub *h);
 /* Whether a stream follows session id's wire. */
 bool hub_follows(const struct hub *h, unsigned id);
 

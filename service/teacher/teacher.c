@@ -60,6 +60,7 @@ struct teacher {
 	bool read_table;           /* /teacher/api/sessions was read... */
 	struct timespec last_read; /* ...last then (CLOCK_MONOTONIC) */
 	struct roster *roster;
+	struct event *linger; /* drops the wire nobody wants any more */
 	struct pending_login *logins;
 };
 
@@ -273,17 +274,35 @@ static void drop_wires(struct roster_entry *s, void *arg)
 	s->sent = 0;
 }
 
-/* The tap is on while a stream is open: the wire costs nothing unwatched. */
+/* Nobody has wanted the wire for TEACHER_WIRE_LINGER_SECONDS: drop it. */
+static void on_linger(evutil_socket_t fd, short what, void *arg)
+{
+	struct teacher *t = arg;
+
+	(void)fd;
+	(void)what;
+	if (!t->tapping)
+		roster_each(t->roster, drop_wires, NULL);
+}
+
+/*
+ * The tap is on while a stream wants the wire (the teacher's page), so
+ * the wire costs nothing unwatched. A page reopens its stream to follow
+ * another caller: the wire kept so far stays a while for it.
+ */
 static void update_tap(struct teacher *t)
 {
-	bool want = hub_count(t->hub) > 0 && !t->stopped;
+	bool want = hub_wants_wire(t->hub) && !t->stopped;
+	struct timeval linger = { .tv_sec = TEACHER_WIRE_LINGER_SECONDS };
 
 	if (want == t->tapping)
 		return;
 	t->tapping = want;
 	trace_set_tap(want ? &t->tap : NULL);
-	if (!want)
-		roster_each(t->roster, drop_wires, NULL);
+	if (want)
+		evtimer_del(t->linger);
+	else
+		evtimer_add(t->linger, &linger);
 }
 
 /* --- answers ------------------------------------------------------------ */
@@ -671,15 +690,39 @@ static void do_room(struct teacher *t, struct webconn *w)
 		    NULL);
 }
 
-/* GET /teacher/api/events[?trace=ID,ID] */
+/* The value of name in a query ("a=1&trace=3,4"), or NULL; up to & or end. */
+static const char *query_value(const char *query, const char *name)
+{
+	size_t n = strlen(name);
+
+	for (const char *p = query; p != NULL && *p != '\0';) {
+		if (strncmp(p, name, n) == 0 && p[n] == '=')
+			return p + n + 1;
+		p = strchr(p, '&');
+		if (p != NULL)
+			p++;
+	}
+	return NULL;
+}
+
+/* Whether the query gives name exactly this value. */
+static bool query_has(const char *query, const char *name, const char *value)
+{
+	const char *v = query_value(query, name);
+	size_t n = strlen(value);
+
+	return v != NULL && strncmp(v, value, n) == 0 &&
+	       (v[n] == '\0' || v[n] == '&');
+}
+
+/* GET /teacher/api/events[?wire=1][&trace=ID,ID] */
 static void do_events(struct teacher *t, struct webconn *w, const char *query)
 {
 	unsigned ids[HUB_MAX_TRACE];
 	size_t n = 0;
-	const char *p = query != NULL ? strstr(query, "trace=") : NULL;
+	const char *p = query_value(query, "trace");
 
 	if (p != NULL) {
-		p += 6;
 		while (*p != '\0' && *p != '&' && n < HUB_MAX_TRACE) {
 			size_t len = strcspn(p, ",&");
 			unsigned id = parse_id(p, len);
@@ -691,7 +734,8 @@ static void do_events(struct teacher *t, struct webconn *w, const char *query)
 				p++;
 		}
 	}
-	if (hub_add(t->hub, w, ids, n) < 0) {
+	/* The teacher's page asks for every call's wire (?wire=1). */
+	if (hub_add(t->hub, w, ids, n, query_has(query, "wire", "1")) < 0) {
 		answer_json(w, 503,
 			    json_pack("{s:s}", "error",
 				      "too many event streams are open"),
@@ -917,6 +961,7 @@ struct teacher *teacher_new(const struct teacher_config *cfg)
 	t->listener = (struct events_listener){ on_event, t };
 	t->tap = (struct trace_tap){ tap_line, tap_chunk, t };
 	t->roster = roster_new();
+	t->linger = evtimer_new(cfg->base, on_linger, t);
 	events_set_listener(&t->listener);
 	return t;
 }
@@ -945,6 +990,8 @@ void teacher_free(struct teacher *t)
 		free(l);
 	}
 	roster_free(t->roster);
+	if (t->linger != NULL)
+		event_free(t->linger);
 	for (size_t i = 0; i < TEACHER_ROOM_HISTORY; i++)
 		free(t->history[i]);
 	hub_free(t->hub);

@@ -24,6 +24,11 @@ struct server;
 struct account_worker;
 struct webconn_teacher;
 
+/*
+ * Seconds the calls' wire is kept after the last stream that wanted it
+ * closed: a page reopening its stream to follow another caller.
+ */
+#define TEACHER_WIRE_LINGER_SECONDS 60
 /* Chat events the room's view starts with (the room keeps 20 lines). */
 #define TEACHER_ROOM_HISTORY 50
 

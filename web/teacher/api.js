@@ -124,11 +124,15 @@ export class EventStream {
 		this.timer = null;
 	}
 
-	/* The URL for the subscription now. */
+	/*
+	 * The URL for the subscription now. wire=1: the server keeps every
+	 * caller's recent wire while the page is open, so any row opens with
+	 * its last lines.
+	 */
 	url() {
 		if (this.trace.length === 0)
-			return EVENTS_URL;
-		return EVENTS_URL + '?trace=' + this.trace.join(',');
+			return EVENTS_URL + '?wire=1';
+		return EVENTS_URL + '?wire=1&trace=' + this.trace.join(',');
 	}
 
 	/* Follows the trace of the sessions in ids (numbers) from now on. */
