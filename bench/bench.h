@@ -52,6 +52,7 @@ struct bench_opts {
 	unsigned connect_window; /* connections being set up at once */
 	bool ws; /* telnet inside WebSocket (GET /ws), as a browser, not TCP */
 	const char *key; /* follow: the teacher's key, base64url */
+	bool wire; /* follow: ask for every call's wire, as the page does */
 };
 
 struct net;

@@ -55,13 +55,14 @@ static void follow_connected(struct nconn *nc)
 	struct follow *f = nc->ctx;
 	char req[FOLLOW_REQUEST_MAX];
 	int n = snprintf(req, sizeof(req),
-			 "GET /teacher/api/events HTTP/1.1\r\n"
+			 "GET /teacher/api/events%s HTTP/1.1\r\n"
 			 "Host: %s:%u\r\n"
 			 "Authorization: Bearer %s\r\n"
 			 "Accept: text/event-stream\r\n"
 			 "Cache-Control: no-cache\r\n"
 			 "\r\n",
-			 f->net.host, f->net.port, f->o->key);
+			 f->o->wire ? "?wire=1" : "", f->net.host, f->net.port,
+			 f->o->key);
 
 	nconn_send(nc, req, (size_t)n);
 }

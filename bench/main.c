@@ -61,6 +61,8 @@ static void usage(FILE *out)
 		"  --pid N           hold: the server's pid, for its memory\n"
 		"  --settle S        hold: seconds between set-up and reading memory\n"
 		"  --key KEY         follow: the teacher's key (until SIGTERM)\n"
+		"  --wire            follow: ask for every call's wire (wire=1),\n"
+		"                    as the teacher's page does\n"
 		"  --connect-window N  connections set up at once (default %d)\n"
 		"  --timeout S       give up after S seconds (default %d)\n",
 		BENCH_CONNECT_WINDOW, BENCH_TIMEOUT_DEFAULT);
@@ -167,6 +169,7 @@ static void parse_options(int argc, char **argv, struct bench_opts *o)
 		{ "pid", required_argument, NULL, 'i' },
 		{ "settle", required_argument, NULL, 'S' },
 		{ "key", required_argument, NULL, 'K' },
+		{ "wire", no_argument, NULL, 'E' },
 		{ "connect-window", required_argument, NULL, 'c' },
 		{ "timeout", required_argument, NULL, 't' },
 		{ "help", no_argument, NULL, 'h' },
@@ -239,6 +242,9 @@ static void parse_options(int argc, char **argv, struct bench_opts *o)
 			break;
 		case 'K':
 			o->key = parse_key(optarg);
+			break;
+		case 'E':
+			o->wire = true;
 			break;
 		case 'c':
 			o->connect_window = (unsigned)

@@ -188,14 +188,22 @@ static json_t *events_value(const struct events_field *f, struct strbuf *sb)
 	abort(); /* not a kind */
 }
 
-/* "2025-03-01T09:15:02.123Z": the event's time in UTC. */
+/*
+ * "2025-03-01T09:15:02.123Z": the event's time in UTC. The second's part
+ * is kept from the last call: a busy class makes thousands of events a
+ * second (the loop's thread only).
+ */
 static void events_stamp(const struct timespec *ts, char *out, size_t size)
 {
+	static time_t last = (time_t)-1;
+	static char day[32];
 	struct tm tm;
-	char day[32];
 
-	gmtime_r(&ts->tv_sec, &tm);
-	strftime(day, sizeof(day), "%Y-%m-%dT%H:%M:%S", &tm);
+	if (ts->tv_sec != last) {
+		gmtime_r(&ts->tv_sec, &tm);
+		strftime(day, sizeof(day), "%Y-%m-%dT%H:%M:%S", &tm);
+		last = ts->tv_sec;
+	}
 	snprintf(out, size, "%s.%03ldZ", day, ts->tv_nsec / 1000000);
 }
 
@@ -205,6 +213,9 @@ static void events_set(json_t *obj, const char *key, json_t *value)
 	if (json_object_set_new(obj, key, value) < 0)
 		events_must(NULL);
 }
+
+/* Bytes an event's line is first dumped into: most are under 200. */
+#define EVENTS_LINE_GUESS 512
 
 /* One compact JSON object, keys in the order added, and "\n". */
 char *events_encode(const struct events_event *ev, size_t *len)
@@ -225,13 +236,18 @@ char *events_encode(const struct events_event *ev, size_t *len)
 		events_set(obj, ev->fields[i].name,
 			   events_value(&ev->fields[i], &sb));
 	strbuf_fini(&sb);
-	need = json_dumpb(obj, NULL, 0, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	/* Most events fit the first guess: one dump, not two. */
+	line = xmalloc(EVENTS_LINE_GUESS);
+	need = json_dumpb(obj, line, EVENTS_LINE_GUESS - 2,
+			  JSON_COMPACT | JSON_PRESERVE_ORDER);
 	if (need == 0)
 		events_must(NULL);
-	line = xmalloc(need + 2);
-	if (json_dumpb(obj, line, need, JSON_COMPACT | JSON_PRESERVE_ORDER) !=
-	    need)
-		events_must(NULL);
+	if (need > EVENTS_LINE_GUESS - 2) {
+		line = xrealloc(line, need + 2);
+		if (json_dumpb(obj, line, need,
+			       JSON_COMPACT | JSON_PRESERVE_ORDER) != need)
+			events_must(NULL);
+	}
 	line[need] = '\n';
 	line[need + 1] = '\0';
 	json_decref(obj);

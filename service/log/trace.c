@@ -271,9 +271,16 @@ void trace_bytes(struct trace_conn *t, unsigned id, enum trace_dir dir,
 		t->bytes_in += len;
 	else
 		t->bytes_out += len;
-	if (trace_tap != NULL && id != 0)
+	if (trace_tap != NULL && id != 0) {
+		struct wiretrace_dir before = *d;
+
+		/* The tap steps d; stderr's view steps it from the same place. */
 		trace_tap->chunk(trace_tap->ctx, id, (int)dir, d, buf, len,
 				 secret, whole);
+		if (!trace_stderr || logsink_is_closed())
+			return;
+		*d = before;
+	}
 	if (!trace_stderr || logsink_is_closed()) {
 		/* No reader: no view to build, but the parse goes on. */
 		wiretrace_skip(d, buf, len, secret);

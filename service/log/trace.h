@@ -62,11 +62,11 @@ struct trace_tap {
 		     const char *text, size_t len);
 	/*
 	 * A chunk of bytes; d is its direction's decoder as it stands before
-	 * them (the tap steps a copy), secret and whole as for trace_bytes.
+	 * them, which the tap must step over them (classifying as it goes:
+	 * one pass); secret and whole as for trace_bytes.
 	 */
-	void (*chunk)(void *ctx, unsigned id, int dir,
-		      const struct wiretrace_dir *d, const void *buf,
-		      size_t len, bool secret, size_t whole);
+	void (*chunk)(void *ctx, unsigned id, int dir, struct wiretrace_dir *d,
+		      const void *buf, size_t len, bool secret, size_t whole);
 	void *ctx;
 };
 

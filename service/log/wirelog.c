@@ -20,8 +20,8 @@ static void wirelog_out_of_memory(void)
 	abort();
 }
 
+/* A record's head; its data follows it in the buffer. */
 struct wirelog_rec {
-	struct wirelog_rec *next;
 	uint64_t seq;
 	struct timespec when;
 	bool chunk; /* a chunk of bytes; else a line of text */
@@ -30,14 +30,18 @@ struct wirelog_rec {
 	size_t whole;  /* chunk: the read it is part of */
 	size_t masked; /* chunk: bytes masked */
 	size_t names;  /* chunk: bytes of names after the classes */
-	/* chunk: bytes[len], classes[len], names ("A\0B\0"); line: text. */
-	unsigned char data[];
+	/* then chunk: bytes[len], classes[len], names ("A\0B\0"); line: text */
 };
 
+/*
+ * Records back to back in one buffer, oldest at start: appending costs no
+ * allocation once the buffer has grown to the bound (about twice
+ * WIRELOG_MAX_BYTES), and the oldest go by moving start.
+ */
 struct wirelog {
 	unsigned id;
-	struct wirelog_rec *head, *tail;
-	size_t bytes;
+	unsigned char *buf;
+	size_t start, end, cap;
 	uint64_t seq;
 };
 
@@ -53,97 +57,113 @@ void wirelog_free(struct wirelog *l)
 {
 	if (l == NULL)
 		return;
-	while (l->head != NULL) {
-		struct wirelog_rec *r = l->head;
-
-		l->head = r->next;
-		free(r);
-	}
+	free(l->buf);
 	free(l);
 }
 
-/* The record's size, counted against the bound. */
+/* Bytes of a record with this head, data included. */
 static size_t rec_size(const struct wirelog_rec *r)
 {
 	return sizeof(*r) + (r->chunk ? 2 * r->len + r->names : r->len);
 }
 
-/* Appends a record and drops the oldest past the bound (the new one stays). */
-static void push(struct wirelog *l, struct wirelog_rec *r)
+/* The head of the record at off (copied: the buffer has no alignment). */
+static void rec_at(const struct wirelog *l, size_t off, struct wirelog_rec *r)
 {
-	r->seq = ++l->seq;
-	if (l->tail != NULL)
-		l->tail->next = r;
-	else
-		l->head = r;
-	l->tail = r;
-	l->bytes += rec_size(r);
-	while (l->bytes > WIRELOG_MAX_BYTES && l->head != r) {
-		struct wirelog_rec *old = l->head;
+	memcpy(r, l->buf + off, sizeof(*r));
+}
 
-		l->head = old->next;
-		l->bytes -= rec_size(old);
-		free(old);
+/*
+ * Appends a record: its head, then the parts given (NULL parts skipped),
+ * and drops the oldest past the bound (the new one stays).
+ */
+static void push(struct wirelog *l, struct wirelog_rec *r,
+		 const void *const parts[3], const size_t lens[3])
+{
+	size_t size = rec_size(r);
+	size_t off;
+	struct wirelog_rec old;
+
+	r->seq = ++l->seq;
+	if (l->end + size > l->cap && l->start > 0) {
+		memmove(l->buf, l->buf + l->start, l->end - l->start);
+		l->end -= l->start;
+		l->start = 0;
+	}
+	if (l->end + size > l->cap) {
+		l->cap = l->end + size > 2 * WIRELOG_MAX_BYTES
+				 ? l->end + size
+				 : 2 * WIRELOG_MAX_BYTES;
+		l->buf = xrealloc(l->buf, l->cap);
+	}
+	memcpy(l->buf + l->end, r, sizeof(*r));
+	off = l->end + sizeof(*r);
+	for (size_t i = 0; i < 3; i++) {
+		if (parts[i] != NULL && lens[i] > 0)
+			memcpy(l->buf + off, parts[i], lens[i]);
+		off += lens[i];
+	}
+	l->end += size;
+	while (l->end - l->start > WIRELOG_MAX_BYTES) {
+		rec_at(l, l->start, &old);
+		if (old.seq == r->seq)
+			break;
+		l->start += rec_size(&old);
 	}
 }
 
 /* Names a chunk's commands complete, gathered as "NAME\0" each. */
-struct names {
-	struct strbuf buf;
-};
-
 static void add_name(void *ctx, const char *name)
 {
-	struct names *n = ctx;
-
-	strbuf_append(&n->buf, name, strlen(name) + 1);
+	strbuf_append(ctx, name, strlen(name) + 1);
 }
 
+/* Classes of a chunk this long go on the stack; longer, the heap. */
+#define WIRELOG_STACK_CHUNK 2048
+
 void wirelog_chunk(struct wirelog *l, const struct timespec *when, bool in,
-		   const struct wiretrace_dir *d, const void *buf, size_t len,
+		   struct wiretrace_dir *d, const void *buf, size_t len,
 		   bool secret, size_t whole)
 {
-	struct wiretrace_dir peek = *d;
-	unsigned char *cls = xmalloc(len > 0 ? len : 1);
-	struct names names;
-	struct wirelog_rec *r;
+	unsigned char stack[WIRELOG_STACK_CHUNK];
+	unsigned char *cls = len <= sizeof(stack) ? stack : xmalloc(len);
+	unsigned char *bytes;
+	struct strbuf names;
+	struct wirelog_rec r = { .when = *when, .chunk = true, .in = in };
 
-	strbuf_init(&names.buf);
-	wiretrace_classify(&peek, buf, len, secret, cls, add_name, &names);
-	r = xmalloc(sizeof(*r) + 2 * len + names.buf.len);
-	memset(r, 0, sizeof(*r));
-	r->when = *when;
-	r->chunk = true;
-	r->in = in;
-	r->len = len;
-	r->whole = whole;
-	r->names = names.buf.len;
-	memcpy(r->data, buf, len);
-	memcpy(r->data + len, cls, len);
-	if (names.buf.len > 0)
-		memcpy(r->data + 2 * len, names.buf.data, names.buf.len);
+	strbuf_init(&names);
+	wiretrace_classify(d, buf, len, secret, cls, add_name, &names);
+	r.len = len;
+	r.whole = whole;
+	r.names = names.len;
+	{
+		const void *parts[3] = { buf, cls, names.data };
+		const size_t lens[3] = { len, len, names.len };
+
+		push(l, &r, parts, lens);
+	}
 	/* A password's bytes are not kept, not even in memory. */
+	bytes = l->buf + l->end - rec_size(&r) + sizeof(r);
 	for (size_t i = 0; i < len; i++) {
 		if (cls[i] == WIRETRACE_CLASS_MASKED) {
-			r->data[i] = '*';
-			r->masked++;
+			bytes[i] = '*';
+			r.masked++;
 		}
 	}
-	free(cls);
-	strbuf_fini(&names.buf);
-	push(l, r);
+	memcpy(l->buf + l->end - rec_size(&r), &r, sizeof(r));
+	if (cls != stack)
+		free(cls);
+	strbuf_fini(&names);
 }
 
 void wirelog_line(struct wirelog *l, const struct timespec *when,
 		  const char *text, size_t len)
 {
-	struct wirelog_rec *r = xmalloc(sizeof(*r) + len);
+	struct wirelog_rec r = { .when = *when, .len = len };
+	const void *parts[3] = { text, NULL, NULL };
+	const size_t lens[3] = { len, 0, 0 };
 
-	memset(r, 0, sizeof(*r));
-	r->when = *when;
-	r->len = len;
-	memcpy(r->data, text, len);
-	push(l, r);
+	push(l, &r, parts, lens);
 }
 
 uint64_t wirelog_mark(const struct wirelog *l)
@@ -152,7 +172,8 @@ uint64_t wirelog_mark(const struct wirelog *l)
 }
 
 /* Draws one record as --trace does, into f. */
-static void draw(const struct wirelog *l, const struct wirelog_rec *r, FILE *f)
+static void draw(const struct wirelog *l, const struct wirelog_rec *r,
+		 const unsigned char *data, FILE *f)
 {
 	const struct wiretrace_look look = { .colour = false,
 					     .width = WIRELOG_WIDTH };
@@ -161,7 +182,7 @@ static void draw(const struct wirelog *l, const struct wirelog_rec *r, FILE *f)
 	wiretrace_stamp_at(f, &r->when, false);
 	fprintf(f, "session %u: ", l->id);
 	if (!r->chunk) {
-		fprintf(f, "%.*s\n", (int)r->len, (const char *)r->data);
+		fprintf(f, "%.*s\n", (int)r->len, (const char *)data);
 		return;
 	}
 	fprintf(f, "%s %zu byte%s", r->in ? "in" : "out", r->len,
@@ -172,8 +193,8 @@ static void draw(const struct wirelog *l, const struct wirelog_rec *r, FILE *f)
 		fprintf(f, " (%zu byte%s of a password masked)", r->masked,
 			r->masked == 1 ? "" : "s");
 	fputc('\n', f);
-	wiretrace_rows(f, r->data, r->data + r->len, r->len, &look);
-	name = (const char *)r->data + 2 * r->len;
+	wiretrace_rows(f, data, data + r->len, r->len, &look);
+	name = (const char *)data + 2 * r->len;
 	for (size_t off = 0; off < r->names; off += strlen(name + off) + 1)
 		wiretrace_name_line(f, name + off, false);
 }
@@ -187,9 +208,14 @@ size_t wirelog_render(const struct wirelog *l, uint64_t mark, size_t max,
 
 	if (f == NULL)
 		wirelog_out_of_memory();
-	for (const struct wirelog_rec *r = l->head; r != NULL; r = r->next)
-		if (r->seq > mark)
-			draw(l, r, f);
+	for (size_t off = l->start; off < l->end;) {
+		struct wirelog_rec r;
+
+		rec_at(l, off, &r);
+		if (r.seq > mark)
+			draw(l, &r, l->buf + off + sizeof(r), f);
+		off += rec_size(&r);
+	}
 	if (fclose(f) != 0)
 		wirelog_out_of_memory();
 	/* Keep the newest max lines: count back from the end. */

@@ -38,12 +38,12 @@ struct wirelog *wirelog_new(unsigned id);
 void wirelog_free(struct wirelog *l);
 
 /*
- * A chunk of bytes (in: from the caller) at when, classified with a copy
- * of d, its direction's decoder before the chunk; secret and whole as
+ * A chunk of bytes (in: from the caller) at when, classified by d, its
+ * direction's decoder, which it steps over the chunk; secret and whole as
  * for trace_bytes.
  */
 void wirelog_chunk(struct wirelog *l, const struct timespec *when, bool in,
-		   const struct wiretrace_dir *d, const void *buf, size_t len,
+		   struct wiretrace_dir *d, const void *buf, size_t len,
 		   bool secret, size_t whole);
 /* One line of the trace (no stamp, no line end). */
 void wirelog_line(struct wirelog *l, const struct timespec *when,

@@ -249,16 +249,17 @@ static void tap_line(void *ctx, unsigned id, const struct timespec *when,
 }
 
 /* trace_tap.chunk */
-static void tap_chunk(void *ctx, unsigned id, int dir,
-		      const struct wiretrace_dir *d, const void *buf,
-		      size_t len, bool secret, size_t whole)
+static void tap_chunk(void *ctx, unsigned id, int dir, struct wiretrace_dir *d,
+		      const void *buf, size_t len, bool secret, size_t whole)
 {
 	struct teacher *t = ctx;
 	struct roster_entry *s = wire_of(t, id);
 	struct timespec now;
 
-	if (s == NULL)
+	if (s == NULL) {
+		wiretrace_skip(d, buf, len, secret);
 		return;
+	}
 	clock_gettime(CLOCK_REALTIME, &now);
 	wirelog_chunk(s->wire, &now, dir == TRACE_IN, d, buf, len, secret,
 		      whole);
