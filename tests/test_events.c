@@ -163,6 +163,49 @@ static void test_numbers_and_null(void **state)
 }
 
 /*
+ * Events of one type in a row, as a class makes them: each line says its
+ * own values only: a null after a text and back, other fields, fewer
+ * fields (nothing of the last event's left over), a number after a text.
+ */
+static void test_same_type_in_a_row(void **state)
+{
+	struct fixture *f = *state;
+	struct events_event ev;
+
+	fixed(&ev, EVENTS_STATE, 1);
+	events_add_text(&ev, "from", NULL, 0);
+	events_add_text(&ev, "to", "MENU", 4);
+	events_add_text(&ev, "menu", "main", 4);
+	encode(f, &ev);
+	fixed(&ev, EVENTS_STATE, 2);
+	events_add_text(&ev, "from", "MENU", 4);
+	events_add_text(&ev, "to", "CHAT", 4);
+	events_add_text(&ev, "menu", NULL, 0);
+	encode(f, &ev);
+	assert_string_equal(
+		f->line, "{\"type\":\"state\",\"id\":2,"
+			 "\"time\":\"2024-01-02T03:04:05.678Z\","
+			 "\"from\":\"MENU\",\"to\":\"CHAT\",\"menu\":null}\n");
+	fixed(&ev, EVENTS_STATE, 3);
+	events_add_text(&ev, "to", "MENU", 4);
+	encode(f, &ev);
+	assert_string_equal(f->line, "{\"type\":\"state\",\"id\":3,"
+				     "\"time\":\"2024-01-02T03:04:05.678Z\","
+				     "\"to\":\"MENU\"}\n");
+	fixed(&ev, EVENTS_STATE, 4);
+	events_add_number(&ev, "to", 5);
+	encode(f, &ev);
+	assert_int_equal(json_integer_value(json_object_get(f->obj, "to")), 5);
+	fixed(&ev, EVENTS_STATE, 5);
+	events_add_text(&ev, "menu", "main", 4);
+	events_add_text(&ev, "to", "MENU", 4);
+	encode(f, &ev);
+	assert_string_equal(f->line, "{\"type\":\"state\",\"id\":5,"
+				     "\"time\":\"2024-01-02T03:04:05.678Z\","
+				     "\"menu\":\"main\",\"to\":\"MENU\"}\n");
+}
+
+/*
  * Every byte alone between two letters: ASCII but NUL as itself, NUL and
  * the bytes past ASCII as U+FFFD.
  */
@@ -531,6 +574,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_connect_line, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_numbers_and_null, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_same_type_in_a_row, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_every_byte_alone, setup,
 						teardown),
