@@ -154,9 +154,11 @@ static void publish(struct hub *h, bool any, unsigned id, const char *json,
 
 	if (h->streams == NULL)
 		goto out;
-	memcpy(frame, "data: ", 6);
+	/* A frame of bytes, not a string: no NUL is sent. */
+	memcpy(frame, "data: \n\n", 6);
 	memcpy(frame + 6, json, len);
-	memcpy(frame + 6 + len, "\n\n", 2);
+	frame[6 + len] = '\n';
+	frame[7 + len] = '\n';
 	for (struct hub_stream *s = h->streams; s != NULL; s = s->next)
 		if (any || follows(s, id))
 			put(s, frame, n);
