@@ -45,6 +45,8 @@ static void check_route(const struct http_request *req)
 			   route.asset < http_assets + http_nassets);
 		FUZZ_CHECK(strncmp(req->target, route.asset->path,
 				   strlen(route.asset->path)) == 0);
+		/* The teacher's files are never served without the check. */
+		FUZZ_CHECK(!route.asset->teacher);
 		http_response_asset(route.asset, (size_t)12345, &out);
 		check_response(&out, 200);
 		break;
@@ -57,9 +59,16 @@ static void check_route(const struct http_request *req)
 		break;
 	case HTTP_ROUTE_ERROR:
 		FUZZ_CHECK(route.status == 400 || route.status == 403 ||
-			   route.status == 404);
+			   route.status == 404 ||
+			   (route.status == 405 &&
+			    strcmp(req->method, "GET") != 0));
 		http_response_error(route.status, &out);
 		check_response(&out, route.status);
+		break;
+	case HTTP_ROUTE_TEACHER:
+		FUZZ_CHECK(strncmp(req->target, "/teacher", 8) == 0 &&
+			   (req->target[8] == '\0' || req->target[8] == '/' ||
+			    req->target[8] == '?' || req->target[8] == '#'));
 		break;
 	}
 	strbuf_fini(&out);
