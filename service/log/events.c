@@ -193,7 +193,7 @@ static json_t *events_value(const struct events_field *f, struct strbuf *sb)
  * is kept from the last call: a busy class makes thousands of events a
  * second (the loop's thread only).
  */
-static void events_stamp(const struct timespec *ts, char *out, size_t size)
+void events_stamp(const struct timespec *ts, char *out, size_t size)
 {
 	static time_t last = (time_t)-1;
 	static char day[32];

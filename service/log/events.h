@@ -67,6 +67,11 @@ struct events_event {
 	size_t nfields;
 };
 
+/* Room for an event's time as text, its NUL included. */
+#define EVENTS_STAMP_MAX 32
+/* Writes a wall-clock time as every event's "time" says it. */
+void events_stamp(const struct timespec *ts, char *out, size_t size);
+
 /* The type's name in the JSON ("connect", "close", ...). */
 const char *events_type_name(enum events_type type);
 

@@ -190,20 +190,15 @@ static void on_event(void *ctx, const struct events_event *ev)
 
 /* --- the wire: a tap while the teacher watches ------------------------ */
 
-/* Sends a followed session's new trace lines to its streams. */
-static void send_trace(struct teacher *t, struct roster_entry *s)
+/* A JSON array of a wire's lines newer than mark, the newest 200. */
+static json_t *wire_lines(const struct wirelog *wire, uint64_t mark)
 {
+	json_t *arr = json_array();
 	struct strbuf lines;
-	json_t *obj, *arr;
-	char *out;
 	const char *p, *end;
 
-	if (!hub_follows(t->hub, s->id))
-		return;
 	strbuf_init(&lines);
-	wirelog_render(s->wire, s->sent, WIRELOG_LINES, &lines);
-	s->sent = wirelog_mark(s->wire);
-	arr = json_array();
+	wirelog_render(wire, mark, WIRELOG_LINES, &lines);
 	p = lines.data;
 	end = lines.data + lines.len;
 	while (p != NULL && p < end) {
@@ -213,6 +208,19 @@ static void send_trace(struct teacher *t, struct roster_entry *s)
 		p = nl + 1;
 	}
 	strbuf_fini(&lines);
+	return arr;
+}
+
+/* Sends a followed session's new trace lines to its streams. */
+static void send_trace(struct teacher *t, struct roster_entry *s)
+{
+	json_t *obj, *arr;
+	char *out;
+
+	if (!hub_follows(t->hub, s->id))
+		return;
+	arr = wire_lines(s->wire, s->sent);
+	s->sent = wirelog_mark(s->wire);
 	obj = json_pack("{s:s, s:I, s:o}", "type", "trace", "id",
 			(json_int_t)s->id, "lines", arr);
 	out = json_dumps(obj, JSON_COMPACT | JSON_ENSURE_ASCII);
@@ -530,18 +538,12 @@ static int by_id(const void *a, const void *b)
 /* The current time as the events write it. */
 static json_t *now_json(void)
 {
-	struct events_event ev;
-	size_t len;
-	char *line;
-	json_t *obj, *time_value;
+	struct timespec now;
+	char stamp[EVENTS_STAMP_MAX];
 
-	events_init(&ev, EVENTS_STATE, 0);
-	line = events_encode(&ev, &len);
-	obj = json_loads(line, 0, NULL);
-	free(line);
-	time_value = json_incref(json_object_get(obj, "time"));
-	json_decref(obj);
-	return time_value;
+	clock_gettime(CLOCK_REALTIME, &now);
+	events_stamp(&now, stamp, sizeof(stamp));
+	return json_string(stamp);
 }
 
 /* GET /teacher/api/sessions */
@@ -606,38 +608,21 @@ static void do_trace(struct teacher *t, struct webconn *w, const char *idtext,
 	unsigned id = parse_id(idtext, idlen);
 	struct find_conn f = { .id = id };
 	struct roster_entry *s = id != 0 ? roster_find(t->roster, id) : NULL;
-	json_t *arr = json_array();
 	char msg[64];
 
 	if (id != 0)
 		server_each(t->srv, find_one, &f);
 	if (!f.found && (s == NULL || !s->closed)) {
-		json_decref(arr);
 		snprintf(msg, sizeof(msg), "no session %.*s",
 			 (int)(idlen < 12 ? idlen : 12), idtext);
 		answer_error(w, 404, msg);
 		return;
 	}
-	if (s != NULL && s->wire != NULL) {
-		struct strbuf lines;
-		const char *p, *end;
-
-		strbuf_init(&lines);
-		wirelog_render(s->wire, 0, WIRELOG_LINES, &lines);
-		p = lines.data;
-		end = lines.data + lines.len;
-		while (p != NULL && p < end) {
-			const char *nl = memchr(p, '\n', (size_t)(end - p));
-
-			json_array_append_new(arr,
-					      json_stringn(p,
-							   (size_t)(nl - p)));
-			p = nl + 1;
-		}
-		strbuf_fini(&lines);
-	}
 	answer_json(w, 200,
-		    json_pack("{s:I, s:o}", "id", (json_int_t)id, "lines", arr),
+		    json_pack("{s:I, s:o}", "id", (json_int_t)id, "lines",
+			      s != NULL && s->wire != NULL
+				      ? wire_lines(s->wire, 0)
+				      : json_array()),
 		    NULL);
 }
 
