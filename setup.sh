@@ -8,7 +8,7 @@ cd "$(dirname "$0")"
 
 packages=(gcc make cmake pkg-config libevent-dev libtelnet-dev libyaml-dev
           libsqlite3-dev libreadline-dev libcrypt-dev libcmocka-dev
-          libwslay-dev nettle-dev libjansson-dev)
+          libwslay-dev nettle-dev libcjson-dev)
 # npm installs the browser page's xterm.js and the teacher's page's viz.js
 # (web/package-lock.json pins them):
 # Debian's npm, unless one is there.

@@ -3,7 +3,7 @@
  * sse.h). The head is checked strictly (a 200, the event-stream type, no
  * chunked framing); the stream follows the HTML standard's rules for
  * lines and fields. Only an event that mentions "missed" is parsed as
- * JSON (jansson), so a fast stream costs the reader a prefix compare and
+ * JSON (cJSON), so a fast stream costs the reader a prefix compare and
  * a copy per line.
  */
 #include "sse.h"
@@ -12,7 +12,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include <jansson.h>
+#include <cjson/cJSON.h>
 
 /* The media type of an event stream (RFC 9110 types are case-insensitive). */
 #define SSE_MEDIA_TYPE "text/event-stream"
@@ -106,26 +106,57 @@ static enum sse_result sse_header(struct sse *s, const char *line, size_t len)
 	return SSE_MORE;
 }
 
+/*
+ * Whether data (len bytes) holds only JSON's white space from end, where
+ * cJSON stopped reading: it does not look past the value itself.
+ */
+static bool sse_only_space(const char *end, const char *data, size_t len)
+{
+	for (; end < data + len; end++)
+		if (*end != ' ' && *end != '\t' && *end != '\n' && *end != '\r')
+			return false;
+	return true;
+}
+
+/*
+ * Whether a "count" is one: a whole number from 1 to 2^53 (cJSON keeps
+ * numbers as doubles, exact up to there; the server counts far below).
+ */
+static bool sse_is_count(const cJSON *count)
+{
+	double v;
+
+	if (!cJSON_IsNumber(count))
+		return false;
+	v = count->valuedouble;
+	return v >= 1 && v <= 0x1p53 && v == (double)(uint64_t)v;
+}
+
 /* Adds a "missed" event's count, if the data is one. */
 static void sse_check_missed(struct sse *s)
 {
-	json_t *root, *type, *count;
+	const char *end = NULL;
+	cJSON *root;
+	const cJSON *type, *count;
 
 	if (s->data_cut ||
 	    memmem(s->data, s->data_len, "\"missed\"", 8) == NULL)
 		return;
-	root = json_loadb(s->data, s->data_len, 0, NULL);
+	root = cJSON_ParseWithLengthOpts(s->data, s->data_len, &end, false);
 	if (root == NULL)
 		return;
-	type = json_object_get(root, "type");
-	count = json_object_get(root, "count");
-	if (json_is_string(type) &&
-	    strcmp(json_string_value(type), "missed") == 0) {
+	/* Only an object is an event; trailing bytes make it none. */
+	if (!cJSON_IsObject(root) || !sse_only_space(end, s->data, s->data_len))
+		goto out;
+	type = cJSON_GetObjectItemCaseSensitive(root, "type");
+	count = cJSON_GetObjectItemCaseSensitive(root, "count");
+	if (cJSON_IsString(type) && strcmp(type->valuestring, "missed") == 0) {
 		s->missed_notices++;
-		if (json_is_integer(count) && json_integer_value(count) > 0)
-			s->missed += (uint64_t)json_integer_value(count);
+		if (sse_is_count(count))
+			s->missed += (uint64_t)count->valuedouble;
 	}
-	json_decref(root);
+out:
+	cJSON_Delete(root);
 }
 
 /* A blank line: the event read so far, if it has data, is dispatched. */

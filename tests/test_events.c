@@ -1,8 +1,10 @@
 /*
  * test_events: the event model and its JSON line, and the file it goes
- * to. Every line is read back with jansson: any byte a caller can send
- * (each of 0..255 alone and all of them in a row), CJK, and every kind
- * of invalid UTF-8 make valid JSON, invalid bytes and NUL as U+FFFD; a
+ * to. Every line is read back with cJSON, and checked for what cJSON lets
+ * pass: valid UTF-8, no raw control byte, one object and nothing after
+ * it, numbers written as integers. Any byte a caller can send (each of
+ * 0..255 alone and all of them in a row), CJK, and every kind of invalid
+ * UTF-8 make valid JSON, invalid bytes and NUL as U+FFFD; a
  * password and the operator's "/op" line are masked as --trace masks
  * them. The file is appended to; a full disk is reported once and costs
  * only the lines it refused; a FIFO that cannot take a line loses that
@@ -16,14 +18,15 @@
 
 #include <cmocka.h>
 
+#include <cjson/cJSON.h>
 #include <fcntl.h>
-#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "jsonline.h"
 #include "log/events.h"
 #include "log/eventsink.h"
 #include "strbuf.h"
@@ -36,7 +39,7 @@ struct fixture {
 	char path[96];
 	char *line; /* the last line encoded */
 	size_t len;
-	json_t *obj; /* and read back */
+	cJSON *obj; /* and read back */
 };
 
 static int setup(void **state)
@@ -61,7 +64,7 @@ static int teardown(void **state)
 	unlink(f->path);
 	rmdir(f->dir);
 	free(f->line);
-	json_decref(f->obj);
+	cJSON_Delete(f->obj);
 	free(f);
 	return 0;
 }
@@ -75,37 +78,68 @@ static void fixed(struct events_event *ev, enum events_type type, unsigned id)
 }
 
 /*
+ * Reads one line (len bytes, its '\n' the last) back as a JSON object,
+ * which the caller frees; fails the test, saying which rule the line
+ * broke, unless jsonline_read takes it (what stricter readers refuse and
+ * cJSON takes: see jsonline.h).
+ */
+static cJSON *read_line(const char *line, size_t len)
+{
+	const char *why;
+	cJSON *obj = jsonline_read(line, len, &why);
+
+	if (obj == NULL)
+		fail_msg("the line %s: %.*s", why, (int)len, line);
+	return obj;
+}
+
+/*
  * Encodes ev into f->line and reads it back into f->obj: one line, its
  * only line end the last byte, no raw control byte, a JSON object.
  */
 static void encode(struct fixture *f, const struct events_event *ev)
 {
-	json_error_t err;
-
 	free(f->line);
-	json_decref(f->obj);
+	cJSON_Delete(f->obj);
+	f->obj = NULL;
 	f->line = events_encode(ev, &f->len);
 	assert_non_null(f->line);
-	assert_true(f->len >= 2);
-	assert_int_equal(f->line[f->len - 1], '\n');
-	for (size_t i = 0; i + 1 < f->len; i++)
-		assert_true((unsigned char)f->line[i] >= 0x20);
-	f->obj = json_loadb(f->line, f->len, 0, &err);
-	if (f->obj == NULL)
-		fail_msg("not JSON (%s): %.*s", err.text, (int)f->len, f->line);
-	assert_true(json_is_object(f->obj));
+	assert_int_equal(f->line[f->len], '\0');
+	f->obj = read_line(f->line, f->len);
 }
 
-/* Asserts the string field key of f->obj is want (len bytes, may hold NUL). */
+/* The field key of f->obj; it must be there. */
+static const cJSON *get(const struct fixture *f, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(f->obj, key);
+
+	if (v == NULL)
+		fail_msg("no \"%s\" in %s", key, f->line);
+	return v;
+}
+
+/* Asserts the integer field key of f->obj is want (under 2^53: exact). */
+static void number_is(const struct fixture *f, const char *key, long long want)
+{
+	const cJSON *v = get(f, key);
+
+	assert_true(cJSON_IsNumber(v));
+	assert_true(v->valuedouble == (double)want);
+}
+
+/*
+ * Asserts the string field key of f->obj is want (len bytes). cJSON's
+ * strings end at a NUL, and a \u0000 would cut one short; the encoder
+ * writes NUL as U+FFFD, so strlen is the whole length.
+ */
 static void field_is(struct fixture *f, const char *key, const char *want,
 		     size_t len)
 {
-	json_t *v = json_object_get(f->obj, key);
+	const cJSON *v = get(f, key);
 
-	assert_non_null(v);
-	assert_true(json_is_string(v));
-	assert_int_equal(json_string_length(v), len);
-	assert_memory_equal(json_string_value(v), want, len);
+	assert_true(cJSON_IsString(v));
+	assert_int_equal(strlen(v->valuestring), len);
+	assert_memory_equal(v->valuestring, want, len);
 }
 
 /* The text a line of len bytes gives, read back from JSON. */
@@ -150,16 +184,13 @@ static void test_numbers_and_null(void **state)
 	events_add_bool(&ev, "flag", true);
 	events_add_text(&ev, "from", NULL, 0);
 	encode(f, &ev);
-	assert_string_equal(json_string_value(json_object_get(f->obj, "type")),
-			    "close");
-	assert_int_equal(json_integer_value(json_object_get(f->obj, "id")), 3);
-	assert_int_equal(json_integer_value(
-				 json_object_get(f->obj, "duration_ms")),
-			 4400);
-	assert_true(json_integer_value(json_object_get(f->obj, "bytes_out")) ==
-		    10000000000LL);
-	assert_true(json_is_true(json_object_get(f->obj, "flag")));
-	assert_true(json_is_null(json_object_get(f->obj, "from")));
+	field_is(f, "type", "close", 5);
+	number_is(f, "id", 3);
+	number_is(f, "duration_ms", 4400);
+	number_is(f, "bytes_in", 69);
+	number_is(f, "bytes_out", 10000000000LL);
+	assert_true(cJSON_IsTrue(get(f, "flag")));
+	assert_true(cJSON_IsNull(get(f, "from")));
 }
 
 /*
@@ -195,7 +226,7 @@ static void test_same_type_in_a_row(void **state)
 	fixed(&ev, EVENTS_STATE, 4);
 	events_add_number(&ev, "to", 5);
 	encode(f, &ev);
-	assert_int_equal(json_integer_value(json_object_get(f->obj, "to")), 5);
+	number_is(f, "to", 5);
 	fixed(&ev, EVENTS_STATE, 5);
 	events_add_text(&ev, "menu", "main", 4);
 	events_add_text(&ev, "to", "MENU", 4);
@@ -246,9 +277,19 @@ static void test_every_byte_in_a_row(void **state)
 			strbuf_append_str(&want, FFFD);
 	}
 	text_round_trip(f, text, sizeof(text), want.data, want.len);
-	/* The other controls are escaped, not dropped. */
+	/*
+	 * The other controls are escaped, not dropped: short forms where
+	 * JSON has them, else \u and four hex digits, lowercase (cJSON's).
+	 */
 	assert_non_null(strstr(f->line, "\"" FFFD "\\u0001"));
-	assert_non_null(strstr(f->line, "\\n\\u000B"));
+	assert_non_null(strstr(f->line, "\\n\\u000b"));
+	assert_non_null(
+		strstr(f->line, "\\u0007\\b\\t\\n\\u000b\\f\\r\\u000e"));
+	assert_non_null(
+		strstr(f->line, "\\u001b\\u001c\\u001d\\u001e\\u001f !\\\"#"));
+	assert_non_null(strstr(f->line, "[\\\\]"));
+	/* DEL needs no escape in JSON. */
+	assert_non_null(strstr(f->line, "~\x7f" FFFD));
 	strbuf_fini(&want);
 }
 
@@ -298,7 +339,7 @@ static void test_secret_masked(void **state)
 	events_line(&ev, 2, "123456", 6, true);
 	encode(f, &ev);
 	field_is(f, "text", "******", 6);
-	assert_true(json_is_true(json_object_get(f->obj, "masked")));
+	assert_true(cJSON_IsTrue(get(f, "masked")));
 	assert_null(strstr(f->line, "123456"));
 
 	/* A byte a '*': as --trace counts them. */
@@ -310,7 +351,7 @@ static void test_secret_masked(void **state)
 	events_line(&ev, 2, "", 0, true);
 	encode(f, &ev);
 	field_is(f, "text", "", 0);
-	assert_true(json_is_true(json_object_get(f->obj, "masked")));
+	assert_true(cJSON_IsTrue(get(f, "masked")));
 }
 
 /* "/op PASSWORD" in the room: the command shows, the password not. */
@@ -322,7 +363,7 @@ static void test_op_line_masked(void **state)
 	events_line(&ev, 4, "/op hunter2", 11, false);
 	encode(f, &ev);
 	field_is(f, "text", "/op *******", 11);
-	assert_true(json_is_true(json_object_get(f->obj, "masked")));
+	assert_true(cJSON_IsTrue(get(f, "masked")));
 	assert_null(strstr(f->line, "hunter2"));
 
 	/* In any case, as --trace sees it. */
@@ -334,14 +375,14 @@ static void test_op_line_masked(void **state)
 	events_line(&ev, 4, "/opx y", 6, false);
 	encode(f, &ev);
 	field_is(f, "text", "/opx y", 6);
-	assert_true(json_is_false(json_object_get(f->obj, "masked")));
+	assert_true(cJSON_IsFalse(get(f, "masked")));
 	events_line(&ev, 4, "/op", 3, false);
 	encode(f, &ev);
 	field_is(f, "text", "/op", 3);
 	events_line(&ev, 4, "13800138000", 11, false);
 	encode(f, &ev);
 	field_is(f, "text", "13800138000", 11);
-	assert_true(json_is_false(json_object_get(f->obj, "masked")));
+	assert_true(cJSON_IsFalse(get(f, "masked")));
 }
 
 /* Every type has its own name. */
@@ -353,6 +394,73 @@ static void test_type_names(void **state)
 		for (int j = 0; j < i; j++)
 			assert_string_not_equal(events_type_name(i),
 						events_type_name(j));
+	}
+}
+
+/*
+ * The strict reader itself: each line breaks one rule and is refused for
+ * that rule; the last lines break none. The encoder's lines never break
+ * one, so without this a reader that checks nothing would pass.
+ */
+static void test_reader_refuses(void **state)
+{
+	static const struct {
+		const char *line;
+		const char *why; /* NULL: taken */
+	} cases[] = {
+		{ "\n", "is shorter than an object and its '\\n'" },
+		{ "{}}", "does not end in '\\n'" },
+		{ "{\"a\":\"x\ty\"}\n",
+		  "has a raw control byte before its '\\n'" },
+		{ "{\"a\":\"x\ry\"}\n",
+		  "has a raw control byte before its '\\n'" },
+		{ "{\"a\":\"\xff\"}\n", "is not valid UTF-8" },
+		{ "{\"a\":\"\xc0\xaf\"}\n", "is not valid UTF-8" },
+		{ "{\"a\":\"x\\u0000\"}\n", "has a \\u0000 escape" },
+		{ "\xef\xbb\xbf{}\n", "does not start with '{'" },
+		{ " {}\n", "does not start with '{'" },
+		{ "{\"a\":}\n", "is not JSON" },
+		{ "{}x\n", "has something after the object before its '\\n'" },
+		{ "{} \n", "has something after the object before its '\\n'" },
+		{ "{}{}\n", "has something after the object before its '\\n'" },
+		{ "{\"a\":1.5}\n",
+		  "has a number that is no integer of 64 bits" },
+		{ "{\"a\":1e19}\n",
+		  "has a number that is no integer of 64 bits" },
+		{ "{\"a\":100000000000000000000}\n",
+		  "has a number that is no integer of 64 bits" },
+		{ "{\"a\":1e3}\n", "has a number not written as digits" },
+		{ "{\"a\":1.0}\n", "has a number not written as digits" },
+		{ "{\"a\":01}\n", "has a number not written as digits" },
+		{ "{\"a\":\"1\",\"a\":1}\n",
+		  "has a number not written as digits" },
+		{ "{}\n", NULL },
+		{ "{\"a\":-12,\"b\":0,\"c\":\"\xe4\xb8\xad\\u001b\",\"d\":null,"
+		  "\"e\":true,\"f\":\"\\\\u0000\"}\n",
+		  NULL },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *line = cases[i].line;
+		const char *why = NULL;
+		cJSON *obj = jsonline_read(line, strlen(line), &why);
+
+		if (cases[i].why == NULL) {
+			if (obj == NULL)
+				fail_msg("refused (%s): %s", why, line);
+			assert_null(why);
+		} else {
+			if (obj != NULL) {
+				cJSON_Delete(obj);
+				fail_msg("taken: %s", line);
+			}
+			assert_non_null(why);
+			if (strcmp(why, cases[i].why) != 0)
+				fail_msg("refused as \"%s\", not \"%s\": %s",
+					 why, cases[i].why, line);
+		}
+		cJSON_Delete(obj);
 	}
 }
 
@@ -373,21 +481,16 @@ static char *slurp(const char *path)
 	return sb.data;
 }
 
-/* Asserts every line of text is a JSON object; returns how many. */
+/* Asserts every line of text is a JSON object (read_line); returns how many. */
 static size_t json_lines(const char *text)
 {
 	size_t n = 0;
 
 	for (const char *p = text; *p != '\0'; n++) {
 		const char *nl = strchr(p, '\n');
-		json_error_t err;
-		json_t *obj;
 
 		assert_non_null(nl);
-		obj = json_loadb(p, (size_t)(nl - p), 0, &err);
-		assert_non_null(obj);
-		assert_true(json_is_object(obj));
-		json_decref(obj);
+		cJSON_Delete(read_line(p, (size_t)(nl - p) + 1));
 		p = nl + 1;
 	}
 	return n;
@@ -590,6 +693,7 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_type_names, setup,
 						teardown),
+		cmocka_unit_test(test_reader_refuses),
 		cmocka_unit_test_setup_teardown(test_file_appended, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_open_refused, setup,

@@ -516,6 +516,24 @@ class AuthTest(TeacherCase):
                 answer = self.post("/teacher/login", body)
                 self.assert_error(answer, 400)
                 self.assertNotIn("set-cookie", answer[1])
+        # The right key in bodies that are no strict JSON object: each
+        # refused, not read as far as the key.
+        key = self.key.encode()
+        for body in (b"{\"secret\": \"" + key + b"\"} x",
+                     b"{\"secret\": \"" + key + b"\"}{}",
+                     b"{\"secret\": \"" + key + b"\\u0000x\"}",
+                     b"{\"secret\": \"" + key + b"\x01\"}",
+                     b"{\"secret\": \"" + key + b"\", \"\xc0\xaf\": 1}",
+                     b"{\"secret\": \"" + key +
+                     b"\", \"o\": {\"a\": 1, \"a\": 2}}"):
+            with self.subTest(body=body):
+                answer = self.post("/teacher/login", body)
+                self.assert_error(answer, 400)
+                self.assertNotIn("set-cookie", answer[1])
+        # An escaped backslash before "u0000" is no NUL: a wrong key.
+        answer = self.post("/teacher/login",
+                           b"{\"secret\": \"" + key + b"\\\\u0000\"}")
+        self.assert_error(answer, 401)
         # A body over 4 KiB, and a POST with no length: refused unread.
         status, _, _ = self.post(
             "/teacher/login",

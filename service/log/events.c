@@ -1,5 +1,5 @@
 /*
- * events: the event model, its JSON line (jansson builds and escapes it;
+ * events: the event model, its JSON line (cJSON builds and escapes it;
  * nothing here writes JSON by hand) and the producers' one-call emitters.
  * The file itself is eventsink's.
  */
@@ -7,7 +7,7 @@
 #include "eventsink.h"
 
 #include <assert.h>
-#include <jansson.h>
+#include <cjson/cJSON.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -130,7 +130,7 @@ void events_line(struct events_event *ev, unsigned id, const char *text,
 	events_add_bool(ev, "masked", masked);
 }
 
-/* Aborts when jansson found no memory, as the allocation wrappers do. */
+/* Aborts when cJSON found no memory, as the allocation wrappers do. */
 static void *events_must(void *p)
 {
 	if (p == NULL) {
@@ -140,20 +140,14 @@ static void *events_must(void *p)
 	return p;
 }
 
-/*
- * Appends the field's text to sb as valid UTF-8 without NUL: each byte
- * that starts no valid character, and NUL, as U+FFFD, then each masked
- * byte as '*'.
- */
-static void events_clean(const struct events_field *f, struct strbuf *sb)
+/* Appends text to sb as valid UTF-8 without NUL (see events.h). */
+void events_append_clean(struct strbuf *sb, const char *text, size_t len)
 {
-	size_t end = f->masked && f->shown < f->len ? f->shown : f->len;
 	size_t i = 0;
 
-	strbuf_reset(sb);
-	while (i < end) {
+	while (i < len) {
 		uint32_t cp;
-		size_t n = utf8_decode(f->text + i, end - i, &cp);
+		size_t n = utf8_decode(text + i, len - i, &cp);
 
 		/* NUL too: readers that end strings at NUL read every line. */
 		if (n == 0 || cp == 0) {
@@ -162,30 +156,19 @@ static void events_clean(const struct events_field *f, struct strbuf *sb)
 			i++;
 			continue;
 		}
-		strbuf_append(sb, f->text + i, n);
+		strbuf_append(sb, text + i, n);
 		i += n;
 	}
-	for (; i < f->len; i++)
-		strbuf_append_char(sb, '*');
 }
 
-/* The JSON value of one field. */
-static json_t *events_value(const struct events_field *f, struct strbuf *sb)
+/* Appends the field's text cleaned, then each masked byte as '*'. */
+static void events_clean(const struct events_field *f, struct strbuf *sb)
 {
-	switch (f->kind) {
-	case EVENTS_TEXT:
-		if (f->text == NULL)
-			return json_null();
-		events_clean(f, sb);
-		/* Valid UTF-8 now, so only memory can make this NULL. */
-		return events_must(
-			json_stringn(sb->data ? sb->data : "", sb->len));
-	case EVENTS_NUMBER:
-		return events_must(json_integer(f->number));
-	case EVENTS_BOOL:
-		return json_boolean(f->flag);
-	}
-	abort(); /* not a kind */
+	size_t end = f->masked && f->shown < f->len ? f->shown : f->len;
+
+	events_append_clean(sb, f->text, end);
+	for (size_t i = end; i < f->len; i++)
+		strbuf_append_char(sb, '*');
 }
 
 /*
@@ -197,123 +180,197 @@ void events_stamp(const struct timespec *ts, char *out, size_t size)
 {
 	static time_t last = (time_t)-1;
 	static char day[32];
+	static size_t day_len;
+	long ms = ts->tv_nsec / 1000000;
 	struct tm tm;
 
 	if (ts->tv_sec != last) {
 		gmtime_r(&ts->tv_sec, &tm);
-		strftime(day, sizeof(day), "%Y-%m-%dT%H:%M:%S", &tm);
+		day_len = strftime(day, sizeof(day), "%Y-%m-%dT%H:%M:%S", &tm);
 		last = ts->tv_sec;
 	}
-	snprintf(out, size, "%s.%03ldZ", day, ts->tv_nsec / 1000000);
-}
-
-/* Sets key on obj to value, which obj then owns. */
-static void events_set(json_t *obj, const char *key, json_t *value)
-{
-	if (json_object_set_new(obj, key, value) < 0)
-		events_must(NULL);
+	/* By hand, not snprintf: this runs for every event. */
+	if (size < day_len + sizeof(".123Z")) {
+		if (size > 0)
+			out[0] = '\0';
+		return;
+	}
+	memcpy(out, day, day_len);
+	out += day_len;
+	*out++ = '.';
+	*out++ = (char)('0' + ms / 100);
+	*out++ = (char)('0' + ms / 10 % 10);
+	*out++ = (char)('0' + ms % 10);
+	memcpy(out, "Z", 2);
 }
 
 /*
  * One object per type, kept between events: a type's events carry the
- * same fields, so the next one updates the values in place instead of
- * building an object (a class makes thousands of events a second while
- * a teacher follows them). The loop's thread only.
+ * same fields, so the next one points the kept items at its own values
+ * instead of building an object (a class makes thousands of events a
+ * second while a teacher follows them). Its strings and numbers are
+ * references, which cJSON neither copies nor frees. The loop's thread only.
  */
-static json_t *events_cache[EVENTS_TYPE_COUNT];
+static cJSON *events_cache[EVENTS_TYPE_COUNT];
 
-/* Whether obj holds exactly ev's fields, in its order, after the three. */
-static bool events_fits(json_t *obj, const struct events_event *ev)
+/* The cJSON type a field is printed as. */
+static int events_kind(const struct events_field *f)
 {
-	void *it = json_object_iter(obj);
+	switch (f->kind) {
+	case EVENTS_TEXT:
+		return f->text != NULL ? cJSON_String : cJSON_NULL;
+	case EVENTS_NUMBER:
+		/*
+		 * Raw digits: cJSON 1.7.15 prints every number with "%1.15g"
+		 * and reads it back with sscanf, too slow for an event a key.
+		 */
+		return cJSON_Raw;
+	case EVENTS_BOOL:
+		return f->flag ? cJSON_True : cJSON_False;
+	}
+	abort(); /* not a kind */
+}
 
-	if (json_object_size(obj) != ev->nfields + 3)
-		return false;
-	for (size_t i = 0; i < 3 && it != NULL; i++)
-		it = json_object_iter_next(obj, it);
-	for (size_t i = 0; i < ev->nfields;
-	     i++, it = json_object_iter_next(obj, it))
-		if (it == NULL ||
-		    strcmp(json_object_iter_key(it), ev->fields[i].name) != 0)
+/* A new item of a cJSON type, pointing at nothing yet. */
+static cJSON *events_item(int type)
+{
+	cJSON *item = events_must(cJSON_CreateNull());
+
+	item->type = type;
+	if (type == cJSON_String || type == cJSON_Raw)
+		item->type |= cJSON_IsReference;
+	return item;
+}
+
+/* Adds a new item of type under key, a name that outlives obj. */
+static void events_set(cJSON *obj, const char *key, int type)
+{
+	cJSON_AddItemToObjectCS(obj, key, events_item(type));
+}
+
+/* Whether obj holds ev's fields, in its order and kinds, after the three. */
+static bool events_fits(const cJSON *obj, const struct events_event *ev)
+{
+	const cJSON *item = obj->child;
+
+	for (size_t i = 0; i < 3 && item != NULL; i++)
+		item = item->next;
+	for (size_t i = 0; i < ev->nfields; i++, item = item->next)
+		if (item == NULL ||
+		    (item->type & 0xff) != events_kind(&ev->fields[i]) ||
+		    strcmp(item->string, ev->fields[i].name) != 0)
 			return false;
-	return true;
+	return item == NULL;
 }
 
-/* Sets one field's value on obj, in place when it is of the same kind. */
-static void events_update(json_t *obj, const struct events_field *f,
-			  struct strbuf *sb)
+/* The type's kept object, new when ev's fields are not the last ones. */
+static cJSON *events_shape(const struct events_event *ev)
 {
-	json_t *v = json_object_get(obj, f->name);
+	cJSON *obj = events_cache[ev->type];
 
-	if (f->kind == EVENTS_TEXT && f->text != NULL && json_is_string(v)) {
-		events_clean(f, sb);
-		if (json_string_setn(v, sb->data ? sb->data : "", sb->len) < 0)
-			events_must(NULL);
-	} else if (f->kind == EVENTS_NUMBER && json_is_integer(v)) {
-		json_integer_set(v, f->number);
-	} else {
-		events_set(obj, f->name, events_value(f, sb));
-	}
-}
-
-/* ev's object: the type's kept one, brought up to date, or a new one. */
-static json_t *events_object(const struct events_event *ev, const char *stamp,
-			     struct strbuf *sb)
-{
-	json_t *obj = events_cache[ev->type];
-
-	if (obj != NULL && events_fits(obj, ev)) {
-		json_integer_set(json_object_get(obj, "id"), ev->id);
-		if (json_string_set(json_object_get(obj, "time"), stamp) < 0)
-			events_must(NULL);
-		for (size_t i = 0; i < ev->nfields; i++)
-			events_update(obj, &ev->fields[i], sb);
+	if (obj != NULL && events_fits(obj, ev))
 		return obj;
-	}
-	json_decref(obj);
-	obj = events_must(json_object());
-	events_set(obj, "type",
-		   events_must(json_string(events_type_name(ev->type))));
-	events_set(obj, "id", events_must(json_integer(ev->id)));
-	events_set(obj, "time", events_must(json_string(stamp)));
+	cJSON_Delete(obj);
+	obj = events_must(cJSON_CreateObject());
+	events_set(obj, "type", cJSON_String);
+	events_set(obj, "id", cJSON_Raw);
+	events_set(obj, "time", cJSON_String);
 	for (size_t i = 0; i < ev->nfields; i++)
 		events_set(obj, ev->fields[i].name,
-			   events_value(&ev->fields[i], sb));
+			   events_kind(&ev->fields[i]));
 	events_cache[ev->type] = obj;
 	return obj;
 }
 
-/* Bytes an event's line is first dumped into: most are under 200. */
+/* Appends a number's decimal digits and a NUL to texts. */
+static void events_digits(struct strbuf *texts, long long number)
+{
+	char digits[24];
+	char *p = digits + sizeof(digits);
+	/* As unsigned, so that LLONG_MIN negates. */
+	unsigned long long u = number < 0 ? 0ULL - (unsigned long long)number
+					  : (unsigned long long)number;
+
+	*--p = '\0';
+	do {
+		*--p = (char)('0' + u % 10);
+		u /= 10;
+	} while (u != 0);
+	if (number < 0)
+		*--p = '-';
+	strbuf_append(texts, p, (size_t)(digits + sizeof(digits) - p));
+}
+
+/*
+ * ev as its type's kept object. Its values point into texts (each field's
+ * text cleaned, or its digits, NUL after each) and stamp, which must
+ * outlive the printing.
+ */
+static cJSON *events_object(const struct events_event *ev, const char *stamp,
+			    struct strbuf *texts)
+{
+	size_t at[EVENTS_MAX_FIELDS + 1];
+	cJSON *obj = events_shape(ev);
+	cJSON *item;
+
+	/* Written first: texts may move while it grows. */
+	at[0] = texts->len;
+	events_digits(texts, ev->id);
+	for (size_t i = 0; i < ev->nfields; i++) {
+		const struct events_field *f = &ev->fields[i];
+
+		at[i + 1] = texts->len;
+		if (f->kind == EVENTS_NUMBER) {
+			events_digits(texts, f->number);
+		} else if (f->kind == EVENTS_TEXT && f->text != NULL) {
+			events_clean(f, texts);
+			strbuf_append_char(texts, '\0');
+		}
+	}
+	item = obj->child;
+	item->valuestring = (char *)events_type_name(ev->type);
+	item = item->next;
+	item->valuestring = texts->data + at[0];
+	item = item->next;
+	item->valuestring = (char *)stamp;
+	for (size_t i = 0; i < ev->nfields; i++) {
+		item = item->next;
+		if (item->type & cJSON_IsReference)
+			item->valuestring = texts->data + at[i + 1];
+	}
+	return obj;
+}
+
+/* Bytes an event's line is first printed into: most are under 200. */
 #define EVENTS_LINE_GUESS 512
 
 /* One compact JSON object, keys in the order added, and "\n". */
 char *events_encode(const struct events_event *ev, size_t *len)
 {
-	struct strbuf sb;
+	struct strbuf texts;
 	char stamp[64];
-	size_t need;
+	size_t n;
 	char *line;
-	json_t *obj;
+	cJSON *obj;
 
-	strbuf_init(&sb);
+	strbuf_init(&texts);
 	events_stamp(&ev->time, stamp, sizeof(stamp));
-	obj = events_object(ev, stamp, &sb);
-	strbuf_fini(&sb);
-	/* Most events fit the first guess: one dump, not two. */
+	obj = events_object(ev, stamp, &texts);
+	/* Most events fit the first guess: printed once, in place. */
 	line = xmalloc(EVENTS_LINE_GUESS);
-	need = json_dumpb(obj, line, EVENTS_LINE_GUESS - 2,
-			  JSON_COMPACT | JSON_PRESERVE_ORDER);
-	if (need == 0)
-		events_must(NULL);
-	if (need > EVENTS_LINE_GUESS - 2) {
-		line = xrealloc(line, need + 2);
-		if (json_dumpb(obj, line, need,
-			       JSON_COMPACT | JSON_PRESERVE_ORDER) != need)
-			events_must(NULL);
+	if (!cJSON_PrintPreallocated(obj, line, EVENTS_LINE_GUESS - 2, false)) {
+		char *big = events_must(cJSON_PrintUnformatted(obj));
+
+		free(line);
+		line = xmalloc(strlen(big) + 2);
+		memcpy(line, big, strlen(big) + 1);
+		cJSON_free(big);
 	}
-	line[need] = '\n';
-	line[need + 1] = '\0';
-	*len = need + 1;
+	strbuf_fini(&texts);
+	n = strlen(line);
+	line[n] = '\n';
+	line[n + 1] = '\0';
+	*len = n + 1;
 	return line;
 }
 

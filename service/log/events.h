@@ -6,7 +6,7 @@
  * the chat room. The README's "The events file" names every field.
  *
  * An event is a type, the session it is about, the wall-clock time and a
- * few named fields; events_encode turns one into a line with jansson.
+ * few named fields; events_encode turns one into a line with cJSON.
  * Producers (conn, session, core) test events_enabled before building
  * anything, so a server without --events pays one branch per call site.
  *
@@ -20,6 +20,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <time.h>
+
+struct strbuf;
 
 /* Whether events are made: a file is open (events_open) or a listener set. */
 extern bool events_enabled;
@@ -101,11 +103,20 @@ void events_line(struct events_event *ev, unsigned id, const char *text,
  * (a stray continuation byte, a cut or overlong sequence, a surrogate)
  * is written as U+FFFD, and so is NUL (\u0000 is valid JSON, but many
  * readers, jansson's by default, refuse it); other control characters
- * as \u escapes, every other character (CJK too) as itself. Returns the line, *len bytes and
+ * as \u escapes (\u001b), every other character (CJK too) as itself.
+ * Numbers are written as their digits. Returns the line, *len bytes and
  * a NUL, which the caller frees; aborts if memory runs out, as
  * allocation does.
  */
 char *events_encode(const struct events_event *ev, size_t *len);
+
+/*
+ * Appends len bytes of text to sb as valid UTF-8 without NUL, as the
+ * events write every text: U+FFFD for NUL and for each byte that starts
+ * no valid character. For other JSON built with cJSON, which checks
+ * nothing.
+ */
+void events_append_clean(struct strbuf *sb, const char *text, size_t len);
 
 /*
  * Starts writing events to the file at path (appended to; created with

@@ -12,7 +12,7 @@
 #include <strings.h>
 #include <time.h>
 
-#include <jansson.h>
+#include <cjson/cJSON.h>
 
 #include "log/events.h"
 #include "log/trace.h"
@@ -28,6 +28,7 @@
 #include "store/account.h"
 #include "teacher/hub.h"
 #include "teacher/roster.h"
+#include "utf8.h"
 
 /* JSON answers, and what every /teacher answer says besides. */
 #define TEACHER_JSON "application/json; charset=utf-8"
@@ -188,12 +189,67 @@ static void on_event(void *ctx, const struct events_event *ev)
 	}
 }
 
+/* --- JSON, built with cJSON -------------------------------------------- */
+
+/* Aborts when cJSON found no memory, as the allocation wrappers do. */
+static void *must(void *p)
+{
+	if (p == NULL)
+		abort();
+	return p;
+}
+
+/* A string of len bytes, made valid UTF-8 as the events make theirs. */
+static cJSON *json_text(const char *text, size_t len)
+{
+	struct strbuf clean;
+	cJSON *item;
+
+	strbuf_init(&clean);
+	events_append_clean(&clean, text, len);
+	item = must(cJSON_CreateString(clean.data != NULL ? clean.data : ""));
+	strbuf_fini(&clean);
+	return item;
+}
+
+/* Adds item to obj under key, a literal (not copied). */
+static void put(cJSON *obj, const char *key, cJSON *item)
+{
+	cJSON_AddItemToObjectCS(obj, key, must(item));
+}
+
+/* Adds a string, or null for NULL. */
+static void put_text(cJSON *obj, const char *key, const char *text)
+{
+	put(obj, key,
+	    text != NULL ? json_text(text, strlen(text)) : cJSON_CreateNull());
+}
+
+static void put_number(cJSON *obj, const char *key, long long n)
+{
+	put(obj, key, cJSON_CreateNumber((double)n));
+}
+
+static void put_bool(cJSON *obj, const char *key, bool flag)
+{
+	put(obj, key, cJSON_CreateBool(flag));
+}
+
+/* {"ok": true} */
+static cJSON *json_ok(void)
+{
+	cJSON *obj = must(cJSON_CreateObject());
+
+	put_bool(obj, "ok", true);
+	return obj;
+}
+
 /* --- the wire: a tap while the teacher watches ------------------------ */
 
 /* A JSON array of a wire's lines newer than mark, the newest 200. */
-static json_t *wire_lines(const struct wirelog *wire, uint64_t mark)
+static cJSON *wire_lines(const struct wirelog *wire, uint64_t mark)
 {
-	json_t *arr = json_array();
+	cJSON *arr = must(cJSON_CreateArray());
 	struct strbuf lines;
 	const char *p, *end;
 
@@ -204,7 +260,7 @@ static json_t *wire_lines(const struct wirelog *wire, uint64_t mark)
 	while (p != NULL && p < end) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 
-		json_array_append_new(arr, json_stringn(p, (size_t)(nl - p)));
+		cJSON_AddItemToArray(arr, json_text(p, (size_t)(nl - p)));
 		p = nl + 1;
 	}
 	strbuf_fini(&lines);
@@ -214,21 +270,20 @@ static json_t *wire_lines(const struct wirelog *wire, uint64_t mark)
 /* Sends a followed session's new trace lines to its streams. */
 static void send_trace(struct teacher *t, struct roster_entry *s)
 {
-	json_t *obj, *arr;
+	cJSON *obj;
 	char *out;
 
 	if (!hub_follows(t->hub, s->id))
 		return;
-	arr = wire_lines(s->wire, s->sent);
+	obj = must(cJSON_CreateObject());
+	put(obj, "type", cJSON_CreateStringReference("trace"));
+	put_number(obj, "id", s->id);
+	put(obj, "lines", wire_lines(s->wire, s->sent));
 	s->sent = wirelog_mark(s->wire);
-	obj = json_pack("{s:s, s:I, s:o}", "type", "trace", "id",
-			(json_int_t)s->id, "lines", arr);
-	out = json_dumps(obj, JSON_COMPACT | JSON_ENSURE_ASCII);
-	json_decref(obj);
-	if (out == NULL)
-		return;
+	out = must(cJSON_PrintUnformatted(obj));
+	cJSON_Delete(obj);
 	hub_publish_trace(t->hub, s->id, out, strlen(out));
-	free(out);
+	cJSON_free(out);
 }
 
 /* The wire of a call still on: its log, made at its first record. */
@@ -317,28 +372,35 @@ static void update_tap(struct teacher *t)
 /* --- answers ------------------------------------------------------------ */
 
 /* Answers a JSON value (taken) with status, extra headers or NULL. */
-static void answer_json(struct webconn *w, int status, json_t *value,
+static void answer_json(struct webconn *w, int status, cJSON *value,
 			const char *extra)
 {
-	char *body = json_dumps(value, JSON_COMPACT | JSON_ENSURE_ASCII);
+	char *body = must(cJSON_PrintUnformatted(value));
 	struct strbuf head;
 
-	json_decref(value);
-	if (body == NULL)
-		abort(); /* jansson fails only when memory runs out */
+	cJSON_Delete(value);
 	strbuf_init(&head);
 	strbuf_append_str(&head, TEACHER_NO_STORE);
 	if (extra != NULL)
 		strbuf_append_str(&head, extra);
 	webconn_respond(w, status, TEACHER_JSON, head.data, body, strlen(body));
 	strbuf_fini(&head);
-	free(body);
+	cJSON_free(body);
+}
+
+/* {"error": text} */
+static cJSON *json_error(const char *text)
+{
+	cJSON *obj = must(cJSON_CreateObject());
+
+	put_text(obj, "error", text);
+	return obj;
 }
 
 /* Answers {"error": text} with status. */
 static void answer_error(struct webconn *w, int status, const char *text)
 {
-	answer_json(w, status, json_pack("{s:s}", "error", text), NULL);
+	answer_json(w, status, json_error(text), NULL);
 }
 
 /* Answers a refused check: 401, or 429 with how long to wait. */
@@ -348,25 +410,22 @@ static void answer_refused(struct teacher *t, struct webconn *w,
 {
 	char extra[64];
 	unsigned wait;
+	cJSON *obj;
 
 	if (r == TEACHERAUTH_LOCKED) {
 		wait = teacherauth_locked_for(t->auth, peer, time(NULL));
 		snprintf(extra, sizeof(extra), "Retry-After: %u\r\n", wait);
-		answer_json(w, 429,
-			    json_pack("{s:s, s:I}", "error",
-				      "too many wrong keys from this address; "
-				      "wait a minute",
-				      "retry_after", (json_int_t)wait),
-			    extra);
+		obj = json_error("too many wrong keys from this address; "
+				 "wait a minute");
+		put_number(obj, "retry_after", wait);
+		answer_json(w, 429, obj, extra);
 	} else if (r == TEACHERAUTH_FORBIDDEN) {
 		answer_error(w, 403,
 			     "this action needs the page's token, from the "
 			     "teacher's own page");
 	} else {
 		answer_json(
-			w, 401,
-			json_pack("{s:s}", "error",
-				  "the teacher's key is needed"),
+			w, 401, json_error("the teacher's key is needed"),
 			"WWW-Authenticate: Bearer realm=\"hotline teacher\"\r\n");
 	}
 }
@@ -381,7 +440,7 @@ static void answer_login(struct webconn *w,
 	teacherauth_set_cookie(grant, cookie);
 	snprintf(extra, sizeof(extra), "Set-Cookie: %s\r\n", cookie);
 	log_info(webconn_id(w), "the teacher logged in");
-	answer_json(w, 200, json_pack("{s:b}", "ok", 1), extra);
+	answer_json(w, 200, json_ok(), extra);
 }
 
 /* Finishes a login from teacherauth's verdict. */
@@ -419,14 +478,61 @@ static void on_password_checked(void *ctx, const struct account_request *req)
 	free(p);
 }
 
-/* Parses a JSON object body; NULL (and a 400 answered) when it is not one. */
-static json_t *body_object(struct webconn *w, const char *body, size_t len)
+/*
+ * Whether a body's bytes may be JSON, as cJSON does not check: valid
+ * UTF-8, no control byte but whitespace (raw or inside a string), no
+ * \u0000 (which would cut a string short).
+ */
+static bool body_bytes_ok(const char *body, size_t len)
 {
-	json_error_t err;
-	json_t *obj = json_loadb(body, len, JSON_REJECT_DUPLICATES, &err);
+	for (size_t i = 0; i < len;) {
+		uint32_t cp;
+		size_t n = utf8_decode(body + i, len - i, &cp);
 
-	if (obj == NULL || !json_is_object(obj)) {
-		json_decref(obj);
+		if (n == 0 ||
+		    (cp < 0x20 && cp != '\t' && cp != '\n' && cp != '\r'))
+			return false;
+		if (cp == '\\') {
+			if (len - i >= 6 &&
+			    memcmp(body + i + 1, "u0000", 5) == 0)
+				return false;
+			/* What a backslash escapes is no escape itself. */
+			if (i + 1 < len && (unsigned char)body[i + 1] < 0x80)
+				n = 2;
+		}
+		i += n;
+	}
+	return true;
+}
+
+/* Whether an object, at any depth, has a key twice. */
+static bool has_duplicates(const cJSON *item)
+{
+	for (const cJSON *a = item->child; a != NULL; a = a->next) {
+		if (cJSON_IsObject(item))
+			for (const cJSON *b = a->next; b != NULL; b = b->next)
+				if (strcmp(a->string, b->string) == 0)
+					return true;
+		if (has_duplicates(a))
+			return true;
+	}
+	return false;
+}
+
+/* Parses a JSON object body; NULL (and a 400 answered) when it is not one. */
+static cJSON *body_object(struct webconn *w, const char *body, size_t len)
+{
+	const char *end = NULL;
+	cJSON *obj = NULL;
+
+	if (body_bytes_ok(body, len))
+		obj = cJSON_ParseWithLengthOpts(body, len, &end, false);
+	/* Nothing after the object but whitespace. */
+	while (obj != NULL && end < body + len && strchr(" \t\r\n", *end))
+		end++;
+	if (obj == NULL || !cJSON_IsObject(obj) || end != body + len ||
+	    has_duplicates(obj)) {
+		cJSON_Delete(obj);
 		answer_error(w, 400, "the body must be a JSON object");
 		return NULL;
 	}
@@ -438,9 +544,10 @@ static void do_login(struct teacher *t, struct webconn *w,
 		     const struct http_request *req, const char *body,
 		     size_t len, const struct sockaddr *peer)
 {
-	json_t *obj, *secret;
+	cJSON *obj, *secret;
 	struct teacherauth_grant grant;
 	enum teacherauth_result r;
+	size_t slen;
 
 	if (!teacherauth_same_origin(req)) {
 		answer_error(w, 403, "a login from another site's page");
@@ -449,22 +556,21 @@ static void do_login(struct teacher *t, struct webconn *w,
 	obj = body_object(w, body, len);
 	if (obj == NULL)
 		return;
-	secret = json_object_get(obj, "secret");
-	if (!json_is_string(secret)) {
-		json_decref(obj);
+	secret = cJSON_GetObjectItemCaseSensitive(obj, "secret");
+	if (!cJSON_IsString(secret)) {
+		cJSON_Delete(obj);
 		answer_error(w, 400, "the body needs \"secret\": the key");
 		return;
 	}
-	r = teacherauth_login(t->auth, peer, json_string_value(secret),
-			      json_string_length(secret), time(NULL), &grant);
+	slen = strlen(secret->valuestring);
+	r = teacherauth_login(t->auth, peer, secret->valuestring, slen,
+			      time(NULL), &grant);
 	if (r == TEACHERAUTH_VERIFY && t->accounts != NULL &&
-	    t->operator_hash != NULL &&
-	    json_string_length(secret) <= ACCOUNT_SECRET_MAX) {
+	    t->operator_hash != NULL && slen <= ACCOUNT_SECRET_MAX) {
 		struct account_request check = { .op = ACCOUNT_OP_CHECK_HASH };
 		struct pending_login *p = xcalloc(1, sizeof(*p));
 
-		memcpy(check.secret, json_string_value(secret),
-		       json_string_length(secret));
+		memcpy(check.secret, secret->valuestring, slen);
 		check.hash = t->operator_hash;
 		check.done = on_password_checked;
 		check.ctx = p;
@@ -486,104 +592,119 @@ static void do_login(struct teacher *t, struct webconn *w,
 	} else {
 		finish_login(t, w, r, &grant, peer);
 	}
-	json_decref(obj);
+	/* The password's bytes go with the body, not to the allocator. */
+	explicit_bzero(secret->valuestring, slen);
+	cJSON_Delete(obj);
 }
 
-/* One live call as a JSON row. */
-static json_t *row_json(unsigned id, const char *peer, bool websocket,
-			const struct roster_row *r, long long idle_ms)
+/* One call as a JSON row, "closed" left to the caller. */
+static cJSON *row_json(unsigned id, const char *peer, bool websocket,
+		       const struct roster_row *r, long long idle_ms)
 {
-	return json_pack(
-		"{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s?, s:s?, s:s?, s:I, "
-		"s:I, s:I, s:I}",
-		"id", (json_int_t)id, "peer", peer, "transport",
-		websocket ? "websocket" : "telnet", "mode",
-		r->char_mode ? "character" : "line", "language", r->language,
-		"encoding", r->encoding, "state", r->state, "menu",
-		r->menu[0] != '\0' ? r->menu : NULL, "node",
-		r->node[0] != '\0' ? r->node : NULL, "nick",
-		r->nick[0] != '\0' ? r->nick : NULL, "idle_ms",
-		(json_int_t)idle_ms, "duration_ms", (json_int_t)r->duration_ms,
-		"bytes_in", (json_int_t)r->bytes_in, "bytes_out",
-		(json_int_t)r->bytes_out);
+	cJSON *row = must(cJSON_CreateObject());
+
+	put_number(row, "id", id);
+	put_text(row, "peer", peer);
+	put_text(row, "transport", websocket ? "websocket" : "telnet");
+	put_text(row, "mode", r->char_mode ? "character" : "line");
+	put_text(row, "language", r->language);
+	put_text(row, "encoding", r->encoding);
+	put_text(row, "state", r->state);
+	put_text(row, "menu", r->menu[0] != '\0' ? r->menu : NULL);
+	put_text(row, "node", r->node[0] != '\0' ? r->node : NULL);
+	put_text(row, "nick", r->nick[0] != '\0' ? r->nick : NULL);
+	put_number(row, "idle_ms", idle_ms);
+	put_number(row, "duration_ms", r->duration_ms);
+	put_number(row, "bytes_in", (long long)r->bytes_in);
+	put_number(row, "bytes_out", (long long)r->bytes_out);
+	return row;
 }
 
-/* Adds each live call's row to the array. */
+/* The table's rows as they are gathered, to be put in id order. */
+struct rows {
+	struct row_ref {
+		unsigned id;
+		cJSON *row;
+	} * v;
+	size_t n, cap;
+};
+
+static void rows_add(struct rows *rows, unsigned id, cJSON *row)
+{
+	if (rows->n == rows->cap) {
+		rows->cap = rows->cap != 0 ? rows->cap * 2 : 64;
+		rows->v = xrealloc(rows->v, rows->cap * sizeof(*rows->v));
+	}
+	rows->v[rows->n].id = id;
+	rows->v[rows->n++].row = row;
+}
+
+/* Adds each live call's row. */
 static void add_live(struct conn *c, void *arg)
 {
-	json_t *arr = arg;
 	struct conn_view v;
 	struct roster_row r = { .char_mode = false };
-	json_t *row;
+	cJSON *row;
 
 	if (conn_is_closing(c) || !conn_view(c, &v))
 		return;
 	row_of(&v, &r);
 	row = row_json(v.id, v.peer, v.websocket, &r, v.idle_ms);
-	json_object_set_new(row, "closed", json_null());
-	json_array_append_new(arr, row);
+	put(row, "closed", cJSON_CreateNull());
+	rows_add(arg, v.id, row);
 }
 
 /* Orders rows by id. */
 static int by_id(const void *a, const void *b)
 {
-	json_int_t x = json_integer_value(
-		json_object_get(*(json_t *const *)a, "id"));
-	json_int_t y = json_integer_value(
-		json_object_get(*(json_t *const *)b, "id"));
+	unsigned x = ((const struct row_ref *)a)->id;
+	unsigned y = ((const struct row_ref *)b)->id;
 
 	return (x > y) - (x < y);
 }
 
 /* The current time as the events write it. */
-static json_t *now_json(void)
+static cJSON *now_json(void)
 {
 	struct timespec now;
 	char stamp[EVENTS_STAMP_MAX];
 
 	clock_gettime(CLOCK_REALTIME, &now);
 	events_stamp(&now, stamp, sizeof(stamp));
-	return json_string(stamp);
+	return must(cJSON_CreateString(stamp));
 }
 
 /* GET /teacher/api/sessions */
 static void do_sessions(struct teacher *t, struct webconn *w)
 {
-	json_t *arr = json_array();
-	json_t *sorted = json_array();
-	size_t n;
-	json_t **rows;
+	struct rows rows = { .v = NULL };
+	cJSON *answer = must(cJSON_CreateObject());
+	cJSON *sessions = must(cJSON_CreateArray());
 
 	roster_prune(t->roster);
 	t->read_table = true;
 	clock_gettime(CLOCK_MONOTONIC, &t->last_read);
-	server_each(t->srv, add_live, arr);
+	server_each(t->srv, add_live, &rows);
 	for (const struct roster_entry *s = roster_closed(t->roster); s != NULL;
 	     s = s->closed_next) {
 		struct roster_row empty = { .language = "" };
-		json_t *row = row_json(s->id, s->peer, s->websocket,
-				       s->has_row ? &s->row : &empty, 0);
+		cJSON *row = row_json(s->id, s->peer, s->websocket,
+				      s->has_row ? &s->row : &empty, 0);
+		cJSON *closed = must(cJSON_CreateObject());
 
-		json_object_set_new(row, "closed",
-				    json_pack("{s:s, s:I}", "reason", s->reason,
-					      "ago_ms",
-					      (json_int_t)roster_ms_since(
-						      &s->closed_at)));
-		json_array_append_new(arr, row);
+		put_text(closed, "reason", s->reason);
+		put_number(closed, "ago_ms", roster_ms_since(&s->closed_at));
+		put(row, "closed", closed);
+		rows_add(&rows, s->id, row);
 	}
-	n = json_array_size(arr);
-	rows = xcalloc(n > 0 ? n : 1, sizeof(*rows));
-	for (size_t i = 0; i < n; i++)
-		rows[i] = json_array_get(arr, i);
-	qsort(rows, n, sizeof(*rows), by_id);
-	for (size_t i = 0; i < n; i++)
-		json_array_append(sorted, rows[i]);
-	free(rows);
-	json_decref(arr);
-	answer_json(w, 200,
-		    json_pack("{s:o, s:o}", "now", now_json(), "sessions",
-			      sorted),
-		    NULL);
+	if (rows.n > 0)
+		qsort(rows.v, rows.n, sizeof(*rows.v), by_id);
+	for (size_t i = 0; i < rows.n; i++)
+		cJSON_AddItemToArray(sessions, rows.v[i].row);
+	free(rows.v);
+	put(answer, "now", now_json());
+	put(answer, "sessions", sessions);
+	answer_json(w, 200, answer, NULL);
 }
 
 /* Parses a session id: digits only, not 0; 0 for anything else. */
@@ -609,6 +730,7 @@ static void do_trace(struct teacher *t, struct webconn *w, const char *idtext,
 	struct find_conn f = { .id = id };
 	struct roster_entry *s = id != 0 ? roster_find(t->roster, id) : NULL;
 	char msg[64];
+	cJSON *answer;
 
 	if (id != 0)
 		server_each(t->srv, find_one, &f);
@@ -618,12 +740,12 @@ static void do_trace(struct teacher *t, struct webconn *w, const char *idtext,
 		answer_error(w, 404, msg);
 		return;
 	}
-	answer_json(w, 200,
-		    json_pack("{s:I, s:o}", "id", (json_int_t)id, "lines",
-			      s != NULL && s->wire != NULL
-				      ? wire_lines(s->wire, 0)
-				      : json_array()),
-		    NULL);
+	answer = must(cJSON_CreateObject());
+	put_number(answer, "id", id);
+	put(answer, "lines",
+	    s != NULL && s->wire != NULL ? wire_lines(s->wire, 0)
+					 : cJSON_CreateArray());
+	answer_json(w, 200, answer, NULL);
 }
 
 /* GET /teacher/api/menus.dot */
@@ -649,31 +771,31 @@ static void do_room(struct teacher *t, struct webconn *w)
 	struct chat_room *room = server_room(t->srv);
 	size_t n = 0, width;
 	struct chat_who *who = chat_room_who(room, &n, &width);
-	json_t *members = json_array();
-	json_t *history = json_array();
+	cJSON *answer = must(cJSON_CreateObject());
+	cJSON *members = must(cJSON_CreateArray());
+	cJSON *history = must(cJSON_CreateArray());
 
 	for (size_t i = 0; i < n; i++) {
 		const struct chat_member *m = chat_room_find(room, who[i].nick);
 
-		json_array_append_new(
-			members,
-			json_pack("{s:s, s:b}", "nick", who[i].nick, "muted",
-				  m != NULL && chat_member_is_muted(m) ? 1
-								       : 0));
+		cJSON *member = must(cJSON_CreateObject());
+
+		put_text(member, "nick", who[i].nick);
+		put_bool(member, "muted", m != NULL && chat_member_is_muted(m));
+		cJSON_AddItemToArray(members, member);
 	}
 	free(who);
 	for (size_t i = 0; i < TEACHER_ROOM_HISTORY; i++) {
 		const char *line =
 			t->history[(t->history_next + i) % TEACHER_ROOM_HISTORY];
 
+		/* Each an event's line: valid JSON. */
 		if (line != NULL)
-			json_array_append_new(history,
-					      json_loads(line, 0, NULL));
+			cJSON_AddItemToArray(history, must(cJSON_Parse(line)));
 	}
-	answer_json(w, 200,
-		    json_pack("{s:o, s:o}", "members", members, "history",
-			      history),
-		    NULL);
+	put(answer, "members", members);
+	put(answer, "history", history);
+	answer_json(w, 200, answer, NULL);
 }
 
 /* The value of name in a query ("a=1&trace=3,4"), or NULL; up to & or end. */
@@ -723,8 +845,7 @@ static void do_events(struct teacher *t, struct webconn *w, const char *query)
 	/* The teacher's page asks for every call's wire (?wire=1). */
 	if (hub_add(t->hub, w, ids, n, query_has(query, "wire", "1")) < 0) {
 		answer_json(w, 503,
-			    json_pack("{s:s}", "error",
-				      "too many event streams are open"),
+			    json_error("too many event streams are open"),
 			    "Retry-After: 10\r\n");
 		return;
 	}
@@ -732,13 +853,14 @@ static void do_events(struct teacher *t, struct webconn *w, const char *query)
 }
 
 /* A string field of a POST's JSON, or NULL (a 400 answered). */
-static const char *need_string(struct webconn *w, json_t *obj, const char *name)
+static const char *need_string(struct webconn *w, const cJSON *obj,
+			       const char *name)
 {
-	json_t *v = json_object_get(obj, name);
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, name);
 	char msg[64];
 
-	if (json_is_string(v) && json_string_length(v) > 0)
-		return json_string_value(v);
+	if (cJSON_IsString(v) && v->valuestring[0] != '\0')
+		return v->valuestring;
 	snprintf(msg, sizeof(msg), "the body needs \"%s\": a string", name);
 	answer_error(w, 400, msg);
 	return NULL;
@@ -748,7 +870,7 @@ static const char *need_string(struct webconn *w, json_t *obj, const char *name)
 static void do_action(struct teacher *t, struct webconn *w, const char *what,
 		      const char *body, size_t len)
 {
-	json_t *obj = body_object(w, body, len);
+	cJSON *obj = body_object(w, body, len);
 	struct chat_room *room = server_room(t->srv);
 	const char *text, *nick;
 	struct strbuf clean;
@@ -772,21 +894,21 @@ static void do_action(struct teacher *t, struct webconn *w, const char *what,
 								    : "",
 						 clean.len, "wall");
 			strbuf_fini(&clean);
-			answer_json(w, 200, json_pack("{s:b}", "ok", 1), NULL);
+			answer_json(w, 200, json_ok(), NULL);
 		}
-		json_decref(obj);
+		cJSON_Delete(obj);
 		return;
 	}
 	nick = need_string(w, obj, "nick");
 	if (nick == NULL) {
-		json_decref(obj);
+		cJSON_Delete(obj);
 		return;
 	}
 	if (strcmp(what, "kick") == 0) {
-		json_t *why = json_object_get(obj, "reason");
-		const char *reason = json_is_string(why)
-					     ? json_string_value(why)
-					     : "";
+		const cJSON *why = cJSON_GetObjectItemCaseSensitive(obj,
+								    "reason");
+		const char *reason = cJSON_IsString(why) ? why->valuestring
+							 : "";
 		enum chat_result r;
 
 		/* The reason reaches the kicked caller's terminal. */
@@ -799,25 +921,36 @@ static void do_action(struct teacher *t, struct webconn *w, const char *what,
 				 nick, reason);
 		strbuf_fini(&clean);
 		if (r == CHAT_OK) {
-			answer_json(w, 200, json_pack("{s:b}", "ok", 1), NULL);
-			json_decref(obj);
+			answer_json(w, 200, json_ok(), NULL);
+			cJSON_Delete(obj);
 			return;
 		}
 	} else {
-		json_t *muted = json_object_get(obj, "muted");
-		bool mute = !json_is_false(muted);
+		bool mute = !cJSON_IsFalse(
+			cJSON_GetObjectItemCaseSensitive(obj, "muted"));
 
 		if (chat_room_mute(room, nick, mute) == CHAT_OK) {
 			log_info(webconn_id(w), "the teacher %s %s",
 				 mute ? "mutes" : "unmutes", nick);
-			answer_json(w, 200, json_pack("{s:b}", "ok", 1), NULL);
-			json_decref(obj);
+			answer_json(w, 200, json_ok(), NULL);
+			cJSON_Delete(obj);
 			return;
 		}
 	}
 	snprintf(msg, sizeof(msg), "no one called %.48s in the room", nick);
 	answer_error(w, 404, msg);
-	json_decref(obj);
+	cJSON_Delete(obj);
+}
+
+/* GET /teacher/api/whoami: the page's token, or none for a program. */
+static void do_whoami(struct webconn *w, const struct teacherauth_grant *grant)
+{
+	cJSON *answer = must(cJSON_CreateObject());
+
+	put_text(answer, "page_token",
+		 grant->bearer ? NULL : grant->page_token);
+	put_bool(answer, "bearer", grant->bearer);
+	answer_json(w, 200, answer, NULL);
 }
 
 /* The routes behind the check: files, the API, the actions. */
@@ -834,11 +967,7 @@ static void route_checked(struct teacher *t, struct webconn *w,
 	if (asset != NULL && get) {
 		webconn_asset(w, asset);
 	} else if (IS("/teacher/api/whoami") && get) {
-		answer_json(w, 200,
-			    json_pack("{s:s?, s:b}", "page_token",
-				      grant->bearer ? NULL : grant->page_token,
-				      "bearer", grant->bearer ? 1 : 0),
-			    NULL);
+		do_whoami(w, grant);
 	} else if (IS("/teacher/api/sessions") && get) {
 		do_sessions(t, w);
 	} else if (plen > sizeof(sessions) - 1 + 6 &&
@@ -854,7 +983,7 @@ static void route_checked(struct teacher *t, struct webconn *w,
 		do_events(t, w, query);
 	} else if (IS("/teacher/logout") && !get) {
 		teacherauth_logout(t->auth, grant);
-		answer_json(w, 200, json_pack("{s:b}", "ok", 1),
+		answer_json(w, 200, json_ok(),
 			    "Set-Cookie: " TEACHERAUTH_COOKIE
 			    "=; HttpOnly; SameSite=Strict; Path=/teacher; "
 			    "Max-Age=0\r\n");
