@@ -132,6 +132,15 @@ static bool got(const struct reader *r, const char *needle)
 	       memmem(r->out.data, r->out.len, needle, strlen(needle)) != NULL;
 }
 
+/* Runs the loop past the batches' wait: what was gathered is written. */
+static void flush(struct fixture *f)
+{
+	struct timeval later = { .tv_sec = 0, .tv_usec = 100 * 1000 };
+
+	event_base_loopexit(f->base, &later);
+	event_base_dispatch(f->base);
+}
+
 /* A stream's head, then each event as one "data:" line and a blank one. */
 static void test_events_framed(void **state)
 {
@@ -144,6 +153,7 @@ static void test_events_framed(void **state)
 	assert_true(got(&f->r[0], "Content-Type: text/event-stream"));
 	assert_false(got(&f->r[0], "Content-Length"));
 	hub_publish(f->hub, "{\"type\":\"key\"}", 14);
+	flush(f);
 	assert_true(got(&f->r[0], "\r\n\r\n: hotlined's class events\n\n"
 				  "data: {\"type\":\"key\"}\n\n"));
 	assert_true(got(&f->r[1], "data: {\"type\":\"key\"}\n\n"));
@@ -153,6 +163,7 @@ static void test_events_framed(void **state)
 	assert_true(hub_follows(f->hub, 7));
 	assert_false(hub_follows(f->hub, 8));
 	hub_publish_trace(f->hub, 7, "{\"type\":\"trace\"}", 16);
+	flush(f);
 	assert_true(got(&f->r[1], "data: {\"type\":\"trace\"}\n\n"));
 	assert_false(got(&f->r[0], "trace"));
 	/* A stream that goes is forgotten. */
@@ -191,8 +202,44 @@ static void test_missed(void **state)
 	assert_int_equal(f->r[0].out.len, before);
 	f->r[0].pending = 0;
 	hub_publish(f->hub, "{\"type\":\"close\"}", 16);
+	flush(f);
 	assert_true(got(&f->r[0], "data: {\"type\":\"missed\",\"count\":1000}"
 				  "\n\ndata: {\"type\":\"close\"}\n\n"));
+}
+
+/*
+ * Events wait in a batch: written when the loop has run past the wait,
+ * or at once when the batch is full; a stream that goes takes its batch.
+ */
+static void test_batched(void **state)
+{
+	struct fixture *f = *state;
+	char event[1000];
+	size_t before, n = 0;
+
+	assert_int_equal(hub_add(f->hub, f->r[0].w, NULL, 0, false), 0);
+	assert_int_equal(hub_add(f->hub, f->r[1].w, NULL, 0, false), 0);
+	before = f->r[0].out.len;
+	hub_publish(f->hub, "{\"type\":\"key\"}", 14);
+	assert_int_equal(f->r[0].out.len, before);
+	flush(f);
+	assert_true(got(&f->r[0], "data: {\"type\":\"key\"}\n\n"));
+	/* 64 KiB of events: out with the one that fills the batch. */
+	memset(event, 'x', sizeof(event));
+	before = f->r[0].out.len;
+	while (f->r[0].out.len == before) {
+		hub_publish(f->hub, event, sizeof(event));
+		n++;
+		assert_true(n <= 70);
+	}
+	assert_int_equal(n, 64 * 1024 / (sizeof(event) + 8) + 1);
+	assert_int_equal(f->r[0].out.len - before, n * (sizeof(event) + 8));
+	/* A gathered event dies with its stream, unwritten. */
+	hub_publish(f->hub, "{\"type\":\"close\"}", 16);
+	webconn_free(f->r[1].w);
+	f->r[1].w = NULL;
+	flush(f);
+	assert_true(got(&f->r[0], "data: {\"type\":\"close\"}\n\n"));
 }
 
 int main(void)
@@ -202,6 +249,7 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_cap, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_missed, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_batched, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,6 +1,6 @@
 /*
  * hub: the teacher's event streams (see hub.h). A few streams at most, so
- * a list; every event is framed once and written to each.
+ * a list; every event is framed once and gathered in each stream's batch.
  */
 #include "teacher/hub.h"
 
@@ -8,11 +8,24 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <cjson/cJSON.h>
+
 #include "mem.h"
 #include "net/webconn.h"
+#include "strbuf.h"
 
 /* An event framed this long is framed on the stack (most are ~150 B). */
 #define HUB_FRAME_STACK 1024
+
+/*
+ * A stream's events go to its socket in batches: at HUB_BATCH_BYTES, or
+ * HUB_BATCH_MS after the first, not once per pass of the loop. A busy
+ * class makes a hundred thousand events a second, and on loopback (the
+ * teacher's browser on the server's laptop) each write wakes the reader
+ * at the server's cost.
+ */
+#define HUB_BATCH_BYTES (64 * 1024)
+#define HUB_BATCH_MS 25
 
 struct hub_stream {
 	struct hub_stream *next;
@@ -21,36 +34,87 @@ struct hub_stream {
 	size_t ntrace;
 	bool wire;
 	unsigned long long missed; /* events dropped, not yet told */
+	struct strbuf batch;       /* framed, not yet written */
 };
 
 struct hub {
 	struct hub_stream *streams;
 	size_t count;
 	struct event *keepalive;
+	struct event *flush; /* armed while a batch waits */
 };
 
-/* The "missed" event, once the reader has room again. */
-static void tell_missed(struct hub_stream *s)
+/* Writes a stream's batch to its socket. */
+static void send_batch(struct hub_stream *s)
 {
-	char line[96];
-	int n = snprintf(line, sizeof(line),
-			 "data: {\"type\":\"missed\",\"count\":%llu}\n\n",
-			 s->missed);
+	if (s->batch.len == 0)
+		return;
+	webconn_stream_write(s->w, s->batch.data, s->batch.len);
+	strbuf_reset(&s->batch);
+}
 
-	webconn_stream_write(s->w, line, (size_t)n);
+/* HUB_BATCH_MS after a batch began: every batch goes. */
+static void on_flush(evutil_socket_t fd, short what, void *arg)
+{
+	struct hub *h = arg;
+
+	(void)fd;
+	(void)what;
+	for (struct hub_stream *s = h->streams; s != NULL; s = s->next)
+		send_batch(s);
+}
+
+/* Adds framed bytes to a stream's batch; a full batch goes at once. */
+static void gather(struct hub *h, struct hub_stream *s, const char *data,
+		   size_t len)
+{
+	static const struct timeval wait = { .tv_sec = 0,
+					     .tv_usec = HUB_BATCH_MS * 1000 };
+
+	strbuf_append(&s->batch, data, len);
+	if (s->batch.len >= HUB_BATCH_BYTES)
+		send_batch(s);
+	else if (!evtimer_pending(h->flush, NULL))
+		evtimer_add(h->flush, &wait);
+}
+
+/* The "missed" event, once the reader has room again. */
+static void tell_missed(struct hub *h, struct hub_stream *s)
+{
+	cJSON *obj = cJSON_CreateObject();
+	char *json;
+
+	if (obj == NULL ||
+	    cJSON_AddStringToObject(obj, "type", "missed") == NULL ||
+	    cJSON_AddNumberToObject(obj, "count", (double)s->missed) == NULL ||
+	    (json = cJSON_PrintUnformatted(obj)) == NULL)
+		abort(); /* cJSON fails only when memory runs out */
+	gather(h, s, "data: ", 6);
+	gather(h, s, json, strlen(json));
+	gather(h, s, "\n\n", 2);
+	cJSON_free(json);
+	cJSON_Delete(obj);
 	s->missed = 0;
 }
 
-/* Writes a framed event to one stream, or drops it past the bound. */
-static void put(struct hub_stream *s, const char *frame, size_t len)
+/* Gathers a framed event for one stream, or drops it past the bound. */
+static void put(struct hub *h, struct hub_stream *s, const char *frame,
+		size_t len)
 {
-	if (webconn_pending(s->w) > HUB_MAX_QUEUE) {
+	if (webconn_pending(s->w) + s->batch.len > HUB_MAX_QUEUE) {
 		s->missed++;
 		return;
 	}
 	if (s->missed > 0)
-		tell_missed(s);
-	webconn_stream_write(s->w, frame, len);
+		tell_missed(h, s);
+	gather(h, s, frame, len);
+}
+
+/* A stream's memory. */
+static void stream_free(struct hub_stream *s)
+{
+	strbuf_fini(&s->batch);
+	free(s);
 }
 
 /* Every HUB_KEEPALIVE_SECONDS: a comment, and a missed count owed. */
@@ -61,7 +125,7 @@ static void on_keepalive(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	for (struct hub_stream *s = h->streams; s != NULL; s = s->next)
-		put(s, ": keepalive\n\n", 14);
+		put(h, s, ": keepalive\n\n", 14);
 }
 
 struct hub *hub_new(struct event_base *base)
@@ -70,7 +134,12 @@ struct hub *hub_new(struct event_base *base)
 	struct timeval tv = { .tv_sec = HUB_KEEPALIVE_SECONDS, .tv_usec = 0 };
 
 	h->keepalive = event_new(base, -1, EV_PERSIST, on_keepalive, h);
-	if (h->keepalive == NULL) {
+	h->flush = evtimer_new(base, on_flush, h);
+	if (h->keepalive == NULL || h->flush == NULL) {
+		if (h->keepalive != NULL)
+			event_free(h->keepalive);
+		if (h->flush != NULL)
+			event_free(h->flush);
 		free(h);
 		return NULL;
 	}
@@ -86,9 +155,10 @@ void hub_free(struct hub *h)
 		struct hub_stream *s = h->streams;
 
 		h->streams = s->next;
-		free(s);
+		stream_free(s);
 	}
 	event_free(h->keepalive);
+	event_free(h->flush);
 	free(h);
 }
 
@@ -100,6 +170,7 @@ int hub_add(struct hub *h, struct webconn *w, const unsigned *trace,
 	if (h->count >= HUB_MAX_STREAMS)
 		return -1;
 	s = xcalloc(1, sizeof(*s));
+	strbuf_init(&s->batch);
 	s->w = w;
 	s->wire = wire || ntrace > 0;
 	s->ntrace = ntrace < HUB_MAX_TRACE ? ntrace : HUB_MAX_TRACE;
@@ -124,7 +195,7 @@ void hub_remove(struct hub *h, struct webconn *w)
 		if (s->w != w)
 			continue;
 		*p = s->next;
-		free(s);
+		stream_free(s);
 		h->count--;
 		return;
 	}
@@ -161,7 +232,7 @@ static void publish(struct hub *h, bool any, unsigned id, const char *json,
 	frame[7 + len] = '\n';
 	for (struct hub_stream *s = h->streams; s != NULL; s = s->next)
 		if (any || follows(s, id))
-			put(s, frame, n);
+			put(h, s, frame, n);
 out:
 	if (frame != stack)
 		free(frame);

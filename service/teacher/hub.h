@@ -3,7 +3,8 @@
  * Events each carrying the JSON events of the class, and the trace lines
  * of the sessions a stream asked to follow. A stream whose reader falls
  * HUB_MAX_QUEUE behind loses events rather than growing memory, and hears
- * one "missed" event with their count once it has caught up.
+ * one "missed" event with their count once it has caught up. Events go
+ * out in batches, each at most 25 ms after its first event (hub.c).
  *
  * It writes through webconn and knows nothing of what the events say.
  */
