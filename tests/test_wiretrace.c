@@ -2,8 +2,9 @@
  * test_wiretrace: the trace's hex dump and telnet decoder (common/), fed
  * plain buffers: commands named, split across chunks, subnegotiations,
  * masking of a password and of "/op" lines, line spans, the row layout,
- * lines wrapped to a width (wide characters, combining marks, colours)
- * and the width of a terminal.
+ * lines wrapped to a width (wide characters, combining marks, colours),
+ * the teacher's two-step dump drawn as the dump is, and the width of a
+ * terminal.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -21,6 +22,7 @@
 
 #include "e2e.h"
 #include "wiretrace.h"
+#include "xorshift.h"
 
 struct fixture {
 	struct wiretrace_dir dir;
@@ -537,9 +539,114 @@ static void test_columns_of_a_terminal(void **state)
 	close(pipefd[1]);
 }
 
+/* Keeps each command name classify gives, as "NAME\0". */
+static void keep_name(void *ctx, const char *name)
+{
+	FILE *names = ctx;
+
+	fwrite(name, 1, strlen(name) + 1, names);
+}
+
+/*
+ * Fills buf with random pieces of telnet and of the chat: single odd
+ * bytes, commands, subnegotiations, "/op" lines, plain text.
+ */
+static void random_wire(char *buf, size_t size, uint32_t *seed)
+{
+	static const char *const pieces[] = {
+		"\xff",
+		"\xff\xff",
+		"\xfa",
+		"\xf0",
+		"\xfb",
+		"\xfd\x01",
+		"\r",
+		"\n",
+		"\r\n",
+		"\r",
+		"\x01",
+		"\x1b[2J",
+		"/op hunter2\r\n",
+		"/OP x\n",
+		"/o",
+		"p ",
+		"\r\n/op ",
+		"\xe4\xbd\xa0",
+		"\xff\xfa\x18\x00xterm\xff\xf0",
+		"\xff\xfb\x03",
+		"plain text, the bulk of a menu. ",
+	};
+	size_t at = 0;
+
+	while (at < size) {
+		const char *piece = pieces[xorshift32(seed) %
+					   (sizeof(pieces) / sizeof(*pieces))];
+		size_t len = piece[0] != '\0' ? strlen(piece) : 1;
+
+		if (len > size - at)
+			len = size - at;
+		memcpy(buf + at, piece, len);
+		at += len;
+	}
+}
+
+/*
+ * The teacher's view draws what classify kept as the dump would have
+ * drawn the bytes then: for random bytes in random chunks, with and
+ * without masked lines and secrets, rows and names come out the same.
+ */
+static void test_classify_as_dump(void **state)
+{
+	struct wiretrace_look look = { .colour = false,
+				       .width = WIRETRACE_WIDTH };
+	uint32_t seed = 12345;
+	char buf[600];
+	unsigned char cls[64];
+
+	(void)state;
+	for (int round = 0; round < 400; round++) {
+		bool mask_lines = round % 2 == 0;
+		struct wiretrace_dir dumped, classified;
+
+		random_wire(buf, sizeof(buf), &seed);
+		wiretrace_dir_init(&dumped, mask_lines);
+		wiretrace_dir_init(&classified, mask_lines);
+		for (size_t at = 0; at < sizeof(buf);) {
+			size_t len = 1 + xorshift32(&seed) % sizeof(cls);
+			bool secret = xorshift32(&seed) % 5 == 0;
+			char *want = NULL, *got = NULL, *names = NULL;
+			size_t want_len, got_len, names_len;
+			FILE *out;
+
+			if (len > sizeof(buf) - at)
+				len = sizeof(buf) - at;
+			out = open_memstream(&want, &want_len);
+			wiretrace_dump(&dumped, out, buf + at, len, secret,
+				       &look);
+			fclose(out);
+			out = open_memstream(&names, &names_len);
+			wiretrace_classify(&classified, buf + at, len, secret,
+					   cls, keep_name, out);
+			fclose(out);
+			out = open_memstream(&got, &got_len);
+			wiretrace_rows(out, buf + at, cls, len, &look);
+			for (size_t n = 0; n < names_len;
+			     n += strlen(names + n) + 1)
+				wiretrace_name_line(out, names + n, false);
+			fclose(out);
+			assert_string_equal(got, want);
+			free(want);
+			free(got);
+			free(names);
+			at += len;
+		}
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_classify_as_dump),
 		cmocka_unit_test_setup_teardown(test_negotiation_named, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_split_across_chunks, setup,
