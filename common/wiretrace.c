@@ -502,10 +502,29 @@ void wiretrace_classify(struct wiretrace_dir *d, const void *buf, size_t len,
 			void *ctx)
 {
 	const unsigned char *p = buf;
+	size_t i = 0;
 
-	for (size_t i = 0; i < len; i++)
+	while (i < len) {
+		/*
+		 * Data outside commands, with no line to mask, is data to the
+		 * next IAC: the bulk of what a server sends, not stepped a
+		 * byte at a time (the teacher's page keeps every call's wire).
+		 */
+		if (d->parse == WIRETRACE_DATA && !secret && !d->mask_lines) {
+			const unsigned char *iac = memchr(p + i, WT_IAC,
+							  len - i);
+			size_t run = iac != NULL ? (size_t)(iac - p) - i
+						 : len - i;
+
+			memset(cls + i, WIRETRACE_CLASS_DATA, run);
+			i += run;
+			if (i == len)
+				break;
+		}
 		cls[i] = (unsigned char)wiretrace_step(d, p[i], secret, emit,
 						       ctx);
+		i++;
+	}
 }
 
 /* Where the short view writes its names, and how many so far. */
