@@ -834,15 +834,32 @@ class ClassTest(TeacherCase):
         ident = plain.wait(type="connect", peer=caller.peer)["id"]
         caller.send("0\r\n")
         caller.expect(main_menu())
-        self.assertEqual(
-            self.api("/teacher/api/sessions/%d/trace" % ident)["lines"], [])
-        caller.close()
-        plain.close()
-        # The teacher's page asks for it (wire=1).
+        trace = self.api("/teacher/api/sessions/%d/trace" % ident)
+        self.assertEqual((trace["lines"], trace["from_start"],
+                          trace["since"]), ([], False, None))
+        # The teacher's page asks for it (wire=1): kept from now on, and
+        # the answer says the call's start is not there.
         stream = Stream(self.port, self.key, "?wire=1")
         self.assertEqual(stream.read_head(), 200)
+        caller.send("0\r\n")
+        caller.expect(main_menu())
+        stream.wait(type="line", id=ident)
+        trace = self.api("/teacher/api/sessions/%d/trace" % ident)
+        wire = "\n".join(trace["lines"])
+        self.assertIn("in 3 bytes", wire)
+        self.assertNotIn("telnet: IAC WILL ECHO", wire)
+        self.assertFalse(trace["from_start"])
+        self.assertRegex(trace["since"], r"^\d{4}-\d\d-\d\dT[\d:.]+Z$")
+        caller.close()
+        plain.close()
+        # A call that begins while it is asked for: kept from its start.
         caller = Caller(self.port)
         ident = stream.wait(type="connect", peer=caller.peer)["id"]
+        caller.send("0\r\n")
+        caller.expect(main_menu())
+        trace = self.api("/teacher/api/sessions/%d/trace" % ident)
+        self.assertTrue(trace["from_start"])
+        self.assertIn("telnet: IAC WILL ECHO", "\n".join(trace["lines"]))
         # Each repeat of the main menu is about twenty lines of wire.
         for _ in range(20):
             caller.send("0\r\n")

@@ -40,6 +40,8 @@ struct roster_entry {
 	bool websocket;
 	struct wirelog *wire; /* while the teacher watches; the entry owns it */
 	uint64_t sent;        /* the wire's mark the streams have had */
+	struct timespec wire_since; /* when the wire began (CLOCK_REALTIME) */
+	bool from_start; /* the wire was kept from the call's first byte */
 	bool closed;
 	bool has_row;
 	struct roster_row row; /* the last seen, once closed */

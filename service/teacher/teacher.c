@@ -168,6 +168,8 @@ static void on_event(void *ctx, const struct events_event *ev)
 		snprintf(s->peer, sizeof(s->peer), "%.*s", (int)len, peer);
 		s->websocket = strcmp(field(ev, "transport", &len),
 				      "websocket") == 0;
+		/* With the tap on now, every byte of the call reaches it. */
+		s->from_start = t->tapping;
 	} else if (ev->type == EVENTS_CLOSE) {
 		note_close(t, ev);
 	}
@@ -293,8 +295,10 @@ static struct roster_entry *wire_of(struct teacher *t, unsigned id)
 
 	if (s == NULL || s->closed)
 		return NULL;
-	if (s->wire == NULL)
+	if (s->wire == NULL) {
 		s->wire = wirelog_new(id);
+		clock_gettime(CLOCK_REALTIME, &s->wire_since);
+	}
 	return s;
 }
 
@@ -336,6 +340,7 @@ static void drop_wires(struct roster_entry *s, void *arg)
 	wirelog_free(s->wire);
 	s->wire = NULL;
 	s->sent = 0;
+	s->from_start = false;
 }
 
 /* Nobody has wanted the wire for TEACHER_WIRE_LINGER_SECONDS: drop it. */
@@ -745,6 +750,17 @@ static void do_trace(struct teacher *t, struct webconn *w, const char *idtext,
 	put(answer, "lines",
 	    s != NULL && s->wire != NULL ? wire_lines(s->wire, 0)
 					 : cJSON_CreateArray());
+	/* Whether lines reach back to the call's start, or since when. */
+	put_bool(answer, "from_start",
+		 s != NULL && s->wire != NULL && s->from_start);
+	if (s != NULL && s->wire != NULL) {
+		char stamp[EVENTS_STAMP_MAX];
+
+		events_stamp(&s->wire_since, stamp, sizeof(stamp));
+		put_text(answer, "since", stamp);
+	} else {
+		put_text(answer, "since", NULL);
+	}
 	answer_json(w, 200, answer, NULL);
 }
 

@@ -95,6 +95,8 @@ class TeacherStandIn(ThreadingHTTPServer):
         self.dot = dot
         self.sessions = []
         self.traces = {}
+        # Sessions whose wire the server began to keep after they began.
+        self.late_wires = {}
         self.room = {"members": [], "history": []}
         self.posts = []
         self.logins = []
@@ -260,7 +262,12 @@ class Handler(BaseHTTPRequestHandler):
             elif lines is None:
                 self.error(404, "no session %s" % m.group(1))
             else:
-                self.answer(200, {"id": int(m.group(1)), "lines": lines})
+                sid = int(m.group(1))
+                since = srv.late_wires.get(sid)
+                self.answer(200, {"id": sid, "lines": lines,
+                                  "from_start": since is None,
+                                  "since": since or
+                                  "2026-03-01T14:01:02.000Z"})
 
     def events(self, trace):
         """The event stream, until the client or the test ends it."""

@@ -290,6 +290,14 @@ class TeacherPageTest(unittest.TestCase):
         b.key("Escape", "Escape", 27)
         self.settle("document.getElementById('wire').hidden")
         srv.wait(lambda: [sorted(s.trace) for s in srv.streams] == [[]])
+        self.assertTrue(b.evaluate("document.querySelector('.wire-status')"
+                                   ".hidden"))
+        # A call older than the kept wire: the view says so.
+        srv.late_wires[2] = "2026-03-01T14:01:04.000Z"
+        b.evaluate("window.teacher.openWire(2)")
+        status = b.evaluate(text_of(".wire-status"))
+        self.assertIn("kept since", status)
+        self.assertIn("began before the view was open", status)
         # An unknown session: the server's sentence in the wire's status.
         b.evaluate("window.teacher.openWire(99)")
         self.assertEqual(b.evaluate(text_of(".wire-status")),

@@ -203,6 +203,20 @@ function onStream(state) {
 }
 
 /*
+ * What the wire view says of a call that began before the view kept
+ * wires (the server keeps them only while a page is open): its start,
+ * the handshake too, is not there.
+ */
+function keptSince(since) {
+	if (typeof since !== 'string')
+		return 'this call began before the view was open: its next bytes will show here';
+	const at = new Date(since);
+	const when = Number.isNaN(at.getTime()) ? since : at.toLocaleTimeString();
+
+	return 'kept since ' + when + ': this call began before the view was open';
+}
+
+/*
  * Shows session id's wire: its last trace lines, then the new ones as
  * the stream brings them (the stream is reopened to follow it). Resolves
  * when the last lines are shown.
@@ -222,7 +236,8 @@ async function openWire(id) {
 		if (!wire.isShowing(id))
 			return;
 		wire.append(Array.isArray(trace.lines) ? trace.lines : []);
-		wire.say('', false);
+		wire.say(trace.from_start === false ? keptSince(trace.since) : '',
+			false);
 	} catch (err) {
 		if (wire.isShowing(id))
 			wire.say(err.message, true);
