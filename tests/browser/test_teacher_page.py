@@ -368,6 +368,19 @@ class TeacherPageTest(unittest.TestCase):
         self.settle(text_of("#room .room-status") +
                     " === 'type what to tell the room first'")
         self.assertEqual(len(srv.posts), 4)
+        # The kick's leave with its reason; /wall from the page and from
+        # an operator in the chat.
+        srv.emit(event("chat", 3, nick="学生3", text="kicked",
+                       kind="leave"))
+        srv.emit(event("chat", 0, nick="teacher", text="下课了",
+                       kind="wall"))
+        srv.emit(event("chat", 2, nick="学生2", text="安静", kind="wall"))
+        self.settle("document.querySelectorAll('#room .chat-line')"
+                    ".length === 7")
+        # Each line after its time (HH:MM).
+        self.assertEqual([line[5:] for line in b.evaluate(ROOM_JS)[4:]],
+                         ["← 学生3left: kicked", "teacher to all:下课了",
+                          "学生2 to all:安静"])
 
     def test_7_missed_events_and_a_lost_stream(self):
         b, srv = self.browser, self.server

@@ -43,11 +43,13 @@ function words(line) {
 	case 'join':
 		return { who: '→ ' + nick, what: 'joined' };
 	case 'leave':
-		return { who: '← ' + nick, what: 'left' };
+		/* text: why (hung up, kicked, idle, ...). */
+		return { who: '← ' + nick, what: text ? 'left: ' + text : 'left' };
 	case 'me':
 		return { who: '* ' + nick, what: text };
 	case 'wall':
-		return { who: 'teacher:', what: text };
+		/* Session 0 is the teacher's page; else an operator in the chat. */
+		return { who: (line.id === 0 ? 'teacher' : nick) + ' to all:', what: text };
 	case 'notice':
 		return { who: '', what: text };
 	default:
