@@ -27,8 +27,8 @@
 #include "server/server.h"
 #include "store/account.h"
 #include "teacher/hub.h"
+#include "teacher/jsonbody.h"
 #include "teacher/roster.h"
-#include "utf8.h"
 
 /* JSON answers, and what every /teacher answer says besides. */
 #define TEACHER_JSON "application/json; charset=utf-8"
@@ -483,64 +483,13 @@ static void on_password_checked(void *ctx, const struct account_request *req)
 	free(p);
 }
 
-/*
- * Whether a body's bytes may be JSON, as cJSON does not check: valid
- * UTF-8, no control byte but whitespace (raw or inside a string), no
- * \u0000 (which would cut a string short).
- */
-static bool body_bytes_ok(const char *body, size_t len)
-{
-	for (size_t i = 0; i < len;) {
-		uint32_t cp;
-		size_t n = utf8_decode(body + i, len - i, &cp);
-
-		if (n == 0 ||
-		    (cp < 0x20 && cp != '\t' && cp != '\n' && cp != '\r'))
-			return false;
-		if (cp == '\\') {
-			if (len - i >= 6 &&
-			    memcmp(body + i + 1, "u0000", 5) == 0)
-				return false;
-			/* What a backslash escapes is no escape itself. */
-			if (i + 1 < len && (unsigned char)body[i + 1] < 0x80)
-				n = 2;
-		}
-		i += n;
-	}
-	return true;
-}
-
-/* Whether an object, at any depth, has a key twice. */
-static bool has_duplicates(const cJSON *item)
-{
-	for (const cJSON *a = item->child; a != NULL; a = a->next) {
-		if (cJSON_IsObject(item))
-			for (const cJSON *b = a->next; b != NULL; b = b->next)
-				if (strcmp(a->string, b->string) == 0)
-					return true;
-		if (has_duplicates(a))
-			return true;
-	}
-	return false;
-}
-
 /* Parses a JSON object body; NULL (and a 400 answered) when it is not one. */
 static cJSON *body_object(struct webconn *w, const char *body, size_t len)
 {
-	const char *end = NULL;
-	cJSON *obj = NULL;
+	cJSON *obj = jsonbody_parse(body, len);
 
-	if (body_bytes_ok(body, len))
-		obj = cJSON_ParseWithLengthOpts(body, len, &end, false);
-	/* Nothing after the object but whitespace. */
-	while (obj != NULL && end < body + len && strchr(" \t\r\n", *end))
-		end++;
-	if (obj == NULL || !cJSON_IsObject(obj) || end != body + len ||
-	    has_duplicates(obj)) {
-		cJSON_Delete(obj);
+	if (obj == NULL)
 		answer_error(w, 400, "the body must be a JSON object");
-		return NULL;
-	}
 	return obj;
 }
 
