@@ -522,6 +522,7 @@ class AuthTest(TeacherCase):
         for body in (b"{\"secret\": \"" + key + b"\"} x",
                      b"{\"secret\": \"" + key + b"\"}{}",
                      b"{\"secret\": \"" + key + b"\\u0000x\"}",
+                     b"{\"secret\": \"" + key + b"\\uzzzzx\"}",
                      b"{\"secret\": \"" + key + b"\x01\"}",
                      b"{\"secret\": \"" + key + b"\", \"\xc0\xaf\": 1}",
                      b"{\"secret\": \"" + key +
