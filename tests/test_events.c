@@ -196,7 +196,8 @@ static void test_numbers_and_null(void **state)
 /*
  * Events of one type in a row, as a class makes them: each line says its
  * own values only: a null after a text and back, other fields, fewer
- * fields (nothing of the last event's left over), a number after a text.
+ * fields (nothing of the last event's left over), a number after a text,
+ * a bool after its other value.
  */
 static void test_same_type_in_a_row(void **state)
 {
@@ -234,6 +235,16 @@ static void test_same_type_in_a_row(void **state)
 	assert_string_equal(f->line, "{\"type\":\"state\",\"id\":5,"
 				     "\"time\":\"2024-01-02T03:04:05.678Z\","
 				     "\"menu\":\"main\",\"to\":\"MENU\"}\n");
+	/* A bool after its other value, and back. */
+	for (int i = 0; i < 3; i++) {
+		bool flag = i % 2 == 0;
+
+		fixed(&ev, EVENTS_KEY, 6);
+		events_add_bool(&ev, "masked", flag);
+		encode(f, &ev);
+		assert_non_null(strstr(f->line, flag ? "\"masked\":true}"
+						     : "\"masked\":false}"));
+	}
 }
 
 /*

@@ -248,6 +248,15 @@ static void events_set(cJSON *obj, const char *key, int type)
 	cJSON_AddItemToObjectCS(obj, key, events_item(type));
 }
 
+/* Whether an item of cJSON type has, or can take, field f's kind. */
+static bool events_same_kind(int type, const struct events_field *f)
+{
+	/* A bool's item takes the other value in place. */
+	if (f->kind == EVENTS_BOOL)
+		return type == cJSON_True || type == cJSON_False;
+	return type == events_kind(f);
+}
+
 /* Whether obj holds ev's fields, in its order and kinds, after the three. */
 static bool events_fits(const cJSON *obj, const struct events_event *ev)
 {
@@ -257,7 +266,7 @@ static bool events_fits(const cJSON *obj, const struct events_event *ev)
 		item = item->next;
 	for (size_t i = 0; i < ev->nfields; i++, item = item->next)
 		if (item == NULL ||
-		    (item->type & 0xff) != events_kind(&ev->fields[i]) ||
+		    !events_same_kind(item->type & 0xff, &ev->fields[i]) ||
 		    strcmp(item->string, ev->fields[i].name) != 0)
 			return false;
 	return item == NULL;
@@ -337,6 +346,9 @@ static cJSON *events_object(const struct events_event *ev, const char *stamp,
 		item = item->next;
 		if (item->type & cJSON_IsReference)
 			item->valuestring = texts->data + at[i + 1];
+		else if (ev->fields[i].kind == EVENTS_BOOL)
+			item->type = (item->type & ~0xff) |
+				     events_kind(&ev->fields[i]);
 	}
 	return obj;
 }
