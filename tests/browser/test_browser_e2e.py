@@ -23,11 +23,6 @@ the system's temporary directory). The cases run in order on one call.
 
 import os
 import re
-import select
-import shutil
-import signal
-import socket
-import subprocess
 import sys
 import tempfile
 import time
@@ -36,158 +31,14 @@ import unittest
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from cdp import Browser  # noqa: E402
+from live import (ACCOUNT_MENU, ASK_NUMBER, ASK_PASSWORD, IAC,  # noqa: E402
+                  MASKED, NUMBER, PASSWORD, ROOT, WAIT, WELCOME, WILL,
+                  Caller, Server)
 
-ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
 ARTIFACTS = os.environ.get("HOTLINE_ARTIFACTS", tempfile.gettempdir())
 
-# How long the server may take to start, or a caller to hear an answer.
-START_TIMEOUT = 10.0
-WAIT = 5.0
-
-IAC, DONT, DO, WONT, WILL, SB, SE = 255, 254, 253, 252, 251, 250, 240
-
-# What menus/zh-CN.yaml makes the server say.
-WELCOME = "您好,欢迎致电中国移动 10086 服务热线!"
-ASK_NUMBER = "请输入您的 11 位手机号码"
-ASK_PASSWORD = "请输入 6 位服务密码"
-ACCOUNT_MENU = "账户查询:"
 LANGUAGE_MENU = "语言与编码 / Language and encoding"
-# The demo account of 13800138000 (menus/demo-data.yml).
-NUMBER, PASSWORD, MASKED = "13800138000", "123456", "138****8000"
 BALANCE = "当前余额为 88.50 元"
-
-
-class Server:
-    """One hotlined on 127.0.0.1 --port 0, with a database of its own."""
-
-    def __init__(self, hotlined):
-        self.dir = tempfile.mkdtemp(prefix="hotline-e2e-")
-        self.log_path = os.path.join(self.dir, "hotlined.log")
-        with open(self.log_path, "wb") as log:
-            self.proc = subprocess.Popen(
-                [hotlined, "--port", "0", "--listen", "127.0.0.1",
-                 "--db", os.path.join(self.dir, "x.db"),
-                 "--menus", os.path.join(ROOT, "menus"),
-                 "--web", os.path.join(ROOT, "web")],
-                cwd=self.dir, stdin=subprocess.DEVNULL,
-                stdout=subprocess.DEVNULL, stderr=log)
-        try:
-            self.port = self._wait_port()
-        except Exception:
-            self.stop()
-            self.remove()
-            raise
-
-    def log(self):
-        """What the server wrote on stderr so far."""
-        with open(self.log_path, encoding="utf-8", errors="replace") as f:
-            return f.read()
-
-    def _wait_port(self):
-        """The port of its `listening on 127.0.0.1:PORT` log line."""
-        deadline = time.monotonic() + START_TIMEOUT
-        while True:
-            m = re.search(r"listening on 127\.0\.0\.1:(\d+)\s*$", self.log(),
-                          re.M)
-            if m:
-                return int(m.group(1))
-            if self.proc.poll() is not None:
-                raise RuntimeError("hotlined exited with %d:\n%s"
-                                   % (self.proc.returncode, self.log()))
-            if time.monotonic() > deadline:
-                raise RuntimeError("hotlined did not listen in %.0f s:\n%s"
-                                   % (START_TIMEOUT, self.log()))
-            time.sleep(0.05)
-
-    def url(self):
-        return "http://127.0.0.1:%d/" % self.port
-
-    def stop(self):
-        """SIGTERM, as a teacher's Ctrl-C; the exit status, or None."""
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-                return None
-        return self.proc.returncode
-
-    def remove(self):
-        shutil.rmtree(self.dir, ignore_errors=True)
-
-
-class Caller:
-    """A raw-socket caller, as nc or a bare telnet is.
-
-    With answer=True it refuses every telnet option the server offers (so
-    it gets line mode, as nc does); either way it keeps what it hears,
-    negotiation stripped, and reads only while a test waits.
-    """
-
-    def __init__(self, port, answer=True):
-        self.sock = socket.create_connection(("127.0.0.1", port),
-                                             timeout=WAIT)
-        self.answer = answer
-        self.raw = bytearray()
-        self.data = bytearray()
-        self.state = "data"
-        self.verb = 0
-        self.eof = False
-
-    def close(self):
-        self.sock.close()
-
-    def send(self, text):
-        self.sock.sendall(text.encode("utf-8"))
-
-    def _feed(self, chunk):
-        """Keeps data bytes, refuses offers, skips subnegotiations."""
-        for b in chunk:
-            if self.state == "data":
-                if b == IAC:
-                    self.state = "iac"
-                else:
-                    self.data.append(b)
-            elif self.state == "iac":
-                self.state = "data"
-                if b == IAC:
-                    self.data.append(IAC)
-                elif WILL <= b <= DONT:
-                    self.verb, self.state = b, "option"
-                elif b == SB:
-                    self.state = "sb"
-            elif self.state == "option":
-                self.state = "data"
-                if self.answer and self.verb in (WILL, DO):
-                    no = DONT if self.verb == WILL else WONT
-                    self.sock.sendall(bytes([IAC, no, b]))
-            elif self.state == "sb":
-                if b == IAC:
-                    self.state = "sb-iac"
-            elif self.state == "sb-iac":
-                self.state = "data" if b == SE else "sb"
-
-    def text(self):
-        """What it heard so far, as text."""
-        return self.data.decode("utf-8", errors="replace")
-
-    def wait_text(self, want, times=1, timeout=WAIT):
-        """Reads until it has heard want (times times); returns it all."""
-        deadline = time.monotonic() + timeout
-        while self.text().count(want) < times:
-            left = deadline - time.monotonic()
-            if left <= 0 or self.eof:
-                raise AssertionError("never heard %r; heard:\n%s"
-                                     % (want, self.text()))
-            ready, _, _ = select.select([self.sock], [], [], left)
-            if ready:
-                chunk = self.sock.recv(65536)
-                self.eof = not chunk
-                self.raw += chunk
-                self._feed(chunk)
-        return self.text()
 
 
 def last_window(lines):
@@ -215,7 +66,7 @@ class BrowserE2ETest(unittest.TestCase):
         xterm = os.path.join(ROOT, "web", "xterm", "xterm.js")
         if not os.path.isfile(xterm):
             raise RuntimeError("%s is missing: run `npm ci` in web/" % xterm)
-        cls.server = Server(cls.hotlined)
+        cls.server = Server(cls.hotlined, "hotline-e2e-")
         cls.telnet = None
         cls.browser = None
         try:

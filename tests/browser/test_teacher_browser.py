@@ -26,11 +26,6 @@ the system's temporary directory). The cases run in order on one call.
 import json
 import os
 import re
-import select
-import shutil
-import signal
-import socket
-import subprocess
 import sys
 import tempfile
 import time
@@ -39,27 +34,13 @@ import unittest
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from cdp import Browser, CdpError  # noqa: E402
+from live import (ACCOUNT_MENU, ASK_NUMBER, ASK_PASSWORD, ECHO,  # noqa: E402
+                  MASKED, NUMBER, PASSWORD, ROOT, SGA, WAIT, WELCOME, Caller,
+                  Server)
 
-ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
 ARTIFACTS = os.environ.get("HOTLINE_ARTIFACTS", tempfile.gettempdir())
 
-# How long the server may take to start, a caller to hear an answer, or
-# the page to show something. Bounds, not the times asserted.
-START_TIMEOUT = 10.0
-WAIT = 5.0
-
-IAC, DONT, DO, WONT, WILL, SB, SE = 255, 254, 253, 252, 251, 250, 240
-ECHO, SGA = 1, 3
-
-# What menus/zh-CN.yaml makes the server say.
-WELCOME = "您好,欢迎致电中国移动 10086 服务热线!"
 PRESS = "请按键选择:"
-ASK_NUMBER = "请输入您的 11 位手机号码"
-ASK_PASSWORD = "请输入 6 位服务密码"
-ACCOUNT_MENU = "账户查询:"
-# The demo account of 13800138000 (menus/demo-data.yml); in the room a
-# caller who logged in is known by the masked number.
-NUMBER, PASSWORD, MASKED = "13800138000", "123456", "138****8000"
 # The password's bytes as the wire view's hex dump would show them.
 PASSWORD_HEX = " ".join("%02x" % ord(c) for c in PASSWORD)
 
@@ -83,147 +64,6 @@ ROOM_JS = """Array.from(document.querySelectorAll('#room .chat-line'),
   (d) => d.textContent)"""
 
 
-class Server:
-    """One hotlined on 127.0.0.1 --port 0, with a database of its own."""
-
-    def __init__(self, hotlined):
-        self.dir = tempfile.mkdtemp(prefix="hotline-teacher-e2e-")
-        self.log_path = os.path.join(self.dir, "hotlined.log")
-        with open(self.log_path, "wb") as log:
-            self.proc = subprocess.Popen(
-                [hotlined, "--port", "0", "--listen", "127.0.0.1",
-                 "--db", os.path.join(self.dir, "x.db"),
-                 "--menus", os.path.join(ROOT, "menus"),
-                 "--web", os.path.join(ROOT, "web")],
-                cwd=self.dir, stdin=subprocess.DEVNULL,
-                stdout=subprocess.DEVNULL, stderr=log)
-        try:
-            self.port, self.key = self._wait_link()
-        except Exception:
-            self.stop()
-            self.remove()
-            raise
-
-    def log(self):
-        """What the server wrote on stderr so far."""
-        with open(self.log_path, encoding="utf-8", errors="replace") as f:
-            return f.read()
-
-    def _wait_link(self):
-        """The port and key of its `teacher's view: http://...` line."""
-        deadline = time.monotonic() + START_TIMEOUT
-        while True:
-            m = re.search(r"teacher's view: http://127\.0\.0\.1:(\d+)"
-                          r"/teacher#key=([A-Za-z0-9_-]{43})\s*$",
-                          self.log(), re.M)
-            if m:
-                return int(m.group(1)), m.group(2)
-            if self.proc.poll() is not None:
-                raise RuntimeError("hotlined exited with %d:\n%s"
-                                   % (self.proc.returncode, self.log()))
-            if time.monotonic() > deadline:
-                raise RuntimeError("hotlined printed no teacher's link in"
-                                   " %.0f s:\n%s"
-                                   % (START_TIMEOUT, self.log()))
-            time.sleep(0.05)
-
-    def url(self, path):
-        return "http://127.0.0.1:%d%s" % (self.port, path)
-
-    def stop(self):
-        """SIGTERM, as a teacher's Ctrl-C; the exit status, or None."""
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-                return None
-        return self.proc.returncode
-
-    def remove(self):
-        shutil.rmtree(self.dir, ignore_errors=True)
-
-
-class Caller:
-    """A raw-socket telnet caller in character mode: it lets the server
-    echo (DO ECHO) and suppress go-ahead (DO SGA) and refuses every other
-    option, as a plain telnet would; it keeps what it hears, negotiation
-    stripped, and reads only while a test waits."""
-
-    def __init__(self, port):
-        self.sock = socket.create_connection(("127.0.0.1", port),
-                                             timeout=WAIT)
-        self.data = bytearray()
-        self.state = "data"
-        self.verb = 0
-        self.eof = False
-
-    def close(self):
-        self.sock.close()
-
-    def peer(self):
-        """How the server names this caller: "127.0.0.1:PORT"."""
-        host, port = self.sock.getsockname()[:2]
-        return "%s:%d" % (host, port)
-
-    def send(self, text):
-        self.sock.sendall(text.encode("utf-8"))
-
-    def _answer(self, verb, option):
-        """Takes the server's echo and SGA, refuses everything else."""
-        if verb == WILL:
-            yes = option in (ECHO, SGA)
-            self.sock.sendall(bytes([IAC, DO if yes else DONT, option]))
-        elif verb == DO:
-            self.sock.sendall(bytes([IAC, WONT, option]))
-
-    def _feed(self, chunk):
-        """Keeps data bytes, answers offers, skips subnegotiations."""
-        for b in chunk:
-            if self.state == "data":
-                if b == IAC:
-                    self.state = "iac"
-                else:
-                    self.data.append(b)
-            elif self.state == "iac":
-                self.state = "data"
-                if b == IAC:
-                    self.data.append(IAC)
-                elif WILL <= b <= DONT:
-                    self.verb, self.state = b, "option"
-                elif b == SB:
-                    self.state = "sb"
-            elif self.state == "option":
-                self.state = "data"
-                self._answer(self.verb, b)
-            elif self.state == "sb":
-                if b == IAC:
-                    self.state = "sb-iac"
-            elif self.state == "sb-iac":
-                self.state = "data" if b == SE else "sb"
-
-    def text(self):
-        """What it heard so far, as text."""
-        return self.data.decode("utf-8", errors="replace")
-
-    def wait_text(self, want, times=1, timeout=WAIT):
-        """Reads until it has heard want (times times); returns it all."""
-        deadline = time.monotonic() + timeout
-        while self.text().count(want) < times:
-            left = deadline - time.monotonic()
-            if left <= 0 or self.eof:
-                raise AssertionError("never heard %r; heard:\n%s"
-                                     % (want, self.text()))
-            ready, _, _ = select.select([self.sock], [], [], left)
-            if ready:
-                chunk = self.sock.recv(65536)
-                self.eof = not chunk
-                self._feed(chunk)
-        return self.text()
-
-
 class TeacherE2ETest(unittest.TestCase):
     """One hotlined, one teacher's page and one telnet caller, in order."""
 
@@ -238,7 +78,8 @@ class TeacherE2ETest(unittest.TestCase):
         viz = os.path.join(ROOT, "web", "viz", "viz.js")
         if not os.path.isfile(viz):
             raise RuntimeError("%s is missing: run `npm ci` in web/" % viz)
-        cls.server = Server(cls.hotlined)
+        cls.server = Server(cls.hotlined, "hotline-teacher-e2e-",
+                            teacher=True)
         cls.browser = None
         cls.caller = None
         try:
@@ -303,7 +144,7 @@ class TeacherE2ETest(unittest.TestCase):
 
     def test_2_key_1_moves_the_caller_on_the_page(self):
         b = self.browser
-        caller = type(self).caller = Caller(self.server.port)
+        caller = type(self).caller = Caller(self.server.port, take=(ECHO, SGA))
         caller.wait_text(PRESS)
         # The connect event brings the row, in character mode at main.
         peer = caller.peer()
