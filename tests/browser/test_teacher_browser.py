@@ -37,6 +37,7 @@ from cdp import Browser, CdpError  # noqa: E402
 from live import (ACCOUNT_MENU, ASK_NUMBER, ASK_PASSWORD, ECHO,  # noqa: E402
                   MASKED, NUMBER, PASSWORD, ROOT, SGA, WAIT, WELCOME, Caller,
                   Server)
+from teacher_js import BADGE_JS, ROOM_JS  # noqa: E402
 
 ARTIFACTS = os.environ.get("HOTLINE_ARTIFACTS", tempfile.gettempdir())
 
@@ -51,17 +52,6 @@ CHAT_NODE = "zh-CN/flow:chat"
 ROWS_JS = """Object.fromEntries(Array.from(
   document.querySelectorAll('#sessions tbody tr[data-id]'),
   (tr) => [tr.dataset.id, Array.from(tr.cells, (td) => td.textContent)]))"""
-
-# The badge of one graph node: its text, or null when not shown.
-BADGE_JS = """((name) => {
-  const c = Array.from(document.querySelectorAll('#graph svg .count'))
-    .find((c) => c.dataset.node === name);
-  return c && getComputedStyle(c).display !== 'none' ?
-    c.querySelector('text').textContent : null; })(%s)"""
-
-# The chat room's lines as text.
-ROOM_JS = """Array.from(document.querySelectorAll('#room .chat-line'),
-  (d) => d.textContent)"""
 
 
 class TeacherE2ETest(unittest.TestCase):

@@ -31,6 +31,7 @@ import unittest
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from cdp import Browser, CdpError  # noqa: E402
+from teacher_js import BADGE_JS, ROOM_JS  # noqa: E402
 from teacher_standin import TeacherStandIn, iso_now  # noqa: E402
 
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
@@ -65,16 +66,7 @@ def event(etype, sid, **fields):
 ROWS_JS = """Array.from(document.querySelectorAll('#sessions tbody tr'),
   (tr) => [Array.from(tr.cells, (td) => td.textContent), tr.className])"""
 
-# The badge of one node: its text, or null when not shown.
-BADGE_JS = """((name) => {
-  const c = Array.from(document.querySelectorAll('#graph svg .count'))
-    .find((c) => c.dataset.node === name);
-  return c && getComputedStyle(c).display !== 'none' ?
-    c.querySelector('text').textContent : null; })(%s)"""
-
-# The chat room's lines, and its members, as text.
-ROOM_JS = """Array.from(document.querySelectorAll('#room .chat-line'),
-  (d) => d.textContent)"""
+# The chat room's members as text.
 MEMBERS_JS = """Array.from(document.querySelectorAll(
   '#room .room-members li[data-nick]'), (li) => li.textContent)"""
 
